@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Sink } from './sink.ts';
+import type { SinkCommonOptions } from '../delivery/options.ts';
+
+export interface SinkFactoryDeps {
+  logger: Logger;
+  metrics: Metrics;
+  /**
+   * Set by `run --emulator`: the base URL of the in-process provider emulator that every cloud
+   * sink must call instead of the real endpoint (credentials fall back to the emulator's defaults).
+   */
+  emulatorUrl?: string;
+}
+
+/**
+ * How a sink type plugs in: its config schema (a strict object that spreads `sinkCommonShape`
+ * and adds its own keys, `type` included) and a factory.
+ */
+export interface SinkType<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  create(name: string, config: z.output<S> & SinkCommonOptions, deps: SinkFactoryDeps): Sink;
+}
+
+const registry = new Map<string, SinkType>();
+
+export function registerSinkType(type: string, def: SinkType<any>): void {
+  registry.set(type, def);
+}
+
+export function sinkType(type: string): SinkType | undefined {
+  return registry.get(type);
+}
+
+export function sinkTypeNames(): string[] {
+  return [...registry.keys()].sort();
+}

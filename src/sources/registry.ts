@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { Source } from './source.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+export interface SourceFactoryDeps {
+  logger: Logger;
+  metrics: Metrics;
+  /** Directory for the agent's state (the sqlite store lives here). */
+  stateDir: string;
+}
+
+/** How a source type plugs in: its config schema (a strict object with `type`) and a factory. */
+export interface SourceType<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  create(name: string, config: z.output<S>, deps: SourceFactoryDeps): Source;
+}
+
+const registry = new Map<string, SourceType>();
+
+export function registerSourceType(type: string, def: SourceType<any>): void {
+  registry.set(type, def);
+}
+
+export function sourceType(type: string): SourceType | undefined {
+  return registry.get(type);
+}
+
+export function sourceTypeNames(): string[] {
+  return [...registry.keys()].sort();
+}
