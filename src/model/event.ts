@@ -43,5 +43,7 @@ export interface Event {
   key: string;
   traceId?: string;
   spanId?: string;
+  /** Names of the sinks the rule routes this event to; the spool keeps one entry per sink. */
+  to: string[];
   overrides: Partial<Record<ProviderName, Record<string, unknown>>>;
 }

@@ -1,0 +1,45 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Readable, Writable } from 'node:stream';
+
+/** Where a command reads and writes; tests pass their own streams. */
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export const processIO: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+/** Exit codes shared by every command. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses a command's flags strictly (unknown flags are errors) and handles `--help`.
+ * Returns undefined when help was printed.
+ */
+export function parseCommandArgs<O extends Options>(
+  args: string[],
+  options: O,
+  usage: string,
+  io: CliIO,
+  allowPositionals = false,
+) {
+  const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: withHelp, strict: true, allowPositionals });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+  if (parsed.values.help) {
+    io.stdout.write(usage.endsWith('\n') ? usage : `${usage}\n`);
+    return undefined;
+  }
+  return parsed;
+}
