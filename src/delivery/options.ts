@@ -44,3 +44,24 @@ export const sinkCommonShape = {
 
 export type SinkCommonOptions = z.output<z.ZodObject<typeof sinkCommonShape>>;
 export type RetryOptions = z.output<typeof retryOptionsSchema>;
+
+/** The top-level `delivery:` block. */
+export const spoolOptionsSchema = z
+  .strictObject({
+    max_events: z.number().int().min(1).default(100_000),
+    max_bytes: byteSize.default(256 * 1024 * 1024),
+    full_policy: z.enum(['block', 'drop_oldest']).default('block'),
+  })
+  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' });
+
+export const deliveryConfigSchema = z
+  .strictObject({
+    spool: spoolOptionsSchema,
+    shutdown_timeout: duration.default(25_000),
+  })
+  .default({
+    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' },
+    shutdown_timeout: 25_000,
+  });
+export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;
+export type SpoolOptions = z.output<typeof spoolOptionsSchema>;
