@@ -1,0 +1,232 @@
+/**
+ * Alibaba Cloud request signing, shared by the CloudMonitor sink and the emulator:
+ * - RPC "v1": HMAC-SHA1 over `METHOD&%2F&` + percentEncode(sorted, encoded `k=v` pairs);
+ * - "v3" ACS3-HMAC-SHA256: a SigV4-like canonical request without key derivation.
+ * Percent-encoding follows RFC 3986: only `A-Za-z0-9-_.~` stay literal, space is `%20`.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { constantTimeEqual, sha256Hex } from '../huawei/signer.ts';
+
+export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
+/** Requests (Timestamp / x-acs-date) further than this from the server clock are refused. */
+export const ALIBABA_MAX_SKEW_MS = 15 * 60 * 1000;
+
+export function percentEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `yyyy-MM-ddTHH:mm:ssZ`, the form of `Timestamp` and `x-acs-date`. */
+export function formatAlibabaTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function parseAlibabaTimestamp(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RPC v1 (HMAC-SHA1)
+
+export function rpcV1StringToSign(method: string, params: Readonly<Record<string, string>>): string {
+  const canonical = Object.keys(params)
+    .sort()
+    .map((k) => `${percentEncode(k)}=${percentEncode(params[k]!)}`)
+    .join('&');
+  return `${method.toUpperCase()}&${percentEncode('/')}&${percentEncode(canonical)}`;
+}
+
+/** base64(HMAC-SHA1(secret + "&", StringToSign)); `params` must not contain `Signature`. */
+export function rpcV1Signature(method: string, params: Readonly<Record<string, string>>, secret: string): string {
+  return createHmac('sha1', `${secret}&`).update(rpcV1StringToSign(method, params)).digest('base64');
+}
+
+export interface RpcV1SignInput {
+  method: string;
+  /** API parameters (Action, Version, EventInfo.1.EventName, ...). */
+  params: Readonly<Record<string, string>>;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  nonce?: string;
+  date?: Date;
+  format?: string;
+}
+
+/** Adds the common parameters and `Signature`; send the result as query or form parameters. */
+export function signRpcV1(input: RpcV1SignInput): Record<string, string> {
+  const params: Record<string, string> = {
+    Format: input.format ?? 'JSON',
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: input.nonce ?? randomUUID(),
+    Timestamp: formatAlibabaTimestamp(input.date ?? new Date()),
+    AccessKeyId: input.accessKeyId,
+    ...input.params,
+  };
+  if (input.securityToken !== undefined) params.SecurityToken = input.securityToken;
+  params.Signature = rpcV1Signature(input.method, params, input.accessKeySecret);
+  return params;
+}
+
+export type AlibabaVerifyFailure = {
+  ok: false;
+  /** Alibaba's error code for this failure. */
+  code: 'MissingSignature' | 'IncompleteSignature' | 'InvalidAccessKeyId.NotFound' | 'InvalidTimeStamp.Expired' | 'SignatureDoesNotMatch';
+  message: string;
+};
+export type AlibabaVerifyResult = { ok: true; accessKeyId: string; nonce: string } | AlibabaVerifyFailure;
+
+export interface RpcV1VerifyInput {
+  method: string;
+  /** Every parameter received (query and form), including `Signature`. */
+  params: Readonly<Record<string, string>>;
+  secretFor(accessKeyId: string): string | undefined;
+  now?: number;
+  maxSkewMs?: number;
+}
+
+export function verifyRpcV1(input: RpcV1VerifyInput): AlibabaVerifyResult {
+  const { Signature: provided, ...signed } = input.params;
+  if (!provided) return { ok: false, code: 'MissingSignature', message: 'Signature is mandatory for this action.' };
+  const { AccessKeyId: ak, SignatureNonce: nonce, Timestamp: timestamp, SignatureMethod: method } = signed;
+  if (!ak || !nonce || !timestamp || method !== 'HMAC-SHA1' || signed.SignatureVersion !== '1.0') {
+    return { ok: false, code: 'IncompleteSignature', message: 'The request signature does not conform to Aliyun standards.' };
+  }
+  const secret = input.secretFor(ak);
+  if (secret === undefined) return { ok: false, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
+  const expired = checkSkew(timestamp, input.now, input.maxSkewMs);
+  if (expired) return expired;
+  if (!constantTimeEqual(rpcV1Signature(input.method, signed, secret), provided)) {
+    return { ok: false, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' };
+  }
+  return { ok: true, accessKeyId: ak, nonce };
+}
+
+function checkSkew(timestamp: string, now = Date.now(), maxSkewMs = ALIBABA_MAX_SKEW_MS): AlibabaVerifyFailure | undefined {
+  const ms = parseAlibabaTimestamp(timestamp);
+  if (ms === undefined || Math.abs(now - ms) > maxSkewMs) {
+    return { ok: false, code: 'InvalidTimeStamp.Expired', message: 'Specified time stamp or date value is expired.' };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ACS3-HMAC-SHA256
+
+export interface Acs3CanonicalParts {
+  method: string;
+  /** Decoded path. */
+  path: string;
+  query: Iterable<readonly [string, string]>;
+  /** Lower-cased names. */
+  headers: Readonly<Record<string, string>>;
+  signedHeaders: readonly string[];
+  payloadHash: string;
+}
+
+export function acs3CanonicalRequest(p: Acs3CanonicalParts): string {
+  const query = [...p.query]
+    .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  let headerBlock = '';
+  for (const name of p.signedHeaders) headerBlock += `${name}:${(p.headers[name] ?? '').trim()}\n`;
+  const uri = p.path.split('/').map(percentEncode).join('/') || '/';
+  return [p.method.toUpperCase(), uri, query, headerBlock, p.signedHeaders.join(';'), p.payloadHash].join('\n');
+}
+
+export function acs3Signature(secret: string, canonical: string): string {
+  return createHmac('sha256', secret).update(`${ACS3_ALGORITHM}\n${sha256Hex(canonical)}`).digest('hex');
+}
+
+export interface Acs3SignInput {
+  method: string;
+  url: string | URL;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  action: string;
+  version: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  nonce?: string;
+  date?: Date;
+}
+
+/** Returns the headers to send: input headers + x-acs-* + host + Authorization. */
+export function signAcs3(input: Acs3SignInput): Record<string, string> {
+  const url = typeof input.url === 'string' ? new URL(input.url) : input.url;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+  headers.host ??= url.host;
+  headers['x-acs-action'] = input.action;
+  headers['x-acs-version'] = input.version;
+  headers['x-acs-date'] ??= formatAlibabaTimestamp(input.date ?? new Date());
+  headers['x-acs-signature-nonce'] ??= input.nonce ?? randomUUID();
+  headers['x-acs-content-sha256'] = sha256Hex(input.body ?? '');
+  if (input.securityToken !== undefined) headers['x-acs-security-token'] = input.securityToken;
+  const signedHeaders = Object.keys(headers)
+    .filter((h) => h === 'host' || h === 'content-type' || h.startsWith('x-acs-'))
+    .sort();
+  const canonical = acs3CanonicalRequest({
+    method: input.method,
+    path: decodeURIComponent(url.pathname),
+    query: url.searchParams,
+    headers,
+    signedHeaders,
+    payloadHash: headers['x-acs-content-sha256'],
+  });
+  headers.authorization = `${ACS3_ALGORITHM} Credential=${input.accessKeyId},SignedHeaders=${signedHeaders.join(';')},Signature=${acs3Signature(input.accessKeySecret, canonical)}`;
+  return headers;
+}
+
+export interface Acs3VerifyInput {
+  method: string;
+  path: string;
+  query: Iterable<readonly [string, string]>;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Uint8Array;
+  secretFor(accessKeyId: string): string | undefined;
+  now?: number;
+  maxSkewMs?: number;
+}
+
+export function verifyAcs3(input: Acs3VerifyInput): AlibabaVerifyResult {
+  const auth = input.headers.authorization;
+  if (typeof auth !== 'string' || !auth.startsWith(`${ACS3_ALGORITHM} `)) {
+    return { ok: false, code: 'MissingSignature', message: 'Authorization is mandatory for this action.' };
+  }
+  const fields = new Map<string, string>();
+  for (const part of auth.slice(ACS3_ALGORITHM.length + 1).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const ak = fields.get('Credential');
+  const signedList = fields.get('SignedHeaders');
+  const provided = fields.get('Signature');
+  const date = input.headers['x-acs-date'];
+  const nonce = input.headers['x-acs-signature-nonce'];
+  const claimedHash = input.headers['x-acs-content-sha256'];
+  if (!ak || !signedList || !provided || typeof date !== 'string' || typeof nonce !== 'string' || typeof claimedHash !== 'string') {
+    return { ok: false, code: 'IncompleteSignature', message: 'The request signature does not conform to Aliyun standards.' };
+  }
+  const signedHeaders = signedList.split(';');
+  const secret = input.secretFor(ak);
+  if (secret === undefined) return { ok: false, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
+  const expired = checkSkew(date, input.now, input.maxSkewMs);
+  if (expired) return expired;
+  const mismatch: AlibabaVerifyFailure = { ok: false, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' };
+  // The body must hash to what the client signed; otherwise the signature covers another body.
+  if (!signedHeaders.includes('x-acs-content-sha256') || claimedHash !== sha256Hex(input.body)) return mismatch;
+  const flat: Record<string, string> = {};
+  for (const name of signedHeaders) {
+    const v = input.headers[name];
+    flat[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
+  }
+  const canonical = acs3CanonicalRequest({ method: input.method, path: input.path, query: input.query, headers: flat, signedHeaders, payloadHash: claimedHash });
+  if (!constantTimeEqual(acs3Signature(secret, canonical), provided)) return mismatch;
+  return { ok: true, accessKeyId: ak, nonce };
+}

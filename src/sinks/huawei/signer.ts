@@ -1,0 +1,204 @@
+/**
+ * Huawei Cloud AK/SK request signing (`SDK-HMAC-SHA256`), shared by the Cloud Eye and AOM sinks
+ * and by the emulator, which verifies with the same canonical form it signs with.
+ *
+ * Canonical request: METHOD \n URI (each segment encoded, always ending in `/`) \n sorted query
+ * \n `name:value\n` per signed header \n signed header names \n hex(sha256(body)).
+ * StringToSign: `SDK-HMAC-SHA256\n{x-sdk-date}\nhex(sha256(canonical))`; signature =
+ * hex(HMAC-SHA256(SK, StringToSign)).
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export const HUAWEI_ALGORITHM = 'SDK-HMAC-SHA256';
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** Requests this far from the gateway's clock are refused. */
+export const HUAWEI_MAX_SKEW_MS = 15 * 60 * 1000;
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** RFC 3986 unreserved characters stay literal; everything else is %XX of its UTF-8 bytes. */
+export function huaweiEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `YYYYMMDDTHHMMSSZ` (the x-sdk-date form). */
+export function formatSdkDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+export function parseSdkDate(value: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+/** `path` is decoded (`/v1/abc/vpcs`); each segment is re-encoded and a trailing `/` added. */
+export function canonicalUri(path: string): string {
+  const encoded = path.split('/').map(huaweiEncode).join('/');
+  return encoded.endsWith('/') ? encoded : `${encoded}/`;
+}
+
+/** Decoded query pairs → sorted `k=v&k=v` (repeated keys sorted by value). */
+export function canonicalQuery(pairs: Iterable<readonly [string, string]>): string {
+  const byKey = new Map<string, string[]>();
+  for (const [k, v] of pairs) {
+    const list = byKey.get(k);
+    if (list) list.push(v);
+    else byKey.set(k, [v]);
+  }
+  const out: string[] = [];
+  for (const key of [...byKey.keys()].sort()) {
+    const encodedKey = huaweiEncode(key);
+    for (const v of byKey.get(key)!.sort()) out.push(`${encodedKey}=${huaweiEncode(v)}`);
+  }
+  return out.join('&');
+}
+
+export interface CanonicalParts {
+  method: string;
+  /** Decoded path. */
+  path: string;
+  query: Iterable<readonly [string, string]>;
+  /** Lower-cased header name → value, for at least every signed header. */
+  headers: Readonly<Record<string, string>>;
+  /** Lower-cased, sorted. */
+  signedHeaders: readonly string[];
+  payloadHash: string;
+}
+
+export function canonicalRequest(p: CanonicalParts): string {
+  let headerBlock = '';
+  for (const name of p.signedHeaders) headerBlock += `${name}:${(p.headers[name] ?? '').trim()}\n`;
+  return [p.method.toUpperCase(), canonicalUri(p.path), canonicalQuery(p.query), headerBlock, p.signedHeaders.join(';'), p.payloadHash].join('\n');
+}
+
+export function signature(sk: string, sdkDate: string, canonical: string): string {
+  const stringToSign = `${HUAWEI_ALGORITHM}\n${sdkDate}\n${sha256Hex(canonical)}`;
+  return createHmac('sha256', sk).update(stringToSign).digest('hex');
+}
+
+export interface HuaweiSignInput {
+  method: string;
+  /** Full URL, e.g. `https://ces.cn-north-4.myhuaweicloud.com/V1.0/{project}/events?x=1`. */
+  url: string | URL;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  ak: string;
+  sk: string;
+  date?: Date;
+  /** Temporary credentials add `X-Security-Token`. */
+  securityToken?: string;
+  projectId?: string;
+}
+
+/**
+ * Signs a request like Huawei's SDK does: every header given is signed, plus `host` and
+ * `x-sdk-date`. Returns the full header set to send (input headers + auth headers).
+ */
+export function signHuaweiRequest(input: HuaweiSignInput): Record<string, string> {
+  const url = typeof input.url === 'string' ? new URL(input.url) : input.url;
+  const out: Record<string, string> = { ...input.headers };
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(out)) lower[k.toLowerCase()] = v;
+  if (!('host' in lower)) out.host = lower.host = url.host;
+  const sdkDate = lower['x-sdk-date'] ?? formatSdkDate(input.date ?? new Date());
+  if (!('x-sdk-date' in lower)) out['X-Sdk-Date'] = lower['x-sdk-date'] = sdkDate;
+  if (input.securityToken !== undefined) out['X-Security-Token'] = lower['x-security-token'] = input.securityToken;
+  if (input.projectId !== undefined) out['X-Project-Id'] = lower['x-project-id'] = input.projectId;
+  const signedHeaders = Object.keys(lower).sort();
+  const payloadHash = lower['x-sdk-content-sha256'] ?? sha256Hex(input.body ?? '');
+  const canonical = canonicalRequest({
+    method: input.method,
+    path: decodeURIComponent(url.pathname),
+    query: url.searchParams,
+    headers: lower,
+    signedHeaders,
+    payloadHash,
+  });
+  out.Authorization = `${HUAWEI_ALGORITHM} Access=${input.ak}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature(input.sk, sdkDate, canonical)}`;
+  return out;
+}
+
+export interface ParsedHuaweiAuthorization {
+  access: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+export function parseHuaweiAuthorization(value: string): ParsedHuaweiAuthorization | undefined {
+  if (!value.startsWith(`${HUAWEI_ALGORITHM} `)) return undefined;
+  const fields = new Map<string, string>();
+  for (const part of value.slice(HUAWEI_ALGORITHM.length + 1).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const access = fields.get('Access');
+  const signedHeaders = fields.get('SignedHeaders');
+  const sig = fields.get('Signature');
+  if (!access || !signedHeaders || !sig) return undefined;
+  return { access, signedHeaders: signedHeaders.split(';'), signature: sig };
+}
+
+export interface HuaweiVerifyInput {
+  method: string;
+  /** Decoded path. */
+  path: string;
+  query: Iterable<readonly [string, string]>;
+  /** Lower-cased header names, as node:http delivers them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Uint8Array;
+  /** Returns the SK of an AK, or undefined when the AK is unknown. */
+  secretFor(ak: string): string | undefined;
+  now?: number;
+  maxSkewMs?: number;
+}
+
+export type HuaweiVerifyResult =
+  | { ok: true; ak: string }
+  | { ok: false; reason: 'missing' | 'malformed' | 'unknown_key' | 'expired' | 'mismatch'; message: string };
+
+/** Verifies an `SDK-HMAC-SHA256` Authorization header against the request as received. */
+export function verifyHuaweiRequest(input: HuaweiVerifyInput): HuaweiVerifyResult {
+  const header = input.headers.authorization;
+  if (typeof header !== 'string' || header === '') return { ok: false, reason: 'missing', message: 'Authorization not found' };
+  const auth = parseHuaweiAuthorization(header);
+  if (!auth) return { ok: false, reason: 'malformed', message: 'Authorization format incorrect' };
+  const flat: Record<string, string> = {};
+  for (const name of auth.signedHeaders) {
+    const v = input.headers[name];
+    flat[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
+  }
+  const sdkDate = typeof input.headers['x-sdk-date'] === 'string' ? input.headers['x-sdk-date'] : undefined;
+  const date = sdkDate ? parseSdkDate(sdkDate) : undefined;
+  if (!sdkDate || !date || !auth.signedHeaders.includes('x-sdk-date')) {
+    return { ok: false, reason: 'malformed', message: 'x-sdk-date not found or not signed' };
+  }
+  const sk = input.secretFor(auth.access);
+  if (sk === undefined) return { ok: false, reason: 'unknown_key', message: `ak ${auth.access} not exist` };
+  const skew = Math.abs((input.now ?? Date.now()) - date.getTime());
+  if (skew > (input.maxSkewMs ?? HUAWEI_MAX_SKEW_MS)) {
+    return { ok: false, reason: 'expired', message: 'x-sdk-date expired: request time differs from server time by more than 15 minutes' };
+  }
+  const claimed = input.headers['x-sdk-content-sha256'];
+  const payloadHash = claimed === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : sha256Hex(input.body);
+  const expected = signature(sk, sdkDate, canonicalRequest({
+    method: input.method,
+    path: input.path,
+    query: input.query,
+    headers: flat,
+    signedHeaders: auth.signedHeaders,
+    payloadHash,
+  }));
+  if (!constantTimeEqual(expected, auth.signature)) return { ok: false, reason: 'mismatch', message: 'verify aksk signature fail' };
+  return { ok: true, ak: auth.access };
+}
+
+/** Constant-time comparison of two ASCII signatures. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
