@@ -37,7 +37,7 @@ export function parseCommandArgs<O extends Options>(
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${usage}`);
   }
-  if (parsed.values.help) {
+  if ((parsed.values as Record<string, unknown>).help) {
     io.stdout.write(usage.endsWith('\n') ? usage : `${usage}\n`);
     return undefined;
   }

@@ -61,3 +61,18 @@ export function eventSeverityFor(severityNumber: number): EventSeverity {
   if (severityNumber >= 13) return 'Minor';
   return 'Info';
 }
+
+const LEVEL_WORD =
+  /(?:^|[\s[(<|"'=:,])(TRACE|DEBUG|INFO|INFORMATION|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC|SEVERE|trace|debug|info|notice|warn|warning|error|fatal|critical)(?=$|[\s\]):|>"',.])/;
+
+/**
+ * The severity a plain text line announces in its first 120 characters (`2024-01-01 ERROR ...`,
+ * `[WARN]`, `level=error`), or undefined when it names none.
+ */
+export function detectSeverity(line: string): { number: number; text: string } | undefined {
+  const m = LEVEL_WORD.exec(line.length > 120 ? line.slice(0, 120) : line);
+  if (!m) return undefined;
+  const text = m[1]!.toUpperCase();
+  const number = severityNumberOf(text);
+  return number === undefined ? undefined : { number, text };
+}

@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import { resolve, dirname, isAbsolute } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import '../builtins.ts';
+import { Diagnostics, type ConfigPath } from './diagnostics.ts';
+import { substituteVariables } from './substitute.ts';
+import { topLevelSchema, ruleSchema, ruleTestSchema } from './schema.ts';
+import { sourceType, sourceTypeNames } from '../sources/registry.ts';
+import { sinkType, sinkTypeNames } from '../sinks/registry.ts';
+import { sinkCommonShape, type DeliveryConfig, type SinkCommonOptions } from '../delivery/options.ts';
+import type { RuleConfig, RuleTestConfig } from '../rules/schema.ts';
+import { compileRules, type CompiledRules } from '../rules/compile.ts';
+import type { ListenAddress } from './duration.ts';
+
+export interface SourceConfig {
+  name: string;
+  type: string;
+  options: Record<string, unknown> & { type: string };
+}
+
+export interface SinkConfig {
+  name: string;
+  type: string;
+  options: Record<string, unknown> & SinkCommonOptions & { type: string };
+}
+
+/** A config file parsed, substituted, validated and compiled: trusted from here on. */
+export interface Config {
+  file: string;
+  state_dir: string;
+  log_level: 'debug' | 'info' | 'warn' | 'error';
+  admin: { listen?: ListenAddress | undefined };
+  delivery: DeliveryConfig;
+  sources: Map<string, SourceConfig>;
+  sinks: Map<string, SinkConfig>;
+  rules: RuleConfig[];
+  compiled: CompiledRules;
+  tests: RuleTestConfig[];
+}
+
+export type LoadResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Rule tests from a separate file (`log2events test --tests FILE`). */
+  testsFile?: string;
+}
+
+/** Reads, substitutes, validates and compiles a config file, reporting every problem at once. */
+export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, errors: [`${path}: cannot read config: ${describeFsError(e)}`] };
+  }
+  return loadConfigText(text, path, options);
+}
+
+export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const diag = new Diagnostics(file, doc, lines);
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
+    diag.items.push({ file, line: pos.line, col: pos.col, path: '', message: yamlMessage(err.message) });
+  }
+  if (doc.errors.length > 0) return { ok: false, errors: diag.formatted() };
+
+  substituteVariables(doc, diag, options.env);
+  const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    diag.add([], 'the config must be a YAML mapping (state_dir, sources, sinks, rules)');
+    return { ok: false, errors: diag.formatted() };
+  }
+
+  const top = validate(topLevelSchema, raw, [], diag);
+  if (!top) return { ok: false, errors: diag.formatted() };
+
+  const baseDir = dirname(resolve(file));
+  const sources = new Map<string, SourceConfig>();
+  for (const [name, value] of Object.entries(top.sources)) {
+    const typeName = typeOf(value, ['sources', name], diag, sourceTypeNames());
+    const def = typeName ? sourceType(typeName) : undefined;
+    if (!def || !typeName) continue;
+    const parsed = validate(def.schema, value, ['sources', name], diag);
+    if (parsed) sources.set(name, { name, type: typeName, options: parsed as SourceConfig['options'] });
+  }
+
+  const sinks = new Map<string, SinkConfig>();
+  for (const [name, value] of Object.entries(top.sinks)) {
+    const typeName = typeOf(value, ['sinks', name], diag, sinkTypeNames());
+    const def = typeName ? sinkType(typeName) : undefined;
+    if (!def || !typeName) continue;
+    const parsed = validate(def.schema, value, ['sinks', name], diag);
+    if (parsed) sinks.set(name, { name, type: typeName, options: parsed as SinkConfig['options'] });
+  }
+
+  const rules: RuleConfig[] = [];
+  const seenRules = new Map<string, number>();
+  top.rules.forEach((value, i) => {
+    const rule = validate(ruleSchema, value, ['rules', i], diag);
+    if (!rule) return;
+    const prev = seenRules.get(rule.name);
+    if (prev !== undefined) diag.add(['rules', i, 'name'], `duplicate rule name (first used by rules[${prev}])`);
+    seenRules.set(rule.name, i);
+    rule.to?.forEach((sink, j) => {
+      if (!top.sinks[sink]) diag.add(['rules', i, 'to', j], `unknown sink "${sink}" (defined: ${listOr(Object.keys(top.sinks))})`);
+    });
+    rule.from?.forEach((src, j) => {
+      if (!top.sources[src]) diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
+    });
+    rules.push(rule);
+  });
+  const compiled = compileRules(rules, (ruleIndex, path, message) => {
+    diag.add(['rules', indexOfRule(top.rules, rules[ruleIndex]!.name, ruleIndex), ...path], message);
+  });
+
+  let tests: RuleTestConfig[] = [];
+  if (options.testsFile) {
+    const sub = loadTestsFile(options.testsFile, options.env);
+    if (!sub.ok) return { ok: false, errors: [...diag.formatted(), ...sub.errors] };
+    tests = sub.tests;
+  } else {
+    top.tests.forEach((value, i) => {
+      const t = validate(ruleTestSchema, value, ['tests', i], diag);
+      if (t) tests.push(t);
+    });
+  }
+
+  if (diag.count > 0) return { ok: false, errors: diag.formatted() };
+  return {
+    ok: true,
+    config: {
+      file,
+      state_dir: isAbsolute(top.state_dir) ? top.state_dir : resolve(baseDir, top.state_dir),
+      log_level: top.log_level,
+      admin: top.admin,
+      delivery: top.delivery,
+      sources,
+      sinks,
+      rules,
+      compiled,
+      tests,
+    },
+  };
+}
+
+function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests: RuleTestConfig[] } | { ok: false; errors: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { ok: false, errors: [`${path}: cannot read tests: ${describeFsError(err as NodeJS.ErrnoException)}`] };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const diag = new Diagnostics(path, doc, lines);
+  for (const err of doc.errors) {
+    const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
+    diag.items.push({ file: path, line: pos.line, col: pos.col, path: '', message: yamlMessage(err.message) });
+  }
+  if (doc.errors.length) return { ok: false, errors: diag.formatted() };
+  substituteVariables(doc, diag, env);
+  const raw = doc.toJS() as unknown;
+  const list = Array.isArray(raw) ? raw : (raw as { tests?: unknown } | null)?.tests;
+  if (!Array.isArray(list)) {
+    diag.add([], 'a tests file is a list of tests, or a mapping with a tests: list');
+    return { ok: false, errors: diag.formatted() };
+  }
+  const prefix: ConfigPath = Array.isArray(raw) ? [] : ['tests'];
+  const tests: RuleTestConfig[] = [];
+  list.forEach((value, i) => {
+    const t = validate(ruleTestSchema, value, [...prefix, i], diag);
+    if (t) tests.push(t);
+  });
+  return diag.count ? { ok: false, errors: diag.formatted() } : { ok: true, tests };
+}
+
+/** Runs a zod schema and turns every issue into a placed diagnostic. */
+function validate<S extends z.ZodType>(schema: S, value: unknown, base: ConfigPath, diag: Diagnostics): z.output<S> | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const path = [...base, ...(issue.path as (string | number)[])];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) diag.add([...path, key], `unknown key "${key}"`, 'key');
+    } else if (issue.code === 'invalid_union') {
+      diag.add(path, unionMessage(issue));
+    } else {
+      diag.add(path, issueMessage(issue.message, value, issue.path as (string | number)[]));
+    }
+  }
+  return undefined;
+}
+
+function issueMessage(message: string, root: unknown, rel: (string | number)[]): string {
+  // zod reports a missing key as "expected X, received undefined": say "required" instead.
+  if (/received undefined$/.test(message) && getAt(root, rel) === undefined) return `required (${message.replace(/^Invalid input: /, '')})`;
+  return message.replace(/^Invalid input: /, '');
+}
+
+function unionMessage(issue: { errors?: unknown[][]; message: string }): string {
+  // Prefer the branch that got furthest: the one whose issues point deepest.
+  const branches = (issue.errors ?? []) as { path: unknown[]; message: string }[][];
+  let best: { path: unknown[]; message: string } | undefined;
+  for (const b of branches) for (const i of b) if (!best || i.path.length > best.path.length) best = i;
+  if (best && best.path.length > 0) return `${best.path.join('.')}: ${best.message.replace(/^Invalid input: /, '')}`;
+  return issue.message.replace(/^Invalid input/, 'invalid value');
+}
+
+function getAt(root: unknown, path: (string | number)[]): unknown {
+  let cur: unknown = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+function typeOf(value: unknown, path: ConfigPath, diag: Diagnostics, known: string[]): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    diag.add(path, 'must be a mapping with a type: key');
+    return undefined;
+  }
+  const t = (value as { type?: unknown }).type;
+  if (typeof t !== 'string') {
+    diag.add(path, `type: is required (one of ${known.join(', ')})`);
+    return undefined;
+  }
+  if (!known.includes(t)) {
+    diag.add([...path, 'type'], `unknown type "${t}" (one of ${known.join(', ')})`);
+    return undefined;
+  }
+  return t;
+}
+
+function indexOfRule(rawRules: unknown[], name: string, fallback: number): number {
+  const i = rawRules.findIndex((r) => (r as { name?: unknown } | null)?.name === name);
+  return i >= 0 ? i : fallback;
+}
+
+function listOr(names: string[]): string {
+  return names.length ? names.join(', ') : 'none';
+}
+
+function yamlMessage(message: string): string {
+  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+}
+
+export function describeFsError(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    default:
+      return e.message;
+  }
+}
+
+export { sinkCommonShape };

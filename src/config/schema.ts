@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { listenAddress } from './duration.ts';
+import { deliveryConfigSchema } from '../delivery/options.ts';
+import { ruleSchema, ruleTestSchema } from '../rules/schema.ts';
+
+/**
+ * The top level of a config file. `sources` and `sinks` are maps whose entries are validated by
+ * the schema their `type` registered (see sources/registry.ts, sinks/registry.ts).
+ */
+export const topLevelSchema = z.strictObject({
+  state_dir: z.string().min(1).default('./.log2events'),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  admin: z
+    .strictObject({
+      listen: listenAddress.optional(),
+    })
+    .default({}),
+  delivery: deliveryConfigSchema,
+  sources: z.record(z.string(), z.unknown()).default({}),
+  sinks: z.record(z.string(), z.unknown()).default({}),
+  rules: z.array(z.unknown()).default([]),
+  tests: z.array(z.unknown()).default([]),
+});
+
+export { ruleSchema, ruleTestSchema };

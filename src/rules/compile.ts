@@ -1,0 +1,280 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Event, EventAction, EventState, ProviderName } from '../model/event.ts';
+import { EVENT_STATES, PROVIDER_NAMES } from '../model/event.ts';
+import type { LogRecord } from '../model/log-record.ts';
+import { EVENT_SEVERITIES, eventSeverityFor, severityNumberOf, type EventSeverity } from '../model/severity.ts';
+import type { RecordProcessor } from '../sources/source.ts';
+import { compileCondition, type Predicate } from './condition.ts';
+import { MatchContext } from './match-context.ts';
+import type { EventMappingConfig, OverrideValue, RuleConfig } from './schema.ts';
+import { compileTemplate, type Template } from './template.ts';
+import { Throttle } from './throttle.ts';
+
+export type RuleErrorSink = (ruleIndex: number, path: (string | number)[], message: string) => void;
+
+interface CompiledRule {
+  name: string;
+  from: Set<string> | undefined;
+  test: Predicate;
+  literals: string[] | null;
+  drop: boolean;
+  continue: boolean;
+  to: string[];
+  map: ((ctx: MatchContext) => Event) | undefined;
+  throttle: { key: Template | undefined; gate: Throttle } | undefined;
+}
+
+export interface RuleStats {
+  matched: Map<string, number>;
+  throttled: Map<string, number>;
+}
+
+/** The compiled `rules:` list: a RecordProcessor for the sources. */
+export class CompiledRules implements RecordProcessor {
+  readonly rules: readonly CompiledRule[];
+  readonly stats: RuleStats = { matched: new Map(), throttled: new Map() };
+  private readonly literalCache = new Map<string, readonly string[] | null>();
+
+  constructor(rules: CompiledRule[]) {
+    this.rules = rules;
+  }
+
+  process(record: LogRecord, sourceName: string): Event[] {
+    const ctx = new MatchContext(record, sourceName);
+    let out: Event[] | undefined;
+    for (const rule of this.rules) {
+      if (rule.from && !rule.from.has(sourceName)) continue;
+      ctx.captures = {};
+      if (!rule.test(ctx)) continue;
+      this.stats.matched.set(rule.name, (this.stats.matched.get(rule.name) ?? 0) + 1);
+      if (rule.drop) break;
+      if (rule.map) {
+        const event = rule.map(ctx);
+        let pass = true;
+        if (rule.throttle) {
+          const key = rule.throttle.key ? rule.throttle.key(ctx) : event.key;
+          const d = rule.throttle.gate.check(key);
+          pass = d.pass;
+          if (!pass) this.stats.throttled.set(rule.name, (this.stats.throttled.get(rule.name) ?? 0) + 1);
+          else if (d.suppressed > 0) event.attributes.suppressed_count = String(d.suppressed);
+        }
+        if (pass) (out ??= []).push(event);
+      }
+      if (!rule.continue) break;
+    }
+    return out ?? [];
+  }
+
+  literalsFor(sourceName: string): readonly string[] | null {
+    if (this.literalCache.has(sourceName)) return this.literalCache.get(sourceName)!;
+    let result: string[] | null = [];
+    for (const rule of this.rules) {
+      if (rule.from && !rule.from.has(sourceName)) continue;
+      // A drop rule only removes matches, so it never widens what can match.
+      if (rule.drop) continue;
+      if (!rule.literals) {
+        result = null;
+        break;
+      }
+      result.push(...rule.literals);
+    }
+    const final = result ? [...new Set(result)] : null;
+    this.literalCache.set(sourceName, final);
+    return final;
+  }
+}
+
+export function compileRules(rules: RuleConfig[], report: RuleErrorSink): CompiledRules {
+  const compiled: CompiledRule[] = [];
+  rules.forEach((rule, index) => {
+    const err = (path: (string | number)[], message: string) => report(index, path, message);
+    const cond = compileCondition(rule.when, (p, m) => err(['when', ...p], m));
+    const map = rule.event ? compileMapping(rule.name, rule.event, rule.to ?? [], cond.captures, err) : undefined;
+    let throttle: CompiledRule['throttle'];
+    if (rule.throttle) {
+      let key: Template | undefined;
+      if (rule.throttle.key) {
+        const t = compileTemplate(rule.throttle.key, cond.captures);
+        if (t.ok) key = t.template;
+        else t.errors.forEach((e) => err(['throttle', 'key'], e));
+      }
+      throttle = { key, gate: new Throttle(rule.throttle.window, rule.throttle.max) };
+    }
+    compiled.push({
+      name: rule.name,
+      from: rule.from ? new Set(rule.from) : undefined,
+      test: cond.test,
+      literals: cond.literals,
+      drop: rule.drop,
+      continue: rule.continue,
+      to: rule.to ?? [],
+      map,
+      throttle,
+    });
+  });
+  return new CompiledRules(compiled);
+}
+
+type Err = (path: (string | number)[], message: string) => void;
+
+function compileMapping(
+  ruleName: string,
+  m: EventMappingConfig,
+  to: string[],
+  captures: Set<string>,
+  err: Err,
+): (ctx: MatchContext) => Event {
+  const t = (value: string | undefined, path: (string | number)[], fallback?: string): Template | undefined => {
+    if (value === undefined) {
+      if (fallback === undefined) return undefined;
+      value = fallback;
+    }
+    const r = compileTemplate(value, captures);
+    if (!r.ok) {
+      r.errors.forEach((e) => err(['event', ...path], e));
+      return () => '';
+    }
+    return r.template;
+  };
+
+  const name = t(m.name, ['name'])!;
+  const source = t(m.source, ['source'], 'log2events')!;
+  const content = t(m.content, ['content'], '{{body}}')!;
+  const severity = enumTemplate<EventSeverity>(m.severity, EVENT_SEVERITIES, ['severity'], t, err);
+  const state = enumTemplate<EventState>(m.state, EVENT_STATES, ['state'], t, err);
+  const action: EventAction = m.action ?? 'raise';
+  const time = t(m.time, ['time']);
+  const resource = {
+    id: t(m.resource?.id, ['resource', 'id']),
+    name: t(m.resource?.name, ['resource', 'name']),
+    type: t(m.resource?.type, ['resource', 'type']),
+    provider: t(m.resource?.provider, ['resource', 'provider']),
+  };
+  const group = t(m.group, ['group']);
+  const user = t(m.user, ['user']);
+  const dims = mapTemplates(m.dimensions, ['dimensions'], t);
+  const attrs = mapTemplates(m.attributes, ['attributes'], t);
+  const key = t(m.key, ['key']);
+  const overrides: [ProviderName, (ctx: MatchContext) => Record<string, unknown>][] = [];
+  for (const provider of PROVIDER_NAMES) {
+    const block = m[provider];
+    if (block) overrides.push([provider, compileOverride(block, [provider], t) as (ctx: MatchContext) => Record<string, unknown>]);
+  }
+
+  return (ctx) => {
+    const sev = (severity && (severity(ctx) as EventSeverity | undefined)) || eventSeverityFor(effective(ctx));
+    const res: Event['resource'] = {};
+    for (const k of ['id', 'name', 'type', 'provider'] as const) {
+      const tt = resource[k];
+      if (tt) {
+        const v = tt(ctx);
+        if (v) res[k] = v;
+      }
+    }
+    const ev: Event = {
+      id: eventId(ctx.record, ruleName),
+      rule: ruleName,
+      name: name(ctx),
+      source: source(ctx),
+      time: time ? parseTime(time(ctx)) ?? ctx.timeMs : ctx.timeMs,
+      severity: sev,
+      state: (state && (state(ctx) as EventState | undefined)) || defaultState(sev, action),
+      action,
+      content: content(ctx),
+      resource: res,
+      dimensions: dims ? evalMap(dims, ctx) : {},
+      attributes: attrs ? evalMap(attrs, ctx) : {},
+      key: '',
+      to,
+      overrides: {},
+    };
+    if (group) ev.group = group(ctx);
+    if (user) ev.user = user(ctx);
+    if (ctx.record.traceId) ev.traceId = ctx.record.traceId;
+    if (ctx.record.spanId) ev.spanId = ctx.record.spanId;
+    ev.key = key ? key(ctx) : `${ev.name}|${res.id ?? ''}`;
+    for (const [p, f] of overrides) ev.overrides[p] = f(ctx);
+    return ev;
+  };
+}
+
+function effective(ctx: MatchContext): number {
+  return ctx.record.severityNumber || (ctx.record.severityText ? severityNumberOf(ctx.record.severityText) ?? 0 : 0);
+}
+
+function defaultState(sev: EventSeverity, action: EventAction): EventState {
+  if (action === 'clear') return 'normal';
+  return sev === 'Critical' || sev === 'Major' ? 'incident' : sev === 'Minor' ? 'warning' : 'normal';
+}
+
+/** An enum-valued field: a literal is checked at load; a template is checked when it renders. */
+function enumTemplate<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  path: (string | number)[],
+  t: (v: string | undefined, p: (string | number)[]) => Template | undefined,
+  err: Err,
+): ((ctx: MatchContext) => T | undefined) | undefined {
+  if (value === undefined) return undefined;
+  if (!value.includes('{{')) {
+    const hit = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (!hit) err(['event', ...path], `"${value}" is not one of ${allowed.join(', ')}`);
+    return () => hit;
+  }
+  const tpl = t(value, path)!;
+  return (ctx) => {
+    const v = tpl(ctx).toLowerCase();
+    return allowed.find((a) => a.toLowerCase() === v);
+  };
+}
+
+function mapTemplates(
+  map: Record<string, string> | undefined,
+  path: (string | number)[],
+  t: (v: string | undefined, p: (string | number)[]) => Template | undefined,
+): [string, Template][] | undefined {
+  if (!map) return undefined;
+  return Object.entries(map).map(([k, v]) => [k, t(v, [...path, k])!]);
+}
+
+function evalMap(entries: [string, Template][], ctx: MatchContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, tpl] of entries) out[k] = tpl(ctx);
+  return out;
+}
+
+function compileOverride(
+  value: OverrideValue,
+  path: (string | number)[],
+  t: (v: string | undefined, p: (string | number)[]) => Template | undefined,
+): (ctx: MatchContext) => unknown {
+  if (typeof value === 'string') {
+    const tpl = t(value, path)!;
+    return (ctx) => tpl(ctx);
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v, i) => compileOverride(v, [...path, i], t));
+    return (ctx) => items.map((f) => f(ctx));
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, compileOverride(v, [...path, k], t)] as const);
+    return (ctx) => Object.fromEntries(entries.map(([k, f]) => [k, f(ctx)]));
+  }
+  return () => value;
+}
+
+function parseTime(text: string): number | undefined {
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n < 1e11 ? n * 1000 : n < 1e14 ? n : Math.floor(n / 1e6);
+  }
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Same record + same rule → same id, across retries, replays and restarts. */
+export function eventId(record: LogRecord, rule: string): string {
+  if (!record.origin) return randomUUID();
+  return createHash('sha256').update(record.origin).update('\0').update(rule).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Event } from '../../model/event.ts';
+import { allOutcomes, deliveredAll, type SendResult, type Sink } from '../sink.ts';
+import { eventJsonLine } from '../event-json.ts';
+
+/**
+ * Appends events as JSON lines. Each batch is one write followed by fsync, so "delivered"
+ * means on disk. Writes are serialised: lines of two batches never interleave.
+ */
+export class FileSink implements Sink {
+  readonly name: string;
+  readonly type = 'file';
+  readonly limits = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 };
+  private readonly path: string;
+  private readonly fsync: boolean;
+  private handle: Promise<FileHandle> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(name: string, path: string, fsync: boolean) {
+    this.name = name;
+    this.path = path;
+    this.fsync = fsync;
+  }
+
+  entrySize(event: Event): number {
+    return Buffer.byteLength(eventJsonLine(event));
+  }
+
+  send(batch: readonly Event[]): Promise<SendResult> {
+    const run = this.tail.then(() => this.write(batch));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(batch: readonly Event[]): Promise<SendResult> {
+    try {
+      const fh = await (this.handle ??= this.openFile());
+      await fh.appendFile(batch.map(eventJsonLine).join(''));
+      if (this.fsync) await fh.datasync();
+      return deliveredAll(batch.length);
+    } catch (err) {
+      this.handle = undefined;
+      const e = err as NodeJS.ErrnoException;
+      // A full or read-only disk may recover; a path that is a directory will not.
+      const permanent = e.code === 'EISDIR' || e.code === 'ENOTDIR';
+      const outcome = permanent
+        ? ({ kind: 'permanent', code: e.code ?? 'EIO', message: `${this.path}: ${e.message}` } as const)
+        : ({ kind: 'retryable', code: e.code ?? 'EIO', message: `${this.path}: ${e.message}` } as const);
+      return { outcomes: allOutcomes(batch.length, outcome), throttled: false };
+    }
+  }
+
+  private async openFile(): Promise<FileHandle> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    return open(this.path, 'a');
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    const h = this.handle;
+    this.handle = undefined;
+    if (h) await (await h).close();
+  }
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { sinkCommonShape } from '../../delivery/options.ts';
+import { registerSinkType } from '../registry.ts';
+import { deliveredAll, type Sink } from '../sink.ts';
+import { eventJsonLine } from '../event-json.ts';
+
+export const stdoutSinkSchema = z.strictObject({
+  type: z.literal('stdout'),
+  ...sinkCommonShape,
+});
+
+/** Events as JSON lines on standard output; for trying rules and for piping into other tools. */
+export function createStdoutSink(name: string, write: (text: string) => Promise<void> = writeStdout): Sink {
+  return {
+    name,
+    type: 'stdout',
+    limits: { maxEntries: 1000, maxBytes: 16 * 1024 * 1024 },
+    entrySize: (e) => Buffer.byteLength(eventJsonLine(e)),
+    async send(batch) {
+      await write(batch.map(eventJsonLine).join(''));
+      return deliveredAll(batch.length);
+    },
+    async close() {},
+  };
+}
+
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
+
+registerSinkType('stdout', { schema: stdoutSinkSchema, create: (name) => createStdoutSink(name) });
