@@ -1,0 +1,125 @@
+import {
+  ExportLogsServiceRequestType,
+  ExportLogsServiceResponseType,
+  RETRY_INFO_TYPE_URL,
+  RetryInfoType,
+  StatusType,
+  type RawExportRequest,
+} from './proto/schema.ts';
+
+/** The two OTLP payload encodings; a reply uses the encoding of its request. */
+export type Encoding = 'protobuf' | 'json';
+
+export type DecodeResult = { ok: true; request: RawExportRequest } | { ok: false; message: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeRequest(body: Uint8Array, encoding: Encoding): DecodeResult {
+  return encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+}
+
+function decodeProtobuf(body: Uint8Array): DecodeResult {
+  try {
+    return { ok: true, request: ExportLogsServiceRequestType.decode(body) as RawExportRequest };
+  } catch (err) {
+    return { ok: false, message: `invalid protobuf ExportLogsServiceRequest: ${(err as Error).message}` };
+  }
+}
+
+function decodeJson(body: Uint8Array): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(body), keepBigIntegers);
+  } catch (err) {
+    return { ok: false, message: `invalid JSON ExportLogsServiceRequest: ${(err as Error).message}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, message: 'invalid JSON ExportLogsServiceRequest: expected an object' };
+  }
+  return { ok: true, request: parsed as RawExportRequest };
+}
+
+/**
+ * OTLP/JSON allows int64 as a bare number; beyond 2^53 JSON.parse would round it, so the
+ * source text of such an integer is kept (the record mapper reads decimal strings exactly).
+ */
+function keepBigIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source)) {
+    return context.source;
+  }
+  return value;
+}
+
+export interface PartialSuccess {
+  rejected: number;
+  errorMessage: string;
+}
+
+/** ExportLogsServiceResponse; `partial_success` only when something was rejected. */
+export function encodeExportResponse(partial: PartialSuccess | undefined, encoding: Encoding): Uint8Array {
+  if (encoding === 'json') {
+    const body = partial
+      ? { partialSuccess: { rejectedLogRecords: String(partial.rejected), errorMessage: partial.errorMessage } }
+      : {};
+    return Buffer.from(JSON.stringify(body));
+  }
+  const message = partial
+    ? { partialSuccess: { rejectedLogRecords: partial.rejected, errorMessage: partial.errorMessage } }
+    : {};
+  return ExportLogsServiceResponseType.encode(ExportLogsServiceResponseType.fromObject(message)).finish();
+}
+
+/** gRPC status codes used by the receiver (also the `code` of a google.rpc.Status body). */
+export const GrpcCode = {
+  OK: 0,
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+
+/** google.rpc.Status, with a google.rpc.RetryInfo detail when the caller should come back later. */
+export function encodeStatus(code: GrpcCode, message: string, encoding: Encoding, retryAfterMs?: number): Uint8Array {
+  if (encoding === 'json') {
+    const details =
+      retryAfterMs === undefined ? [] : [{ '@type': RETRY_INFO_TYPE_URL, retryDelay: `${(retryAfterMs / 1000).toFixed(3)}s` }];
+    return Buffer.from(JSON.stringify({ code, message, details }));
+  }
+  const details =
+    retryAfterMs === undefined
+      ? []
+      : [{ typeUrl: RETRY_INFO_TYPE_URL, value: RetryInfoType.encode(RetryInfoType.fromObject({ retryDelay: durationOf(retryAfterMs) })).finish() }];
+  return StatusType.encode(StatusType.fromObject({ code, message, details })).finish();
+}
+
+function durationOf(ms: number): { seconds: number; nanos: number } {
+  const whole = Math.max(0, Math.round(ms));
+  return { seconds: Math.floor(whole / 1000), nanos: (whole % 1000) * 1_000_000 };
+}
+
+export interface DecodedStatus {
+  code: number;
+  message: string;
+  retryDelayMs?: number;
+}
+
+/** Reads a protobuf google.rpc.Status (used by tests and clients of the gRPC receiver). */
+export function decodeStatus(bytes: Uint8Array): DecodedStatus {
+  const status = StatusType.toObject(StatusType.decode(bytes), { longs: Number, defaults: true }) as {
+    code: number;
+    message: string;
+    details: { typeUrl: string; value: Uint8Array }[];
+  };
+  const out: DecodedStatus = { code: status.code, message: status.message };
+  const retry = status.details.find((d) => d.typeUrl === RETRY_INFO_TYPE_URL);
+  if (retry) {
+    const info = RetryInfoType.toObject(RetryInfoType.decode(retry.value), { longs: Number, defaults: true }) as {
+      retryDelay?: { seconds: number; nanos: number };
+    };
+    if (info.retryDelay) out.retryDelayMs = info.retryDelay.seconds * 1000 + Math.round(info.retryDelay.nanos / 1e6);
+  }
+  return out;
+}

@@ -1,0 +1,243 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { ListenAddress } from '../../config/duration.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { encodeExportResponse, encodeStatus, GrpcCode, type Encoding } from './codec.ts';
+import type { ExportHandler, ExportOutcome, RequestOutcomeLabel } from './export-handler.ts';
+import { readTlsFiles, type TlsFiles } from './tls.ts';
+
+const gunzip = promisify(zlib.gunzip);
+
+export interface HttpReceiverOptions {
+  listen: ListenAddress;
+  /** Limit on the request body after decompression, in bytes. */
+  maxBody: number;
+  bearerToken?: string | undefined;
+  tls?: TlsFiles | undefined;
+}
+
+export const OTLP_LOGS_PATH = '/v1/logs';
+/** How long in-flight requests get to finish when the receiver stops. */
+const STOP_GRACE_MS = 5_000;
+/** After an early refusal, how long the unread rest of a request is drained before the socket is cut. */
+const DRAIN_LIMIT_MS = 10_000;
+
+const MEDIA_TYPES: Record<string, Encoding> = {
+  'application/x-protobuf': 'protobuf',
+  'application/protobuf': 'protobuf',
+  'application/json': 'json',
+};
+
+type Refusal = { status: number; code: GrpcCode; message: string; outcome: RequestOutcomeLabel; headers?: Record<string, string> };
+
+/** OTLP/HTTP receiver: `POST /v1/logs` with protobuf or JSON bodies, optionally gzipped. */
+export class OtlpHttpReceiver {
+  private readonly options: HttpReceiverOptions;
+  private readonly handler: ExportHandler;
+  private readonly logger: Logger;
+  private readonly tokenDigest: Buffer | undefined;
+  private server: http.Server | undefined;
+
+  constructor(options: HttpReceiverOptions, handler: ExportHandler, logger: Logger) {
+    this.options = options;
+    this.handler = handler;
+    this.logger = logger;
+    this.tokenDigest = options.bearerToken === undefined ? undefined : sha256(options.bearerToken);
+  }
+
+  async start(): Promise<AddressInfo> {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.onRequest(req, res).catch((err: unknown) => {
+        this.logger.error('OTLP/HTTP request failed', { error: err });
+        if (!res.headersSent) this.reply(res, 500, encodeStatus(GrpcCode.INTERNAL, 'internal error', 'json'), 'json');
+      });
+    };
+    const tls = this.options.tls ? readTlsFiles(this.options.tls) : undefined;
+    const server = tls
+      ? https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: tls.ca !== undefined }, onRequest)
+      : http.createServer(onRequest);
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.listen.port, this.options.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.logger.error('OTLP/HTTP server error', { error: err }));
+    return server.address() as AddressInfo;
+  }
+
+  /** Stops listening, lets in-flight requests finish (bounded), then closes every connection. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const refusal = this.checkHeaders(req);
+    if (refusal) return this.refuse(req, res, refusal, encodingOf(req) ?? 'json', true);
+    const encoding = encodingOf(req)!;
+
+    const body = await this.readBody(req);
+    if (!body.ok) {
+      if (body.refusal) this.refuse(req, res, body.refusal, encoding, !body.complete);
+      return;
+    }
+
+    let outcome: ExportOutcome;
+    try {
+      outcome = this.handler.handle(body.bytes, encoding, 'http');
+    } catch (err) {
+      this.logger.error('OTLP/HTTP export failed', { error: err });
+      this.reply(res, 500, encodeStatus(GrpcCode.INTERNAL, 'internal error', encoding), encoding);
+      return;
+    }
+    switch (outcome.kind) {
+      case 'accepted':
+        return this.reply(res, 200, encodeExportResponse(outcome.partial, encoding), encoding);
+      case 'invalid':
+        return this.reply(res, 400, encodeStatus(GrpcCode.INVALID_ARGUMENT, outcome.message, encoding), encoding);
+      case 'full':
+        return this.reply(
+          res,
+          429,
+          encodeStatus(GrpcCode.RESOURCE_EXHAUSTED, 'spool is full, retry later', encoding, outcome.retryAfterMs),
+          encoding,
+          { 'retry-after': retryAfterSeconds(outcome.retryAfterMs) },
+        );
+      case 'unavailable':
+        return this.reply(
+          res,
+          503,
+          encodeStatus(GrpcCode.UNAVAILABLE, outcome.message, encoding, outcome.retryAfterMs),
+          encoding,
+          { 'retry-after': retryAfterSeconds(outcome.retryAfterMs) },
+        );
+    }
+  }
+
+  /** Everything that can be refused before reading a byte of the body. */
+  private checkHeaders(req: http.IncomingMessage): Refusal | undefined {
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (path !== OTLP_LOGS_PATH) {
+      return { status: 404, code: GrpcCode.UNIMPLEMENTED, message: `no such path; POST log records to ${OTLP_LOGS_PATH}`, outcome: 'not_found' };
+    }
+    if (req.method !== 'POST') {
+      return { status: 405, code: GrpcCode.UNIMPLEMENTED, message: `method ${req.method} not allowed; use POST`, outcome: 'method_not_allowed', headers: { allow: 'POST' } };
+    }
+    if (this.tokenDigest && !this.authorized(req.headers.authorization)) {
+      return { status: 401, code: GrpcCode.UNAUTHENTICATED, message: 'missing or wrong bearer token', outcome: 'unauthenticated', headers: { 'www-authenticate': 'Bearer' } };
+    }
+    if (!encodingOf(req)) {
+      return {
+        status: 415,
+        code: GrpcCode.INVALID_ARGUMENT,
+        message: `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
+        outcome: 'unsupported_media_type',
+      };
+    }
+    const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
+      return { status: 415, code: GrpcCode.INVALID_ARGUMENT, message: `unsupported content encoding ${JSON.stringify(contentEncoding)}; use gzip or none`, outcome: 'unsupported_media_type' };
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > this.options.maxBody) return this.tooLarge();
+    return undefined;
+  }
+
+  private tooLarge(): Refusal {
+    return { status: 413, code: GrpcCode.INVALID_ARGUMENT, message: `request body exceeds max_body (${this.options.maxBody} bytes)`, outcome: 'too_large' };
+  }
+
+  private authorized(header: string | undefined): boolean {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    // Compare digests: equal lengths for timingSafeEqual, and no early exit on a prefix.
+    return m !== null && timingSafeEqual(sha256(m[1]!), this.tokenDigest!);
+  }
+
+  private async readBody(
+    req: http.IncomingMessage,
+  ): Promise<{ ok: true; bytes: Buffer } | { ok: false; refusal?: Refusal; complete: boolean }> {
+    const limit = this.options.maxBody;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        // A compressed body larger than the limit cannot inflate below it in practice.
+        if (size > limit) return { ok: false, refusal: this.tooLarge(), complete: false };
+        chunks.push(chunk);
+      }
+    } catch {
+      return { ok: false, complete: false }; // client went away; nobody to answer
+    }
+    const raw = Buffer.concat(chunks, size);
+    if ((req.headers['content-encoding'] ?? '').trim().toLowerCase() !== 'gzip') return { ok: true, bytes: raw };
+    try {
+      return { ok: true, bytes: await gunzip(raw, { maxOutputLength: limit }) };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        return { ok: false, refusal: { ...this.tooLarge(), message: `decompressed request body exceeds max_body (${limit} bytes)` }, complete: true };
+      }
+      return {
+        ok: false,
+        refusal: { status: 400, code: GrpcCode.INVALID_ARGUMENT, message: `invalid gzip body: ${(err as Error).message}`, outcome: 'invalid' },
+        complete: true,
+      };
+    }
+  }
+
+  private refuse(req: http.IncomingMessage, res: http.ServerResponse, refusal: Refusal, encoding: Encoding, bodyUnread: boolean): void {
+    this.handler.countRequest('http', refusal.outcome);
+    const headers = { ...refusal.headers };
+    if (bodyUnread) {
+      // Answer at once, then read and discard what the client is still sending (bounded in
+      // time) so it sees the status instead of a reset; the connection is not reused.
+      headers.connection = 'close';
+      const timer = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+      timer.unref();
+      req.on('end', () => clearTimeout(timer));
+      req.resume();
+    }
+    this.reply(res, refusal.status, encodeStatus(refusal.code, refusal.message, encoding), encoding, headers);
+  }
+
+  private reply(
+    res: http.ServerResponse,
+    status: number,
+    body: Uint8Array,
+    encoding: Encoding,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      ...headers,
+      'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+      'content-length': String(body.byteLength),
+    });
+    res.end(body);
+  }
+}
+
+function encodingOf(req: http.IncomingMessage): Encoding | undefined {
+  const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  return MEDIA_TYPES[mediaType];
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
+}
