@@ -3,3 +3,4 @@
 import './sources/stdin/index.ts';
 import './sinks/stdout/index.ts';
 import './sinks/file/index.ts';
+import './sources/otlp/index.ts';
