@@ -43,3 +43,9 @@ export function parseCommandArgs<O extends Options>(
   }
   return parsed;
 }
+
+/** The `-c FILE` every config-reading command needs. */
+export function requireConfig(value: string | undefined, usage: string): string {
+  if (!value) throw new UsageError(`-c, --config FILE is required\n\n${usage}`);
+  return value;
+}

@@ -76,8 +76,17 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     return { ok: false, errors: diag.formatted() };
   }
 
-  const top = validate(topLevelSchema, raw, [], diag);
-  if (!top) return { ok: false, errors: diag.formatted() };
+  // Each top-level section is validated on its own, so a mistake in one does not hide the
+  // mistakes in the others.
+  const shape = topLevelSchema.shape;
+  const top = {} as z.output<typeof topLevelSchema>;
+  for (const key of Object.keys(raw)) {
+    if (!(key in shape)) diag.add([key], `unknown key "${key}" (top-level keys: ${Object.keys(shape).join(', ')})`, 'key');
+  }
+  for (const [key, schema] of Object.entries(shape) as [keyof typeof shape, z.ZodType][]) {
+    const value = validate(schema, (raw as Record<string, unknown>)[key], [key], diag);
+    (top as Record<string, unknown>)[key] = value ?? schema.safeParse(undefined).data ?? (key === 'sources' || key === 'sinks' ? {} : []);
+  }
 
   const baseDir = dirname(resolve(file));
   const sources = new Map<string, SourceConfig>();

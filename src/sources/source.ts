@@ -58,4 +58,9 @@ export interface Source {
   start(ctx: SourceContext): Promise<void>;
   /** Stops intake; resolves when nothing more will be committed. */
   stop(): Promise<void>;
+  /**
+   * Optional: resolves once the source has committed all input that was available (stdin: end of
+   * stream; files: every matched file read to its end). `run --once` waits for it.
+   */
+  drained?(): Promise<void>;
 }

@@ -33,7 +33,7 @@ export class StdinSource implements Source {
   }
 
   /** Resolves when stdin has ended and everything read was committed. */
-  finished(): Promise<void> {
+  drained(): Promise<void> {
     return this.done;
   }
 

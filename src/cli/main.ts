@@ -1,0 +1,62 @@
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UsageError, type CliIO } from './command.ts';
+
+const VERSION = '0.1.0';
+
+const USAGE = `log2events ${VERSION}: turns log lines and OpenTelemetry log records into cloud events.
+
+Usage: log2events <command> [options]
+
+Commands:
+  run        run the agent: sources → rules → spool → sinks (-c FILE)
+  validate   check a config file and print every problem as file:line:col
+  test       run the rule unit tests of a config (tests: section or --tests FILE)
+  eval       dry run: lines on stdin → events as JSON lines on stdout
+  dlq        list, show, replay or purge dead letters
+  emulator   serve the provider APIs (AWS, Alibaba, Huawei Cloud Eye and AOM) on loopback
+  version    print the version
+
+Run "log2events <command> --help" for a command's options.`;
+
+type Command = (args: string[], io: CliIO) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.ts')).runCommand,
+  validate: async () => (await import('./validate.ts')).validateCommand,
+  test: async () => (await import('./test.ts')).testCommand,
+  eval: async () => (await import('./eval.ts')).evalCommand,
+  dlq: async () => (await import('./dlq.ts')).dlqCommand,
+  emulator: async () => (await import('./emulator.ts')).emulatorCommand,
+};
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return name ? EXIT_OK : EXIT_USAGE;
+  }
+  if (name === 'version' || name === '--version') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`log2events: unknown command "${name}"\n\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const command = await load();
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`log2events ${name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`log2events ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+// Run directly (`node src/cli/main.ts ...`, as the tests do); the published bin imports main().
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

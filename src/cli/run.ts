@@ -1,0 +1,105 @@
+import { loadConfigFile } from '../config/load.ts';
+import { listenAddress } from '../config/duration.ts';
+import { Agent } from '../agent/agent.ts';
+import { startAdminServer } from '../admin/admin-server.ts';
+import { createLogger } from '../observability/logger.ts';
+import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
+
+const USAGE = `Usage: log2events run -c FILE [--emulator] [--once]
+
+Runs the agent: starts the sources, applies the rules, spools events durably under state_dir
+and delivers them to the sinks. SIGTERM or SIGINT drains (up to delivery.shutdown_timeout) and
+exits 0; a second signal exits at once (everything accepted is already in the spool).
+
+Options:
+  -c, --config FILE          the config file (required)
+      --emulator             start the provider emulator in-process and send every cloud sink
+                             to it (the quick start; nothing leaves the machine)
+      --emulator-listen ADDR where the in-process emulator listens (default 127.0.0.1:0)
+      --once                 exit when the sources have consumed their input (stdin closed,
+                             files read to the end) and the spool is delivered
+  -h, --help                 this help`;
+
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const parsed = parseCommandArgs(
+    args,
+    {
+      config: { type: 'string', short: 'c' },
+      emulator: { type: 'boolean' },
+      'emulator-listen': { type: 'string' },
+      once: { type: 'boolean' },
+    },
+    USAGE,
+    io,
+  );
+  if (!parsed) return EXIT_OK;
+  const v = parsed.values as { config?: string; emulator?: boolean; 'emulator-listen'?: string; once?: boolean };
+  const file = requireConfig(v.config, USAGE);
+  const result = loadConfigFile(file);
+  if (!result.ok) {
+    io.stderr.write(result.errors.join('\n') + '\n');
+    return EXIT_FAILURE;
+  }
+  const config = result.config;
+  const logger = createLogger(config.log_level, {}, (line) => io.stderr.write(line));
+
+  let emulator: { url: string; close(): Promise<void>; summary(): unknown } | undefined;
+  if (v.emulator || v['emulator-listen']) {
+    const addr = listenAddress.safeParse(v['emulator-listen'] ?? '127.0.0.1:0');
+    if (!addr.success) throw new UsageError(`--emulator-listen: ${addr.error.issues[0]?.message}`);
+    const { startEmulator } = await import('../emulator/index.ts');
+    const running = await startEmulator({ host: addr.data.host, port: addr.data.port });
+    emulator = { url: running.url, close: () => running.close(), summary: () => running.stats() };
+    logger.info('emulator listening', { url: running.url });
+  }
+
+  let agent: Agent;
+  try {
+    agent = await Agent.start({ config, logger, ...(emulator ? { emulatorUrl: emulator.url } : {}) });
+  } catch (err) {
+    io.stderr.write(`log2events run: ${(err as Error).message}\n`);
+    await emulator?.close();
+    return EXIT_FAILURE;
+  }
+  const admin = config.admin.listen
+    ? await startAdminServer(config.admin.listen, { ready: () => agent.ready, metrics: () => agent.collectRuleMetrics(), status: () => agent.status() })
+    : undefined;
+  logger.info('started', { sources: [...config.sources.keys()], sinks: [...config.sinks.keys()], rules: config.rules.length, ...(admin ? { admin: admin.url } : {}) });
+
+  const stopped = new Promise<string>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        // Everything accepted is committed to the spool already: leaving now loses nothing.
+        logger.warn('second signal, exiting at once', { signal: sig });
+        process.exit(130);
+      }
+      resolve(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
+  let reason: string;
+  if (v.once) {
+    reason = await Promise.race([
+      agent.sourcesDrained().then(async () => {
+        await agent.flush();
+        return 'input consumed';
+      }),
+      stopped,
+    ]);
+  } else {
+    reason = await stopped;
+  }
+  logger.info('stopping', { reason });
+  await agent.stop();
+  await admin?.close();
+  if (emulator) {
+    logger.info('emulator summary', { stats: emulator.summary() });
+    await emulator.close();
+  }
+  logger.info('stopped');
+  return EXIT_OK;
+}

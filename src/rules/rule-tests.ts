@@ -1,0 +1,78 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Event } from '../model/event.ts';
+import { nowUnixNano, type AnyValue, type LogRecord } from '../model/log-record.ts';
+import { severityNumberOf } from '../model/severity.ts';
+import { lineRecord } from '../sources/line-record.ts';
+import { compileRules } from './compile.ts';
+import type { RuleConfig, RuleTestConfig } from './schema.ts';
+
+export interface RuleTestResult {
+  name: string;
+  passed: boolean;
+  /** Human-readable differences, one per line. */
+  diff: string[];
+  events: Event[];
+}
+
+/**
+ * Runs `tests:` the way `vector test` does: each test gets freshly compiled rules (so throttle
+ * state does not leak between tests), feeds its input, and compares the events that come out
+ * with the expected ones, field by field (only the fields the test names).
+ */
+export function runRuleTests(rules: RuleConfig[], tests: RuleTestConfig[], defaultSource: string): RuleTestResult[] {
+  return tests.map((test) => {
+    const compiled = compileRules(rules, () => undefined);
+    const source = test.source ?? defaultSource;
+    const events: Event[] = [];
+    for (let i = 0; i < test.repeat; i++) {
+      const record = test.input !== undefined ? lineRecord(test.input, {}, `test:${test.name}:${i}`) : toRecord(test.record!, i, test.name);
+      events.push(...compiled.process(record, source));
+    }
+    const diff = compareEvents(test.expect, events);
+    return { name: test.name, passed: diff.length === 0, diff, events };
+  });
+}
+
+function toRecord(r: NonNullable<RuleTestConfig['record']>, i: number, name: string): LogRecord {
+  const time = r.time === undefined ? 0n : typeof r.time === 'number' ? BigInt(Math.round(r.time)) * 1_000_000n : BigInt(Date.parse(r.time)) * 1_000_000n;
+  const record: LogRecord = {
+    timeUnixNano: time,
+    observedTimeUnixNano: nowUnixNano(),
+    severityNumber: r.severity_number ?? (r.severity_text ? severityNumberOf(r.severity_text) ?? 0 : 0),
+    severityText: r.severity_text ?? '',
+    body: (r.body ?? '') as AnyValue,
+    attributes: (r.attributes ?? {}) as Record<string, AnyValue>,
+    resource: (r.resource ?? {}) as Record<string, AnyValue>,
+    origin: `test:${name}:${i}`,
+  };
+  if (r.fields) record.fields = r.fields as Record<string, AnyValue>;
+  if (r.trace_id) record.traceId = r.trace_id;
+  if (r.span_id) record.spanId = r.span_id;
+  return record;
+}
+
+export function compareEvents(expected: Record<string, unknown>[], actual: Event[]): string[] {
+  const diff: string[] = [];
+  if (expected.length !== actual.length) {
+    diff.push(`expected ${expected.length} event(s), got ${actual.length}`);
+    actual.slice(expected.length).forEach((e, i) => diff.push(`  unexpected events[${expected.length + i}]: ${e.name} "${e.content}"`));
+  }
+  expected.forEach((exp, i) => {
+    const got = actual[i];
+    if (!got) return;
+    compareSubset(exp, got as unknown as Record<string, unknown>, `events[${i}]`, diff);
+  });
+  return diff;
+}
+
+function compareSubset(exp: Record<string, unknown>, got: Record<string, unknown>, path: string, diff: string[]): void {
+  for (const [k, want] of Object.entries(exp)) {
+    const have = got?.[k];
+    const p = `${path}.${k}`;
+    if (want !== null && typeof want === 'object' && !Array.isArray(want) && have !== null && typeof have === 'object') {
+      compareSubset(want as Record<string, unknown>, have as Record<string, unknown>, p, diff);
+    } else if (!isDeepStrictEqual(want, have) && !(typeof have === 'number' && String(have) === String(want))) {
+      diff.push(`${p}`, `    expected: ${JSON.stringify(want)}`, `    actual:   ${have === undefined ? '(missing)' : JSON.stringify(have)}`);
+    }
+  }
+}
