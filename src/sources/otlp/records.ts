@@ -70,7 +70,7 @@ export function mapExportRequest(request: RawExportRequest, options: MapOptions)
         try {
           out.records.push(mapRecord(raw, resource, scope, `${options.originPrefix}:${i}`, options.nowUnixNano));
         } catch (err) {
-          reject(i, asRecordError(err, 'record').message);
+          reject(i, asRecordError(err).message);
         }
       }
     }
@@ -78,8 +78,8 @@ export function mapExportRequest(request: RawExportRequest, options: MapOptions)
   return out;
 }
 
-function asRecordError(err: unknown, where: string): RecordError {
-  if (err instanceof RecordError) return new RecordError(`${where}: ${err.message}`);
+function asRecordError(err: unknown, where?: string): RecordError {
+  if (err instanceof RecordError) return where ? new RecordError(`${where}: ${err.message}`) : err;
   throw err;
 }
 
