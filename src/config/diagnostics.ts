@@ -44,9 +44,13 @@ export class Diagnostics {
 
   /** A problem at a YAML path; `key` points at the key of that entry rather than its value. */
   add(path: ConfigPath, message: string, at: 'value' | 'key' = 'value'): void {
+    // The first problem at a path is the cause; later ones (a failed substitution leaving an
+    // empty value that the schema then rejects) only repeat it.
+    const formatted = formatPath(path);
+    if (path.length > 0 && this.items.some((i) => i.path === formatted)) return;
     const offset = this.offsetOf(path, at);
     const pos = this.lines && offset !== undefined ? this.lines.linePos(offset) : { line: 1, col: 1 };
-    this.items.push({ file: this.file, line: pos.line, col: pos.col, path: formatPath(path), message });
+    this.items.push({ file: this.file, line: pos.line, col: pos.col, path: formatted, message });
   }
 
   addAt(offset: number, path: ConfigPath, message: string): void {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname, isAbsolute } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import '../builtins.ts';
 import { Diagnostics, type ConfigPath } from './diagnostics.ts';
@@ -60,14 +60,9 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): LoadRes
 }
 
 export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
-  const diag = new Diagnostics(file, doc, lines);
-  for (const err of [...doc.errors, ...doc.warnings]) {
-    const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
-    diag.items.push({ file, line: pos.line, col: pos.col, path: '', message: yamlMessage(err.message) });
-  }
-  if (doc.errors.length > 0) return { ok: false, errors: diag.formatted() };
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  const { doc, diag } = parsed;
 
   substituteVariables(doc, diag, options.env);
   const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
@@ -164,14 +159,9 @@ function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests
   } catch (err) {
     return { ok: false, errors: [`${path}: cannot read tests: ${describeFsError(err as NodeJS.ErrnoException)}`] };
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const diag = new Diagnostics(path, doc, lines);
-  for (const err of doc.errors) {
-    const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
-    diag.items.push({ file: path, line: pos.line, col: pos.col, path: '', message: yamlMessage(err.message) });
-  }
-  if (doc.errors.length) return { ok: false, errors: diag.formatted() };
+  const parsed = parseYaml(text, path);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  const { doc, diag } = parsed;
   substituteVariables(doc, diag, env);
   const raw = doc.toJS() as unknown;
   const list = Array.isArray(raw) ? raw : (raw as { tests?: unknown } | null)?.tests;
@@ -186,6 +176,50 @@ function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests
     if (t) tests.push(t);
   });
   return diag.count ? { ok: false, errors: diag.formatted() } : { ok: true, tests };
+}
+
+/**
+ * Parses YAML, placing syntax errors and duplicate keys (the latter at the repeated key, with
+ * its path, rather than at the enclosing map as the parser does).
+ */
+function parseYaml(text: string, file: string): { ok: true; doc: Document; diag: Diagnostics } | { ok: false; errors: string[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
+  const diag = new Diagnostics(file, doc, lines);
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    diag.addAt(err.pos[0], [], yamlMessage(err.message));
+  }
+  visit(doc, {
+    Map(_key, map, ancestry) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = String(pair.key.value);
+        const at = pair.key.range?.[0] ?? 0;
+        const first = seen.get(k);
+        if (first !== undefined) {
+          const path = [...yamlPath(ancestry), k];
+          diag.addAt(at, path, `duplicate key "${k}" (first defined at line ${lines.linePos(first).line})`);
+        } else seen.set(k, at);
+      }
+    },
+  });
+  if (diag.count > 0) return { ok: false, errors: diag.formatted() };
+  return { ok: true, doc, diag };
+}
+
+function yamlPath(ancestry: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let i = 0; i < ancestry.length; i++) {
+    const node = ancestry[i];
+    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+    else if (isSeq(node)) {
+      const next = ancestry[i + 1];
+      const idx = node.items.indexOf(next as never);
+      if (idx >= 0) path.push(idx);
+    }
+  }
+  return path;
 }
 
 /** Runs a zod schema and turns every issue into a placed diagnostic. */

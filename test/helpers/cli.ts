@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const MAIN = join(REPO, 'src/cli/main.ts');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `log2events ARGS` as a real subprocess (Node 24 runs the TypeScript sources directly). */
+export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Starts `log2events ARGS` and resolves once it logged `"msg":"started"`. */
+export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {}): Promise<{ child: ChildProcess; stderr: () => string; exited: Promise<number | null> }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let started = false;
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    child.stdout?.resume();
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!started && stderr.includes('"msg":"started"')) {
+        started = true;
+        resolvePromise({ child, stderr: () => stderr, exited });
+      }
+    });
+    void exited.then((code) => {
+      if (!started) reject(new Error(`log2events exited (${code}) before starting:\n${stderr}`));
+    });
+  });
+}
+
+/** A scratch directory removed after the test. */
+export function scratchDir(prefix = 'l2e-'): { dir: string; write(name: string, text: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    write(name, text) {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
