@@ -1,0 +1,145 @@
+/**
+ * Alibaba CloudMonitor `PutCustomEvent` (RPC style on `/`, API version 2019-01-01). Parameters
+ * come from the query and/or an `application/x-www-form-urlencoded` body; requests are signed
+ * with RPC v1 (HMAC-SHA1) or ACS3-HMAC-SHA256.
+ */
+import type { ProviderApi } from './api.ts';
+import { type EmuRequest, type Reply, decodedPath, header, jsonReply, queryPairs, retryAfterSeconds, upperUuid } from './http.ts';
+import { ALIBABA_MAX_SKEW_MS, verifyAcs3, verifyRpcV1 } from '../sinks/alibaba/signer.ts';
+
+export const PUT_CUSTOM_EVENT = 'PutCustomEvent';
+export const CMS_VERSION = '2019-01-01';
+
+export interface StoredAlibabaEvent {
+  EventName: string;
+  Content: string;
+  Time?: string;
+  GroupId?: string;
+}
+
+export function alibabaError(req: EmuRequest, status: number, code: string, message: string, extra: Partial<Reply> = {}): Reply {
+  const body = {
+    RequestId: upperUuid(),
+    HostId: header(req, 'host') ?? 'metrics.aliyuncs.com',
+    Code: code,
+    Message: message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=Cms`,
+  };
+  return jsonReply(status, body, 'application/json;charset=utf-8', { errorCode: code, ...extra });
+}
+
+const paramsCache = new WeakMap<EmuRequest, Record<string, string>>();
+
+/** Query parameters merged with form-body parameters (the body wins, as on the gateway). */
+export function alibabaParams(req: EmuRequest): Record<string, string> {
+  let params = paramsCache.get(req);
+  if (params) return params;
+  params = Object.fromEntries(req.query);
+  const type = header(req, 'content-type') ?? '';
+  if (type.startsWith('application/x-www-form-urlencoded') && req.body.length > 0) {
+    for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params[k] = v;
+  }
+  paramsCache.set(req, params);
+  return params;
+}
+
+/** Remembers signature nonces for the skew window: a replayed nonce is refused. */
+class NonceCache {
+  #seen = new Map<string, number>();
+  /** Returns false when the nonce was already used. */
+  use(nonce: string, now: number): boolean {
+    if (this.#seen.size > 10_000) for (const [n, exp] of this.#seen) if (exp < now) this.#seen.delete(n);
+    const exp = this.#seen.get(nonce);
+    if (exp !== undefined && exp >= now) return false;
+    this.#seen.set(nonce, now + 2 * ALIBABA_MAX_SKEW_MS);
+    return true;
+  }
+  clear(): void {
+    this.#seen.clear();
+  }
+}
+
+const EVENT_KEY = /^EventInfo\.(\d+)\.(EventName|Content|Time|GroupId)$/;
+const TIME_FORMAT = /^(\d{8}T\d{6}\.\d{3}[+-]\d{4}|\d{1,16})$/;
+
+type ParsedEvents = { ok: true; events: StoredAlibabaEvent[] } | { ok: false; status: number; code: string; message: string };
+
+export function parseEventInfo(params: Record<string, string>, maxEvents: number): ParsedEvents {
+  const byIndex = new Map<number, Record<string, string>>();
+  for (const [k, v] of Object.entries(params)) {
+    const m = EVENT_KEY.exec(k);
+    if (!m) continue;
+    const n = Number(m[1]);
+    if (n < 1 || n > maxEvents) {
+      return { ok: false, status: 400, code: 'InvalidParameter', message: `The parameter EventInfo.${m[1]} is out of range: N must be 1 to ${maxEvents}.` };
+    }
+    const fields = byIndex.get(n) ?? {};
+    fields[m[2]!] = v;
+    byIndex.set(n, fields);
+  }
+  if (byIndex.size === 0) return { ok: false, status: 400, code: 'MissingEventInfo', message: 'EventInfo is mandatory for this action.' };
+  const events: StoredAlibabaEvent[] = [];
+  for (const n of [...byIndex.keys()].sort((a, b) => a - b)) {
+    const f = byIndex.get(n)!;
+    for (const required of ['EventName', 'Content'] as const) {
+      if (!f[required]) return { ok: false, status: 400, code: `MissingEventInfo.${n}.${required}`, message: `EventInfo.${n}.${required} is mandatory for this action.` };
+    }
+    if (f.Time !== undefined && !TIME_FORMAT.test(f.Time)) {
+      return { ok: false, status: 400, code: 'InvalidParameter', message: `The specified parameter EventInfo.${n}.Time is not valid: use yyyyMMddTHHmmss.SSSZ or epoch milliseconds.` };
+    }
+    const ev: StoredAlibabaEvent = { EventName: f.EventName!, Content: f.Content! };
+    if (f.Time !== undefined) ev.Time = f.Time;
+    if (f.GroupId !== undefined) ev.GroupId = f.GroupId;
+    events.push(ev);
+  }
+  return { ok: true, events };
+}
+
+export function createAlibabaApi(): ProviderApi {
+  const nonces = new NonceCache();
+  return {
+  provider: 'alibaba',
+
+  matches: (req) => req.rawPath === '/' && (req.headers['x-acs-action'] !== undefined || 'Action' in alibabaParams(req)),
+
+  authenticate(req, ctx) {
+    const creds = ctx.config.credentials.alibaba;
+    const secretFor = (ak: string) => (ak === creds.access_key_id ? creds.access_key_secret : undefined);
+    const auth = header(req, 'authorization');
+    const result = auth?.startsWith('ACS3-')
+      ? verifyAcs3({ method: req.method, path: decodedPath(req), query: queryPairs(req.query), headers: req.headers, body: req.body, secretFor, now: req.receivedAt })
+      : verifyRpcV1({ method: req.method, params: alibabaParams(req), secretFor, now: req.receivedAt });
+    if (!result.ok) return alibabaError(req, result.code === 'InvalidAccessKeyId.NotFound' ? 404 : 400, result.code, result.message);
+    if (!nonces.use(result.nonce, req.receivedAt)) return alibabaError(req, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    return undefined;
+  },
+
+  throttled: (req, retryAfterMs) =>
+    alibabaError(req, 400, 'Throttling.User', 'Request was denied due to user flow control.', {
+      throttled: true,
+      ...(retryAfterMs !== undefined ? { headers: { 'x-acs-retry-after': String(retryAfterMs), 'retry-after': retryAfterSeconds(retryAfterMs) } } : {}),
+    }),
+
+  serverError: (req, status) =>
+    status === 503
+      ? alibabaError(req, 503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.')
+      : alibabaError(req, 500, 'InternalError', 'The request processing has failed due to some unknown error.'),
+
+  handle(req, ctx) {
+    const params = alibabaParams(req);
+    const action = header(req, 'x-acs-action') ?? params.Action;
+    if (action !== PUT_CUSTOM_EVENT) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+    const version = header(req, 'x-acs-version') ?? params.Version;
+    if (version !== CMS_VERSION) return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);
+    const parsed = parseEventInfo(params, ctx.config.limits.alibaba.max_events);
+    if (!parsed.ok) return alibabaError(req, parsed.status, parsed.code, parsed.message);
+    const requestId = upperUuid();
+    for (const e of parsed.events) ctx.events.push('alibaba', req.receivedAt, requestId, e);
+    return jsonReply(200, { Code: '200', Message: 'success', RequestId: requestId }, 'application/json;charset=utf-8', { accepted: parsed.events.length });
+  },
+
+  reset() {
+    nonces.clear();
+  },
+  };
+}

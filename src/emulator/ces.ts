@@ -1,0 +1,294 @@
+/**
+ * Huawei Cloud Eye events: CreateEvents (`POST /V1.0/{project_id}/events`), ListEvents
+ * (`GET /V1.0/{project_id}/events`) and ListEventDetail (`GET /V1.0/{project_id}/event/{name}`).
+ * Validation errors use Cloud Eye's v1 form `{"http_code":400,"message":{"details","code"}}`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ProviderApi } from './api.ts';
+import { type EmuRequest, type Reply, jsonReply } from './http.ts';
+import { authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
+
+export const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const EVENT_SOURCE = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/;
+const RESOURCE_ID = /^[A-Za-z0-9_:-]{0,128}$/;
+const RESOURCE_NAME = /^[\p{L}\p{N}@_.-]{0,128}$/u;
+const EVENT_USER = /^[\p{L}\p{N}_\- ]{0,64}$/u;
+const DIMENSION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+export const EVENT_STATES = ['normal', 'warning', 'incident'] as const;
+export const EVENT_LEVELS = ['Critical', 'Major', 'Minor', 'Info'] as const;
+export const EVENT_TYPES = ['EVENT.SYS', 'EVENT.CUSTOM'] as const;
+export const SUB_EVENT_TYPES = ['SUB_EVENT.OPS', 'SUB_EVENT.PLAN', 'SUB_EVENT.CUSTOM'] as const;
+export const MAX_DIMENSIONS = 4;
+/** The accepted `time` window relative to the server clock. */
+export const TIME_WINDOW = { pastMs: 3_600_000 - 10_000, futureMs: 600_000 - 10_000 };
+
+export interface CesDetail {
+  content?: string;
+  group_id?: string;
+  resource_id?: string;
+  resource_name?: string;
+  event_state?: string;
+  event_level?: string;
+  event_user?: string;
+  event_type?: string;
+  sub_event_type?: string;
+  dimensions?: Array<{ name: string; value: string }>;
+}
+
+export interface StoredCesEvent {
+  event_id: string;
+  project_id: string;
+  event_name: string;
+  event_source: string;
+  time: number;
+  detail: CesDetail;
+}
+
+export function cesError(status: number, code: string, details: string): Reply {
+  return jsonReply(status, { http_code: status, message: { details, code } }, 'application/json', { errorCode: code });
+}
+
+const invalid = (details: string) => cesError(400, 'ces.0014', details);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function optionalString(d: Record<string, unknown>, key: string, pattern: RegExp, what: string, at: string): string | undefined {
+  const v = d[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !pattern.test(v)) return `${at}.detail.${key} is invalid: ${what}`;
+  return undefined;
+}
+
+function optionalEnum(d: Record<string, unknown>, key: string, values: readonly string[], at: string): string | undefined {
+  const v = d[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !values.includes(v)) return `${at}.detail.${key} must be one of ${values.join(', ')}`;
+  return undefined;
+}
+
+/** Returns the first rule the event breaks, or undefined. */
+export function cesEventProblem(raw: unknown, index: number, now: number): string | undefined {
+  const at = `[${index}]`;
+  if (!isObject(raw)) return `${at} must be an object`;
+  const { event_name, event_source, time, detail } = raw;
+  if (typeof event_name !== 'string' || !EVENT_NAME.test(event_name)) {
+    return `${at}.event_name is invalid: it must start with a letter and contain 1 to 64 letters, digits and underscores`;
+  }
+  if (typeof event_source !== 'string' || event_source.length < 3 || event_source.length > 32 || !EVENT_SOURCE.test(event_source)) {
+    return `${at}.event_source is invalid: use service.item, 3 to 32 characters, each part starting with a letter ([A-Za-z0-9_])`;
+  }
+  if (typeof time !== 'number' || !Number.isInteger(time)) return `${at}.time is required and must be epoch milliseconds`;
+  if (time < now - TIME_WINDOW.pastMs || time > now + TIME_WINDOW.futureMs) {
+    return `${at}.time ${time} is out of range: it must be within [now - 1h + 10s, now + 10min - 10s]`;
+  }
+  if (!isObject(detail)) return `${at}.detail is required`;
+  if (detail.content !== undefined && (typeof detail.content !== 'string' || detail.content.length > 4096)) {
+    return `${at}.detail.content must be a string of at most 4096 characters`;
+  }
+  if (detail.group_id !== undefined && (typeof detail.group_id !== 'string' || detail.group_id.length !== 24)) {
+    return `${at}.detail.group_id must be a resource group id of 24 characters`;
+  }
+  const problem =
+    optionalString(detail, 'resource_id', RESOURCE_ID, 'at most 128 letters, digits, _, - and :', at) ??
+    optionalString(detail, 'resource_name', RESOURCE_NAME, 'at most 128 letters, digits, @, _, - and .', at) ??
+    optionalString(detail, 'event_user', EVENT_USER, 'at most 64 letters, digits, _, - and spaces', at) ??
+    optionalEnum(detail, 'event_state', EVENT_STATES, at) ??
+    optionalEnum(detail, 'event_level', EVENT_LEVELS, at) ??
+    optionalEnum(detail, 'sub_event_type', SUB_EVENT_TYPES, at);
+  if (problem) return problem;
+  if (detail.event_type !== undefined && detail.event_type !== 'EVENT.CUSTOM') {
+    return `${at}.detail.event_type must be EVENT.CUSTOM (EVENT.SYS events cannot be reported)`;
+  }
+  const dims = detail.dimensions;
+  if (dims !== undefined) {
+    if (!Array.isArray(dims)) return `${at}.detail.dimensions must be a list`;
+    if (dims.length > MAX_DIMENSIONS) return `${at}.detail.dimensions has ${dims.length} items; at most ${MAX_DIMENSIONS} are supported`;
+    for (const [j, d] of dims.entries()) {
+      if (!isObject(d) || typeof d.name !== 'string' || !DIMENSION_NAME.test(d.name)) {
+        return `${at}.detail.dimensions[${j}].name must start with a letter and have 1 to 32 letters, digits, _ or -`;
+      }
+      if (typeof d.value !== 'string' || d.value.length < 1 || d.value.length > 256) return `${at}.detail.dimensions[${j}].value must have 1 to 256 characters`;
+    }
+  }
+  return undefined;
+}
+
+/** The fields that make two reports the same event (per the CreateEvents documentation). */
+function dedupeKey(e: Omit<StoredCesEvent, 'event_id'>): string {
+  const d = e.detail;
+  return JSON.stringify([
+    e.time, e.project_id, e.event_source, e.event_name, d.event_type ?? 'EVENT.CUSTOM', d.sub_event_type ?? 'SUB_EVENT.CUSTOM',
+    d.event_state ?? '', d.event_level ?? '', d.event_user ?? '', d.resource_id ?? '', d.resource_name ?? '',
+  ]);
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+function newEventId(): string {
+  let id = 'ev';
+  for (const b of randomBytes(21)) id += ID_ALPHABET[b % ID_ALPHABET.length];
+  return id;
+}
+
+const typeOf = (e: StoredCesEvent) => e.detail.event_type ?? 'EVENT.CUSTOM';
+const subTypeOf = (e: StoredCesEvent) => e.detail.sub_event_type ?? 'SUB_EVENT.CUSTOM';
+
+type Query = { ok: true; value: Record<string, string | number | undefined> } | { ok: false; reply: Reply };
+
+/** Parses the shared query parameters of ListEvents / ListEventDetail. */
+function parseListQuery(q: URLSearchParams, extraEnums: Record<string, readonly string[]> = {}): Query {
+  const value: Record<string, string | number | undefined> = {};
+  const enums: Record<string, readonly string[]> = { event_type: EVENT_TYPES, sub_event_type: SUB_EVENT_TYPES, ...extraEnums };
+  for (const [key, allowed] of Object.entries(enums)) {
+    const v = q.get(key);
+    if (v === null) continue;
+    if (!allowed.includes(v)) return { ok: false, reply: invalid(`${key} must be one of ${allowed.join(', ')}`) };
+    value[key] = v;
+  }
+  for (const key of ['from', 'to', 'start', 'limit']) {
+    const v = q.get(key);
+    if (v === null) continue;
+    if (!/^\d+$/.test(v)) return { ok: false, reply: invalid(`${key} must be a non-negative integer`) };
+    value[key] = Number(v);
+  }
+  const limit = (value.limit as number | undefined) ?? 100;
+  if (limit < 1 || limit > 100) return { ok: false, reply: invalid('limit must be in (0, 100]') };
+  value.limit = limit;
+  value.start ??= 0;
+  if (value.from !== undefined && value.to !== undefined && (value.from as number) >= (value.to as number)) {
+    return { ok: false, reply: invalid('from must be earlier than to') };
+  }
+  return { ok: true, value };
+}
+
+function inRange(e: StoredCesEvent, q: Record<string, string | number | undefined>): boolean {
+  if (q.from !== undefined && e.time < (q.from as number)) return false;
+  if (q.to !== undefined && e.time > (q.to as number)) return false;
+  if (q.event_type !== undefined && typeOf(e) !== q.event_type) return false;
+  if (q.sub_event_type !== undefined && subTypeOf(e) !== q.sub_event_type) return false;
+  return true;
+}
+
+export function createCesApi(): ProviderApi & { stored(projectId?: string): StoredCesEvent[] } {
+  /** project id → dedupe key → event, in arrival order. */
+  let projects = new Map<string, Map<string, StoredCesEvent>>();
+
+  const eventsOf = (projectId: string) => [...(projects.get(projectId)?.values() ?? [])];
+
+  function create(req: EmuRequest, projectId: string, ctx: Parameters<ProviderApi['handle']>[1]): Reply {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      return invalid('The request body is not valid JSON.');
+    }
+    if (!Array.isArray(body) || body.length === 0) return invalid('The request body must be a non-empty array of events.');
+    const max = ctx.config.limits.ces.max_events;
+    if (max !== undefined && body.length > max) return invalid(`At most ${max} events can be reported in one request.`);
+    for (const [i, raw] of body.entries()) {
+      const problem = cesEventProblem(raw, i, req.receivedAt);
+      if (problem) return invalid(problem);
+    }
+    let store = projects.get(projectId);
+    if (!store) projects.set(projectId, (store = new Map()));
+    const out: Array<{ event_id: string; event_name: string }> = [];
+    let accepted = 0;
+    for (const raw of body as Array<Omit<StoredCesEvent, 'event_id' | 'project_id'>>) {
+      const candidate = { project_id: projectId, event_name: raw.event_name, event_source: raw.event_source, time: raw.time, detail: raw.detail };
+      const key = dedupeKey(candidate);
+      const existing = store.get(key);
+      if (existing) {
+        out.push({ event_id: existing.event_id, event_name: existing.event_name });
+        continue;
+      }
+      const stored: StoredCesEvent = { event_id: newEventId(), ...candidate };
+      store.set(key, stored);
+      ctx.events.push('ces', req.receivedAt, stored.event_id, stored);
+      out.push({ event_id: stored.event_id, event_name: stored.event_name });
+      accepted++;
+    }
+    return jsonReply(201, out, 'application/json', { accepted });
+  }
+
+  function list(req: EmuRequest, projectId: string): Reply {
+    const parsed = parseListQuery(req.query);
+    if (!parsed.ok) return parsed.reply;
+    const q = parsed.value;
+    const name = req.query.get('event_name');
+    if (name !== null && (name.length < 1 || name.length > 64)) return invalid('event_name must have 1 to 64 characters');
+    const groups = new Map<string, { event_name: string; event_type: string; sub_event_type: string; event_count: number; latest_occur_time: number; latest_event_source: string }>();
+    for (const e of eventsOf(projectId)) {
+      if (!inRange(e, q) || (name !== null && e.event_name !== name)) continue;
+      const key = `${e.event_name}\0${typeOf(e)}\0${subTypeOf(e)}`;
+      const g = groups.get(key);
+      if (!g) {
+        groups.set(key, { event_name: e.event_name, event_type: typeOf(e), sub_event_type: subTypeOf(e), event_count: 1, latest_occur_time: e.time, latest_event_source: e.event_source });
+      } else {
+        g.event_count++;
+        if (e.time >= g.latest_occur_time) {
+          g.latest_occur_time = e.time;
+          g.latest_event_source = e.event_source;
+        }
+      }
+    }
+    const all = [...groups.values()].sort((a, b) => b.latest_occur_time - a.latest_occur_time || a.event_name.localeCompare(b.event_name));
+    const start = q.start as number;
+    return jsonReply(200, { events: all.slice(start, start + (q.limit as number)), meta_data: { total: all.length } });
+  }
+
+  function detail(req: EmuRequest, projectId: string, eventName: string): Reply {
+    if (req.query.get('event_type') === null) return invalid('event_type is mandatory');
+    const parsed = parseListQuery(req.query, { event_level: EVENT_LEVELS, event_state: EVENT_STATES });
+    if (!parsed.ok) return parsed.reply;
+    const q = parsed.value;
+    const source = req.query.get('event_source');
+    const user = req.query.get('event_user');
+    const matching = eventsOf(projectId)
+      .filter((e) => e.event_name === eventName && inRange(e, q))
+      .filter((e) => (source === null || e.event_source === source) && (user === null || e.detail.event_user === user))
+      .filter((e) => (q.event_level === undefined || e.detail.event_level === q.event_level) && (q.event_state === undefined || e.detail.event_state === q.event_state))
+      .sort((a, b) => b.time - a.time);
+    const start = q.start as number;
+    return jsonReply(200, {
+      event_name: eventName,
+      event_type: q.event_type,
+      sub_event_type: q.sub_event_type ?? matching[0]?.detail.sub_event_type ?? 'SUB_EVENT.CUSTOM',
+      event_users: [...new Set(matching.map((e) => e.detail.event_user).filter((u): u is string => u !== undefined))],
+      event_sources: [...new Set(matching.map((e) => e.event_source))],
+      event_info: matching.slice(start, start + (q.limit as number)).map((e) => ({
+        event_id: e.event_id,
+        event_name: e.event_name,
+        event_source: e.event_source,
+        time: e.time,
+        detail: e.detail,
+      })),
+      meta_data: { total: matching.length },
+    });
+  }
+
+  return {
+    provider: 'ces',
+    matches: (req) => req.segments[0] === 'V1.0' && (
+      (req.segments.length === 3 && req.segments[2] === 'events') || (req.segments.length === 4 && req.segments[2] === 'event')),
+    authenticate: authenticateHuawei,
+    throttled: (_req, retryAfterMs) => gatewayThrottled(retryAfterMs),
+    serverError: (_req, status) =>
+      status === 503 ? cesError(503, 'ces.0008', 'The service is currently unavailable.') : cesError(500, 'ces.0007', 'Internal service error.'),
+    handle(req, ctx) {
+      const projectId = projectIdOf(req);
+      if (projectId === undefined) return invalid('project_id must have 1 to 64 characters');
+      if (req.segments[2] === 'events') {
+        if (req.method === 'POST') return create(req, projectId, ctx);
+        if (req.method === 'GET') return list(req, projectId);
+      } else if (req.method === 'GET') {
+        return detail(req, projectId, req.segments[3]!);
+      }
+      return cesError(405, 'ces.0005', `${req.method} is not allowed on ${req.rawPath}`);
+    },
+    reset() {
+      projects = new Map();
+    },
+    stored: (projectId) => (projectId === undefined ? [...projects.values()].flatMap((m) => [...m.values()]) : eventsOf(projectId)),
+  };
+}
