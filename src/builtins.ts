@@ -4,3 +4,5 @@ import './sources/stdin/index.ts';
 import './sinks/stdout/index.ts';
 import './sinks/file/index.ts';
 import './sources/otlp/index.ts';
+import './sinks/http/index.ts';
+import './sources/file/index.ts';

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { Fingerprint } from './fingerprint.ts';
+
+/** What the file source stores per file, under the file's id (its first fingerprint). */
+export interface FileCheckpoint {
+  offset: number;
+  skip: boolean;
+  fp: Fingerprint;
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+const storedSchema = z.object({
+  v: z.literal(1),
+  offset: z.number().int().min(0),
+  skip: z.boolean().default(false),
+  fp_len: z.number().int().min(0),
+  fp: z.string(),
+  path: z.string(),
+  dev: z.number(),
+  ino: z.number(),
+});
+
+export function encodeCheckpoint(cp: FileCheckpoint): string {
+  return JSON.stringify({ v: 1, offset: cp.offset, skip: cp.skip, fp_len: cp.fp.len, fp: cp.fp.hash, path: cp.path, dev: cp.dev, ino: cp.ino });
+}
+
+/** Parses a stored value; undefined for values this version cannot read (they are ignored). */
+export function decodeCheckpoint(value: string): FileCheckpoint | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const parsed = storedSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const s = parsed.data;
+  return { offset: s.offset, skip: s.skip, fp: { len: s.fp_len, hash: s.fp }, path: s.path, dev: s.dev, ino: s.ino };
+}

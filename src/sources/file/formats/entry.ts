@@ -1,0 +1,64 @@
+import type { AnyValue, Attributes } from '../../../model/log-record.ts';
+
+/** One logical line out of a format decoder: what a record is built from. */
+export interface Entry {
+  /** File offset of the first physical line of the entry (its identity within the file). */
+  offset: number;
+  /** The message text (multiline start patterns test it; the body when `body` is absent). */
+  text: string;
+  /** A structured body (json format with a non-string message). */
+  body?: AnyValue;
+  timeUnixNano?: bigint;
+  severityNumber?: number;
+  severityText?: string;
+  /** Parsed fields of a structured line (json keys, envelopes). */
+  fields?: Attributes;
+  /** Record attributes the envelope carries (`log.iostream`). */
+  attributes?: Attributes;
+}
+
+/**
+ * Turns physical lines into entries. Envelope formats merge partial lines (CRI `P`, docker
+ * lines without a trailing newline), so a line may complete nothing yet.
+ */
+export interface Decoder {
+  push(line: string, offset: number): Entry | undefined;
+  /** Offset of the first line of an unfinished entry, if any. */
+  pendingOffset(): number | undefined;
+  /** Completes an unfinished entry (flush timeout, end of file). */
+  flush(): Entry | undefined;
+}
+
+/** Joins partial pieces of one logical line (CRI P/F, docker partial), capped in size. */
+export class PartialGroup {
+  private parts: string[] = [];
+  private bytes = 0;
+  start: Entry | undefined;
+  private readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get open(): boolean {
+    return this.start !== undefined;
+  }
+
+  /** Adds a piece; answers whether the cap was reached (the caller completes the group then). */
+  add(piece: Entry): boolean {
+    if (!this.start) this.start = piece;
+    this.parts.push(piece.text);
+    this.bytes += piece.text.length;
+    return this.bytes >= this.maxBytes;
+  }
+
+  take(): Entry | undefined {
+    const start = this.start;
+    if (!start) return undefined;
+    let text = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    if (text.length > this.maxBytes) text = text.slice(0, this.maxBytes);
+    this.parts = [];
+    this.bytes = 0;
+    this.start = undefined;
+    return { ...start, text };
+  }
+}

@@ -1,0 +1,34 @@
+import type { Metrics } from '../../observability/metrics.ts';
+import { registerSourceType } from '../registry.ts';
+import type { Source, SourceContext } from '../source.ts';
+import { fileSourceSchema, type FileSourceConfig } from './config.ts';
+import { Tailer } from './tailer.ts';
+
+/** The `file` source: tails files matched by globs, Kubernetes container logs included. */
+export class FileSource implements Source {
+  readonly name: string;
+  readonly type = 'file';
+  private readonly config: FileSourceConfig;
+  private readonly metrics: Metrics;
+  private tailer: Tailer | undefined;
+
+  constructor(name: string, config: FileSourceConfig, metrics: Metrics) {
+    this.name = name;
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.tailer = new Tailer(this.name, this.config, ctx, this.metrics);
+    await this.tailer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.tailer?.stop();
+  }
+}
+
+registerSourceType('file', {
+  schema: fileSourceSchema,
+  create: (name, config: FileSourceConfig, deps) => new FileSource(name, config, deps.metrics),
+});

@@ -1,0 +1,454 @@
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { basename } from 'node:path';
+import type { Event } from '../../model/event.ts';
+import { nowUnixNano, type Attributes, type LogRecord } from '../../model/log-record.ts';
+import { detectSeverity } from '../../model/severity.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import type { Checkpoint, SourceContext } from '../source.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import { flushTimeoutMs, type ConcreteFormat, type FileSourceConfig } from './config.ts';
+import { FileCursor, type CursorPosition, type PartialGuard } from './cursor.ts';
+import { Discovery } from './discovery.ts';
+import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
+import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
+import { kubernetesResource } from './kubernetes.ts';
+import { MultilineAggregator } from './multiline.ts';
+
+const CHUNK_BYTES = 1 << 20;
+/** Chunks read from one file before the others get a turn. */
+const CHUNKS_PER_TURN = 16;
+/** The glob walk runs every this many polls (chokidar covers the time between). */
+const POLLS_PER_RESCAN = 10;
+/** How long to keep the position of a file that is no longer anywhere, in case it reappears. */
+const MIN_FORGET_MS = 60_000;
+/** Bytes read to detect the format of a file (its first line, or a prefix of it). */
+const DETECT_BYTES = 64 * 1024;
+
+/** One file, known by the fingerprint it had when first seen (its id). */
+interface TrackedFile {
+  id: string;
+  fp: Fingerprint;
+  path: string;
+  dev: number;
+  ino: number;
+  /** Position to resume from while no cursor is open. */
+  position: CursorPosition;
+  /** Present while the file is open (attached to a live inode). */
+  open?: OpenFile;
+  /** When the file stopped being attached (truncated away, released, or not found yet after a restart). */
+  detachedAt: number;
+}
+
+interface OpenFile {
+  fh: FileHandle;
+  cursor: FileCursor;
+  attributes: Attributes;
+  resource: Attributes;
+  size: number;
+  mtimeMs: number;
+  /** Last time bytes were read (the flush timeout counts from here). */
+  dataAt: number;
+  /** Since when the file is not found at any included path (renamed away or deleted). */
+  goneSince?: number;
+}
+
+const inodeKey = (dev: number, ino: number) => `${dev}:${ino}`;
+
+/**
+ * Tails the files a Discovery finds: identity by fingerprint and inode, rotation (rename and
+ * copytruncate), checkpoints committed with the events of each chunk.
+ */
+export class Tailer {
+  private readonly name: string;
+  private readonly config: FileSourceConfig;
+  private readonly ctx: SourceContext;
+  private readonly metrics: Metrics;
+  private readonly logger: Logger;
+  private readonly discovery: Discovery;
+  private readonly files = new Map<string, TrackedFile>();
+  private readonly byInode = new Map<string, TrackedFile>();
+  /** Inodes holding a copy of a file that is still attached elsewhere (copytruncate, before the truncate). */
+  private readonly aliases = new Map<string, string>();
+  private readonly paths = new Set<string>();
+  /** Paths and inodes named by checkpoints at start: a new file there is a successor, read from 0. */
+  private readonly knownPlaces = new Set<string>();
+  private readonly literalCache = new Map<ConcreteFormat, Buffer[] | null>();
+  private readonly labels: { source: string };
+  private work = Buffer.allocUnsafe(0);
+  private events: Event[] = [];
+  private stopped = false;
+  private pollCount = 0;
+  private lastPoll = 0;
+  private wake: (() => void) | undefined;
+  private wakePending = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(name: string, config: FileSourceConfig, ctx: SourceContext, metrics: Metrics) {
+    this.name = name;
+    this.config = config;
+    this.ctx = ctx;
+    this.metrics = metrics;
+    this.logger = ctx.logger.child({ source: name });
+    this.discovery = new Discovery(config.include, config.exclude);
+    this.labels = { source: name };
+  }
+
+  async start(): Promise<void> {
+    const now = Date.now();
+    for (const [id, value] of this.ctx.intake.checkpoints(this.name)) {
+      const cp = decodeCheckpoint(value);
+      if (!cp) {
+        this.logger.warn('ignoring unreadable file checkpoint', { key: id });
+        continue;
+      }
+      this.files.set(id, { id, fp: cp.fp, path: cp.path, dev: cp.dev, ino: cp.ino, position: { offset: cp.offset, skip: cp.skip }, detachedAt: now });
+      this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
+    }
+    this.discovery.watch((event, path) => {
+      if (event !== 'unlink') this.paths.add(path);
+      this.poke(event !== 'change');
+    }, this.logger);
+    for (const p of await this.discovery.scan()) this.paths.add(p);
+    await this.poll(true);
+    this.loop = this.run().catch((err: unknown) => this.logger.error('file source stopped on an error', { error: err }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poke(false);
+    await this.loop;
+    await this.discovery.close();
+    for (const f of this.files.values()) if (f.open) await this.close(f);
+  }
+
+  /** Wakes the loop; `poll` asks for a stat pass too (a file appeared or vanished). */
+  private poke(poll: boolean): void {
+    if (poll) this.lastPoll = 0;
+    this.wakePending = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped && !this.ctx.signal.aborted) {
+      if (Date.now() - this.lastPoll >= this.config.poll_interval) await this.poll(false);
+      this.wakePending = false;
+      let progressed = false;
+      for (const f of [...this.byInode.values()]) {
+        if (this.stopped) break;
+        progressed = (await this.readSome(f)) || progressed;
+      }
+      if (progressed || this.wakePending || this.stopped) continue;
+      await this.sleep(Math.max(1, this.config.poll_interval - (Date.now() - this.lastPoll)));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.ctx.signal.removeEventListener('abort', done);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      this.ctx.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** Reads up to a turn's worth of chunks; answers whether it read anything. */
+  private async readSome(f: TrackedFile): Promise<boolean> {
+    const o = f.open;
+    if (!o) return false;
+    let progressed = false;
+    for (let i = 0; i < CHUNKS_PER_TURN && !this.stopped; i++) {
+      const held = o.cursor.held;
+      const need = held.length + CHUNK_BYTES;
+      if (this.work.length < need) this.work = Buffer.allocUnsafe(need);
+      held.copy(this.work, 0);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await o.fh.read(this.work, held.length, CHUNK_BYTES, o.cursor.readPos));
+      } catch (err) {
+        this.logger.warn('read failed; releasing the file', { path: f.path, error: err });
+        await this.release(f);
+        return progressed;
+      }
+      if (bytesRead === 0) break;
+      o.dataAt = Date.now();
+      this.metrics.inc('log2events_file_bytes_read_total', 'Bytes read from tailed files', this.labels, bytesRead);
+      o.cursor.consume(this.work.subarray(0, held.length + bytesRead));
+      if (!(await this.commit(f))) return progressed;
+      progressed = true;
+      if (bytesRead < CHUNK_BYTES) break;
+    }
+    if (!progressed && o.cursor.hasPending && Date.now() - o.dataAt >= flushTimeoutMs(this.config)) {
+      o.cursor.flush();
+      await this.commit(f);
+    }
+    return progressed;
+  }
+
+  /** Commits the events gathered since the last commit with the file's new position. */
+  private async commit(f: TrackedFile): Promise<boolean> {
+    if (f.open) f.position = f.open.cursor.position();
+    const events = this.events;
+    this.events = [];
+    const checkpoint: Checkpoint = {
+      source: this.name,
+      key: f.id,
+      value: encodeCheckpoint({ ...f.position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino }),
+    };
+    for (;;) {
+      const result = this.ctx.intake.commit(events, [checkpoint]);
+      if (result.ok) return true;
+      if (result.reason === 'closed') {
+        this.stopped = true;
+        return false;
+      }
+      // Backpressure (`block`): the same commit goes again once the spool has room.
+      try {
+        await this.ctx.intake.waitForRoom(this.ctx.signal);
+      } catch {
+        return false;
+      }
+      if (this.ctx.signal.aborted) return false;
+    }
+  }
+
+  private onEntry(f: TrackedFile, o: OpenFile, entry: Entry): void {
+    const record: LogRecord = {
+      timeUnixNano: entry.timeUnixNano ?? 0n,
+      observedTimeUnixNano: nowUnixNano(),
+      severityNumber: entry.severityNumber ?? 0,
+      severityText: entry.severityText ?? '',
+      body: entry.body ?? entry.text,
+      attributes: entry.attributes ? { ...o.attributes, ...entry.attributes } : { ...o.attributes },
+      resource: { ...o.resource },
+      origin: `${f.id}:${entry.offset}`,
+    };
+    if (entry.severityNumber === undefined) {
+      const sev = detectSeverity(entry.text);
+      if (sev) {
+        record.severityNumber = sev.number;
+        record.severityText = sev.text;
+      }
+    }
+    if (entry.fields) record.fields = entry.fields;
+    this.metrics.inc('log2events_file_records_total', 'Records read from files and handed to the rules', this.labels);
+    for (const ev of this.ctx.processor.process(record, this.name)) this.events.push(ev);
+  }
+
+  // ---- finding and following files -----------------------------------------------------------
+
+  private async poll(initial: boolean): Promise<void> {
+    this.lastPoll = Date.now();
+    if (!initial && ++this.pollCount % POLLS_PER_RESCAN === 0) for (const p of await this.discovery.scan()) this.paths.add(p);
+    const seen = new Set<TrackedFile>();
+    for (const path of [...this.paths]) {
+      let st: Stats;
+      try {
+        st = await stat(path);
+      } catch {
+        this.paths.delete(path);
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const known = await this.follow(path, st, initial);
+      if (known) seen.add(known);
+    }
+    const now = Date.now();
+    for (const f of [...this.files.values()]) {
+      const o = f.open;
+      if (o) {
+        if (seen.has(f)) {
+          o.goneSince = undefined;
+          continue;
+        }
+        // Renamed away or deleted: drain what is there, then let go after rotate_wait.
+        o.goneSince ??= now;
+        if (now - o.goneSince >= this.config.rotate_wait) await this.release(f);
+      } else if (now - f.detachedAt >= Math.max(MIN_FORGET_MS, this.config.rotate_wait * 2)) {
+        this.files.delete(f.id);
+        this.ctx.intake.forgetCheckpoints(this.name, [f.id]);
+      }
+    }
+    this.metrics.set('log2events_file_open_files', 'Files the source holds open', this.labels, this.byInode.size);
+  }
+
+  /** Looks at a path found in a poll; answers the tracked file now attached to it, if any. */
+  private async follow(path: string, st: Stats, initial: boolean): Promise<TrackedFile | undefined> {
+    const key = inodeKey(st.dev, st.ino);
+    const f = this.byInode.get(key);
+    if (f?.open) {
+      if (await this.stillSameFile(f, f.open, st)) return f;
+      // Truncated (copytruncate) or rewritten: the old content lives on only in a copy, if any.
+      this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
+      this.logger.info('file truncated; reading it from the start', { path });
+      await this.detach(f);
+    }
+    const aliasOf = this.aliases.get(key);
+    if (aliasOf !== undefined) {
+      const original = this.files.get(aliasOf);
+      // Still a copy of a file being read elsewhere: nothing to read here.
+      if (original?.open) return undefined;
+      this.aliases.delete(key);
+    }
+    if (st.size === 0) return undefined;
+    return this.examine(path, initial);
+  }
+
+  /** Size and leading bytes of an open file still belong to what was read so far. */
+  private async stillSameFile(f: TrackedFile, o: OpenFile, st: Stats): Promise<boolean> {
+    if (st.size < o.cursor.readPos) return false;
+    if (st.size === o.size && st.mtimeMs === o.mtimeMs) return true;
+    o.size = st.size;
+    o.mtimeMs = st.mtimeMs;
+    const head = await readHead(o.fh, this.config.fingerprint_bytes);
+    if (!headMatches(head, f.fp)) return false;
+    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len) f.fp = fingerprintOf(head, this.config.fingerprint_bytes);
+    return true;
+  }
+
+  /** A file at an inode not attached yet: a known file under a new name, a copy, or a new file. */
+  private async examine(path: string, initial: boolean): Promise<TrackedFile | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return undefined;
+    }
+    const st = await fh.stat();
+    const key = inodeKey(st.dev, st.ino);
+    const head = await readHead(fh, this.config.fingerprint_bytes);
+    if (this.byInode.has(key) || head.length === 0) {
+      await fh.close();
+      return this.byInode.get(key);
+    }
+    const now = Date.now();
+    let match: TrackedFile | undefined;
+    for (const f of this.files.values()) {
+      if (!headMatches(head, f.fp)) continue;
+      const sameInode = f.dev === st.dev && f.ino === st.ino;
+      // The same inode holding less than was read: rewritten in place, a new file.
+      if (sameInode && st.size < f.position.offset) continue;
+      // A short (weak) fingerprint is trusted for another inode only right after its file went away.
+      const strong = f.fp.len >= this.config.fingerprint_bytes;
+      if (!sameInode && !strong && !(f.open === undefined && now - f.detachedAt <= this.config.rotate_wait)) continue;
+      if (sameInode || !match || (match.open && !f.open)) match = f;
+      if (sameInode) break;
+    }
+    if (match?.open) {
+      // A copy of a file that is still being read (copytruncate copies, then truncates).
+      this.aliases.set(key, match.id);
+      await fh.close();
+      return undefined;
+    }
+    let f = match;
+    if (!f) {
+      const fp = fingerprintOf(head, this.config.fingerprint_bytes);
+      // Weak ids mix in the inode so two short files with equal content keep distinct ids.
+      let id = fp.len >= this.config.fingerprint_bytes ? fp.hash : `${fp.hash}-${st.dev}-${st.ino}`;
+      // Equal leading bytes as a file seen before (a rewrite, a repeated header): still a new id.
+      for (let n = 2; this.files.has(id); n++) id = `${fp.hash}-${st.dev}-${st.ino}-${n}`;
+      const successor = this.knownPlaces.has(path) || this.knownPlaces.has(key);
+      const offset = initial && this.config.start_at === 'end' && !successor ? st.size : 0;
+      f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip: false }, detachedAt: now };
+      this.files.set(id, f);
+      this.logger.info('following new file', { path, id, offset });
+    } else if (f.path !== path || f.dev !== st.dev || f.ino !== st.ino) {
+      this.logger.info('following known file', { path, id: f.id, previous: f.path, offset: f.position.offset });
+    }
+    f.path = path;
+    f.dev = st.dev;
+    f.ino = st.ino;
+    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len) f.fp = fingerprintOf(head, this.config.fingerprint_bytes);
+    await this.attach(f, fh, st, head, path);
+    if (!match) await this.commit(f); // the starting position of a new file survives a restart
+    return f;
+  }
+
+  private async attach(f: TrackedFile, fh: FileHandle, st: Stats, head: Buffer, path: string): Promise<void> {
+    const format = await this.formatOf(fh, head);
+    const multiline = this.config.multiline ? new MultilineAggregator(this.config.multiline) : undefined;
+    const target = await realpath(path).catch(() => path);
+    const open: OpenFile = {
+      fh,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      dataAt: Date.now(),
+      attributes: { 'log.file.path': path, 'log.file.name': basename(path) },
+      resource: kubernetesResource(path, target),
+      cursor: undefined as unknown as FileCursor,
+    };
+    open.cursor = new FileCursor(f.position, {
+      maxLineBytes: this.config.max_line_bytes,
+      decoder: createDecoder(format, this.config),
+      multiline,
+      literals: this.literalsFor(format),
+      guard: guardFor(format),
+      onEntry: (entry) => this.onEntry(f, open, entry),
+      onTruncated: () => this.metrics.inc('log2events_file_lines_truncated_total', 'Lines cut at max_line_bytes', this.labels),
+    });
+    f.open = open;
+    this.byInode.set(inodeKey(f.dev, f.ino), f);
+  }
+
+  private async formatOf(fh: FileHandle, head: Buffer): Promise<ConcreteFormat> {
+    if (this.config.format !== 'auto') return this.config.format;
+    const buf = head.length >= DETECT_BYTES ? head : await readHead(fh, DETECT_BYTES);
+    const nl = buf.indexOf(0x0a);
+    const first = buf.toString('utf8', 0, nl < 0 ? buf.length : nl).replace(/\r$/, '');
+    return detectFormat(first, nl >= 0);
+  }
+
+  /** The rules' literals as bytes, when a byte scan finds them reliably in this format. */
+  private literalsFor(format: ConcreteFormat): Buffer[] | null {
+    if (this.literalCache.has(format)) return this.literalCache.get(format)!;
+    const literals = this.ctx.processor.literalsFor(this.name);
+    const usable = literals && literals.every((l) => literalSurvivesEnvelope(format, l)) ? literals.map((l) => Buffer.from(l)) : null;
+    this.literalCache.set(format, usable);
+    return usable;
+  }
+
+  /** Stops reading a file in place (its inode now holds other content); keeps its position. */
+  private async detach(f: TrackedFile): Promise<void> {
+    const o = f.open;
+    if (!o) return;
+    f.position = o.cursor.position();
+    f.detachedAt = Date.now();
+    this.byInode.delete(inodeKey(f.dev, f.ino));
+    f.open = undefined;
+    await o.fh.close().catch(() => undefined);
+  }
+
+  /** Lets go of a file that is gone: reads it to the end, completes what is held, closes it. */
+  private async release(f: TrackedFile): Promise<void> {
+    const o = f.open;
+    if (!o) return;
+    while (!this.stopped && f.open && (await this.readSome(f)));
+    if (!f.open) return;
+    if (o.cursor.hasPending) {
+      o.cursor.flush();
+      await this.commit(f);
+    }
+    this.logger.info('released file', { path: f.path, id: f.id });
+    await this.detach(f);
+  }
+
+  private async close(f: TrackedFile): Promise<void> {
+    const o = f.open;
+    if (!o) return;
+    this.byInode.delete(inodeKey(f.dev, f.ino));
+    f.open = undefined;
+    await o.fh.close().catch(() => undefined);
+  }
+}
+
+function guardFor(format: ConcreteFormat): PartialGuard {
+  return format === 'cri' ? 'cri' : format === 'docker' ? 'docker' : 'none';
+}
