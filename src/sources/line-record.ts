@@ -10,7 +10,7 @@ export function lineRecord(line: string, attributes: LogRecord['attributes'], or
   const observed = nowUnixNano();
   const sev = detectSeverity(line);
   const record: LogRecord = {
-    timeUnixNano: 0n,
+    timeUnixNano: leadingTimestamp(line),
     observedTimeUnixNano: observed,
     severityNumber: sev?.number ?? 0,
     severityText: sev?.text ?? '',
@@ -20,4 +20,19 @@ export function lineRecord(line: string, attributes: LogRecord['attributes'], or
   };
   if (origin !== undefined) record.origin = origin;
   return record;
+}
+
+const ISO_PREFIX = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)/;
+
+/** A line that starts with an ISO-8601 timestamp carries its own event time (UTC when no zone). */
+export function leadingTimestamp(line: string): bigint {
+  const m = ISO_PREFIX.exec(line);
+  if (!m) return 0n;
+  let text = m[1]!.replace(' ', 'T').replace(',', '.');
+  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) text += 'Z';
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return 0n;
+  const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
+  const subMsNanos = frac.length > 3 ? BigInt(frac.slice(3, 9).padEnd(6, '0')) : 0n;
+  return BigInt(ms) * 1_000_000n + subMsNanos;
 }
