@@ -53,7 +53,7 @@ export class Agent {
       for (const [name, sc] of config.sinks) {
         const def = sinkType(sc.type)!;
         const deps = { logger: logger.child({ sink: name }), metrics, ...(opts.emulatorUrl ? { emulatorUrl: opts.emulatorUrl } : {}) };
-        sinks.set(name, { sink: def.create(name, sc.options, deps), options: sc.options });
+        sinks.set(name, { sink: await def.create(name, sc.options, deps), options: sc.options });
       }
     } catch (err) {
       store.close();
@@ -78,7 +78,7 @@ export class Agent {
     for (const [name, sc] of this.config.sources) {
       const def = sourceType(sc.type)!;
       const logger = this.logger.child({ source: name });
-      const source = def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir });
+      const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir });
       await source.start({ processor: this.config.compiled, intake: this.engine.intake, logger, signal: this.abort.signal });
       this.sources.push(source);
     }

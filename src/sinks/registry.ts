@@ -20,7 +20,8 @@ export interface SinkFactoryDeps {
  */
 export interface SinkType<S extends z.ZodType = z.ZodType> {
   schema: S;
-  create(name: string, config: z.output<S> & SinkCommonOptions, deps: SinkFactoryDeps): Sink;
+  /** May be async, so that a sink's heavy dependencies load only when it is configured. */
+  create(name: string, config: z.output<S> & SinkCommonOptions, deps: SinkFactoryDeps): Sink | Promise<Sink>;
 }
 
 const registry = new Map<string, SinkType>();

@@ -13,7 +13,8 @@ export interface SourceFactoryDeps {
 /** How a source type plugs in: its config schema (a strict object with `type`) and a factory. */
 export interface SourceType<S extends z.ZodType = z.ZodType> {
   schema: S;
-  create(name: string, config: z.output<S>, deps: SourceFactoryDeps): Source;
+  /** May be async, so that a source's heavy dependencies load only when it is configured. */
+  create(name: string, config: z.output<S>, deps: SourceFactoryDeps): Source | Promise<Source>;
 }
 
 const registry = new Map<string, SourceType>();
