@@ -51,8 +51,14 @@ export const spoolOptionsSchema = z
     max_events: z.number().int().min(1).default(100_000),
     max_bytes: byteSize.default(256 * 1024 * 1024),
     full_policy: z.enum(['block', 'drop_oldest']).default('block'),
+    /**
+     * SQLite `synchronous` for spool commits. FULL: a committed event survives power loss.
+     * NORMAL: it survives a process crash (kill -9) but the last commits may be lost on power
+     * loss; commits are cheaper.
+     */
+    synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
   })
-  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' });
+  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL' });
 
 export const deliveryConfigSchema = z
   .strictObject({
@@ -60,7 +66,7 @@ export const deliveryConfigSchema = z
     shutdown_timeout: duration.default(25_000),
   })
   .default({
-    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' },
+    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL' },
     shutdown_timeout: 25_000,
   });
 export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;

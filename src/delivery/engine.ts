@@ -1,0 +1,170 @@
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Sink } from '../sinks/sink.ts';
+import type { Intake } from '../sources/source.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { SinkCommonOptions } from './options.ts';
+import { SinkLane } from './sink-lane.ts';
+import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
+
+export interface EngineSink {
+  sink: Sink;
+  options: SinkCommonOptions;
+}
+
+export interface DeliveryEngineOptions {
+  store: StateStore;
+  sinks: Map<string, EngineSink>;
+  spool: SpoolLimits;
+  logger: Logger;
+  metrics: Metrics;
+  /** How often to look for entries another process put in the spool (`dlq replay`). */
+  recheckIntervalMs?: number;
+  /** Most entries per sink held in memory. */
+  window?: number;
+}
+
+/**
+ * Spool → per-sink lanes. The intake commits events; each sink's lane delivers its entries
+ * independently (batching, concurrency, retries, dead letters). Everything durable is in the
+ * store, so stopping at any point loses nothing: what was not delivered is sent on next start.
+ */
+export class DeliveryEngine {
+  readonly intake: Intake;
+  private readonly spool: SpoolIntake;
+  private readonly store: StateStore;
+  private readonly lanes = new Map<string, SinkLane>();
+  private readonly logger: Logger;
+  private readonly opts: DeliveryEngineOptions;
+  private idleWaiters = new Set<() => void>();
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private knownMaxSeq = 0;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(opts: DeliveryEngineOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.logger = opts.logger.child({ component: 'delivery' });
+    this.spool = new SpoolIntake({
+      store: opts.store,
+      limits: opts.spool,
+      sinkNames: new Set(opts.sinks.keys()),
+      logger: this.logger,
+      metrics: opts.metrics,
+      onCommitted: (entries, events) => {
+        for (const e of entries) {
+          this.knownMaxSeq = Math.max(this.knownMaxSeq, e.seq);
+          this.lanes.get(e.sink)?.offer(e.seq, e.eventRow, events[e.index]!);
+        }
+      },
+      onDropped: (rows) => {
+        for (const lane of this.lanes.values()) lane.forgetEventRows(rows);
+      },
+    });
+    this.intake = this.spool;
+    for (const [name, { sink, options }] of opts.sinks) {
+      this.lanes.set(
+        name,
+        new SinkLane({
+          name,
+          sink,
+          options,
+          store: opts.store,
+          logger: this.logger,
+          metrics: opts.metrics,
+          window: opts.window,
+          onFreed: (freed) => this.spool.released(freed),
+          onProgress: () => this.checkIdle(),
+        }),
+      );
+    }
+  }
+
+  /** Dead-letters entries for sinks that no longer exist, then starts delivering the spool. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const now = Date.now();
+    for (const sink of this.store.spooledSinks()) {
+      if (this.lanes.has(sink)) continue;
+      const { entries, freed } = this.store.deadLetterSink(sink, 'unknown_sink', `sink "${sink}" is not configured (any more)`, now);
+      this.opts.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', { sink }, entries);
+      this.logger.warn('spooled entries for a sink that is not configured moved to dead letters', { sink, entries });
+      this.spool.released(freed);
+    }
+    this.knownMaxSeq = this.store.maxSeq();
+    const spooled = this.spool.spooled;
+    if (spooled.events > 0) this.logger.info('delivering spooled events', { events: spooled.events, bytes: spooled.bytes });
+    for (const lane of this.lanes.values()) lane.start();
+    const every = this.opts.recheckIntervalMs ?? 5000;
+    this.recheckTimer = setInterval(() => this.recheck(), every);
+    this.recheckTimer.unref();
+  }
+
+  /** Entries that another process (`dlq replay`) put in the spool are picked up. */
+  private recheck(): void {
+    let max: number;
+    try {
+      max = this.store.maxSeq();
+    } catch {
+      return;
+    }
+    if (max <= this.knownMaxSeq) return;
+    this.knownMaxSeq = max;
+    this.spool.resync();
+    for (const lane of this.lanes.values()) lane.recheckSpool();
+  }
+
+  /** Current concurrency limit of each sink (for status and tests). */
+  concurrency(sink: string): number | undefined {
+    return this.lanes.get(sink)?.currentConcurrency;
+  }
+
+  private get idle(): boolean {
+    for (const lane of this.lanes.values()) if (!lane.idle) return false;
+    return true;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.size === 0 || !this.idle) return;
+    for (const w of [...this.idleWaiters]) w();
+  }
+
+  /**
+   * Resolves true when nothing deliverable is left (everything delivered or dead-lettered), or
+   * false when `timeoutMs` passed first.
+   */
+  flush(timeoutMs = Infinity): Promise<boolean> {
+    if (this.idle) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (drained: boolean) => {
+        this.idleWaiters.delete(onIdle);
+        if (timer) clearTimeout(timer);
+        resolve(drained);
+      };
+      const onIdle = () => done(true);
+      this.idleWaiters.add(onIdle);
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => done(false), timeoutMs);
+    });
+  }
+
+  /**
+   * Graceful shutdown: refuses new commits, sends what is pending now, waits for in-flight
+   * requests up to `timeoutMs`, aborts the rest and records every outcome. What was not
+   * delivered stays in the spool.
+   */
+  stop(timeoutMs: number): Promise<void> {
+    this.stopping ??= (async () => {
+      this.spool.close();
+      if (this.recheckTimer) clearInterval(this.recheckTimer);
+      const deadline = Date.now() + timeoutMs;
+      await Promise.all([...this.lanes.values()].map((lane) => lane.drain(deadline)));
+      for (const w of [...this.idleWaiters]) w();
+      const left = this.store.isOpen ? this.store.totals() : undefined;
+      this.logger.info('delivery stopped', left ? { spooled_events: left.events } : {});
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,455 @@
+import PQueue from 'p-queue';
+import type { Event } from '../model/event.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
+import type { DeadLetterMove, RetryUpdate, SpoolTotals, StateStore } from '../store/state-store.ts';
+import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
+import type { SinkCommonOptions } from './options.ts';
+import { RetryPolicy } from './retry-policy.ts';
+import { RetrySchedule } from './retry-schedule.ts';
+
+/** One spooled (event, sink) pair as the lane holds it in memory. */
+export interface LaneEntry {
+  seq: number;
+  eventRow: number;
+  event: Event;
+  size: number;
+  attempts: number;
+  firstAttempt: number | null;
+  /** When it became sendable (linger counts from here). */
+  readyAt: number;
+}
+
+export interface LaneDeps {
+  name: string;
+  sink: Sink;
+  options: SinkCommonOptions;
+  store: StateStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called after entries left the spool (delivered or dead-lettered), with what was freed. */
+  onFreed: (freed: SpoolTotals) => void;
+  /** Called whenever the lane may have become idle. */
+  onProgress: () => void;
+  /** Most entries held in memory (pending + backing off + in flight); the rest wait in the spool. */
+  window?: number;
+  random?: () => number;
+}
+
+const DEFAULT_WINDOW = 10_000;
+const READ_PAGE = 1000;
+
+export function effectiveLimits(sink: SinkLimits, options: SinkCommonOptions): SinkLimits {
+  return {
+    maxEntries: Math.min(sink.maxEntries, options.batch.max_entries ?? Infinity),
+    maxBytes: Math.min(sink.maxBytes, options.batch.max_bytes ?? Infinity),
+  };
+}
+
+export function concurrencyLimit(c: SinkCommonOptions['concurrency']): ConcurrencyLimit {
+  if (typeof c === 'number') return new FixedConcurrency(c);
+  const a = c === 'adaptive' ? { min: 1, max: 16, initial: undefined } : c.adaptive;
+  const max = Math.max(a.min, a.max);
+  return new AdaptiveConcurrency({ min: a.min, max, initial: a.initial ?? Math.min(max, Math.max(a.min, 4)) });
+}
+
+/** Requests per second as p-queue's integer cap per interval. */
+function rateLimitOptions(rate: number | undefined): { interval: number; intervalCap: number; strict: boolean } | {} {
+  if (rate === undefined) return {};
+  const cap = Math.max(1, Math.round(rate));
+  return { interval: Math.round((1000 * cap) / rate), intervalCap: cap, strict: true };
+}
+
+/**
+ * Delivery for one sink: reads its entries from the spool into a bounded window, cuts batches
+ * (entries, bytes, linger), sends them through a p-queue (fixed or adaptive concurrency,
+ * optional rate limit, per-request timeout), and settles each entry's outcome in the store:
+ * delivered entries leave the spool, failed ones back off and are retried alone, permanent or
+ * expired ones become dead letters.
+ */
+export class SinkLane {
+  readonly name: string;
+  private readonly sink: Sink;
+  private readonly options: SinkCommonOptions;
+  private readonly store: StateStore;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly deps: LaneDeps;
+  readonly limits: SinkLimits;
+  private readonly policy: RetryPolicy;
+  private readonly concurrency: ConcurrencyLimit;
+  private readonly queue: PQueue;
+  private readonly retries: RetrySchedule<LaneEntry>;
+  private readonly window: number;
+  private readonly abort = new AbortController();
+  private readonly labels: { sink: string };
+
+  private pending: LaneEntry[] = [];
+  private head = 0;
+  private inFlightEntries = 0;
+  private inFlightRequests = 0;
+  private cursor = 0;
+  private dbHasMore = true;
+  private pausedUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
+  private settling = new Set<Promise<void>>();
+
+  constructor(deps: LaneDeps) {
+    this.deps = deps;
+    this.name = deps.name;
+    this.sink = deps.sink;
+    this.options = deps.options;
+    this.store = deps.store;
+    this.logger = deps.logger.child({ sink: deps.name });
+    this.metrics = deps.metrics;
+    this.labels = { sink: deps.name };
+    this.limits = effectiveLimits(deps.sink.limits, deps.options);
+    this.policy = new RetryPolicy(deps.options.retry, deps.random);
+    this.concurrency = concurrencyLimit(deps.options.concurrency);
+    this.queue = new PQueue({ concurrency: this.concurrency.current, ...rateLimitOptions(deps.options.rate_limit) });
+    this.retries = new RetrySchedule((due) => this.onRetryDue(due));
+    this.window = deps.window ?? Math.max(DEFAULT_WINDOW, this.limits.maxEntries * 16);
+    this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
+  }
+
+  get currentConcurrency(): number {
+    return this.concurrency.current;
+  }
+
+  /** Entries held in memory: pending, backing off or in flight. */
+  private get held(): number {
+    return this.pending.length - this.head + this.retries.size + this.inFlightEntries;
+  }
+
+  /** Nothing to send now or later (short of new commits). */
+  get idle(): boolean {
+    return this.pending.length === this.head && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.pump();
+  }
+
+  /** A commit spooled `entry` for this sink. */
+  offer(seq: number, eventRow: number, event: Event): void {
+    if (this.state === 'stopped') return;
+    if (this.dbHasMore || this.held >= this.window || this.state !== 'running') {
+      this.dbHasMore = true;
+    } else {
+      this.cursor = Math.max(this.cursor, seq);
+      this.push({ seq, eventRow, event, size: this.sink.entrySize(event), attempts: 0, firstAttempt: null, readyAt: Date.now() });
+    }
+    this.schedulePump();
+  }
+
+  private pumpScheduled = false;
+
+  /** Coalesces the pumps of many commits in one tick into one. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Something else (a replay) may have added entries to the spool. */
+  recheckSpool(): void {
+    if (this.state !== 'running') return;
+    this.dbHasMore = true;
+    this.pump();
+  }
+
+  /** Entries of dropped events (drop_oldest) leave memory too, unless already in flight. */
+  forgetEventRows(rows: ReadonlySet<number>): void {
+    const kept = this.pending.slice(this.head).filter((e) => !rows.has(e.eventRow));
+    this.pending = kept;
+    this.head = 0;
+    this.retries.remove((e) => rows.has(e.eventRow));
+  }
+
+  private push(entry: LaneEntry): void {
+    if (entry.size > this.limits.maxBytes) {
+      this.settle([], [], [this.deadMove(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`, null)]);
+      return;
+    }
+    this.pending.push(entry);
+  }
+
+  private fill(): void {
+    while (this.dbHasMore && this.state === 'running' && this.held < this.window) {
+      const want = Math.min(READ_PAGE, this.window - this.held);
+      let rows;
+      try {
+        rows = this.store.readEntries(this.name, this.cursor, want);
+      } catch (err) {
+        this.logger.error('cannot read the spool', { error: err as Error });
+        return;
+      }
+      const now = Date.now();
+      for (const r of rows) {
+        this.cursor = r.seq;
+        let event: Event;
+        try {
+          event = JSON.parse(r.body) as Event;
+        } catch (err) {
+          this.settle([], [], [{ seq: r.seq, eventRow: r.eventRow, sink: this.name, code: 'unreadable', message: `spooled event is not valid JSON: ${(err as Error).message}`, attempts: r.attempts, firstAttempt: r.firstAttempt, lastAttempt: null }]);
+          continue;
+        }
+        this.push({ seq: r.seq, eventRow: r.eventRow, event, size: this.sink.entrySize(event), attempts: r.attempts, firstAttempt: r.firstAttempt, readyAt: now });
+      }
+      if (rows.length < want) this.dbHasMore = false;
+    }
+  }
+
+  private slotFree(): boolean {
+    return this.queue.size === 0 && this.inFlightRequests < this.concurrency.current;
+  }
+
+  /** Cuts and sends batches while there are entries and free slots. */
+  private pump(): void {
+    if (this.state === 'stopped' || this.state === 'idle') return;
+    this.fill();
+    const now = Date.now();
+    while (this.pending.length > this.head && this.slotFree()) {
+      if (now < this.pausedUntil) {
+        if (this.state === 'draining') break;
+        this.wakeAt(this.pausedUntil);
+        break;
+      }
+      const batch = this.cut(now, this.state === 'draining');
+      if (!batch) break;
+      this.dispatch(batch);
+      this.fill();
+    }
+    this.deps.onProgress();
+  }
+
+  /**
+   * Takes the next batch: as many pending entries as fit the limits. A batch that is not full
+   * waits until its oldest entry has lingered `linger` ms (unless forced).
+   */
+  private cut(now: number, force: boolean): LaneEntry[] | undefined {
+    const { maxEntries, maxBytes } = this.limits;
+    let bytes = 0;
+    let end = this.head;
+    let full = false;
+    while (end < this.pending.length) {
+      if (end - this.head >= maxEntries) {
+        full = true;
+        break;
+      }
+      const size = this.pending[end]!.size;
+      if (bytes + size > maxBytes) {
+        full = true;
+        break;
+      }
+      bytes += size;
+      end += 1;
+    }
+    if (!full && !force) {
+      let oldest = Infinity;
+      for (let i = this.head; i < end; i++) oldest = Math.min(oldest, this.pending[i]!.readyAt);
+      const due = oldest + this.options.batch.linger;
+      if (due > now) {
+        this.wakeAt(due);
+        return undefined;
+      }
+    }
+    const batch = this.pending.slice(this.head, end);
+    this.head = end;
+    if (this.head > 4096 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  private wakeAt(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private dispatch(batch: LaneEntry[]): void {
+    this.inFlightEntries += batch.length;
+    this.inFlightRequests += 1;
+    const done = this.queue
+      .add(() => this.send(batch), { signal: this.abort.signal })
+      .then(
+        (r) => r,
+        (err: unknown): { result: SendResult; startedAt: number } => ({
+          result: { outcomes: batch.map(() => retryable('send_failed', String(err))), throttled: false },
+          startedAt: Date.now(),
+        }),
+      )
+      .then(({ result, startedAt }) => {
+        this.inFlightRequests -= 1;
+        this.onSent(batch, result, startedAt);
+        this.inFlightEntries -= batch.length;
+        this.pump();
+      });
+    this.settling.add(done);
+    void done.finally(() => this.settling.delete(done));
+  }
+
+  private async send(batch: LaneEntry[]): Promise<{ result: SendResult; startedAt: number }> {
+    const startedAt = Date.now();
+    // The next batch may be cut as soon as this one leaves the queue (rate limit, concurrency).
+    this.schedulePump();
+    const timeout = AbortSignal.timeout(this.options.timeout);
+    const signal = AbortSignal.any([timeout, this.abort.signal]);
+    const aborted = new Promise<SendResult>((resolve) => {
+      const onAbort = () => {
+        const why = timeout.aborted ? `no answer within ${this.options.timeout} ms` : 'shutting down';
+        resolve({ outcomes: batch.map(() => retryable(timeout.aborted ? 'timeout' : 'aborted', why)), throttled: false });
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    this.metrics.inc('log2events_requests_total', 'Requests sent to a sink', this.labels);
+    let result: SendResult;
+    try {
+      // A sink must honour the signal; the race keeps a sink that does not from stalling the lane.
+      result = await Promise.race([this.sink.send(batch.map((e) => e.event), signal), aborted]);
+    } catch (err) {
+      result = { outcomes: batch.map(() => retryable('send_failed', (err as Error).message)), throttled: false };
+    }
+    return { result, startedAt };
+  }
+
+  private onSent(batch: LaneEntry[], result: SendResult, startedAt: number): void {
+    const now = Date.now();
+    this.concurrency.onResult({ startedAt, latencyMs: now - startedAt, throttled: result.throttled });
+    this.queue.concurrency = this.concurrency.current;
+    this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
+    if (result.throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
+
+    const delivered: LaneEntry[] = [];
+    const retried: { entry: LaneEntry; update: RetryUpdate; retryAfterMs: number | undefined }[] = [];
+    const dead: DeadLetterMove[] = [];
+    let retryAfterMax = 0;
+    let attemptsMax = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
+      const o: EntryOutcome =
+        result.outcomes[i] ?? retryable('missing_outcome', `sink returned ${result.outcomes.length} outcomes for ${batch.length} entries`);
+      entry.attempts += 1;
+      entry.firstAttempt ??= startedAt;
+      if (o.kind === 'delivered') {
+        delivered.push(entry);
+      } else if (o.kind === 'permanent') {
+        dead.push(this.deadMove(entry, o.code, o.message, startedAt));
+      } else if (this.policy.expired(entry.firstAttempt, now)) {
+        dead.push(this.deadMove(entry, o.code, `gave up after ${entry.attempts} attempts (retry.max_elapsed ${this.options.retry.max_elapsed} ms): ${o.message}`, startedAt));
+      } else {
+        if (o.retryAfterMs !== undefined) retryAfterMax = Math.max(retryAfterMax, o.retryAfterMs);
+        attemptsMax = Math.max(attemptsMax, entry.attempts);
+        retried.push({
+          entry,
+          retryAfterMs: o.retryAfterMs,
+          update: { seq: entry.seq, attempts: entry.attempts, firstAttempt: entry.firstAttempt, lastAttempt: startedAt, code: o.code, message: o.message },
+        });
+      }
+    }
+    // One jittered delay for the failed entries of a request, so they go again together; each
+    // entry's own Retry-After is a floor.
+    const jitter = this.policy.delay(attemptsMax);
+    // A provider that asked us to wait gets no request at all from this sink until then.
+    if (result.throttled && retryAfterMax > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMax);
+
+    const ok = this.settle(delivered, retried.map((r) => r.update), dead);
+    if (!ok) {
+      // The store refused the write: keep every entry of the batch for another attempt, so
+      // nothing leaves memory without its outcome recorded (a delivered one may be sent twice).
+      for (const entry of batch) this.retries.add(now + this.policy.delay(entry.attempts), entry);
+      return;
+    }
+    if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
+    if (retried.length) {
+      this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
+      this.logger.debug('retrying entries', { count: retried.length, code: retried[0]!.update.code, message: retried[0]!.update.message });
+    }
+    if (this.state === 'running') for (const r of retried) this.retries.add(now + Math.max(jitter, r.retryAfterMs ?? 0), r.entry);
+  }
+
+  private deadMove(entry: LaneEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
+    return { seq: entry.seq, eventRow: entry.eventRow, sink: this.name, code, message, attempts: entry.attempts, firstAttempt: entry.firstAttempt, lastAttempt };
+  }
+
+  /** Writes outcomes to the store; false when the store failed (logged). */
+  private settle(delivered: readonly LaneEntry[], retried: readonly RetryUpdate[], dead: readonly DeadLetterMove[]): boolean {
+    let freed: SpoolTotals;
+    try {
+      freed = this.store.settle({ delivered, retried, dead }, Date.now());
+    } catch (err) {
+      this.logger.error('cannot record delivery outcomes in the state store', { error: err as Error });
+      return false;
+    }
+    if (dead.length) {
+      this.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', this.labels, dead.length);
+      for (const d of dead) this.logger.warn('event moved to dead letters', { code: d.code, message: d.message, attempts: d.attempts });
+    }
+    if (freed.events > 0) this.deps.onFreed(freed);
+    return true;
+  }
+
+  private onRetryDue(due: LaneEntry[]): void {
+    const now = Date.now();
+    for (const e of due) {
+      e.readyAt = now;
+      this.pending.push(e);
+    }
+    this.pump();
+  }
+
+  /**
+   * Graceful stop: no more reads from the spool and no retries; what is pending goes out now
+   * (linger ignored) while requests are allowed; at `deadline` in-flight requests are aborted.
+   * Resolves once every request has been settled in the store.
+   */
+  async drain(deadline: number): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'draining';
+    this.retries.clear();
+    this.pump();
+    const until = (cond: () => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (cond() || Date.now() >= deadline) return resolve();
+          setTimeout(check, Math.min(20, Math.max(0, deadline - Date.now())));
+        };
+        check();
+      });
+    // Pending entries may wait behind a Retry-After pause: those stay spooled.
+    await until(() => this.inFlightRequests === 0 && (this.pending.length === this.head || Date.now() < this.pausedUntil));
+    this.abort.abort();
+    await Promise.allSettled([...this.settling]);
+    this.halt();
+  }
+
+  /** Stops at once: timers off, nothing more sent. Spooled entries stay for the next start. */
+  halt(): void {
+    this.state = 'stopped';
+    this.retries.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = [];
+    this.head = 0;
+  }
+}
+
+function retryable(code: string, message: string): EntryOutcome {
+  return { kind: 'retryable', code, message };
+}

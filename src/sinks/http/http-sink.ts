@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { byteSize } from '../../config/duration.ts';
+import { sinkCommonShape } from '../../delivery/options.ts';
+import type { Event } from '../../model/event.ts';
+import type { SendResult, Sink, SinkLimits } from '../sink.ts';
+import { classifyFailure, classifyResponse } from './outcome-classifier.ts';
+
+export const httpSinkSchema = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Most events per request. */
+  max_entries: z.number().int().min(1).default(100),
+  /** Most bytes per request body. */
+  max_bytes: byteSize.default(1024 * 1024),
+  ...sinkCommonShape,
+});
+export type HttpSinkConfig = z.output<typeof httpSinkSchema>;
+
+const ENVELOPE_OPEN = '{"events":[';
+const ENVELOPE_CLOSE = ']}';
+const ENVELOPE_BYTES = ENVELOPE_OPEN.length + ENVELOPE_CLOSE.length;
+
+/**
+ * Generic webhook: POSTs `{"events":[Event,...]}` as JSON. The request builder is the envelope
+ * below; the response is classified in outcome-classifier.ts.
+ */
+export class HttpSink implements Sink {
+  readonly type = 'http';
+  readonly name: string;
+  readonly limits: SinkLimits;
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(name: string, config: Pick<HttpSinkConfig, 'url' | 'headers' | 'max_entries' | 'max_bytes'>) {
+    this.name = name;
+    this.url = config.url;
+    this.headers = { ...config.headers, 'content-type': 'application/json' };
+    this.limits = { maxEntries: config.max_entries, maxBytes: Math.max(1, config.max_bytes - ENVELOPE_BYTES) };
+  }
+
+  /** Serialised bytes plus the separating comma. */
+  entrySize(event: Event): number {
+    return Buffer.byteLength(JSON.stringify(event)) + 1;
+  }
+
+  async send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult> {
+    const body = ENVELOPE_OPEN + batch.map((e) => JSON.stringify(e)).join(',') + ENVELOPE_CLOSE;
+    try {
+      const res = await fetch(this.url, { method: 'POST', headers: this.headers, body, signal });
+      const text = await res.text();
+      return classifyResponse(res.status, res.headers, text, batch.length);
+    } catch (err) {
+      return classifyFailure(err, batch.length, signal);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,474 @@
+import { mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+
+export const STATE_FILE_NAME = 'log2events.db';
+
+/** A store that cannot be opened or used; the message names the file and the reason. */
+export class StateStoreError extends Error {
+  readonly file: string;
+  constructor(file: string, reason: string) {
+    super(`state store ${file}: ${reason}`);
+    this.name = 'StateStoreError';
+    this.file = file;
+  }
+}
+
+/**
+ * `FULL` syncs the WAL on every commit: a committed event survives power loss. `NORMAL` syncs
+ * only at checkpoints: a committed event survives a process crash (kill -9) but the last
+ * commits may be lost on power loss or kernel panic. FULL is the default.
+ */
+export type Synchronous = 'FULL' | 'NORMAL';
+
+export interface StateStoreOptions {
+  synchronous?: Synchronous;
+}
+
+/** One event as the intake hands it to the store: serialised once, routed to known sinks. */
+export interface EventToSpool {
+  eventId: string;
+  body: string;
+  bytes: number;
+  sinks: readonly string[];
+  /** Sinks the event names that do not exist: it goes to dead letters for each, at once. */
+  deadSinks: readonly { sink: string; code: string; message: string }[];
+}
+
+export interface CheckpointRow {
+  source: string;
+  key: string;
+  value: string;
+}
+
+/** A spool entry created by a commit: one per event and sink. */
+export interface CreatedEntry {
+  seq: number;
+  eventRow: number;
+  sink: string;
+  /** Index of the event in the committed array. */
+  index: number;
+}
+
+export interface StoredEntry {
+  seq: number;
+  eventRow: number;
+  body: string;
+  attempts: number;
+  firstAttempt: number | null;
+}
+
+export interface RetryUpdate {
+  seq: number;
+  attempts: number;
+  firstAttempt: number;
+  lastAttempt: number;
+  code: string;
+  message: string;
+}
+
+export interface DeadLetterMove {
+  seq: number;
+  eventRow: number;
+  sink: string;
+  code: string;
+  message: string;
+  attempts: number;
+  firstAttempt: number | null;
+  lastAttempt: number | null;
+}
+
+export interface Settlement {
+  delivered: readonly { seq: number; eventRow: number }[];
+  retried: readonly RetryUpdate[];
+  dead: readonly DeadLetterMove[];
+}
+
+export interface SpoolTotals {
+  events: number;
+  bytes: number;
+}
+
+export interface DeadLetter {
+  id: number;
+  eventId: string;
+  sink: string;
+  code: string;
+  message: string;
+  attempts: number;
+  firstAttempt: number | null;
+  lastAttempt: number | null;
+  createdAt: number;
+  body: string;
+}
+
+export interface DeadLetterFilter {
+  sink?: string;
+  code?: string;
+  id?: number;
+}
+
+interface Statements {
+  insertEvent: StatementSync;
+  insertEntry: StatementSync;
+  upsertCheckpoint: StatementSync;
+  deleteCheckpoint: StatementSync;
+  selectCheckpoints: StatementSync;
+  insertDeadLetterBody: StatementSync;
+  deleteEntry: StatementSync;
+  entryLeftForEvent: StatementSync;
+  deleteEvent: StatementSync;
+  updateRetry: StatementSync;
+  deadLetterFromEntry: StatementSync;
+  readEntries: StatementSync;
+  oldestEvents: StatementSync;
+  deleteEntriesOfEvent: StatementSync;
+  totals: StatementSync;
+  maxSeq: StatementSync;
+}
+
+/**
+ * The one database under `state_dir`: spool, source checkpoints and dead letters, in WAL mode.
+ * All writes are synchronous and each public write method is one transaction, so what a
+ * method returned is on disk (as far as the `synchronous` setting promises).
+ */
+export class StateStore {
+  readonly file: string;
+  private readonly db: DatabaseSync;
+  private readonly st: Statements;
+  private closed = false;
+
+  private constructor(file: string, db: DatabaseSync) {
+    this.file = file;
+    this.db = db;
+    this.st = {
+      insertEvent: db.prepare('INSERT INTO events (event_id, body, bytes, created_at) VALUES (?, ?, ?, ?)'),
+      insertEntry: db.prepare('INSERT INTO entries (event_row, sink) VALUES (?, ?)'),
+      upsertCheckpoint: db.prepare(
+        'INSERT INTO checkpoints (source, key, value) VALUES (?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET value = excluded.value',
+      ),
+      deleteCheckpoint: db.prepare('DELETE FROM checkpoints WHERE source = ? AND key = ?'),
+      selectCheckpoints: db.prepare('SELECT key, value FROM checkpoints WHERE source = ?'),
+      insertDeadLetterBody: db.prepare(
+        `INSERT INTO dead_letters (event_id, sink, body, code, message, attempts, first_attempt, last_attempt, created_at)
+         VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?)`,
+      ),
+      deleteEntry: db.prepare('DELETE FROM entries WHERE seq = ?'),
+      entryLeftForEvent: db.prepare('SELECT 1 AS x FROM entries WHERE event_row = ? LIMIT 1'),
+      deleteEvent: db.prepare('DELETE FROM events WHERE id = ? RETURNING bytes'),
+      updateRetry: db.prepare(
+        'UPDATE entries SET attempts = ?, first_attempt = ?, last_attempt = ?, last_code = ?, last_message = ? WHERE seq = ?',
+      ),
+      deadLetterFromEntry: db.prepare(
+        `INSERT INTO dead_letters (event_id, sink, body, code, message, attempts, first_attempt, last_attempt, created_at)
+         SELECT event_id, ?, body, ?, ?, ?, ?, ?, ? FROM events WHERE id = ?`,
+      ),
+      readEntries: db.prepare(
+        `SELECT n.seq AS seq, n.event_row AS eventRow, e.body AS body, n.attempts AS attempts, n.first_attempt AS firstAttempt
+         FROM entries n JOIN events e ON e.id = n.event_row
+         WHERE n.sink = ? AND n.seq > ? ORDER BY n.seq LIMIT ?`,
+      ),
+      oldestEvents: db.prepare('SELECT id, bytes FROM events ORDER BY id LIMIT ?'),
+      deleteEntriesOfEvent: db.prepare('DELETE FROM entries WHERE event_row = ?'),
+      totals: db.prepare('SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes FROM events'),
+      maxSeq: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM entries'),
+    };
+  }
+
+  /**
+   * Opens (creating if needed) the store in `stateDir`. Throws StateStoreError naming the file
+   * when the directory or file is unusable, the file is not a database, or it was written by a
+   * newer schema. Never resets a store it cannot read.
+   */
+  static open(stateDir: string, options: StateStoreOptions = {}): StateStore {
+    const file = join(stateDir, STATE_FILE_NAME);
+    try {
+      mkdirSync(stateDir, { recursive: true });
+    } catch (err) {
+      throw new StateStoreError(file, `cannot create state_dir ${stateDir}: ${(err as Error).message}`);
+    }
+    try {
+      accessSync(stateDir, fsConstants.W_OK);
+    } catch {
+      throw new StateStoreError(file, `state_dir ${stateDir} is not writable`);
+    }
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(file, { timeout: 5000 });
+    } catch (err) {
+      throw new StateStoreError(file, `cannot open: ${(err as Error).message}`);
+    }
+    try {
+      const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+      if (mode.journal_mode.toLowerCase() !== 'wal') throw new Error(`cannot switch to WAL mode (got ${mode.journal_mode})`);
+      db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
+      db.exec('PRAGMA foreign_keys = OFF');
+      migrate(db);
+      // A write probe: a read-only file or directory must fail here, not at the first commit.
+      db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+        new Date().toISOString(),
+      );
+      return new StateStore(file, db);
+    } catch (err) {
+      try {
+        db.close();
+      } catch {
+        /* already unusable */
+      }
+      if (err instanceof StateStoreError) throw err;
+      throw new StateStoreError(file, describeSqliteError(err));
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  schemaVersion(): number {
+    return (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction; rolls back if it throws. */
+  private tx<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  // ---- spool -------------------------------------------------------------------------------
+
+  /** Spools events (one entry per sink) and moves the checkpoints, in one transaction. */
+  commitEvents(events: readonly EventToSpool[], checkpoints: readonly CheckpointRow[], now: number): CreatedEntry[] {
+    const created: CreatedEntry[] = [];
+    const { insertEvent, insertEntry, insertDeadLetterBody, upsertCheckpoint } = this.st;
+    this.tx(() => {
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i]!;
+        for (const d of ev.deadSinks) insertDeadLetterBody.run(ev.eventId, d.sink, ev.body, d.code, d.message, now);
+        if (ev.sinks.length === 0) continue;
+        const eventRow = Number(insertEvent.run(ev.eventId, ev.body, ev.bytes, now).lastInsertRowid);
+        for (const sink of ev.sinks) {
+          const seq = Number(insertEntry.run(eventRow, sink).lastInsertRowid);
+          created.push({ seq, eventRow, sink, index: i });
+        }
+      }
+      for (const c of checkpoints) upsertCheckpoint.run(c.source, c.key, c.value);
+    });
+    return created;
+  }
+
+  /** Entries of one sink after `afterSeq`, oldest first. */
+  readEntries(sink: string, afterSeq: number, limit: number): StoredEntry[] {
+    return this.st.readEntries.all(sink, afterSeq, limit) as unknown as StoredEntry[];
+  }
+
+  /**
+   * Records what a send did: removes delivered entries, stores retry state, moves dead ones to
+   * dead letters. Returns what left the spool (events whose last entry went).
+   */
+  settle(s: Settlement, now: number): SpoolTotals {
+    const freed: SpoolTotals = { events: 0, bytes: 0 };
+    if (s.delivered.length === 0 && s.retried.length === 0 && s.dead.length === 0) return freed;
+    const { updateRetry, deadLetterFromEntry } = this.st;
+    this.tx(() => {
+      for (const d of s.delivered) this.removeEntry(d.seq, d.eventRow, freed);
+      for (const r of s.retried) updateRetry.run(r.attempts, r.firstAttempt, r.lastAttempt, r.code, r.message, r.seq);
+      for (const d of s.dead) {
+        // Only if the entry is still spooled (drop_oldest may have taken it meanwhile).
+        if (!this.entryExists(d.seq)) continue;
+        deadLetterFromEntry.run(d.sink, d.code, d.message, d.attempts, d.firstAttempt, d.lastAttempt, now, d.eventRow);
+        this.removeEntry(d.seq, d.eventRow, freed);
+      }
+    });
+    return freed;
+  }
+
+  private entryExists(seq: number): boolean {
+    return this.db.prepare('SELECT 1 AS x FROM entries WHERE seq = ?').get(seq) !== undefined;
+  }
+
+  private removeEntry(seq: number, eventRow: number, freed: SpoolTotals): void {
+    if (Number(this.st.deleteEntry.run(seq).changes) === 0) return;
+    if (this.st.entryLeftForEvent.get(eventRow) !== undefined) return;
+    const row = this.st.deleteEvent.get(eventRow) as { bytes: number } | undefined;
+    if (row) {
+      freed.events += 1;
+      freed.bytes += row.bytes;
+    }
+  }
+
+  /**
+   * Deletes the oldest events (all their entries) until `events` more events and `bytes` more
+   * bytes fit under the limits. Returns what was dropped.
+   */
+  dropOldest(current: SpoolTotals, adding: SpoolTotals, limits: SpoolTotals): SpoolTotals & { eventRows: number[] } {
+    const dropped = { events: 0, bytes: 0, eventRows: [] as number[] };
+    this.tx(() => {
+      let events = current.events;
+      let bytes = current.bytes;
+      while (events > 0 && (events + adding.events > limits.events || bytes + adding.bytes > limits.bytes)) {
+        const rows = this.st.oldestEvents.all(256) as { id: number; bytes: number }[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          if (!(events + adding.events > limits.events || bytes + adding.bytes > limits.bytes)) break;
+          this.st.deleteEntriesOfEvent.run(row.id);
+          this.st.deleteEvent.run(row.id);
+          events -= 1;
+          bytes -= row.bytes;
+          dropped.events += 1;
+          dropped.bytes += row.bytes;
+          dropped.eventRows.push(row.id);
+        }
+      }
+    });
+    return dropped;
+  }
+
+  totals(): SpoolTotals {
+    return this.st.totals.get() as unknown as SpoolTotals;
+  }
+
+  maxSeq(): number {
+    return (this.st.maxSeq.get() as { seq: number }).seq;
+  }
+
+  /** Sinks that have entries in the spool. */
+  spooledSinks(): string[] {
+    return (this.db.prepare('SELECT DISTINCT sink FROM entries').all() as { sink: string }[]).map((r) => r.sink);
+  }
+
+  /** Moves every entry of `sink` to dead letters (the sink no longer exists). Returns the count. */
+  deadLetterSink(sink: string, code: string, message: string, now: number): { entries: number; freed: SpoolTotals } {
+    const freed: SpoolTotals = { events: 0, bytes: 0 };
+    let entries = 0;
+    this.tx(() => {
+      const rows = this.db
+        .prepare('SELECT seq, event_row AS eventRow, attempts, first_attempt AS firstAttempt, last_attempt AS lastAttempt FROM entries WHERE sink = ?')
+        .all(sink) as { seq: number; eventRow: number; attempts: number; firstAttempt: number | null; lastAttempt: number | null }[];
+      for (const r of rows) {
+        this.st.deadLetterFromEntry.run(sink, code, message, r.attempts, r.firstAttempt, r.lastAttempt, now, r.eventRow);
+        this.removeEntry(r.seq, r.eventRow, freed);
+        entries += 1;
+      }
+    });
+    return { entries, freed };
+  }
+
+  // ---- checkpoints -------------------------------------------------------------------------
+
+  checkpoints(source: string): Map<string, string> {
+    const rows = this.st.selectCheckpoints.all(source) as { key: string; value: string }[];
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  forgetCheckpoints(source: string, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    this.tx(() => {
+      for (const key of keys) this.st.deleteCheckpoint.run(source, key);
+    });
+  }
+
+  // ---- dead letters ------------------------------------------------------------------------
+
+  private deadLetterWhere(f: DeadLetterFilter): { sql: string; params: (string | number)[] } {
+    const clauses: string[] = [];
+    const params: (string | number)[] = [];
+    if (f.id !== undefined) {
+      clauses.push('id = ?');
+      params.push(f.id);
+    }
+    if (f.sink !== undefined) {
+      clauses.push('sink = ?');
+      params.push(f.sink);
+    }
+    if (f.code !== undefined) {
+      clauses.push('code = ?');
+      params.push(f.code);
+    }
+    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  listDeadLetters(filter: DeadLetterFilter = {}, limit = 1000): DeadLetter[] {
+    const w = this.deadLetterWhere(filter);
+    return this.db
+      .prepare(
+        `SELECT id, event_id AS eventId, sink, code, message, attempts, first_attempt AS firstAttempt,
+                last_attempt AS lastAttempt, created_at AS createdAt, body
+         FROM dead_letters ${w.sql} ORDER BY id LIMIT ?`,
+      )
+      .all(...w.params, limit) as unknown as DeadLetter[];
+  }
+
+  countDeadLetters(filter: DeadLetterFilter = {}): number {
+    const w = this.deadLetterWhere(filter);
+    return (this.db.prepare(`SELECT count(*) AS n FROM dead_letters ${w.sql}`).get(...w.params) as { n: number }).n;
+  }
+
+  getDeadLetter(id: number): DeadLetter | undefined {
+    return this.listDeadLetters({ id }, 1)[0];
+  }
+
+  /**
+   * Puts matching dead letters back in the spool (a fresh entry for their sink, attempts reset)
+   * and removes them from dead letters, in one transaction. Returns how many.
+   */
+  replayDeadLetters(filter: DeadLetterFilter, now: number): number {
+    const w = this.deadLetterWhere(filter);
+    return this.tx(() => {
+      const rows = this.db
+        .prepare(`SELECT id, event_id AS eventId, sink, body FROM dead_letters ${w.sql} ORDER BY id`)
+        .all(...w.params) as { id: number; eventId: string; sink: string; body: string }[];
+      const del = this.db.prepare('DELETE FROM dead_letters WHERE id = ?');
+      for (const r of rows) {
+        const eventRow = Number(this.st.insertEvent.run(r.eventId, r.body, Buffer.byteLength(r.body), now).lastInsertRowid);
+        this.st.insertEntry.run(eventRow, r.sink);
+        del.run(r.id);
+      }
+      return rows.length;
+    });
+  }
+
+  purgeDeadLetters(filter: DeadLetterFilter): number {
+    const w = this.deadLetterWhere(filter);
+    return this.tx(() => Number(this.db.prepare(`DELETE FROM dead_letters ${w.sql}`).run(...w.params).changes));
+  }
+}
+
+function migrate(db: DatabaseSync): void {
+  const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`schema version ${version} is newer than this build understands (${SCHEMA_VERSION}); upgrade log2events`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw new Error(`migration to schema version ${v + 1} failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+function describeSqliteError(err: unknown): string {
+  const e = err as { message?: string; errstr?: string };
+  const msg = e.message ?? String(err);
+  if (/not a database|malformed|corrupt/i.test(msg)) return `the file is corrupt or not a log2events state store (${msg}); move it away to start afresh`;
+  if (/readonly|read-only|permission|unable to open/i.test(msg)) return `not writable (${msg})`;
+  return msg;
+}

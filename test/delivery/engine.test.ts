@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeliveryEngine, type EngineSink } from '../../src/delivery/engine.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { StateStore } from '../../src/store/state-store.ts';
+import { delivered, event, outcomes, ScriptedSink, sinkOptions, tempDir } from './helpers.ts';
+
+const SPOOL = { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' as const };
+
+describe('DeliveryEngine', () => {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  function setup(sinks: Record<string, { sink: ScriptedSink; options?: Record<string, unknown> }>, spool = SPOOL, dir?: string) {
+    const tmp = dir ? { dir, cleanup: () => {} } : tempDir();
+    const store = StateStore.open(tmp.dir);
+    const metrics = new Metrics();
+    const map = new Map<string, EngineSink>();
+    for (const [name, s] of Object.entries(sinks)) map.set(name, { sink: s.sink, options: sinkOptions({ batch: { linger: 10 }, ...s.options }) });
+    const engine = new DeliveryEngine({ store, sinks: map, spool, logger: silentLogger, metrics });
+    cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
+    return { store, engine, metrics, dir: tmp.dir };
+  }
+
+  it('delivers committed events in batches within the sink limits and empties the spool', async () => {
+    const sink = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1_000_000 });
+    const { engine, store, metrics } = setup({ fake: { sink } });
+    engine.start();
+    const events = Array.from({ length: 95 }, () => event());
+    expect(engine.intake.commit(events, [{ source: 'in', key: 'f', value: '42' }])).toEqual({ ok: true });
+    expect(engine.intake.checkpoints('in').get('f')).toBe('42');
+    expect(await engine.flush(5000)).toBe(true);
+    const sent = sink.calls.flatMap((c) => c.ids);
+    expect(sent.sort()).toEqual(events.map((e) => e.id).sort());
+    for (const c of sink.calls) expect(c.ids.length).toBeLessThanOrEqual(10);
+    expect(store.totals()).toEqual({ events: 0, bytes: 0 });
+    expect(metrics.value('log2events_delivered_total', { sink: 'fake' })).toBe(95);
+  });
+
+  it('retries exactly the entries that failed, never the delivered ones', async () => {
+    const sink = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1_000_000 }, (batch, call) =>
+      outcomes(batch, (_e, i) => (call === 0 && (i === 3 || i === 7) ? { kind: 'retryable', code: 'InternalFailure', message: 'try again' } : delivered)),
+    );
+    const { engine, metrics } = setup({ fake: { sink, options: { retry: { initial: 20 } } } });
+    engine.start();
+    const events = Array.from({ length: 10 }, () => event());
+    engine.intake.commit(events);
+    expect(await engine.flush(5000)).toBe(true);
+    expect(sink.calls).toHaveLength(2);
+    expect(sink.calls[0]!.ids).toEqual(events.map((e) => e.id));
+    expect(sink.calls[1]!.ids.sort()).toEqual([events[3]!.id, events[7]!.id].sort());
+    expect(metrics.value('log2events_retries_total', { sink: 'fake' })).toBe(2);
+  });
+
+  it('moves a permanently failed event to dead letters with the sink message; a replay delivers it', async () => {
+    let accept = false;
+    const sink = new ScriptedSink('fake', undefined, (batch) =>
+      outcomes(batch, (e) => (e.content === 'bad' && !accept ? { kind: 'permanent', code: 'InvalidArgument', message: 'detail is not JSON' } : delivered)),
+    );
+    const { engine, store } = setup({ fake: { sink } });
+    engine.start();
+    const bad = event({ content: 'bad' });
+    engine.intake.commit([event(), bad, event()]);
+    expect(await engine.flush(5000)).toBe(true);
+    const dead = store.listDeadLetters();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ eventId: bad.id, sink: 'fake', code: 'InvalidArgument', message: 'detail is not JSON', attempts: 1 });
+    expect(dead[0]!.firstAttempt).toBeTypeOf('number');
+    expect(JSON.parse(dead[0]!.body)).toMatchObject({ id: bad.id, content: 'bad' });
+
+    accept = true;
+    expect(store.replayDeadLetters({ sink: 'fake' }, Date.now())).toBe(1);
+    (engine as unknown as { recheck(): void }).recheck();
+    expect(await engine.flush(5000)).toBe(true);
+    expect(store.listDeadLetters()).toHaveLength(0);
+    expect(sink.calls.at(-1)!.ids).toEqual([bad.id]);
+  });
+
+  it('dead-letters an entry whose retries outlast max_elapsed', async () => {
+    const sink = new ScriptedSink('fake', undefined, (batch) => outcomes(batch, () => ({ kind: 'retryable', code: 'InternalFailure', message: 'down' })));
+    const { engine, store } = setup({ fake: { sink, options: { retry: { initial: 10, max: 20, max_elapsed: 100 } } } });
+    engine.start();
+    const e = event();
+    engine.intake.commit([e]);
+    expect(await engine.flush(5000)).toBe(true);
+    const [dead] = store.listDeadLetters();
+    expect(dead).toMatchObject({ eventId: e.id, code: 'InternalFailure' });
+    expect(dead!.message).toContain('down');
+    expect(dead!.attempts).toBe(sink.calls.length);
+    expect(dead!.attempts).toBeGreaterThan(1);
+  });
+
+  it('dead-letters an event too large for any request, alone', async () => {
+    const sink = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1000 });
+    const { engine, store } = setup({ fake: { sink } });
+    engine.start();
+    const big = event({ content: 'x'.repeat(2000) });
+    const small = event();
+    engine.intake.commit([big, small]);
+    expect(await engine.flush(5000)).toBe(true);
+    expect(sink.calls.flatMap((c) => c.ids)).toEqual([small.id]);
+    expect(store.listDeadLetters()).toMatchObject([{ eventId: big.id, code: 'entry_too_large' }]);
+  });
+
+  it('keeps one entry per sink: each sink retries on its own', async () => {
+    const a = new ScriptedSink('a');
+    const b = new ScriptedSink('b', undefined, (batch, call) =>
+      outcomes(batch, () => (call === 0 ? { kind: 'retryable', code: 'x', message: 'later' } : delivered)),
+    );
+    const { engine, store } = setup({ a: { sink: a }, b: { sink: b, options: { retry: { initial: 10 } } } });
+    engine.start();
+    const e = event({ to: ['a', 'b'] });
+    engine.intake.commit([e]);
+    expect(await engine.flush(5000)).toBe(true);
+    expect(a.calls.map((c) => c.ids)).toEqual([[e.id]]);
+    expect(b.calls.map((c) => c.ids)).toEqual([[e.id], [e.id]]);
+    expect(store.totals().events).toBe(0);
+  });
+
+  it('dead-letters events routed to a sink that does not exist, at commit and at start', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const old = new ScriptedSink('gone', undefined, () => new Promise(() => {}));
+    const first = setup({ gone: { sink: old } }, SPOOL, dir);
+    const spooled = event({ to: ['gone'] });
+    first.engine.intake.commit([spooled]);
+    await first.engine.stop(10);
+    first.store.close();
+
+    const sink = new ScriptedSink('fake');
+    const { engine, store } = setup({ fake: { sink } }, SPOOL, dir);
+    engine.start();
+    const stray = event({ to: ['fake', 'nowhere'] });
+    engine.intake.commit([stray]);
+    expect(await engine.flush(5000)).toBe(true);
+    expect(sink.calls.flatMap((c) => c.ids)).toEqual([stray.id]);
+    const dead = store.listDeadLetters().map((d) => [d.eventId, d.sink, d.code, d.message]);
+    expect(dead).toEqual([
+      [spooled.id, 'gone', 'unknown_sink', 'sink "gone" is not configured (any more)'],
+      [stray.id, 'nowhere', 'unknown_sink', 'sink "nowhere" is not configured'],
+    ]);
+  });
+
+  it('delivers after a restart what the previous run left in the spool', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const stuck = new ScriptedSink('fake', undefined, (_b, _c, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ outcomes: [], throttled: false }))));
+    const first = setup({ fake: { sink: stuck } }, SPOOL, dir);
+    first.engine.start();
+    const events = Array.from({ length: 50 }, () => event());
+    first.engine.intake.commit(events);
+    await first.engine.stop(50);
+    expect(first.engine.intake.commit([event()])).toEqual({ ok: false, reason: 'closed' });
+    first.store.close();
+
+    const sink = new ScriptedSink('fake');
+    const second = setup({ fake: { sink } }, SPOOL, dir);
+    second.engine.start();
+    expect(await second.engine.flush(5000)).toBe(true);
+    expect(sink.calls.flatMap((c) => c.ids).sort()).toEqual(events.map((e) => e.id).sort());
+  });
+
+  it('blocks intake while the spool is full and resumes without dropping anything', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sink = new ScriptedSink('fake', { maxEntries: 5, maxBytes: 1_000_000 }, async (batch) => {
+      await gate;
+      return outcomes(batch, () => delivered);
+    });
+    const { engine, metrics } = setup({ fake: { sink } }, { max_events: 10, max_bytes: 1_000_000, full_policy: 'block' });
+    engine.start();
+    const first = Array.from({ length: 10 }, () => event());
+    expect(engine.intake.commit(first)).toEqual({ ok: true });
+    const more = Array.from({ length: 3 }, () => event());
+    const refused = engine.intake.commit(more);
+    expect(refused).toMatchObject({ ok: false, reason: 'full' });
+    let roomed = false;
+    const waiting = engine.intake.waitForRoom().then(() => (roomed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(roomed).toBe(false);
+    release();
+    await waiting;
+    expect(engine.intake.commit(more)).toEqual({ ok: true });
+    expect(await engine.flush(5000)).toBe(true);
+    expect(sink.calls.flatMap((c) => c.ids).sort()).toEqual([...first, ...more].map((e) => e.id).sort());
+    expect(metrics.total('log2events_spool_dropped_total')).toBe(0);
+  });
+
+  it('drop_oldest makes room by dropping the oldest events, counted', async () => {
+    const sink = new ScriptedSink('fake', undefined, () => new Promise(() => {}));
+    const { engine, store, metrics } = setup({ fake: { sink } }, { max_events: 10, max_bytes: 1_000_000, full_policy: 'drop_oldest' });
+    const events = Array.from({ length: 15 }, () => event());
+    for (const e of events) expect(engine.intake.commit([e])).toEqual({ ok: true });
+    expect(store.totals().events).toBe(10);
+    expect(metrics.value('log2events_spool_dropped_total')).toBe(5);
+    const ids = store.readEntries('fake', 0, 100).map((r) => JSON.parse(r.body).id);
+    expect(ids).toEqual(events.slice(5).map((e) => e.id));
+  });
+
+  it('stop sends what is pending, waits for in-flight requests and keeps the rest spooled', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const deliveredFirst = new Set<string>();
+    const slow = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1_000_000 }, async (batch, _call, signal) => {
+      await new Promise((r) => setTimeout(r, 30));
+      // Like a server that never saw the request when the client gave up on it.
+      if (!signal.aborted) for (const e of batch) deliveredFirst.add(e.id);
+      return outcomes(batch, () => delivered);
+    });
+    const first = setup({ fake: { sink: slow, options: { concurrency: 2 } } }, SPOOL, dir);
+    first.engine.start();
+    const events = Array.from({ length: 200 }, () => event());
+    first.engine.intake.commit(events);
+    await first.engine.stop(45);
+    const left = first.store.totals().events;
+    first.store.close();
+    expect(left).toBeGreaterThan(0);
+    expect(deliveredFirst.size + left).toBe(200);
+
+    const sink = new ScriptedSink('fake');
+    const second = setup({ fake: { sink } }, SPOOL, dir);
+    second.engine.start();
+    expect(await second.engine.flush(5000)).toBe(true);
+    const second_ = sink.calls.flatMap((c) => c.ids);
+    expect(second_.filter((id) => deliveredFirst.has(id))).toEqual([]);
+    expect(new Set([...deliveredFirst, ...second_]).size).toBe(200);
+  });
+});
