@@ -69,6 +69,7 @@ export class FakeProcessor implements RecordProcessor {
         dimensions: {},
         attributes: {},
         key: record.origin ?? '',
+        to: ['out'],
         overrides: {},
       },
     ];

@@ -202,7 +202,7 @@ function attributesOf(kvs: RawKeyValue[] | undefined | null, depth: number): Att
 }
 
 /** Assigns without letting a key named `__proto__` reach the prototype. */
-function setOwn(target: Record<string, AnyValue>, key: string, value: AnyValue): void {
+export function setOwn(target: Record<string, AnyValue>, key: string, value: AnyValue): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { Log2EventsLogExporter } from '../../src/sdk/exporter.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { scratchDir } from '../helpers/cli.ts';
+
+function configFile(scratch: ReturnType<typeof scratchDir>, out: string): string {
+  return scratch.write(
+    'log2events.yaml',
+    `state_dir: ${join(scratch.dir, 'state')}
+sinks:
+  out: { type: file, path: ${out} }
+rules:
+  - name: payment_failed
+    when: { severity: ">= ERROR", body: 'payment failed for order (?<order_id>\\d+)' }
+    event:
+      name: PaymentFailed
+      source: shop.payments
+      content: "order {{order_id}} on {{resource.service.name}} ({{attributes.region}})"
+    to: [out]
+  - name: slow_checkout
+    when: { fields: { event: checkout } }
+    event: { name: SlowCheckout, source: shop.checkout, severity: Minor, content: "cart of {{fields.cart.items}} items" }
+    to: [out]
+`,
+  );
+}
+
+describe('Log2EventsLogExporter in an application using the OpenTelemetry SDK', () => {
+  let scratch: ReturnType<typeof scratchDir>;
+  beforeEach(() => {
+    scratch = scratchDir('l2e-sdk-');
+  });
+  afterEach(() => scratch.cleanup());
+
+  it('applies the rules in-process and delivers the events to the file sink', async () => {
+    const out = join(scratch.dir, 'events.jsonl');
+    const exporter = await Log2EventsLogExporter.fromConfigFile(configFile(scratch, out), { sourceName: 'checkout-app', logger: silentLogger });
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'shop' }),
+      processors: [new BatchLogRecordProcessor({ exporter })],
+    });
+    const logger = provider.getLogger('checkout', '2.0.0');
+    const context = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+    logger.emit({ severityNumber: SeverityNumber.ERROR, body: 'payment failed for order 77', attributes: { region: 'eu-1' }, context });
+    logger.emit({ severityNumber: SeverityNumber.INFO, body: 'payment failed for order 78' }); // below ERROR: no event
+    logger.emit({ severityNumber: SeverityNumber.WARN, body: { event: 'checkout', cart: { items: 4 } } });
+    await provider.forceFlush();
+    await provider.shutdown(); // shuts the exporter down, which drains delivery
+
+    const events = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.name, e.severity, e.content]).sort()).toEqual([
+      ['PaymentFailed', 'Major', 'order 77 on shop (eu-1)'],
+      ['SlowCheckout', 'Minor', 'cart of 4 items'],
+    ]);
+    const payment = events.find((e) => e.name === 'PaymentFailed');
+    expect(payment.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('reports failure for exports after shutdown instead of losing records silently', async () => {
+    const out = join(scratch.dir, 'events.jsonl');
+    const exporter = await Log2EventsLogExporter.fromConfigFile(configFile(scratch, out), { logger: silentLogger });
+    await exporter.shutdown();
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export([], resolve));
+    expect(result.code).toBe(1);
+    expect(result.error?.message).toMatch(/shut down/);
+  });
+
+  it('refuses an invalid config with every problem listed', async () => {
+    const bad = scratch.write('bad.yaml', 'sinks: { out: { type: nope } }\nrules: 5\n');
+    await expect(Log2EventsLogExporter.fromConfigFile(bad)).rejects.toThrow(/invalid/);
+  });
+});
