@@ -1,0 +1,203 @@
+import { appendFileSync, copyFileSync, mkdirSync, readlinkSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { fileSourceSchema } from '../../src/sources/file/config.ts';
+import { FileSource } from '../../src/sources/file/index.ts';
+import { scratchDir } from '../helpers/cli.ts';
+import { fakeContext, LiteralProcessor, MemoryIntake, waitFor } from './fake-context.ts';
+
+const scratches: { cleanup(): void }[] = [];
+const running: FileSource[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.stop();
+  for (const s of scratches.splice(0)) s.cleanup();
+});
+
+function setup() {
+  const scratch = scratchDir('l2e-file-');
+  scratches.push(scratch);
+  const intake = new MemoryIntake();
+  return { dir: scratch.dir, intake };
+}
+
+async function startSource(intake: MemoryIntake, options: Record<string, unknown>, literals: string[] | null = ['ERROR']) {
+  const config = fileSourceSchema.parse({ type: 'file', poll_interval: 20, rotate_wait: 300, format: 'plain', ...options });
+  const metrics = new Metrics();
+  const source = new FileSource('app', config, metrics);
+  const processor = new LiteralProcessor(literals);
+  const ctx = fakeContext(intake, processor);
+  await source.start(ctx);
+  running.push(source);
+  return { source, processor, metrics, ctx };
+}
+
+const lines = (from: number, to: number, tag = 'ERROR') => Array.from({ length: to - from }, (_, i) => `line ${from + i} ${tag} ${'p'.repeat((from + i) % 50)}\n`).join('');
+const contents = (intake: MemoryIntake) => intake.events.map((e) => e.content);
+const expectExactlyOnce = (intake: MemoryIntake, n: number) => {
+  const got = contents(intake).map((c) => Number(c.split(' ')[1]));
+  expect(new Set(got).size).toBe(got.length);
+  expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+};
+
+describe('file source tailing real files', () => {
+  it('start_at: end skips what was there at start; later lines and later files are read from their beginning', async () => {
+    const { dir, intake } = setup();
+    writeFileSync(join(dir, 'old.log'), 'old ERROR before start\n');
+    const { processor } = await startSource(intake, { include: [join(dir, '*.log')], start_at: 'end' });
+    appendFileSync(join(dir, 'old.log'), 'new ERROR after start\n');
+    writeFileSync(join(dir, 'later.log'), 'first ERROR of a later file\n');
+    await waitFor(() => intake.events.length === 2, 'two events');
+    expect(contents(intake).sort()).toEqual(['first ERROR of a later file', 'new ERROR after start']);
+    const rec = processor.seen.find((r) => r.body === 'new ERROR after start')!;
+    expect(rec.attributes).toMatchObject({ 'log.file.path': join(dir, 'old.log'), 'log.file.name': 'old.log' });
+    expect(rec.origin).toMatch(/^[0-9a-f]{16}.*:23$/);
+    expect(rec.severityText).toBe('ERROR');
+  });
+
+  it('start_at: beginning reads existing files whole; excluded files are not read', async () => {
+    const { dir, intake } = setup();
+    writeFileSync(join(dir, 'a.log'), lines(0, 3));
+    writeFileSync(join(dir, 'skip.log'), lines(100, 103));
+    await startSource(intake, { include: [join(dir, '**/*.log')], exclude: ['**/skip.log'], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 3, 'three events');
+    expectExactlyOnce(intake, 3);
+  });
+
+  it('follows rename+create rotation: drains the old file, reads the new one from 0, no line twice', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 100));
+    await startSource(intake, { include: [join(dir, 'app.log*')], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 100, 'first batch');
+    appendFileSync(log, lines(100, 150));
+    renameSync(log, `${log}.1`);
+    appendFileSync(`${log}.1`, lines(150, 160)); // the writer still had the old file open
+    writeFileSync(log, lines(160, 200));
+    await waitFor(() => intake.events.length >= 200, 'all lines');
+    renameSync(`${log}.1`, `${log}.2`);
+    appendFileSync(log, lines(200, 210));
+    await waitFor(() => intake.events.length >= 210, 'lines after the second rename');
+    expectExactlyOnce(intake, 210);
+  });
+
+  it('follows copytruncate: the copy continues where reading stopped, the truncated file restarts at 0', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 100));
+    const { metrics } = await startSource(intake, { include: [join(dir, 'app.log*')], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 100, 'first batch');
+    for (let round = 0; round < 3; round++) {
+      const base = 100 + round * 100;
+      appendFileSync(log, lines(base, base + 50)); // written just before the copy: maybe not read yet
+      copyFileSync(log, `${log}.1.tmp`);
+      renameSync(`${log}.1.tmp`, `${log}.1`);
+      truncateSync(log, 0);
+      appendFileSync(log, lines(base + 50, base + 100));
+      await waitFor(() => intake.events.length >= base + 100, `round ${round}`);
+    }
+    expectExactlyOnce(intake, 400);
+    expect(metrics.total('log2events_file_truncations_total')).toBeGreaterThanOrEqual(3);
+  });
+
+  it('resumes after a restart exactly where it stopped', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 500));
+    const first = await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 500, 'first run');
+    await first.source.stop();
+    appendFileSync(log, lines(500, 700));
+    // start_at: end must not matter: the file has a checkpoint
+    await startSource(intake, { include: [log], start_at: 'end' });
+    await waitFor(() => intake.events.length >= 700, 'second run');
+    expectExactlyOnce(intake, 700);
+    // events of one line keep their ids across runs: origin = fingerprint:offset
+    expect(new Set(intake.events.map((e) => e.id)).size).toBe(700);
+  });
+
+  it('reads a file rotated and replaced while the agent was down (successor read from 0)', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 50));
+    const first = await startSource(intake, { include: [join(dir, 'app.log*')], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 50, 'first run');
+    await first.source.stop();
+    appendFileSync(log, lines(50, 60));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines(60, 80));
+    await startSource(intake, { include: [join(dir, 'app.log*')], start_at: 'end' });
+    await waitFor(() => intake.events.length >= 80, 'second run');
+    expectExactlyOnce(intake, 80);
+  });
+
+  it('retries the same commit when the spool is full (block backpressure), losing nothing', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    intake.fullAnswers = 5;
+    writeFileSync(log, lines(0, 300));
+    await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 300, 'all events');
+    expect(intake.roomWaits).toBe(5);
+    expectExactlyOnce(intake, 300);
+  });
+
+  it('commits a checkpoint for chunks without events, and hands only matching regions to the rules', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 1000, 'info') + 'the one ERROR line\n' + lines(0, 1000, 'info'));
+    const { processor } = await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 1, 'the event');
+    // the fast path handed over the one line that holds the literal, not the 2000 others
+    expect(processor.seen.map((r) => r.body)).toEqual(['the one ERROR line']);
+    const [cp] = [...intake.checkpoints('app').values()];
+    await waitFor(() => JSON.parse([...intake.checkpoints('app').values()][0]!).offset === Buffer.byteLength(lines(0, 1000, 'info')) * 2 + 19, 'checkpoint at the end');
+    expect(cp).toBeDefined();
+  });
+
+  it('completes a partial last line after the flush timeout', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, 'complete ERROR\nno newline ERROR');
+    await startSource(intake, { include: [log], start_at: 'beginning', multiline: { start_pattern: '^\\S', timeout: '100ms' } });
+    await waitFor(() => intake.events.length === 2, 'partial line flushed');
+    expect(contents(intake)).toEqual(['complete ERROR', 'no newline ERROR']);
+  });
+
+  it('releases a deleted file (no descriptor held past rotate_wait)', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'gone.log');
+    writeFileSync(log, lines(0, 10));
+    await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 10, 'events');
+    const heldOpen = () => readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(log);
+      } catch {
+        return false;
+      }
+    });
+    expect(heldOpen()).toBe(true);
+    unlinkSync(log);
+    await waitFor(() => !heldOpen(), 'descriptor released');
+  });
+
+  it('follows Kubernetes symlinks once per file, merges CRI partials and attributes the pod', async () => {
+    const { dir, intake } = setup();
+    const uid = '5b1e7f0c-1111-4222-8333-944455556666';
+    const podDir = join(dir, 'pods', `shop_web-1_${uid}`, 'nginx');
+    mkdirSync(podDir, { recursive: true });
+    mkdirSync(join(dir, 'containers'));
+    writeFileSync(join(podDir, '0.log'), '2024-01-01T00:00:00.5Z stderr P upstream ERR\n2024-01-01T00:00:00.6Z stderr F OR timed out\n');
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(join(podDir, '0.log'), join(dir, 'containers', `web-1_shop_nginx-${'b'.repeat(64)}.log`));
+    const { processor } = await startSource(intake, { include: [join(dir, 'containers/*.log'), join(dir, 'pods/**/*.log')], start_at: 'beginning', format: 'auto' });
+    await waitFor(() => intake.events.length === 1, 'merged event');
+    expect(contents(intake)).toEqual(['upstream ERROR timed out']);
+    const rec = processor.seen.find((r) => r.body === 'upstream ERROR timed out')!;
+    expect(rec.resource).toMatchObject({ 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'web-1', 'k8s.pod.uid': uid, 'k8s.container.name': 'nginx' });
+    expect(rec.timeUnixNano).toBe(1704067200500000000n);
+    expect(rec.attributes['log.iostream']).toBe('stderr');
+    rmSync(join(dir, 'containers'), { recursive: true });
+  });
+});
