@@ -92,7 +92,7 @@ export const awsApi: ProviderApi = {
   async authenticate(req, ctx) {
     const creds = ctx.config.credentials.aws;
     const check = await verifySigV4(
-      { method: req.method, path: req.rawPath, query: Object.fromEntries(req.query), headers: req.headers, body: req.body },
+      { method: req.method, path: req.rawPath, query: req.query, headers: req.headers, body: req.body },
       { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key, region: creds.region, service: 'events', now: req.receivedAt },
     );
     if (check.ok) return undefined;

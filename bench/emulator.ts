@@ -1,0 +1,149 @@
+/**
+ * Emulator throughput: 10-entry PutEvents over keep-alive loopback connections.
+ *
+ *   node bench/emulator.ts [--duration 10] [--connections 64] [--rate 0] [--entries 10]
+ *
+ * The emulator runs in this process (one JS thread = one core); the load generator runs in a
+ * child process so it does not compete for that thread. Every request carries a real SigV4
+ * signature that the emulator verifies in full (the generator signs a handful of requests up
+ * front and cycles through them). `--rate N` paces the generator to N requests/s in total;
+ * 0 (the default) runs closed-loop as fast as the emulator answers.
+ * Prints requests/s, events/s, latency p50/p99, emulator CPU seconds and peak RSS.
+ */
+import { fork } from 'node:child_process';
+import { request, Agent } from 'node:http';
+import { parseArgs } from 'node:util';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { startEmulator, EMULATOR_CREDENTIALS } from '../src/emulator/index.ts';
+import { NodeSha256 } from '../src/emulator/sigv4.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    rate: { type: 'string', default: '0' },
+    entries: { type: 'string', default: '10' },
+    child: { type: 'string' },
+  },
+});
+
+interface ChildReport {
+  ok: number;
+  failed: number;
+  /** Latencies in microseconds. */
+  latencies: number[];
+  seconds: number;
+}
+
+async function signedRequests(url: string, entries: number, count: number): Promise<Array<{ headers: Record<string, string>; body: string }>> {
+  const c = EMULATOR_CREDENTIALS.aws;
+  const signer = new SignatureV4({ credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, region: c.region, service: 'events', sha256: NodeSha256 });
+  const { host } = new URL(url);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const body = JSON.stringify({
+      Entries: Array.from({ length: entries }, (_, j) => ({
+        Time: Math.floor(Date.now() / 1000),
+        Source: 'bench.emulator',
+        DetailType: 'BenchEvent',
+        Detail: JSON.stringify({ request: i, entry: j, message: 'payment failed for order 12345 on pod shop-7d9f8b-abcde', level: 'ERROR' }),
+        Resources: ['arn:aws:ecs:us-east-1:123456789012:task/shop/abcdef'],
+      })),
+    });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: host.split(':')[0]!,
+      path: '/',
+      headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents', 'content-length': String(Buffer.byteLength(body)) },
+      body,
+    });
+    out.push({ headers: signed.headers as Record<string, string>, body });
+  }
+  return out;
+}
+
+async function runGenerator(url: string): Promise<ChildReport> {
+  const connections = Number(opts.connections);
+  const rate = Number(opts.rate);
+  const durationMs = Number(opts.duration) * 1000;
+  const requests = await signedRequests(url, Number(opts.entries), 16);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const report: ChildReport = { ok: 0, failed: 0, latencies: [], seconds: 0 };
+  const start = performance.now();
+  const end = start + durationMs;
+  const interval = rate > 0 ? (1000 * connections) / rate : 0;
+  let n = 0;
+
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const r = requests[n++ % requests.length]!;
+      const t0 = performance.now();
+      const req = request({ agent, host: target.hostname, port: target.port, method: 'POST', path: '/', headers: r.headers }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) report.ok++;
+          else report.failed++;
+          report.latencies.push(Math.round((performance.now() - t0) * 1000));
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        report.failed++;
+        resolve();
+      });
+      req.end(r.body);
+    });
+
+  const worker = async (k: number) => {
+    let next = start + (interval * k) / connections;
+    while (performance.now() < end) {
+      if (interval > 0) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        next += interval;
+      }
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, k) => worker(k)));
+  report.seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return report;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+if (opts.child) {
+  const report = await runGenerator(opts.child);
+  process.send!(report, () => process.exit(0));
+} else {
+  // Keep the whole benchmark in memory bounds: the emulator stores only the latest events.
+  const emu = await startEmulator({ port: 0, config: { max_stored_events: 50_000 } });
+  const cpu0 = process.cpuUsage();
+  const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--child', emu.url], { stdio: 'inherit' });
+  const report = await new Promise<ChildReport>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ChildReport));
+    child.once('error', reject);
+    child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const stats = emu.stats().aws;
+  await emu.close();
+  const lat = report.latencies.sort((a, b) => a - b);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const entries = Number(opts.entries);
+  const lines = [
+    `emulator PutEvents benchmark: ${opts.connections} keep-alive connections, ${entries} entries/request, ${Number(opts.rate) > 0 ? `paced at ${opts.rate} req/s` : 'closed loop'}, ${report.seconds.toFixed(1)} s`,
+    `requests/s      ${(report.ok / report.seconds).toFixed(0)}  (ok ${report.ok}, failed ${report.failed})`,
+    `events/s        ${((report.ok * entries) / report.seconds).toFixed(0)}  (accepted by emulator: ${stats.accepted})`,
+    `latency p50     ${(percentile(lat, 50) / 1000).toFixed(2)} ms`,
+    `latency p99     ${(percentile(lat, 99) / 1000).toFixed(2)} ms`,
+    `emulator CPU    ${cpuSeconds.toFixed(2)} s over ${report.seconds.toFixed(1)} s wall (${((100 * cpuSeconds) / report.seconds).toFixed(0)}% of one core)`,
+    `emulator RSS    ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB peak`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
