@@ -48,6 +48,8 @@ export function parseRetryAfter(
     const n = Number(text);
     return Math.ceil(unit === 's' ? n * 1000 : n);
   }
+  // An HTTP date names its month; anything else that Date.parse might accept ("-5") is not one.
+  if (!/[a-z]{3}/i.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

@@ -5,7 +5,9 @@ import { Metrics } from '../../src/observability/metrics.ts';
 import { StateStore } from '../../src/store/state-store.ts';
 import { delivered, event, outcomes, ScriptedSink, sinkOptions, tempDir } from './helpers.ts';
 
-const SPOOL = { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' as const };
+import type { SpoolLimits } from '../../src/delivery/spool-intake.ts';
+
+const SPOOL: SpoolLimits = { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block' };
 
 describe('DeliveryEngine', () => {
   const cleanups: (() => unknown)[] = [];

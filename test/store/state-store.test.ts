@@ -1,0 +1,125 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
+import { STATE_FILE_NAME, StateStore, StateStoreError, type EventToSpool } from '../../src/store/state-store.ts';
+import { tempDir } from '../delivery/helpers.ts';
+
+function spoolable(id: string, sinks: string[] = ['s']): EventToSpool {
+  const body = JSON.stringify({ id });
+  return { eventId: id, body, bytes: Buffer.byteLength(body), sinks, deadSinks: [] };
+}
+
+describe('StateStore', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0).reverse()) c();
+  });
+  function dir(): string {
+    const t = tempDir('l2e-store-');
+    cleanups.push(t.cleanup);
+    return t.dir;
+  }
+  function open(d: string): StateStore {
+    const s = StateStore.open(d);
+    cleanups.push(() => s.isOpen && s.close());
+    return s;
+  }
+
+  it('creates one WAL-mode database with the current schema version under state_dir', () => {
+    const d = join(dir(), 'nested', 'state');
+    const store = open(d);
+    expect(store.file).toBe(join(d, STATE_FILE_NAME));
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    store.close();
+    const raw = new DatabaseSync(join(d, STATE_FILE_NAME));
+    expect((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
+    raw.close();
+  });
+
+  it('refuses a corrupt file with an error naming it, and leaves the file alone', () => {
+    const d = dir();
+    const file = join(d, STATE_FILE_NAME);
+    const garbage = 'this is not a database '.repeat(200);
+    writeFileSync(file, garbage);
+    expect(() => StateStore.open(d)).toThrow(StateStoreError);
+    expect(() => StateStore.open(d)).toThrow(new RegExp(`${file}.*(corrupt|not a log2events state store)`));
+  });
+
+  it('refuses a state_dir it cannot create', () => {
+    const d = dir();
+    writeFileSync(join(d, 'plain-file'), 'x');
+    expect(() => StateStore.open(join(d, 'plain-file', 'state'))).toThrow(/cannot create state_dir/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('refuses a read-only state store', () => {
+    const d = dir();
+    open(d).close();
+    chmodSync(join(d, STATE_FILE_NAME), 0o444);
+    chmodSync(d, 0o555);
+    cleanups.push(() => chmodSync(d, 0o755));
+    expect(() => StateStore.open(d)).toThrow(StateStoreError);
+  });
+
+  it('refuses a store written by a newer schema', () => {
+    const d = dir();
+    open(d).close();
+    const raw = new DatabaseSync(join(d, STATE_FILE_NAME));
+    raw.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => StateStore.open(d)).toThrow(/newer than this build/);
+  });
+
+  it('commits events and checkpoints together and keeps them across reopen', () => {
+    const d = dir();
+    const store = open(d);
+    const created = store.commitEvents([spoolable('a', ['s1', 's2']), spoolable('b', ['s1'])], [{ source: 'f', key: 'k', value: '10' }], 1);
+    expect(created.map((c) => [c.sink, c.index])).toEqual([
+      ['s1', 0],
+      ['s2', 0],
+      ['s1', 1],
+    ]);
+    store.close();
+    const again = open(d);
+    expect(again.totals().events).toBe(2);
+    expect(again.checkpoints('f')).toEqual(new Map([['k', '10']]));
+    expect(again.readEntries('s1', 0, 10).map((r) => JSON.parse(r.body).id)).toEqual(['a', 'b']);
+    again.forgetCheckpoints('f', ['k']);
+    expect(again.checkpoints('f').size).toBe(0);
+  });
+
+  it('rolls back the whole commit, checkpoint included, when one insert fails', () => {
+    const store = open(dir());
+    const broken = { ...spoolable('x'), body: null as unknown as string };
+    expect(() => store.commitEvents([spoolable('ok'), broken], [{ source: 'f', key: 'k', value: '1' }], 1)).toThrow();
+    expect(store.totals().events).toBe(0);
+    expect(store.checkpoints('f').size).toBe(0);
+  });
+
+  it('removes an event once its last sink entry is settled', () => {
+    const store = open(dir());
+    const [a1, a2] = store.commitEvents([spoolable('a', ['s1', 's2'])], [], 1);
+    expect(store.settle({ delivered: [a1!], retried: [], dead: [] }, 2)).toEqual({ events: 0, bytes: 0 });
+    expect(store.totals().events).toBe(1);
+    const freed = store.settle({ delivered: [], retried: [], dead: [{ ...a2!, code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9 }] }, 10);
+    expect(freed.events).toBe(1);
+    expect(store.totals()).toEqual({ events: 0, bytes: 0 });
+    expect(store.listDeadLetters()).toMatchObject([{ eventId: 'a', sink: 's2', code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9, createdAt: 10 }]);
+  });
+
+  it('lists, replays and purges dead letters by sink and code', () => {
+    const store = open(dir());
+    const created = store.commitEvents([spoolable('a', ['s1']), spoolable('b', ['s2']), spoolable('c', ['s2'])], [], 1);
+    store.settle({ delivered: [], retried: [], dead: created.map((c, i) => ({ ...c, code: i === 2 ? 'C2' : 'C1', message: 'm', attempts: 1, firstAttempt: 1, lastAttempt: 1 })) }, 2);
+    expect(store.countDeadLetters()).toBe(3);
+    expect(store.listDeadLetters({ sink: 's2' }).map((d) => d.eventId)).toEqual(['b', 'c']);
+    expect(store.replayDeadLetters({ sink: 's2', code: 'C1' }, 3)).toBe(1);
+    expect(store.readEntries('s2', 0, 10).map((r) => [JSON.parse(r.body).id, r.attempts])).toEqual([['b', 0]]);
+    expect(store.purgeDeadLetters({ code: 'C2' })).toBe(1);
+    expect(store.listDeadLetters().map((d) => d.eventId)).toEqual(['a']);
+    const id = store.listDeadLetters()[0]!.id;
+    expect(store.getDeadLetter(id)?.eventId).toBe('a');
+    expect(store.getDeadLetter(id + 100)).toBeUndefined();
+  });
+});
