@@ -168,11 +168,12 @@ export async function verifySigV4(req: SigV4Request, expect: SigV4Expectation): 
     const v = req.headers[name];
     headers[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
   }
+  // The signature covers the body's hash; a claimed x-amz-content-sha256 must be that hash.
+  const payloadHash = createHash('sha256').update(req.body).digest('hex');
   const claimed = req.headers['x-amz-content-sha256'];
-  const payloadHash = typeof claimed === 'string' ? claimed : createHash('sha256').update(req.body).digest('hex');
   const canonical = sigV4CanonicalRequest({ method: req.method, path: req.path, query: req.query, headers, signedHeaders: parsed.signedHeaders, payloadHash });
   const expected = sigV4Signature(expect.secretAccessKey, amzDate as string, parsed.region, parsed.service, canonical);
-  if (!constantTimeEqual(expected, parsed.signature)) {
+  if ((claimed !== undefined && claimed !== payloadHash) || !constantTimeEqual(expected, parsed.signature)) {
     return {
       ok: false,
       reason: 'mismatch',
