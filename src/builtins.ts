@@ -6,3 +6,4 @@ import './sinks/file/index.ts';
 import './sources/otlp/index.ts';
 import './sinks/http/index.ts';
 import './sources/file/index.ts';
+import './sinks/aws-eventbridge/index.ts';
