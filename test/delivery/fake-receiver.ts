@@ -22,6 +22,8 @@ export interface Reply {
  */
 export class FakeReceiver {
   readonly requests: ReceivedRequest[] = [];
+  /** Per request, [event id, content] of each event. */
+  readonly requestsWithContent: [string, string][][] = [];
   script: (events: Event[], index: number) => Reply = () => ({});
   private server: Server | undefined;
   url = '';
@@ -34,6 +36,7 @@ export class FakeReceiver {
         const events = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events: Event[] }).events;
         const index = this.requests.length;
         this.requests.push({ ids: events.map((e) => e.id), at: Date.now(), headers: req.headers });
+        this.requestsWithContent.push(events.map((e) => [e.id, e.content]));
         const reply = this.script(events, index);
         const answer = () => {
           if (res.destroyed) return;
