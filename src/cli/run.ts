@@ -95,6 +95,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   logger.info('stopping', { reason });
   await agent.stop();
+  logger.info('delivery summary', { sinks: deliverySummary(agent) });
   await admin?.close();
   if (emulator) {
     logger.info('emulator summary', { stats: emulator.summary() });
@@ -102,4 +103,18 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   logger.info('stopped');
   return EXIT_OK;
+}
+
+/** Per sink: events delivered, retried and dead-lettered during this run. */
+function deliverySummary(agent: Agent): Record<string, { delivered: number; retries: number; dead_letters: number }> {
+  const m = agent.metrics;
+  const out: Record<string, { delivered: number; retries: number; dead_letters: number }> = {};
+  for (const sink of agent.config.sinks.keys()) {
+    out[sink] = {
+      delivered: m.value('log2events_delivered_total', { sink }),
+      retries: m.value('log2events_retries_total', { sink }),
+      dead_letters: m.value('log2events_dead_letters_total', { sink }),
+    };
+  }
+  return out;
 }
