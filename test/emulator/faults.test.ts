@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { TokenBucket } from '../../src/emulator/faults.ts';
+import { huaweiSdkFetch } from './vendor-clients.ts';
+
+let emu: RunningEmulator | undefined;
+afterEach(async () => {
+  await emu?.close();
+  emu = undefined;
+});
+
+const { ak, sk, projectId, token } = EMULATOR_CREDENTIALS.huawei;
+const cesBody = () => [{ event_name: 'diskFull', event_source: 'shop.disk', time: Date.now(), detail: { content: 'disk full' } }];
+const postCes = (e: RunningEmulator) => huaweiSdkFetch(e.url, 'POST', `/V1.0/${projectId}/events`, { ak, sk, body: cesBody() });
+
+describe('fault injection', () => {
+  it('enforces a per-provider token-bucket quota with the provider throttling answer', async () => {
+    emu = await startEmulator({ port: 0, config: { faults: { ces: { quota: { rps: 0.001, burst: 2 } } } } });
+    expect((await postCes(emu)).status).toBe(201);
+    expect((await postCes(emu)).status).toBe(201);
+    const third = await postCes(emu);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await third.json()).toMatchObject({ error_code: 'APIGW.0308' });
+    // Other providers are not limited by the CES quota.
+    const aom = await fetch(`${emu.url}/v2/${projectId}/push/events`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: '{"events":[]}' });
+    expect(aom.status).toBe(400);
+    expect(emu.stats().ces).toMatchObject({ requests: 3, accepted: 2, throttled: 1 });
+  });
+
+  it('token bucket refills at the configured rate', () => {
+    const bucket = new TokenBucket(10, 1, 0);
+    expect(bucket.take(0)).toBe(0);
+    expect(bucket.take(0)).toBe(100);
+    expect(bucket.take(50)).toBe(50);
+    expect(bucket.take(100)).toBe(0);
+  });
+
+  it('resets connections on schedule', async () => {
+    emu = await startEmulator({ port: 0, config: { faults: { ces: { reset: { every: 2 } } } } });
+    expect((await postCes(emu)).status).toBe(201);
+    await expect(postCes(emu)).rejects.toThrow();
+    expect((await postCes(emu)).status).toBe(201);
+    expect(emu.stats().ces.resets).toBe(1);
+  });
+
+  it('probabilistic faults are reproducible for a given seed', async () => {
+    const outcomes = async (seed: number) => {
+      const e = await startEmulator({ port: 0, config: { seed, faults: { ces: { server_error: { probability: 0.5 } } } } });
+      const statuses = [];
+      for (let i = 0; i < 12; i++) statuses.push((await postCes(e)).status);
+      await e.close();
+      return statuses;
+    };
+    const a = await outcomes(7);
+    expect(await outcomes(7)).toEqual(a);
+    expect(a).toContain(500);
+    expect(a).toContain(201);
+  });
+
+  it('adds latency without changing the answer', async () => {
+    emu = await startEmulator({ port: 0, config: { faults: { ces: { latency: { min: '5ms', max: '10ms' } } } } });
+    expect((await postCes(emu)).status).toBe(201);
+  });
+});
+
+describe('inspection and runtime control over HTTP', () => {
+  it('sets faults at runtime, reports stats by reason and resets', async () => {
+    emu = await startEmulator({ port: 0 });
+    const set = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { server_error: { first: 1, status: 503 } } }) });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toEqual({ ces: { server_error: { first: 1, status: 503 } } });
+    const failed = await postCes(emu);
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ http_code: 503, message: { code: 'ces.0008' } });
+    expect((await postCes(emu)).status).toBe(201);
+    await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${projectId}/events`, { ak, sk: 'bad', body: cesBody() });
+
+    const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
+    expect(stats.ces).toEqual({ requests: 3, accepted: 1, rejected: { 'ces.0008': 1, 'APIGW.0301': 1 }, throttled: 0, resets: 0 });
+    expect(stats.aws.requests).toBe(0);
+    const listed = await (await fetch(`${emu.url}/_emulator/events?provider=ces`)).json();
+    expect(listed.events).toHaveLength(1);
+    expect(listed.events[0]).toMatchObject({ seq: 1, provider: 'ces', event: { event_name: 'diskFull' } });
+
+    expect((await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' })).status).toBe(204);
+    expect((await (await fetch(`${emu.url}/_emulator/events?provider=ces`)).json()).events).toEqual([]);
+    expect((await (await fetch(`${emu.url}/_emulator/stats`)).json()).ces.requests).toBe(0);
+  });
+
+  it('rejects invalid fault settings and unknown providers with a clear message', async () => {
+    emu = await startEmulator({ port: 0 });
+    const bad = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { throttle: { probability: 2 } } }) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toContain('ces.throttle.probability');
+    const unknownKey = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { entry_failure: {} } }) });
+    expect(unknownKey.status).toBe(400);
+    const provider = await fetch(`${emu.url}/_emulator/events?provider=gcp`);
+    expect(provider.status).toBe(400);
+  });
+
+  it('answers unknown paths with 404 and oversized bodies with 413', async () => {
+    emu = await startEmulator({ port: 0, config: { max_body_bytes: '1KiB' } });
+    expect((await fetch(`${emu.url}/nothing/here`)).status).toBe(404);
+    const big = await fetch(`${emu.url}/V1.0/${projectId}/events`, { method: 'POST', headers: { 'x-auth-token': token }, body: 'x'.repeat(2048) });
+    expect(big.status).toBe(413);
+  });
+});
