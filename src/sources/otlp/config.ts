@@ -27,14 +27,28 @@ const grpcSchema = z.strictObject({
 });
 
 /**
+ * A receiver block that may be `false` (off) or omitted (on, defaults). Not a z.union: a union
+ * reports "Invalid input" for a typo inside the block, this reports the typo with its path.
+ */
+function receiver<S extends z.ZodType>(schema: S) {
+  return z.unknown().transform((value, ctx): z.output<S> | false => {
+    if (value === false) return false;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  }).prefault({});
+}
+
+/**
  * `type: otlp`. Both receivers are on, on loopback, unless configured otherwise; `false`
  * turns one off. Listening beyond loopback (`0.0.0.0:4318`) is always an explicit choice.
  */
 export const otlpSourceSchema = z
   .strictObject({
     type: z.literal('otlp'),
-    http: z.union([z.literal(false), httpSchema]).prefault({}),
-    grpc: z.union([z.literal(false), grpcSchema]).prefault({}),
+    http: receiver(httpSchema),
+    grpc: receiver(grpcSchema),
   })
   .refine((cfg) => cfg.http !== false || cfg.grpc !== false, { message: 'at least one of http and grpc must be enabled' });
 
