@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { OTLPLogExporter as HttpJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as HttpProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import type { ChildProcess } from 'node:child_process';
+import { scratchDir, startCli } from '../helpers/cli.ts';
+
+/** A port that was free a moment ago: another process must bind it, so port 0 cannot be used. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function emit(exporter: LogRecordExporter, service: string, orderId: number): Promise<void> {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    processors: [new BatchLogRecordProcessor({ exporter })],
+  });
+  const logger = provider.getLogger('checkout');
+  logger.emit({ severityNumber: SeverityNumber.INFO, body: `payment failed for order ${orderId} (info only, no match)` });
+  logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body: `payment failed for order ${orderId}` });
+  logger.emit({ severityNumber: SeverityNumber.ERROR, body: 'database connection lost' });
+  await provider.shutdown();
+}
+
+async function eventsIn(path: string, count: number): Promise<any[]> {
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(path)) {
+      const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+      if (lines.length >= count) return lines.map((l) => JSON.parse(l));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`fewer than ${count} events in ${path}`);
+}
+
+describe('log2events run with an otlp source, fed by the official OpenTelemetry exporters', () => {
+  const scratch = scratchDir('l2e-otlp-');
+  const out = join(scratch.dir, 'out.jsonl');
+  let httpPort = 0;
+  let grpcPort = 0;
+  let child: ChildProcess;
+  let exited: Promise<number | null>;
+
+  beforeAll(async () => {
+    [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const config = scratch.write(
+      'config.yaml',
+      `state_dir: ${join(scratch.dir, 'state')}
+sources:
+  otlp:
+    type: otlp
+    http: { listen: "127.0.0.1:${httpPort}" }
+    grpc: { listen: "127.0.0.1:${grpcPort}" }
+sinks:
+  out: { type: file, path: ${out} }
+rules:
+  - name: payment_failed
+    when: { severity: ">= ERROR", body: 'payment failed for order (?<order_id>\\d+)' }
+    event: { name: PaymentFailed, source: shop.payments, severity: Major, content: "order {{order_id}} on {{resource.service.name}}" }
+    to: [out]
+`,
+    );
+    const started = await startCli(['run', '-c', config]);
+    child = started.child;
+    exited = started.exited;
+  });
+
+  afterAll(() => scratch.cleanup());
+
+  it('turns records from HTTP/JSON, HTTP/protobuf+gzip and gRPC+gzip clients into events in the file sink', async () => {
+    await emit(new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs` }), 'cart', 101);
+    await emit(new HttpProtoExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs`, compression: 'gzip' as never }), 'billing', 102);
+    await emit(new GrpcExporter({ url: `http://127.0.0.1:${grpcPort}`, compression: 'gzip' as never }), 'ledger', 103);
+
+    const events = await eventsIn(out, 3);
+    expect(events).toHaveLength(3);
+    expect(events.map((e) => [e.name, e.source, e.severity, e.content]).sort()).toEqual([
+      ['PaymentFailed', 'shop.payments', 'Major', 'order 101 on cart'],
+      ['PaymentFailed', 'shop.payments', 'Major', 'order 102 on billing'],
+      ['PaymentFailed', 'shop.payments', 'Major', 'order 103 on ledger'],
+    ]);
+  });
+
+  it('refuses garbage with 400 and a reason, and keeps serving', async () => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, { method: 'POST', body: '{"resourceLogs": [', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/invalid JSON/);
+    await emit(new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs` }), 'cart', 104);
+    expect((await eventsIn(out, 4)).at(-1).content).toBe('order 104 on cart');
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
