@@ -98,48 +98,48 @@ export function parseEventInfo(params: Record<string, string>, maxEvents: number
 export function createAlibabaApi(): ProviderApi {
   const nonces = new NonceCache();
   return {
-  provider: 'alibaba',
+    provider: 'alibaba',
 
-  matches: (req) => req.rawPath === '/' && (req.headers['x-acs-action'] !== undefined || 'Action' in alibabaParams(req)),
+    matches: (req) => req.rawPath === '/' && (req.headers['x-acs-action'] !== undefined || 'Action' in alibabaParams(req)),
 
-  authenticate(req, ctx) {
-    const creds = ctx.config.credentials.alibaba;
-    const secretFor = (ak: string) => (ak === creds.access_key_id ? creds.access_key_secret : undefined);
-    const auth = header(req, 'authorization');
-    const result = auth?.startsWith('ACS3-')
-      ? verifyAcs3({ method: req.method, path: decodedPath(req), query: queryPairs(req.query), headers: req.headers, body: req.body, secretFor, now: req.receivedAt })
-      : verifyRpcV1({ method: req.method, params: alibabaParams(req), secretFor, now: req.receivedAt });
-    if (!result.ok) return alibabaError(req, result.code === 'InvalidAccessKeyId.NotFound' ? 404 : 400, result.code, result.message);
-    if (!nonces.use(result.nonce, req.receivedAt)) return alibabaError(req, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
-    return undefined;
-  },
+    authenticate(req, ctx) {
+      const creds = ctx.config.credentials.alibaba;
+      const secretFor = (ak: string) => (ak === creds.access_key_id ? creds.access_key_secret : undefined);
+      const auth = header(req, 'authorization');
+      const result = auth?.startsWith('ACS3-')
+        ? verifyAcs3({ method: req.method, path: decodedPath(req), query: queryPairs(req.query), headers: req.headers, body: req.body, secretFor, now: req.receivedAt })
+        : verifyRpcV1({ method: req.method, params: alibabaParams(req), secretFor, now: req.receivedAt });
+      if (!result.ok) return alibabaError(req, result.code === 'InvalidAccessKeyId.NotFound' ? 404 : 400, result.code, result.message);
+      if (!nonces.use(result.nonce, req.receivedAt)) return alibabaError(req, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+      return undefined;
+    },
 
-  throttled: (req, retryAfterMs) =>
-    alibabaError(req, 400, 'Throttling.User', 'Request was denied due to user flow control.', {
-      throttled: true,
-      ...(retryAfterMs !== undefined ? { headers: { 'x-acs-retry-after': String(retryAfterMs), 'retry-after': retryAfterSeconds(retryAfterMs) } } : {}),
-    }),
+    throttled: (req, retryAfterMs) =>
+      alibabaError(req, 400, 'Throttling.User', 'Request was denied due to user flow control.', {
+        throttled: true,
+        ...(retryAfterMs !== undefined ? { headers: { 'x-acs-retry-after': String(retryAfterMs), 'retry-after': retryAfterSeconds(retryAfterMs) } } : {}),
+      }),
 
-  serverError: (req, status) =>
-    status === 503
-      ? alibabaError(req, 503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.')
-      : alibabaError(req, 500, 'InternalError', 'The request processing has failed due to some unknown error.'),
+    serverError: (req, status) =>
+      status === 503
+        ? alibabaError(req, 503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.')
+        : alibabaError(req, 500, 'InternalError', 'The request processing has failed due to some unknown error.'),
 
-  handle(req, ctx) {
-    const params = alibabaParams(req);
-    const action = header(req, 'x-acs-action') ?? params.Action;
-    if (action !== PUT_CUSTOM_EVENT) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
-    const version = header(req, 'x-acs-version') ?? params.Version;
-    if (version !== CMS_VERSION) return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);
-    const parsed = parseEventInfo(params, ctx.config.limits.alibaba.max_events);
-    if (!parsed.ok) return alibabaError(req, parsed.status, parsed.code, parsed.message);
-    const requestId = upperUuid();
-    for (const e of parsed.events) ctx.events.push('alibaba', req.receivedAt, requestId, e);
-    return jsonReply(200, { Code: '200', Message: 'success', RequestId: requestId }, 'application/json;charset=utf-8', { accepted: parsed.events.length });
-  },
+    handle(req, ctx) {
+      const params = alibabaParams(req);
+      const action = header(req, 'x-acs-action') ?? params.Action;
+      if (action !== PUT_CUSTOM_EVENT) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      const version = header(req, 'x-acs-version') ?? params.Version;
+      if (version !== CMS_VERSION) return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);
+      const parsed = parseEventInfo(params, ctx.config.limits.alibaba.max_events);
+      if (!parsed.ok) return alibabaError(req, parsed.status, parsed.code, parsed.message);
+      const requestId = upperUuid();
+      for (const e of parsed.events) ctx.events.push('alibaba', req.receivedAt, requestId, e);
+      return jsonReply(200, { Code: '200', Message: 'success', RequestId: requestId }, 'application/json;charset=utf-8', { accepted: parsed.events.length });
+    },
 
-  reset() {
-    nonces.clear();
-  },
+    reset() {
+      nonces.clear();
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { signRpcV1, formatAlibabaTimestamp } from '../../src/sinks/alibaba/signer.ts';
-import { alibabaAcs3Fetch, alibabaRpcFetch, eventInfo, type AlibabaCall } from './vendor-clients.ts';
+import { alibabaAcs3Fetch, alibabaRpcFetch, eventInfo, type AlibabaCall, readJson } from './vendor-clients.ts';
 
 let emu: RunningEmulator;
 const creds = EMULATOR_CREDENTIALS.alibaba;
@@ -14,7 +14,7 @@ const call = (params: Record<string, string>, extra: Partial<AlibabaCall> = {}):
 
 async function expectError(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);
-  const body = await res.json();
+  const body = await readJson(res);
   expect(body).toMatchObject({ Code: code });
   expect(Object.keys(body).sort()).toEqual(['Code', 'HostId', 'Message', 'Recommend', 'RequestId']);
   return body as { Message: string };
@@ -32,7 +32,7 @@ describe('PutCustomEvent signed by Alibaba openapi-util', () => {
   it('accepts RPC v1 (HMAC-SHA1) with parameters split between query and form body', async () => {
     const res = await alibabaRpcFetch(emu.url, call(eventInfo(2, (i) => ({ Time: '20171013T170923.456+0800', GroupId: String(100 + i) }))));
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ Code: '200', Message: 'success' });
     expect(body.RequestId).toMatch(/^[0-9A-F-]{36}$/);
     expect(emu.events('alibaba').map((e) => e.event)).toEqual([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { signHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
-import { huaweiSdkFetch } from './vendor-clients.ts';
+import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
 
 let emu: RunningEmulator;
 const { ak, sk, projectId } = EMULATOR_CREDENTIALS.huawei;
@@ -27,7 +27,7 @@ const push = (events: unknown[], opts: { clear?: boolean; sk?: string; tamper?: 
 
 async function expectAomError(res: Response, message: RegExp) {
   expect(res.status).toBe(400);
-  const body = await res.json();
+  const body = await readJson(res);
   expect(body).toMatchObject({ error_code: 'AOM.0400', error_type: 'SC_BAD_REQUEST' });
   expect(body.error_msg).toMatch(message);
   expect(body.trace_id).toMatch(/^[0-9a-f]{32}$/);
@@ -56,7 +56,7 @@ describe('AOM push events', () => {
     await push([alarm(), alarm({}, { resource_id: 'ecs456' })]);
     const clear = await push([{ ends_at: Date.now(), metadata: alarm().metadata }], { clear: true });
     expect(clear.status).toBe(204);
-    const state = await (await fetch(`${emu.url}/_emulator/alarms`)).json();
+    const state = await readJson(await fetch(`${emu.url}/_emulator/alarms`));
     expect(state.active.map((a: { metadata: { resource_id: string } }) => a.metadata.resource_id)).toEqual(['ecs456']);
     expect(state.cleared).toHaveLength(1);
     expect(state.cleared[0]).toMatchObject({ cleared_by: 'clear', metadata: { resource_id: 'ecs123' } });
@@ -78,7 +78,7 @@ describe('AOM push events', () => {
   it('rejects a changed body byte or a wrong secret with APIGW.0301', async () => {
     const tampered = await push([alarm()], { tamper: (t) => t.replace('Major', 'Minor') });
     expect(tampered.status).toBe(401);
-    expect(await tampered.json()).toMatchObject({ error_code: 'APIGW.0301' });
+    expect(await readJson(tampered)).toMatchObject({ error_code: 'APIGW.0301' });
     expect((await push([alarm()], { sk: 'wrong' })).status).toBe(401);
     expect(emu.alarms().active).toHaveLength(0);
   });
@@ -130,10 +130,10 @@ describe('AOM validation', () => {
     const throttled = await push([alarm()]);
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBeNull();
-    expect(await throttled.json()).toMatchObject({ error_code: 'APIGW.0308' });
+    expect(await readJson(throttled)).toMatchObject({ error_code: 'APIGW.0308' });
     const unavailable = await push([alarm()]);
     expect(unavailable.status).toBe(503);
-    expect(await unavailable.json()).toMatchObject({ error_code: 'AOM.0503' });
+    expect(await readJson(unavailable)).toMatchObject({ error_code: 'AOM.0503' });
     expect((await push([alarm()])).status).toBe(204);
   });
 });

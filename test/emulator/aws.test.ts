@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { readJson } from './vendor-clients.ts';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 
 let emu: RunningEmulator;
@@ -54,7 +55,7 @@ describe('PutEvents with the AWS SDK', () => {
     expect(typeof stored[0]!.event.Time).toBe('number');
     expect(emu.stats().aws).toMatchObject({ requests: 1, accepted: 2 });
 
-    const http = await (await fetch(`${emu.url}/_emulator/events?provider=aws`)).json();
+    const http = await readJson(await fetch(`${emu.url}/_emulator/events?provider=aws`));
     expect(http.events).toHaveLength(2);
     expect(http.events[0].received_at).toBeGreaterThan(0);
   });
@@ -158,6 +159,6 @@ describe('PutEvents validation', () => {
       body: '{"Entries":[]}',
     });
     expect(unsigned.status).toBe(403);
-    expect(await unsigned.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    expect(await readJson(unsigned)).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
   });
 });

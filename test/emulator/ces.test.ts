@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
-import { huaweiSdkFetch } from './vendor-clients.ts';
+import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
 
 let emu: RunningEmulator;
 const { ak, sk, projectId, token } = EMULATOR_CREDENTIALS.huawei;
@@ -28,7 +28,7 @@ const get = (path: string, query?: Record<string, string>) => huaweiSdkFetch(emu
 
 async function expectCesError(res: Response, details: string | RegExp) {
   expect(res.status).toBe(400);
-  const body = await res.json();
+  const body = await readJson(res);
   expect(body).toMatchObject({ http_code: 400, message: { code: 'ces.0014' } });
   expect(body.message.details).toMatch(details);
 }
@@ -45,7 +45,7 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
   it('returns 201 with an event_id per event', async () => {
     const res = await post([cesEvent(), cesEvent({ event_name: 'systemParalysis' })]);
     expect(res.status).toBe(201);
-    const body = (await res.json()) as Array<{ event_id: string; event_name: string }>;
+    const body = (await readJson(res)) as Array<{ event_id: string; event_name: string }>;
     expect(body.map((e) => e.event_name)).toEqual(['systemInvaded', 'systemParalysis']);
     for (const e of body) expect(e.event_id).toMatch(/^ev[a-z0-9]{21}$/);
     expect(emu.events('ces').map((e) => e.event.event_id)).toEqual(body.map((e) => e.event_id));
@@ -54,7 +54,7 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
   it('rejects a changed body byte or a wrong secret with APIGW.0301 (401)', async () => {
     for (const res of [await post([cesEvent()], { tamper: (t) => t.replace('invaded', 'invadeD') }), await post([cesEvent()], { sk: 'wrong-secret' })]) {
       expect(res.status).toBe(401);
-      const body = await res.json();
+      const body = await readJson(res);
       expect(body).toMatchObject({ error_code: 'APIGW.0301' });
       expect(body.request_id).toMatch(/^[0-9a-f]{32}$/);
     }
@@ -67,17 +67,17 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
     expect((await send(token)).status).toBe(201);
     const bad = await send('some-other-token');
     expect(bad.status).toBe(401);
-    expect(await bad.json()).toMatchObject({ error_code: 'APIGW.0301' });
+    expect(await readJson(bad)).toMatchObject({ error_code: 'APIGW.0301' });
   });
 
   it('treats identical events as one (dedupe) and returns the same id', async () => {
     const e = cesEvent({ time: Date.now() - 1000 });
-    const first = (await (await post([e])).json()) as Array<{ event_id: string }>;
-    const again = (await (await post([e, { ...e, detail: { ...e.detail, content: 'other content' } }])).json()) as Array<{ event_id: string }>;
+    const first = (await readJson(await post([e]))) as Array<{ event_id: string }>;
+    const again = (await readJson(await post([e, { ...e, detail: { ...e.detail, content: 'other content' } }]))) as Array<{ event_id: string }>;
     expect(again[0]!.event_id).toBe(first[0]!.event_id);
     // content is not one of the identifying fields either
     expect(again[1]!.event_id).toBe(first[0]!.event_id);
-    const differentUser = (await (await post([{ ...e, detail: { ...e.detail, event_user: 'xihong' } }])).json()) as Array<{ event_id: string }>;
+    const differentUser = (await readJson(await post([{ ...e, detail: { ...e.detail, event_user: 'xihong' } }]))) as Array<{ event_id: string }>;
     expect(differentUser[0]!.event_id).not.toBe(first[0]!.event_id);
     expect(emu.events('ces')).toHaveLength(2);
   });
@@ -87,7 +87,7 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
     const res = await post([cesEvent()]);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('3');
-    expect(await res.json()).toMatchObject({ error_code: 'APIGW.0308' });
+    expect(await readJson(res)).toMatchObject({ error_code: 'APIGW.0308' });
     expect((await post([cesEvent()])).status).toBe(201);
   });
 });
@@ -157,7 +157,7 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
 
   it('aggregates 250 events by name with counts, latest time and source, and pages them', async () => {
     const base = await seed250();
-    const all = await (await get(eventsPath)).json();
+    const all = await readJson(await get(eventsPath));
     expect(all.meta_data).toEqual({ total: 5 });
     expect(all.events).toHaveLength(5);
     // newest first: event 249 is event_4, 248 event_3, ...
@@ -172,33 +172,34 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
     });
     expect(all.events[4]).toMatchObject({ event_name: 'event_0', event_count: 50, latest_occur_time: base + 245 * 10_000, latest_event_source: `svc.item${245 % 3}` });
 
-    const page2 = await (await get(eventsPath, { start: '2', limit: '2' })).json();
+    const page2 = await readJson(await get(eventsPath, { start: '2', limit: '2' }));
     expect(page2.meta_data.total).toBe(5);
     expect(page2.events.map((e: { event_name: string }) => e.event_name)).toEqual(['event_2', 'event_1']);
-    const past = await (await get(eventsPath, { start: '5', limit: '2' })).json();
+    const past = await readJson(await get(eventsPath, { start: '5', limit: '2' }));
     expect(past).toEqual({ events: [], meta_data: { total: 5 } });
   });
 
   it('filters by name, type, sub-type and time range', async () => {
     const base = await seed250();
-    const byName = await (await get(eventsPath, { event_name: 'event_1' })).json();
+    const byName = await readJson(await get(eventsPath, { event_name: 'event_1' }));
     expect(byName.events).toHaveLength(1);
     expect(byName.events[0].event_count).toBe(50);
-    const ops = await (await get(eventsPath, { sub_event_type: 'SUB_EVENT.OPS' })).json();
+    const ops = await readJson(await get(eventsPath, { sub_event_type: 'SUB_EVENT.OPS' }));
     expect(ops.events.map((e: { event_name: string }) => e.event_name)).toEqual(['event_4']);
-    const sys = await (await get(eventsPath, { event_type: 'EVENT.SYS' })).json();
+    const sys = await readJson(await get(eventsPath, { event_type: 'EVENT.SYS' }));
     expect(sys.meta_data.total).toBe(0);
     // events 0..99 only: from base to base + 99 * 10 s
-    const early = await (await get(eventsPath, { from: String(base), to: String(base + 99 * 10_000) })).json();
+    const early = await readJson(await get(eventsPath, { from: String(base), to: String(base + 99 * 10_000) }));
     expect(early.events.reduce((sum: number, e: { event_count: number }) => sum + e.event_count, 0)).toBe(100);
     expect(early.events.find((e: { event_name: string }) => e.event_name === 'event_0').latest_occur_time).toBe(base + 95 * 10_000);
   });
 
   it('rejects limit outside 1..100 and from >= to', async () => {
-    for (const query of [{ limit: '0' }, { limit: '101' }, { from: '10', to: '10' }, { start: '-1' }, { event_type: 'EVENT.OTHER' }]) {
+    const queries: Array<Record<string, string>> = [{ limit: '0' }, { limit: '101' }, { from: '10', to: '10' }, { start: '-1' }, { event_type: 'EVENT.OTHER' }];
+    for (const query of queries) {
       const res = await get(eventsPath, query);
       expect(res.status).toBe(400);
-      expect((await res.json()).message.code).toBe('ces.0014');
+      expect((await readJson(res)).message.code).toBe('ces.0014');
     }
   });
 
@@ -206,14 +207,14 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
     const base = await seed250();
     const res = await get(`/V1.0/${projectId}/event/event_2`, { event_type: 'EVENT.CUSTOM', limit: '3' });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.meta_data.total).toBe(50);
     expect(body.event_info).toHaveLength(3);
     expect(body.event_info.map((e: { time: number }) => e.time)).toEqual([247, 242, 237].map((n) => base + n * 10_000));
     expect(body.event_info[0]).toMatchObject({ event_name: 'event_2', event_source: `svc.item${247 % 3}`, detail: { event_user: 'user1' } });
     expect(body.event_users.sort()).toEqual(['user0', 'user1']);
     expect(body.event_sources.sort()).toEqual(['svc.item0', 'svc.item1', 'svc.item2']);
-    const byUser = await (await get(`/V1.0/${projectId}/event/event_2`, { event_type: 'EVENT.CUSTOM', event_user: 'user0' })).json();
+    const byUser = await readJson(await get(`/V1.0/${projectId}/event/event_2`, { event_type: 'EVENT.CUSTOM', event_user: 'user0' }));
     expect(byUser.meta_data.total).toBe(25);
     const missingType = await get(`/V1.0/${projectId}/event/event_2`);
     expect(missingType.status).toBe(400);
@@ -221,7 +222,7 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
 
   it('keeps projects apart', async () => {
     await seed250();
-    const other = await (await get('/V1.0/otherproject/events')).json();
+    const other = await readJson(await get('/V1.0/otherproject/events'));
     expect(other).toEqual({ events: [], meta_data: { total: 0 } });
   });
 });

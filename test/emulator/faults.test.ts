@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { TokenBucket } from '../../src/emulator/faults.ts';
-import { huaweiSdkFetch } from './vendor-clients.ts';
+import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
 
 let emu: RunningEmulator | undefined;
 afterEach(async () => {
@@ -21,7 +21,7 @@ describe('fault injection', () => {
     const third = await postCes(emu);
     expect(third.status).toBe(429);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await third.json()).toMatchObject({ error_code: 'APIGW.0308' });
+    expect(await readJson(third)).toMatchObject({ error_code: 'APIGW.0308' });
     // Other providers are not limited by the CES quota.
     const aom = await fetch(`${emu.url}/v2/${projectId}/push/events`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: '{"events":[]}' });
     expect(aom.status).toBe(400);
@@ -69,30 +69,30 @@ describe('inspection and runtime control over HTTP', () => {
     emu = await startEmulator({ port: 0 });
     const set = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { server_error: { first: 1, status: 503 } } }) });
     expect(set.status).toBe(200);
-    expect(await set.json()).toEqual({ ces: { server_error: { first: 1, status: 503 } } });
+    expect(await readJson(set)).toEqual({ ces: { server_error: { first: 1, status: 503 } } });
     const failed = await postCes(emu);
     expect(failed.status).toBe(503);
-    expect(await failed.json()).toMatchObject({ http_code: 503, message: { code: 'ces.0008' } });
+    expect(await readJson(failed)).toMatchObject({ http_code: 503, message: { code: 'ces.0008' } });
     expect((await postCes(emu)).status).toBe(201);
     await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${projectId}/events`, { ak, sk: 'bad', body: cesBody() });
 
-    const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
+    const stats = await readJson(await fetch(`${emu.url}/_emulator/stats`));
     expect(stats.ces).toEqual({ requests: 3, accepted: 1, rejected: { 'ces.0008': 1, 'APIGW.0301': 1 }, throttled: 0, resets: 0 });
     expect(stats.aws.requests).toBe(0);
-    const listed = await (await fetch(`${emu.url}/_emulator/events?provider=ces`)).json();
+    const listed = await readJson(await fetch(`${emu.url}/_emulator/events?provider=ces`));
     expect(listed.events).toHaveLength(1);
     expect(listed.events[0]).toMatchObject({ seq: 1, provider: 'ces', event: { event_name: 'diskFull' } });
 
     expect((await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' })).status).toBe(204);
-    expect((await (await fetch(`${emu.url}/_emulator/events?provider=ces`)).json()).events).toEqual([]);
-    expect((await (await fetch(`${emu.url}/_emulator/stats`)).json()).ces.requests).toBe(0);
+    expect((await readJson(await fetch(`${emu.url}/_emulator/events?provider=ces`))).events).toEqual([]);
+    expect((await readJson(await fetch(`${emu.url}/_emulator/stats`))).ces.requests).toBe(0);
   });
 
   it('rejects invalid fault settings and unknown providers with a clear message', async () => {
     emu = await startEmulator({ port: 0 });
     const bad = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { throttle: { probability: 2 } } }) });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toContain('ces.throttle.probability');
+    expect((await readJson(bad)).error).toContain('ces.throttle.probability');
     const unknownKey = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { entry_failure: {} } }) });
     expect(unknownKey.status).toBe(400);
     const provider = await fetch(`${emu.url}/_emulator/events?provider=gcp`);

@@ -131,3 +131,6 @@ export function eventInfo(n: number, overrides: (i: number) => Record<string, st
   }
   return out;
 }
+
+/** A response body as loosely-typed JSON: tests assert its shape field by field. */
+export const readJson = (res: Response): Promise<any> => res.json();
