@@ -4,6 +4,7 @@ import type { Sink } from '../sinks/sink.ts';
 import type { Intake } from '../sources/source.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { SinkCommonOptions } from './options.ts';
+import { SettleQueue } from './settle-queue.ts';
 import { SinkLane } from './sink-lane.ts';
 import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
 
@@ -63,6 +64,7 @@ export class DeliveryEngine {
       },
     });
     this.intake = this.spool;
+    const settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed));
     for (const [name, { sink, options }] of opts.sinks) {
       this.lanes.set(
         name,
@@ -74,7 +76,7 @@ export class DeliveryEngine {
           logger: this.logger,
           metrics: opts.metrics,
           window: opts.window,
-          onFreed: (freed) => this.spool.released(freed),
+          settler,
           onProgress: () => this.checkIdle(),
         }),
       );

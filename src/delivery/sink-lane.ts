@@ -3,11 +3,12 @@ import type { Event } from '../model/event.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
-import type { DeadLetterMove, RetryUpdate, SpoolTotals, StateStore } from '../store/state-store.ts';
+import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import type { SinkCommonOptions } from './options.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { RetrySchedule } from './retry-schedule.ts';
+import type { SettleQueue } from './settle-queue.ts';
 
 /** One spooled (event, sink) pair as the lane holds it in memory. */
 export interface LaneEntry {
@@ -28,8 +29,8 @@ export interface LaneDeps {
   store: StateStore;
   logger: Logger;
   metrics: Metrics;
-  /** Called after entries left the spool (delivered or dead-lettered), with what was freed. */
-  onFreed: (freed: SpoolTotals) => void;
+  /** Writes outcomes to the store (grouped with other lanes' into one transaction). */
+  settler: SettleQueue;
   /** Called whenever the lane may have become idle. */
   onProgress: () => void;
   /** Most entries held in memory (pending + backing off + in flight); the rest wait in the spool. */
@@ -95,7 +96,7 @@ export class SinkLane {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
-  private settling = new Set<Promise<void>>();
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(deps: LaneDeps) {
     this.deps = deps;
@@ -126,7 +127,7 @@ export class SinkLane {
 
   /** Nothing to send now or later (short of new commits). */
   get idle(): boolean {
-    return this.pending.length === this.head && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore;
+    return this.pending.length === this.head && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore && this.settling.size === 0;
   }
 
   start(): void {
@@ -176,7 +177,7 @@ export class SinkLane {
 
   private push(entry: LaneEntry): void {
     if (entry.size > this.limits.maxBytes) {
-      this.settle([], [], [this.deadMove(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`, null)]);
+      this.track(this.settle([], [], [this.deadMove(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`, null)]));
       return;
     }
     this.pending.push(entry);
@@ -199,7 +200,7 @@ export class SinkLane {
         try {
           event = JSON.parse(r.body) as Event;
         } catch (err) {
-          this.settle([], [], [{ seq: r.seq, eventRow: r.eventRow, sink: this.name, code: 'unreadable', message: `spooled event is not valid JSON: ${(err as Error).message}`, attempts: r.attempts, firstAttempt: r.firstAttempt, lastAttempt: null }]);
+          this.track(this.settle([], [], [{ seq: r.seq, eventRow: r.eventRow, sink: this.name, code: 'unreadable', message: `spooled event is not valid JSON: ${(err as Error).message}`, attempts: r.attempts, firstAttempt: r.firstAttempt, lastAttempt: null }]));
           continue;
         }
         this.push({ seq: r.seq, eventRow: r.eventRow, event, size: this.sink.entrySize(event), attempts: r.attempts, firstAttempt: r.firstAttempt, readyAt: now });
@@ -294,14 +295,23 @@ export class SinkLane {
           startedAt: Date.now(),
         }),
       )
-      .then(({ result, startedAt }) => {
+      .then(async ({ result, startedAt }) => {
         this.inFlightRequests -= 1;
-        this.onSent(batch, result, startedAt);
+        await this.onSent(batch, result, startedAt);
         this.inFlightEntries -= batch.length;
         this.pump();
       });
+    this.track(done);
+  }
+
+  /** Work that must finish before the lane counts as idle or stopped. */
+  private track(p: Promise<unknown>): void {
+    const done = p.then(() => undefined);
     this.settling.add(done);
-    void done.finally(() => this.settling.delete(done));
+    void done.finally(() => {
+      this.settling.delete(done);
+      this.deps.onProgress();
+    });
   }
 
   private async send(batch: LaneEntry[]): Promise<{ result: SendResult; startedAt: number }> {
@@ -329,7 +339,7 @@ export class SinkLane {
     return { result, startedAt };
   }
 
-  private onSent(batch: LaneEntry[], result: SendResult, startedAt: number): void {
+  private async onSent(batch: LaneEntry[], result: SendResult, startedAt: number): Promise<void> {
     const now = Date.now();
     this.concurrency.onResult({ startedAt, latencyMs: now - startedAt, throttled: result.throttled });
     this.queue.concurrency = this.concurrency.current;
@@ -369,11 +379,11 @@ export class SinkLane {
     // A provider that asked us to wait gets no request at all from this sink until then.
     if (result.throttled && retryAfterMax > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMax);
 
-    const ok = this.settle(delivered, retried.map((r) => r.update), dead);
+    const ok = await this.settle(delivered, retried.map((r) => r.update), dead);
     if (!ok) {
       // The store refused the write: keep every entry of the batch for another attempt, so
       // nothing leaves memory without its outcome recorded (a delivered one may be sent twice).
-      for (const entry of batch) this.retries.add(now + this.policy.delay(entry.attempts), entry);
+      if (this.state === 'running') for (const entry of batch) this.retries.add(now + this.policy.delay(entry.attempts), entry);
       return;
     }
     if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
@@ -381,28 +391,24 @@ export class SinkLane {
       this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
       this.logger.debug('retrying entries', { count: retried.length, code: retried[0]!.update.code, message: retried[0]!.update.message });
     }
-    if (this.state === 'running') for (const r of retried) this.retries.add(now + Math.max(jitter, r.retryAfterMs ?? 0), r.entry);
+    if (this.state === 'running') {
+      const at = Date.now() + jitter;
+      for (const r of retried) this.retries.add(Math.max(at, now + (r.retryAfterMs ?? 0)), r.entry);
+    }
   }
 
   private deadMove(entry: LaneEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
     return { seq: entry.seq, eventRow: entry.eventRow, sink: this.name, code, message, attempts: entry.attempts, firstAttempt: entry.firstAttempt, lastAttempt };
   }
 
-  /** Writes outcomes to the store; false when the store failed (logged). */
-  private settle(delivered: readonly LaneEntry[], retried: readonly RetryUpdate[], dead: readonly DeadLetterMove[]): boolean {
-    let freed: SpoolTotals;
-    try {
-      freed = this.store.settle({ delivered, retried, dead }, Date.now());
-    } catch (err) {
-      this.logger.error('cannot record delivery outcomes in the state store', { error: err as Error });
-      return false;
-    }
-    if (dead.length) {
+  /** Writes outcomes to the store; false when the store failed (logged by the queue). */
+  private async settle(delivered: readonly LaneEntry[], retried: readonly RetryUpdate[], dead: readonly DeadLetterMove[]): Promise<boolean> {
+    const ok = await this.deps.settler.enqueue({ delivered, retried, dead });
+    if (ok && dead.length) {
       this.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', this.labels, dead.length);
       for (const d of dead) this.logger.warn('event moved to dead letters', { code: d.code, message: d.message, attempts: d.attempts });
     }
-    if (freed.events > 0) this.deps.onFreed(freed);
-    return true;
+    return ok;
   }
 
   private onRetryDue(due: LaneEntry[]): void {
