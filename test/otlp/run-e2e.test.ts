@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from 
 import { OTLPLogExporter as HttpJsonExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as HttpProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import type { ChildProcess } from 'node:child_process';
 import { scratchDir, startCli } from '../helpers/cli.ts';
 
 /** A port that was free a moment ago: another process must bind it, so port 0 cannot be used. */
@@ -78,7 +78,10 @@ rules:
     exited = started.exited;
   });
 
-  afterAll(() => scratch.cleanup());
+  afterAll(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL'); // only when a test failed before SIGTERM
+    scratch.cleanup();
+  });
 
   it('turns records from HTTP/JSON, HTTP/protobuf+gzip and gRPC+gzip clients into events in the file sink', async () => {
     await emit(new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs` }), 'cart', 101);
@@ -105,5 +108,75 @@ rules:
   it('drains and exits 0 on SIGTERM', async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('log2events run with a full spool', () => {
+  const scratch = scratchDir('l2e-otlp-full-');
+  // The file sink writes into a FIFO: its open() blocks until the test starts reading, so the
+  // first events stay in flight, the spool (3 events at most) fills and the receiver answers 429.
+  const fifo = join(scratch.dir, 'out.fifo');
+  let httpPort = 0;
+  let adminPort = 0;
+  let child: ChildProcess;
+  let exited: Promise<number | null>;
+
+  beforeAll(async () => {
+    execFileSync('mkfifo', [fifo]);
+    [httpPort, adminPort] = [await freePort(), await freePort()];
+    const config = scratch.write(
+      'config.yaml',
+      `state_dir: ${join(scratch.dir, 'state')}
+admin: { listen: "127.0.0.1:${adminPort}" }
+delivery: { spool: { max_events: 3 } }
+sources:
+  otlp: { type: otlp, http: { listen: "127.0.0.1:${httpPort}" }, grpc: false }
+sinks:
+  out: { type: file, path: ${fifo}, fsync: false, batch: { linger: 0 } }
+rules:
+  - name: payment_failed
+    when: { body: 'payment failed for order (?<order_id>\\d+)' }
+    event: { name: PaymentFailed, content: "order {{order_id}}" }
+    to: [out]
+`,
+    );
+    ({ child, exited } = await startCli(['run', '-c', config]));
+  });
+
+  afterAll(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL'); // only when a test failed before SIGTERM
+    scratch.cleanup();
+  });
+
+  async function fullAnswers(): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('log2events_otlp_requests_total{') && l.includes('outcome="full"'));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  it('answers 429 while the spool is full; the SDK exporter retries and every record arrives once it drains', async () => {
+    const provider = new LoggerProvider({
+      processors: [new BatchLogRecordProcessor({ exporter: new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs`, timeoutMillis: 30_000 }), maxExportBatchSize: 2, scheduledDelayMillis: 10 })],
+    });
+    const logger = provider.getLogger('shop');
+    for (let order = 1; order <= 10; order++) logger.emit({ severityNumber: SeverityNumber.ERROR, body: `payment failed for order ${order}` });
+    const flushed = provider.forceFlush();
+
+    while ((await fullAnswers()) === 0) await new Promise((r) => setTimeout(r, 50));
+
+    let received = '';
+    const reader = createReadStream(fifo, 'utf8');
+    reader.on('data', (chunk) => (received += chunk));
+    await flushed;
+    await provider.shutdown();
+    for (let i = 0; i < 200 && received.split('\n').filter(Boolean).length < 10; i++) await new Promise((r) => setTimeout(r, 50));
+
+    const orders = received.split('\n').filter(Boolean).map((l) => JSON.parse(l).content as string);
+    expect(orders.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `order ${i + 1}`).sort());
+    expect(await fullAnswers()).toBeGreaterThanOrEqual(1);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    reader.destroy();
   });
 });
