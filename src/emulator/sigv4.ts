@@ -5,7 +5,7 @@
  * tests prove it against the SDK and against @smithy/signature-v4 on the published vectors.
  */
 import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from 'node:crypto';
-import { constantTimeEqual } from '../sinks/huawei/signer.ts';
+import { type CanonicalParts, canonicalRequestText, constantTimeEqual, signedHeaderValues } from '../sinks/huawei/signer.ts';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
@@ -101,33 +101,9 @@ function signingKey(secret: string, date: string, region: string, service: strin
   return key;
 }
 
-/** RFC 3986 encoding as SigV4 wants it (`~` literal, everything reserved as %XX). */
-function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-export interface SigV4CanonicalParts {
-  method: string;
-  /** Path as the client handed it to its signer (for HTTP: the path on the wire). */
-  path: string;
-  query: Iterable<readonly [string, string]>;
-  /** Lower-cased names → values, for every signed header. */
-  headers: Readonly<Record<string, string>>;
-  signedHeaders: readonly string[];
-  payloadHash: string;
-}
-
-/** The canonical request of the non-S3 rules (path segments encoded again, as AWS does). */
-export function sigV4CanonicalRequest(p: SigV4CanonicalParts): string {
-  const path = p.path.split('/').map(uriEncode).join('/') || '/';
-  const query = [...p.query]
-    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-  let headerBlock = '';
-  for (const name of p.signedHeaders) headerBlock += `${name}:${(p.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`;
-  return `${p.method.toUpperCase()}\n${path}\n${query}\n${headerBlock}\n${p.signedHeaders.join(';')}\n${p.payloadHash}`;
+/** The canonical request of the non-S3 rules: the path as sent is encoded again, as AWS does. */
+export function sigV4CanonicalRequest(p: CanonicalParts): string {
+  return canonicalRequestText(p, { collapseSpaces: true });
 }
 
 export function sigV4Signature(secret: string, amzDate: string, region: string, service: string, canonical: string): string {
@@ -163,11 +139,7 @@ export async function verifySigV4(req: SigV4Request, expect: SigV4Expectation): 
   if (parsed.date !== (amzDate as string).slice(0, 8)) {
     return { ok: false, reason: 'scope', message: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.' };
   }
-  const headers: Record<string, string> = {};
-  for (const name of parsed.signedHeaders) {
-    const v = req.headers[name];
-    headers[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
-  }
+  const headers = signedHeaderValues(req.headers, parsed.signedHeaders);
   // The signature covers the body's hash; a claimed x-amz-content-sha256 must be that hash.
   const payloadHash = createHash('sha256').update(req.body).digest('hex');
   const claimed = req.headers['x-amz-content-sha256'];

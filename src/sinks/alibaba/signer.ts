@@ -5,15 +5,14 @@
  * Percent-encoding follows RFC 3986: only `A-Za-z0-9-_.~` stay literal, space is `%20`.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { constantTimeEqual, sha256Hex } from '../huawei/signer.ts';
+// The canonicalisation helpers live with the Huawei signer; both families use the same rules.
+import { type CanonicalParts, canonicalRequestText, constantTimeEqual, rfc3986Encode, sha256Hex, signedHeaderValues } from '../huawei/signer.ts';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
 /** Requests (Timestamp / x-acs-date) further than this from the server clock are refused. */
 export const ALIBABA_MAX_SKEW_MS = 15 * 60 * 1000;
 
-export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+export const percentEncode = rfc3986Encode;
 
 /** `yyyy-MM-ddTHH:mm:ssZ`, the form of `Timestamp` and `x-acs-date`. */
 export function formatAlibabaTimestamp(date: Date): string {
@@ -115,27 +114,8 @@ function checkSkew(timestamp: string, now = Date.now(), maxSkewMs = ALIBABA_MAX_
 // ---------------------------------------------------------------------------------------------
 // ACS3-HMAC-SHA256
 
-export interface Acs3CanonicalParts {
-  method: string;
-  /** Decoded path. */
-  path: string;
-  query: Iterable<readonly [string, string]>;
-  /** Lower-cased names. */
-  headers: Readonly<Record<string, string>>;
-  signedHeaders: readonly string[];
-  payloadHash: string;
-}
-
-export function acs3CanonicalRequest(p: Acs3CanonicalParts): string {
-  const query = [...p.query]
-    .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-  let headerBlock = '';
-  for (const name of p.signedHeaders) headerBlock += `${name}:${(p.headers[name] ?? '').trim()}\n`;
-  const uri = p.path.split('/').map(percentEncode).join('/') || '/';
-  return [p.method.toUpperCase(), uri, query, headerBlock, p.signedHeaders.join(';'), p.payloadHash].join('\n');
+export function acs3CanonicalRequest(p: CanonicalParts): string {
+  return canonicalRequestText(p);
 }
 
 export function acs3Signature(secret: string, canonical: string): string {
@@ -221,11 +201,7 @@ export function verifyAcs3(input: Acs3VerifyInput): AlibabaVerifyResult {
   const mismatch: AlibabaVerifyFailure = { ok: false, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' };
   // The body must hash to what the client signed; otherwise the signature covers another body.
   if (!signedHeaders.includes('x-acs-content-sha256') || claimedHash !== sha256Hex(input.body)) return mismatch;
-  const flat: Record<string, string> = {};
-  for (const name of signedHeaders) {
-    const v = input.headers[name];
-    flat[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
-  }
+  const flat = signedHeaderValues(input.headers, signedHeaders);
   const canonical = acs3CanonicalRequest({ method: input.method, path: input.path, query: input.query, headers: flat, signedHeaders, payloadHash: claimedHash });
   if (!constantTimeEqual(acs3Signature(secret, canonical), provided)) return mismatch;
   return { ok: true, accessKeyId: ak, nonce };

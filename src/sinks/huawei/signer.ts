@@ -18,9 +18,41 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** RFC 3986 unreserved characters stay literal; everything else is %XX of its UTF-8 bytes. */
-export function huaweiEncode(value: string): string {
+// Canonicalisation shared by every signer family here (Huawei, Alibaba ACS3, and the emulator's
+// SigV4 check): they differ only in algorithm names and key handling.
+
+/** RFC 3986: unreserved characters stay literal; everything else is %XX of its UTF-8 bytes. */
+export function rfc3986Encode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Decoded pairs → `k=v&...`, both encoded, sorted by encoded key then encoded value. */
+export function canonicalQueryString(pairs: Iterable<readonly [string, string]>): string {
+  return [...pairs]
+    .map(([k, v]) => [rfc3986Encode(k), rfc3986Encode(v)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
+/** `name:value\n` per signed header (values trimmed; SigV4 also collapses inner whitespace). */
+export function canonicalHeaderBlock(headers: Readonly<Record<string, string>>, signedHeaders: readonly string[], collapseSpaces = false): string {
+  let block = '';
+  for (const name of signedHeaders) {
+    const value = (headers[name] ?? '').trim();
+    block += `${name}:${collapseSpaces ? value.replace(/\s+/g, ' ') : value}\n`;
+  }
+  return block;
+}
+
+/** The values of the named headers as received (node:http joins repeated headers into arrays). */
+export function signedHeaderValues(headers: Readonly<Record<string, string | string[] | undefined>>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const v = headers[name];
+    out[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
+  }
+  return out;
 }
 
 /** `YYYYMMDDTHHMMSSZ` (the x-sdk-date form). */
@@ -35,31 +67,9 @@ export function parseSdkDate(value: string): Date | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
-/** `path` is decoded (`/v1/abc/vpcs`); each segment is re-encoded and a trailing `/` added. */
-export function canonicalUri(path: string): string {
-  const encoded = path.split('/').map(huaweiEncode).join('/');
-  return encoded.endsWith('/') ? encoded : `${encoded}/`;
-}
-
-/** Decoded query pairs → sorted `k=v&k=v` (repeated keys sorted by value). */
-export function canonicalQuery(pairs: Iterable<readonly [string, string]>): string {
-  const byKey = new Map<string, string[]>();
-  for (const [k, v] of pairs) {
-    const list = byKey.get(k);
-    if (list) list.push(v);
-    else byKey.set(k, [v]);
-  }
-  const out: string[] = [];
-  for (const key of [...byKey.keys()].sort()) {
-    const encodedKey = huaweiEncode(key);
-    for (const v of byKey.get(key)!.sort()) out.push(`${encodedKey}=${huaweiEncode(v)}`);
-  }
-  return out.join('&');
-}
-
 export interface CanonicalParts {
   method: string;
-  /** Decoded path. */
+  /** Path whose segments get encoded (decoded for Huawei/ACS3; for SigV4 the path as sent). */
   path: string;
   query: Iterable<readonly [string, string]>;
   /** Lower-cased header name → value, for at least every signed header. */
@@ -69,10 +79,20 @@ export interface CanonicalParts {
   payloadHash: string;
 }
 
+/**
+ * METHOD \n URI \n query \n headers \n signed names \n payload hash — the shape all three
+ * families share. Huawei's URI always ends in `/`; SigV4 collapses whitespace in header values.
+ */
+export function canonicalRequestText(p: CanonicalParts, opts: { trailingSlash?: boolean; collapseSpaces?: boolean } = {}): string {
+  let uri = p.path.split('/').map(rfc3986Encode).join('/') || '/';
+  if (opts.trailingSlash && !uri.endsWith('/')) uri += '/';
+  const headerBlock = canonicalHeaderBlock(p.headers, p.signedHeaders, opts.collapseSpaces);
+  return [p.method.toUpperCase(), uri, canonicalQueryString(p.query), headerBlock, p.signedHeaders.join(';'), p.payloadHash].join('\n');
+}
+
+/** Huawei's canonical request (the URI always ends with `/`). */
 export function canonicalRequest(p: CanonicalParts): string {
-  let headerBlock = '';
-  for (const name of p.signedHeaders) headerBlock += `${name}:${(p.headers[name] ?? '').trim()}\n`;
-  return [p.method.toUpperCase(), canonicalUri(p.path), canonicalQuery(p.query), headerBlock, p.signedHeaders.join(';'), p.payloadHash].join('\n');
+  return canonicalRequestText(p, { trailingSlash: true });
 }
 
 export function signature(sk: string, sdkDate: string, canonical: string): string {
@@ -166,11 +186,7 @@ export function verifyHuaweiRequest(input: HuaweiVerifyInput): HuaweiVerifyResul
   if (typeof header !== 'string' || header === '') return { ok: false, reason: 'missing', message: 'Authorization not found' };
   const auth = parseHuaweiAuthorization(header);
   if (!auth) return { ok: false, reason: 'malformed', message: 'Authorization format incorrect' };
-  const flat: Record<string, string> = {};
-  for (const name of auth.signedHeaders) {
-    const v = input.headers[name];
-    flat[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
-  }
+  const flat = signedHeaderValues(input.headers, auth.signedHeaders);
   const sdkDate = typeof input.headers['x-sdk-date'] === 'string' ? input.headers['x-sdk-date'] : undefined;
   const date = sdkDate ? parseSdkDate(sdkDate) : undefined;
   if (!sdkDate || !date || !auth.signedHeaders.includes('x-sdk-date')) {
