@@ -25,6 +25,7 @@ const I64_MAX = (1n << 63n) - 1n;
 const HEX = /^[0-9a-fA-F]*$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const DECIMAL = /^-?\d+$/;
+const ZEROS = /^0+$/;
 
 /** A reason a single record is unusable. */
 class RecordError extends Error {}
@@ -183,9 +184,10 @@ function id(value: Uint8Array | string | undefined | null, bytes: number, field:
     hex = value.toLowerCase();
   } else {
     if (value.length !== bytes) throw new RecordError(`${field} must be ${bytes} bytes, got ${value.length}`);
-    hex = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+    // protobufjs hands out Buffers under Node; avoid wrapping them again.
+    hex = (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)).toString('hex');
   }
-  return /^0+$/.test(hex) ? undefined : hex;
+  return ZEROS.test(hex) ? undefined : hex;
 }
 
 function attributesOf(kvs: RawKeyValue[] | undefined | null, depth: number): Attributes {
@@ -209,13 +211,18 @@ export function setOwn(target: Record<string, AnyValue>, key: string, value: Any
 
 const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
 
+function anyValueKind(v: RawAnyValue): (typeof ANY_VALUE_FIELDS)[number] | undefined {
+  // Strings first: by far the most common kind.
+  for (const field of ANY_VALUE_FIELDS) if (Object.hasOwn(v, field)) return field;
+  return undefined;
+}
+
 function anyValue(v: RawAnyValue, depth: number): AnyValue {
   if (depth > MAX_DEPTH) throw new RecordError(`value nested deeper than ${MAX_DEPTH} levels`);
   if (typeof v !== 'object') throw new RecordError('AnyValue must be an object');
-  // protobufjs names the set member of the oneof; JSON input has only the key itself.
-  // A JSON body may carry an unknown `value` key, which must be ignored like any unknown field.
-  const named = v.value;
-  const kind = named !== undefined && ANY_VALUE_FIELDS.includes(named) ? named : ANY_VALUE_FIELDS.find((f) => Object.hasOwn(v, f));
+  // The member of the oneof that is set is the one present as an own property, in both the
+  // protobufjs message (defaults live on its prototype) and parsed JSON.
+  const kind = anyValueKind(v);
   switch (kind) {
     case undefined:
       return null;
@@ -246,8 +253,6 @@ function anyValue(v: RawAnyValue, depth: number): AnyValue {
       if (typeof b === 'string' && BASE64.test(b)) return new Uint8Array(Buffer.from(b, 'base64'));
       throw new RecordError('bytesValue must be base64');
     }
-    default:
-      throw new RecordError(`unknown AnyValue kind ${String(kind)}`);
   }
 }
 
