@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
 
@@ -59,6 +60,18 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
       expect(body.request_id).toMatch(/^[0-9a-f]{32}$/);
     }
     expect(emu.events('ces')).toHaveLength(0);
+  });
+
+  it('refuses a request signed more than 15 minutes off the server clock', async () => {
+    const body = JSON.stringify([cesEvent()]);
+    const send = async (date: Date) => {
+      const { host: _h, ...headers } = signHuaweiRequest({ method: 'POST', url: `${emu.url}${eventsPath}`, headers: { 'content-type': 'application/json' }, body, ak, sk, date });
+      return fetch(`${emu.url}${eventsPath}`, { method: 'POST', headers, body });
+    };
+    expect((await send(new Date(Date.now() - 14 * 60_000))).status).toBe(201);
+    const stale = await send(new Date(Date.now() - 16 * 60_000));
+    expect(stale.status).toBe(401);
+    expect((await readJson(stale)).error_msg).toContain('expired');
   });
 
   it('accepts the configured X-Auth-Token and refuses another', async () => {
