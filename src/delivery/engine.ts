@@ -8,6 +8,9 @@ import { SettleQueue } from './settle-queue.ts';
 import { SinkLane } from './sink-lane.ts';
 import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
 
+/** Part of the stop budget reserved for aborting in-flight requests and writing their outcomes. */
+const STOP_MARGIN_MS = 250;
+
 export interface EngineSink {
   sink: Sink;
   options: SinkCommonOptions;
@@ -161,7 +164,8 @@ export class DeliveryEngine {
     this.stopping ??= (async () => {
       this.spool.close();
       if (this.recheckTimer) clearInterval(this.recheckTimer);
-      const deadline = Date.now() + timeoutMs;
+      // Keep a little of the budget for aborting what is still in flight and recording it.
+      const deadline = Date.now() + timeoutMs - Math.min(STOP_MARGIN_MS, timeoutMs / 10);
       await Promise.all([...this.lanes.values()].map((lane) => lane.drain(deadline)));
       for (const w of [...this.idleWaiters]) w();
       const left = this.store.isOpen ? this.store.totals() : undefined;

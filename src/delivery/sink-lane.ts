@@ -215,7 +215,7 @@ export class SinkLane {
 
   /** Cuts and sends batches while there are entries and free slots. */
   private pump(): void {
-    if (this.state === 'stopped' || this.state === 'idle') return;
+    if (this.state === 'stopped' || this.state === 'idle' || this.abort.signal.aborted) return;
     this.fill();
     const now = Date.now();
     while (this.pending.length > this.head && this.slotFree()) {
@@ -290,10 +290,10 @@ export class SinkLane {
       .add(() => this.send(batch), { signal: this.abort.signal })
       .then(
         (r) => r,
-        (err: unknown): { result: SendResult; startedAt: number } => ({
-          result: { outcomes: batch.map(() => retryable('send_failed', String(err))), throttled: false },
-          startedAt: Date.now(),
-        }),
+        (err: unknown): { result: SendResult; startedAt: number } => {
+          const outcome = this.abort.signal.aborted ? retryable('aborted', 'shutting down') : retryable('send_failed', String(err));
+          return { result: { outcomes: batch.map(() => outcome), throttled: false }, startedAt: Date.now() };
+        },
       )
       .then(async ({ result, startedAt }) => {
         this.inFlightRequests -= 1;
@@ -434,14 +434,14 @@ export class SinkLane {
       new Promise<void>((resolve) => {
         const check = () => {
           if (cond() || Date.now() >= deadline) return resolve();
-          setTimeout(check, Math.min(20, Math.max(0, deadline - Date.now())));
+          setTimeout(check, Math.min(10, Math.max(0, deadline - Date.now())));
         };
         check();
       });
     // Pending entries may wait behind a Retry-After pause: those stay spooled.
     await until(() => this.inFlightRequests === 0 && (this.pending.length === this.head || Date.now() < this.pausedUntil));
     this.abort.abort();
-    await Promise.allSettled([...this.settling]);
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     this.halt();
   }
 

@@ -25,6 +25,8 @@ export interface SpoolIntakeDeps {
 
 /** How long a blocked source waits before trying again when it does not use `waitForRoom`. */
 const FULL_RETRY_AFTER_MS = 100;
+/** ...and after a failed write (disk full, I/O error), which is unlikely to clear at once. */
+const COMMIT_ERROR_RETRY_AFTER_MS = 1000;
 
 /**
  * The sources' door into the spool: one transaction per commit for the events (one entry per
@@ -37,7 +39,9 @@ export class SpoolIntake implements Intake {
   private closed = false;
   /** Size of the last commit refused for lack of room: room means room for that much. */
   private wanted: SpoolTotals = { events: 0, bytes: 0 };
-  private waiters = new Set<() => void>();
+  private readonly waiters = new Set<() => void>();
+  /** After a failed write, waiting sources hold off until then. */
+  private failedUntil = 0;
 
   constructor(deps: SpoolIntakeDeps) {
     this.deps = deps;
@@ -79,12 +83,21 @@ export class SpoolIntake implements Intake {
       }
       this.dropOldest(adding);
     }
-    const now = Date.now();
-    const created = this.deps.store.commitEvents(
-      rows,
-      checkpoints.map((c) => ({ source: c.source, key: c.key, value: c.value })),
-      now,
-    );
+    let created;
+    try {
+      created = this.deps.store.commitEvents(
+        rows,
+        checkpoints.map((c) => ({ source: c.source, key: c.key, value: c.value })),
+        Date.now(),
+      );
+    } catch (err) {
+      // Disk full, I/O error: nothing was committed (the transaction rolled back), so the source
+      // keeps its position and tries again, as when the spool is full.
+      this.deps.metrics.inc('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
+      this.deps.logger.error('spool commit failed; the source will retry', { file: this.deps.store.file, error: err as Error });
+      this.failedUntil = Date.now() + COMMIT_ERROR_RETRY_AFTER_MS;
+      return { ok: false, reason: 'full', retryAfterMs: COMMIT_ERROR_RETRY_AFTER_MS };
+    }
     this.totals.events += adding.events;
     this.totals.bytes += adding.bytes;
     this.wanted = { events: 0, bytes: 0 };
@@ -100,6 +113,13 @@ export class SpoolIntake implements Intake {
   }
 
   waitForRoom(signal?: AbortSignal): Promise<void> {
+    const holdOff = this.failedUntil - Date.now();
+    if (holdOff > 0 && !this.closed && !signal?.aborted) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, holdOff);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
     if (this.closed || this.hasRoomFor(this.wanted) || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {

@@ -68,15 +68,19 @@ export interface RetryUpdate {
   message: string;
 }
 
-export interface DeadLetterMove {
-  seq: number;
-  eventRow: number;
+/** Why an entry of a sink is dead, and what was tried. */
+export interface DeadLetterReason {
   sink: string;
   code: string;
   message: string;
   attempts: number;
   firstAttempt: number | null;
   lastAttempt: number | null;
+}
+
+export interface DeadLetterMove extends DeadLetterReason {
+  seq: number;
+  eventRow: number;
 }
 
 export interface Settlement {
@@ -90,16 +94,11 @@ export interface SpoolTotals {
   bytes: number;
 }
 
-export interface DeadLetter {
+export interface DeadLetter extends DeadLetterReason {
   id: number;
   eventId: string;
-  sink: string;
-  code: string;
-  message: string;
-  attempts: number;
-  firstAttempt: number | null;
-  lastAttempt: number | null;
   createdAt: number;
+  /** The event as spooled (JSON). */
   body: string;
 }
 

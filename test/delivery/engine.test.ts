@@ -229,4 +229,35 @@ describe('DeliveryEngine', () => {
     expect(second_.filter((id) => deliveredFirst.has(id))).toEqual([]);
     expect(new Set([...deliveredFirst, ...second_]).size).toBe(200);
   });
+
+  it('gives up on a request after `timeout` and retries its entries', async () => {
+    // The first call never answers and ignores its signal: the lane must not stall on it.
+    const sink = new ScriptedSink('fake', undefined, (batch, call) => (call === 0 ? new Promise(() => {}) : outcomes(batch, () => delivered)));
+    const { engine, store } = setup({ fake: { sink, options: { timeout: 50, retry: { initial: 10 } } } });
+    engine.start();
+    const e = event();
+    engine.intake.commit([e]);
+    expect(await engine.flush(5000)).toBe(true);
+    expect(sink.calls.map((c) => c.ids)).toEqual([[e.id], [e.id]]);
+    expect(store.listDeadLetters()).toEqual([]);
+  });
+
+  it('starts no more than rate_limit requests in any second', async () => {
+    const sink = new ScriptedSink('fake', { maxEntries: 1, maxBytes: 1_000_000 });
+    const { engine } = setup({ fake: { sink, options: { rate_limit: 10, concurrency: 8 } } });
+    engine.start();
+    engine.intake.commit(Array.from({ length: 25 }, () => event()));
+    expect(await engine.flush(10_000)).toBe(true);
+    expect(sink.calls).toHaveLength(25);
+    // p-queue's strict (sliding window) limiter: the 11th start is a full interval after the 1st.
+    for (let i = 0; i + 10 < sink.calls.length; i++) expect(sink.calls[i + 10]!.at - sink.calls[i]!.at).toBeGreaterThanOrEqual(990);
+  });
+
+  it('answers a commit the store cannot write like a full spool, so the source keeps its position', async () => {
+    const sink = new ScriptedSink('fake');
+    const { engine, store, metrics } = setup({ fake: { sink } });
+    store.close();
+    expect(engine.intake.commit([event()], [{ source: 'in', key: 'f', value: '1' }])).toMatchObject({ ok: false, reason: 'full' });
+    expect(metrics.value('log2events_spool_commit_errors_total')).toBe(1);
+  });
 });

@@ -75,9 +75,6 @@ export class ScriptedSink implements Sink {
     return Promise.resolve(this.answer(batch, call, signal));
   }
 
-  /** Ids of every event that was answered `delivered`, counting duplicates. */
-  deliveredIds: string[] = [];
-
   async close(): Promise<void> {}
 }
 

@@ -28,11 +28,11 @@ describe('log2events run: durable delivery', () => {
     cleanup();
   });
 
-  function writeConfig(sinkExtra = ''): void {
+  function writeConfig(sinkExtra = '', shutdownTimeout = '5s'): void {
     writeFileSync(
       config,
       `state_dir: ./state
-delivery: { shutdown_timeout: 5s }
+delivery: { shutdown_timeout: ${shutdownTimeout} }
 sources: { in: { type: stdin } }
 sinks:
   fake: { type: http, url: "${receiver.url}", concurrency: adaptive, retry: { initial: 100ms }${sinkExtra} }
@@ -112,23 +112,29 @@ rules:
   }, 60_000);
 
   it('SIGTERM drains in-flight requests and exits 0; the next start delivers the remainder', async () => {
-    writeConfig(', max_entries: 20');
+    // Too short to send all 1,000 at 100 ms per request of 20: some must be left for the next start.
+    writeConfig(', max_entries: 20', '400ms');
     receiver.script = () => ({ delayMs: 100 });
     const first = await startCli(['run', '-c', config]);
     first.child.stdin!.write(lines(1000));
     await until(() => committed() >= 1000, 'all events committed');
+    const signalledAt = Date.now();
+    const deliveredAtSignal = new Set(receiver.ids()).size;
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const boundary = receiver.requests.length;
     const firstIds = receiver.ids();
+    if (process.env.L2E_REPORT) console.log(`SIGTERM: ${deliveredAtSignal} delivered at the signal, ${firstIds.length} at exit ${Date.now() - signalledAt} ms later`);
 
     receiver.script = () => ({});
     const second = await runCli(['run', '-c', config, '--once'], { input: '', timeoutMs: 30_000 });
     expect(second.code, second.stderr).toBe(0);
     const secondIds = receiver.requests.slice(boundary).flatMap((r) => r.ids);
-    // A graceful stop waited for every answer: nothing is sent twice.
-    expect(secondIds.filter((id) => firstIds.includes(id))).toEqual([]);
+    if (process.env.L2E_REPORT) console.log(`SIGTERM: next start delivered ${secondIds.length}`);
+    // Sent twice: only requests still in flight when shutdown_timeout ran out (aborted, unanswered).
+    expect(secondIds.filter((id) => firstIds.includes(id)).length).toBeLessThanOrEqual(16 * 20);
     expect(contentIds().size).toBe(1000);
+    for (const ids of contentIds().values()) expect(ids.size).toBe(1);
   }, 60_000);
 
   it('a permanent error dead-letters the event with the sink message; dlq replay delivers it once the sink accepts', async () => {
