@@ -41,6 +41,8 @@ export class OtlpHttpReceiver {
   private readonly logger: Logger;
   private readonly tokenDigest: Buffer | undefined;
   private server: http.Server | undefined;
+  /** Once stopping, replies close their connection so that stop() need not wait for keep-alive. */
+  private stopping = false;
 
   constructor(options: HttpReceiverOptions, handler: ExportHandler, logger: Logger) {
     this.options = options;
@@ -77,6 +79,7 @@ export class OtlpHttpReceiver {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.stopping = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
@@ -172,16 +175,26 @@ export class OtlpHttpReceiver {
     const limit = this.options.maxBody;
     const chunks: Buffer[] = [];
     let size = 0;
-    try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
+    // Events rather than for-await: leaving a for-await early destroys the request, and with it
+    // the socket the refusal has to be written to.
+    const read = await new Promise<'complete' | 'too_large' | 'aborted'>((resolve) => {
+      req.on('data', (chunk: Buffer) => {
+        if (size > limit) return; // refused already; the rest is discarded
         size += chunk.length;
         // A compressed body larger than the limit cannot inflate below it in practice.
-        if (size > limit) return { ok: false, refusal: this.tooLarge(), complete: false };
-        chunks.push(chunk);
-      }
-    } catch {
-      return { ok: false, complete: false }; // client went away; nobody to answer
-    }
+        if (size > limit) {
+          chunks.length = 0;
+          resolve('too_large');
+        } else {
+          chunks.push(chunk);
+        }
+      });
+      req.once('end', () => resolve('complete'));
+      req.once('close', () => resolve('aborted')); // no effect once settled
+      req.once('error', () => resolve('aborted'));
+    });
+    if (read === 'too_large') return { ok: false, refusal: this.tooLarge(), complete: false };
+    if (read === 'aborted') return { ok: false, complete: false }; // client went away; nobody to answer
     const raw = Buffer.concat(chunks, size);
     if ((req.headers['content-encoding'] ?? '').trim().toLowerCase() !== 'gzip') return { ok: true, bytes: raw };
     try {
@@ -220,6 +233,7 @@ export class OtlpHttpReceiver {
     encoding: Encoding,
     headers: Record<string, string> = {},
   ): void {
+    if (this.stopping) headers = { ...headers, connection: 'close' };
     res.writeHead(status, {
       ...headers,
       'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
