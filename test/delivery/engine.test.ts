@@ -15,13 +15,13 @@ describe('DeliveryEngine', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  function setup(sinks: Record<string, { sink: ScriptedSink; options?: Record<string, unknown> }>, spool = SPOOL, dir?: string) {
+  function setup(sinks: Record<string, { sink: ScriptedSink; options?: Record<string, unknown> }>, spool = SPOOL, dir?: string, window?: number) {
     const tmp = dir ? { dir, cleanup: () => {} } : tempDir();
     const store = StateStore.open(tmp.dir);
     const metrics = new Metrics();
     const map = new Map<string, EngineSink>();
     for (const [name, s] of Object.entries(sinks)) map.set(name, { sink: s.sink, options: sinkOptions({ batch: { linger: 10 }, ...s.options }) });
-    const engine = new DeliveryEngine({ store, sinks: map, spool, logger: silentLogger, metrics });
+    const engine = new DeliveryEngine({ store, sinks: map, spool, logger: silentLogger, metrics, ...(window ? { window } : {}) });
     cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
     return { store, engine, metrics, dir: tmp.dir };
   }
@@ -259,5 +259,39 @@ describe('DeliveryEngine', () => {
     store.close();
     expect(engine.intake.commit([event()], [{ source: 'in', key: 'f', value: '1' }])).toMatchObject({ ok: false, reason: 'full' });
     expect(metrics.value('log2events_spool_commit_errors_total')).toBe(1);
+  });
+
+  it('holds a bounded window of entries in memory and reads the rest from the spool as it goes', async () => {
+    const sink = new ScriptedSink('fake', { maxEntries: 7, maxBytes: 1_000_000 });
+    const { engine } = setup({ fake: { sink } }, SPOOL, undefined, 20);
+    engine.start();
+    const events = Array.from({ length: 300 }, () => event());
+    for (let i = 0; i < events.length; i += 50) engine.intake.commit(events.slice(i, i + 50));
+    expect(await engine.flush(5000)).toBe(true);
+    const sent = sink.calls.flatMap((c) => c.ids);
+    expect(sent).toHaveLength(300);
+    expect(new Set(sent)).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  it('keeps retry state across restarts: max_elapsed counts from the first attempt ever', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const failing = () => new ScriptedSink('fake', undefined, (batch) => outcomes(batch, () => ({ kind: 'retryable', code: 'Busy', message: 'busy' })));
+    const first = setup({ fake: { sink: failing(), options: { retry: { initial: 10, max: 10 } } } }, SPOOL, dir);
+    first.engine.start();
+    first.engine.intake.commit([event()]);
+    await new Promise((r) => setTimeout(r, 150));
+    await first.engine.stop(100);
+    first.store.close();
+
+    const sink = failing();
+    const second = setup({ fake: { sink, options: { retry: { initial: 10, max: 10, max_elapsed: 100 } } } }, SPOOL, dir);
+    second.engine.start();
+    expect(await second.engine.flush(5000)).toBe(true);
+    // The first attempt was over 100 ms ago: one more try, then dead, with every attempt counted.
+    expect(sink.calls).toHaveLength(1);
+    const [dead] = second.store.listDeadLetters();
+    expect(dead!.attempts).toBeGreaterThan(2);
+    expect(dead!.lastAttempt! - dead!.firstAttempt!).toBeGreaterThanOrEqual(100);
   });
 });

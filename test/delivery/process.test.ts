@@ -28,11 +28,11 @@ describe('log2events run: durable delivery', () => {
     cleanup();
   });
 
-  function writeConfig(sinkExtra = '', shutdownTimeout = '5s'): void {
+  function writeConfig(sinkExtra = '', shutdownTimeout = '5s', spool = ''): void {
     writeFileSync(
       config,
       `state_dir: ./state
-delivery: { shutdown_timeout: ${shutdownTimeout} }
+delivery: { shutdown_timeout: ${shutdownTimeout}${spool} }
 sources: { in: { type: stdin } }
 sinks:
   fake: { type: http, url: "${receiver.url}", concurrency: adaptive, retry: { initial: 100ms }${sinkExtra} }
@@ -52,6 +52,20 @@ rules:
       try {
         const row = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
         return row?.seq ?? 0;
+      } finally {
+        db.close();
+      }
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Events in the spool now. */
+  function spooled(): number {
+    try {
+      const db = new DatabaseSync(join(dir, 'state', 'log2events.db'), { readOnly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
       } finally {
         db.close();
       }
@@ -174,5 +188,23 @@ rules:
       agent.child.kill('SIGTERM');
       await agent.exited;
     }
+  }, 60_000);
+
+  it('a full spool (block) holds stdin back until there is room, and nothing is dropped', async () => {
+    writeConfig(', max_entries: 10', '5s', ', spool: { max_events: 50, full_policy: block }');
+    let most = 0;
+    receiver.script = () => {
+      most = Math.max(most, spooled());
+      return { delayMs: 5 };
+    };
+    // Lines of 2 KB: a 64 KiB stdin chunk (one commit) carries fewer events than the spool holds.
+    const input = Array.from({ length: 2000 }, (_, i) => `EVT ${i} ${'.'.repeat(2000)}\n`).join('');
+    const r = await runCli(['run', '-c', config, '--once'], { input, timeoutMs: 50_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const byContent = contentIds();
+    expect(byContent.size).toBe(2000);
+    if (process.env.L2E_REPORT) console.log(`spool full: at most ${most} events spooled`);
+    expect(most).toBeLessThanOrEqual(50);
+    expect(r.stderr).not.toContain('dropped');
   }, 60_000);
 });
