@@ -124,7 +124,7 @@ if (opts.child) {
   // Keep the whole benchmark in memory bounds: the emulator stores only the latest events.
   const emu = await startEmulator({ port: 0, config: { max_stored_events: 50_000 } });
   const cpu0 = process.cpuUsage();
-  const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--child', emu.url], { stdio: 'inherit' });
+  const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--child', emu.url], { stdio: 'inherit', execArgv: [] });
   const report = await new Promise<ChildReport>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ChildReport));
     child.once('error', reject);

@@ -116,6 +116,7 @@ describe('Cloud Eye CreateEvents validation', () => {
     ['time older than now - 1h + 10s', cesEvent({ time: Date.now() - 3_600_000 + 5_000 }), /time/],
     ['time later than now + 10min - 10s', cesEvent({ time: Date.now() + 600_000 - 5_000 }), /time/],
     ['content over 4096', cesEvent({}, { content: 'x'.repeat(4097) }), /content/],
+    ['group_id not 24 characters long', cesEvent({}, { group_id: 'rg123' }), /group_id/],
     ['resource_id with a slash', cesEvent({}, { resource_id: 'a/b' }), /resource_id/],
     ['resource_id over 128', cesEvent({}, { resource_id: 'a'.repeat(129) }), /resource_id/],
     ['resource_name with a space', cesEvent({}, { resource_name: 'ecs 001' }), /resource_name/],
