@@ -23,6 +23,10 @@ export class FileSource implements Source {
     await this.tailer.start();
   }
 
+  async drained(): Promise<void> {
+    await this.tailer?.drained();
+  }
+
   async stop(): Promise<void> {
     await this.tailer?.stop();
   }

@@ -84,6 +84,7 @@ export class Tailer {
   private wake: (() => void) | undefined;
   private wakePending = false;
   private loop: Promise<void> | undefined;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(name: string, config: FileSourceConfig, ctx: SourceContext, metrics: Metrics) {
     this.name = name;
@@ -119,8 +120,18 @@ export class Tailer {
     this.stopped = true;
     this.poke(false);
     await this.loop;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
     await this.discovery.close();
     for (const f of this.files.values()) if (f.open) await this.close(f);
+  }
+
+  /** Resolves once every file found so far is read to its end and nothing is held back. */
+  drained(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.poke(true);
+    });
   }
 
   /** Wakes the loop; `poll` asks for a stat pass too (a file appeared or vanished). */
@@ -140,6 +151,9 @@ export class Tailer {
         progressed = (await this.readSome(f)) || progressed;
       }
       if (progressed || this.wakePending || this.stopped) continue;
+      if (this.drainWaiters.length > 0 && ![...this.byInode.values()].some((f) => f.open?.cursor.hasPending)) {
+        for (const resolve of this.drainWaiters.splice(0)) resolve();
+      }
       await this.sleep(Math.max(1, this.config.poll_interval - (Date.now() - this.lastPoll)));
     }
   }

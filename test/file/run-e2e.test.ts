@@ -1,0 +1,185 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, cpSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, scratchDir, startCli } from '../helpers/cli.ts';
+import { ensureLogrotate, sinkEvents, until } from './e2e-helpers.ts';
+
+const scratches: { cleanup(): void }[] = [];
+afterEach(() => {
+  for (const s of scratches.splice(0)) s.cleanup();
+});
+
+function workspace(source: string, rule = 'when: { contains: "ERROR" }\n    event: { name: AppError, source: app.logs, content: "{{body}}" }', extra = '') {
+  const scratch = scratchDir('l2e-file-e2e-');
+  scratches.push(scratch);
+  const config = scratch.write(
+    'config.yaml',
+    `state_dir: ${join(scratch.dir, 'state')}
+${extra}
+sources:
+  app:
+${source.replace(/^/gm, '    ')}
+sinks:
+  out: { type: file, path: ${join(scratch.dir, 'out.jsonl')}, fsync: false, batch: { max_entries: 500 }, concurrency: 1 }
+rules:
+  - name: errors
+    ${rule}
+    to: [out]
+`,
+  );
+  return { dir: scratch.dir, config, out: join(scratch.dir, 'out.jsonl') };
+}
+
+describe('log2events run: file source end to end', () => {
+  for (const mode of ['create', 'copytruncate'] as const) {
+    it(`loses and repeats nothing through 5 real logrotate rotations in ${mode} mode at 2,000 lines/s`, async (t) => {
+      const logrotate = ensureLogrotate();
+      if ('missing' in logrotate) return t.skip(logrotate.missing);
+      const ws = workspace(`type: file\ninclude: ["${'DIR'}/app.log*"]\nformat: plain\npoll_interval: 100ms\nrotate_wait: 2s`);
+      writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('DIR', ws.dir));
+      const log = join(ws.dir, 'app.log');
+      writeFileSync(join(ws.dir, 'logrotate.conf'), `${log} {\n  rotate 10\n  ${mode}\n  missingok\n  nocompress\n}\n`);
+      writeFileSync(log, '');
+      const agent = await startCli(['run', '-c', ws.config]);
+      try {
+        // The writer appends 20 lines every 10 ms; in create mode it reopens the path once
+        // logrotate has moved the file (as an app does on its postrotate signal).
+        let fd = openSync(log, 'a');
+        let written = 0;
+        const timer = setInterval(() => {
+          if (mode === 'create') {
+            try {
+              if (statSync(log).ino !== fstatSync(fd).ino) {
+                closeSync(fd);
+                fd = openSync(log, 'a');
+              }
+            } catch {
+              // between the rename and the create
+            }
+          }
+          let chunk = '';
+          for (let i = 0; i < 20; i++) chunk += `seq ${written++} ERROR payload ${'x'.repeat(written % 80)}\n`;
+          writeSync(fd, chunk);
+        }, 10);
+        for (let r = 0; r < 5; r++) {
+          await new Promise((res) => setTimeout(res, 400));
+          execFileSync(logrotate.path, ['-f', '-s', join(ws.dir, 'logrotate.state'), join(ws.dir, 'logrotate.conf')]);
+        }
+        await new Promise((res) => setTimeout(res, 300));
+        clearInterval(timer);
+        closeSync(fd);
+        // What the files hold at the end (copytruncate can lose the lines written between its copy and its truncate).
+        const onDisk = readdirSync(ws.dir)
+          .filter((f) => f.startsWith('app.log'))
+          .flatMap((f) => readFileSync(join(ws.dir, f), 'utf8').split('\n').filter(Boolean));
+        expect(readdirSync(ws.dir).filter((f) => /^app\.log\.\d+$/.test(f))).toHaveLength(5);
+        const onDiskSeqs = onDisk.map((l) => Number(l.split(' ')[1]));
+        if (mode === 'create') expect(onDiskSeqs.length).toBe(written);
+        expect(new Set(onDiskSeqs).size).toBe(onDiskSeqs.length);
+        const events = await until(() => sinkEvents(ws.out), (e) => e.length >= onDisk.length, `${onDisk.length} events`);
+        await new Promise((res) => setTimeout(res, 500)); // a late duplicate would show up here
+        const seqs = sinkEvents(ws.out).map((e) => Number(e.content.split(' ')[1]));
+        expect(seqs.length).toBe(onDisk.length);
+        expect(new Set(seqs)).toEqual(new Set(onDiskSeqs));
+        expect(events.length).toBeGreaterThan(4000);
+      } finally {
+        agent.child.kill('SIGTERM');
+        expect(await agent.exited).toBe(0);
+      }
+    }, 60_000);
+  }
+
+  it('misses nothing across 10 kill -9 during a backlog read; replays keep their event ids', async () => {
+    // A small spool makes the source wait for delivery (block backpressure), so the backlog read
+    // spans the kills.
+    const ws = workspace(`type: file\ninclude: ["DIR/backlog.log"]\nformat: plain\nstart_at: beginning`, undefined, 'delivery: { spool: { max_events: 2000 } }');
+    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('DIR', ws.dir));
+    const total = 120_000;
+    let text = '';
+    const expected = new Set<string>();
+    for (let i = 0; i < total; i++) {
+      const match = i % 3 === 0;
+      const line = `2024-06-01T10:00:00Z ${match ? 'ERROR' : 'INFO'} request ${i} ${'r'.repeat(i % 40)}`;
+      if (match) expected.add(line);
+      text += line + '\n';
+    }
+    writeFileSync(join(ws.dir, 'backlog.log'), text);
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const kills = 10;
+    let killedMidRead = 0;
+    for (let k = 0; k < kills; k++) {
+      const agent = await startCli(['run', '-c', ws.config]);
+      await new Promise((res) => setTimeout(res, 20 + random() * 250));
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      // delivered + what the spool can hold < all: the source had not read everything yet
+      if (sinkEvents(ws.out).length + 2000 < expected.size) killedMidRead++;
+    }
+    expect(killedMidRead).toBe(kills);
+    const done = await runCli(['run', '-c', ws.config, '--once'], { timeoutMs: 60_000 });
+    expect(done.code, done.stderr).toBe(0);
+    const events = sinkEvents(ws.out);
+    const idsByContent = new Map<string, Set<string>>();
+    for (const e of events) {
+      let ids = idsByContent.get(e.content);
+      if (!ids) idsByContent.set(e.content, (ids = new Set()));
+      ids.add(e.id);
+    }
+    const missing = [...expected].filter((l) => !idsByContent.has(l));
+    expect(missing).toEqual([]);
+    expect(idsByContent.size).toBe(expected.size);
+    // a line delivered twice (killed between delivery and its acknowledgement) keeps its id
+    for (const ids of idsByContent.values()) expect(ids.size).toBe(1);
+    // at most one in-flight batch (500 entries, concurrency 1) per kill is delivered again
+    const duplicates = events.length - expected.size;
+    expect(duplicates).toBeLessThanOrEqual(kills * 500);
+  }, 120_000);
+
+  it('reads a Kubernetes log tree through the containers symlinks: CRI and docker partials merged, pods attributed', async () => {
+    const ws = workspace(
+      'type: file\ninclude: ["DIR/containers/*.log"]\nformat: auto\nstart_at: beginning',
+      'when: { contains: "ERROR" }\n    event:\n      name: PodError\n      source: k8s\n      content: "{{resource.k8s.namespace.name}}/{{resource.k8s.pod.name}}/{{resource.k8s.container.name}} {{attributes.log.iostream}}: {{body}}"\n      resource: { id: "{{resource.k8s.pod.uid}}", name: "{{resource.k8s.pod.name}}" }',
+    );
+    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('DIR', ws.dir));
+    cpSync(join(import.meta.dirname, '../fixtures/file/k8s/pods'), join(ws.dir, 'pods'), { recursive: true });
+    mkdirSync(join(ws.dir, 'containers'));
+    for (const pod of readdirSync(join(ws.dir, 'pods'))) {
+      const [ns, name] = pod.split('_');
+      for (const container of readdirSync(join(ws.dir, 'pods', pod))) {
+        const target = join(ws.dir, 'pods', pod, container, '0.log');
+        const link = join(ws.dir, 'containers', `${name}_${ns}_${container}-${'c'.repeat(63)}${ns!.length}.log`);
+        symlinkSync(relative(join(ws.dir, 'containers'), target), link);
+      }
+    }
+    const done = await runCli(['run', '-c', ws.config, '--once'], { timeoutMs: 30_000 });
+    expect(done.code, done.stderr).toBe(0);
+    const events = sinkEvents(ws.out).sort((a, b) => a.content.localeCompare(b.content));
+    expect(events.map((e) => e.content)).toEqual([
+      'infra/ingress-x2k4/controller stderr: ERROR upstream shop/checkout connect refused',
+      'shop/checkout-5d8f9/app stderr: ERROR payment failed for order 1002',
+      'shop/checkout-5d8f9/app stderr: payment failed for order 1001: upstream returned 502 after 3 retries, giving up ERROR',
+    ]);
+    expect(events[0]!.resource).toMatchObject({ id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f2a3b4c5d', name: 'ingress-x2k4' });
+    expect(events[1]!.resource).toMatchObject({ id: '7c1d2e3f-0a1b-4c2d-8e3f-405162738495', name: 'checkout-5d8f9' });
+  }, 60_000);
+
+  it('goes on past a single 50 MiB line and processes the lines after it', async () => {
+    const ws = workspace('type: file\ninclude: ["DIR/big.log"]\nformat: plain\nstart_at: beginning');
+    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('DIR', ws.dir));
+    const fd = openSync(join(ws.dir, 'big.log'), 'w');
+    writeSync(fd, 'before ERROR 1\n');
+    const block = Buffer.alloc(1 << 20, 'z');
+    for (let i = 0; i < 50; i++) writeSync(fd, block);
+    writeSync(fd, '\n');
+    for (let i = 2; i <= 1000; i++) writeSync(fd, `after ERROR ${i}\n`);
+    closeSync(fd);
+    const done = await runCli(['run', '-c', ws.config, '--once'], { timeoutMs: 60_000 });
+    expect(done.code, done.stderr).toBe(0);
+    const contents = sinkEvents(ws.out).map((e) => e.content);
+    expect(contents).toHaveLength(1000);
+    expect(contents[0]).toBe('before ERROR 1');
+    expect(contents.at(-1)).toBe('after ERROR 1000');
+  }, 60_000);
+});
