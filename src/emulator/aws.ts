@@ -157,7 +157,8 @@ export const awsApi: ProviderApi = {
       }
       const EventId = randomUUID();
       results.push({ EventId });
-      ctx.events.push('aws', req.receivedAt, requestId, { EventId, ...e } satisfies StoredAwsEvent);
+      // Without Time, EventBridge stamps the event with the time of the call.
+      ctx.events.push('aws', req.receivedAt, requestId, { EventId, ...e, Time: e.Time ?? req.receivedAt / 1000 } satisfies StoredAwsEvent);
       accepted++;
     }
     return jsonReply(200, { FailedEntryCount: typed.length - accepted, Entries: results }, JSON_11, {

@@ -53,10 +53,13 @@ describe('PutEvents with the AWS SDK', () => {
     expect(stored.map((e) => JSON.parse(e.event.Detail!))).toEqual([{ order: 1 }, { order: 2 }]);
     expect(stored.map((e) => e.event.EventId)).toEqual(out.Entries!.map((e) => e.EventId));
     expect(typeof stored[0]!.event.Time).toBe('number');
-    expect(emu.stats().aws).toMatchObject({ requests: 1, accepted: 2 });
+    await client().send(new PutEventsCommand({ Entries: [entry(3, { Time: undefined })] }));
+    const stamped = emu.events('aws')[2]!;
+    expect(stamped.event.Time).toBe(stamped.received_at / 1000);
+    expect(emu.stats().aws).toMatchObject({ requests: 2, accepted: 3 });
 
     const http = await readJson(await fetch(`${emu.url}/_emulator/events?provider=aws`));
-    expect(http.events).toHaveLength(2);
+    expect(http.events).toHaveLength(3);
     expect(http.events[0].received_at).toBeGreaterThan(0);
   });
 
