@@ -88,16 +88,21 @@ export function alarmIdentity(projectId: string, md: Record<string, string>): st
   return JSON.stringify([projectId, md.event_name, md.resource_provider, md.resource_type, md.resource_id]);
 }
 
-export function createAomApi(): ProviderApi & { alarms(now?: number): { active: AomAlarm[]; cleared: AomAlarm[] } } {
+/** `maxCleared` bounds the history of cleared alarms kept for inspection. */
+export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: number): { active: AomAlarm[]; cleared: AomAlarm[] } } {
   let active = new Map<string, AomAlarm>();
   let cleared: AomAlarm[] = [];
+  const endAlarm = (alarm: AomAlarm) => {
+    cleared.push(alarm);
+    if (cleared.length > maxCleared) cleared.splice(0, cleared.length - maxCleared);
+  };
 
   /** Moves alarms whose timeout elapsed to the cleared list. */
   function expire(now: number): void {
     for (const [key, alarm] of active) {
       if (alarm.expires_at <= now) {
         active.delete(key);
-        cleared.push({ ...alarm, ends_at: alarm.expires_at, cleared_by: 'timeout' });
+        endAlarm({ ...alarm, ends_at: alarm.expires_at, cleared_by: 'timeout' });
       }
     }
   }
@@ -109,7 +114,7 @@ export function createAomApi(): ProviderApi & { alarms(now?: number): { active: 
       const alarm = byId ?? active.get(identity);
       if (!alarm) return;
       active.delete(alarm.identity);
-      cleared.push({ ...alarm, ends_at: e.ends_at ?? now, cleared_by: 'clear' });
+      endAlarm({ ...alarm, ends_at: e.ends_at ?? now, cleared_by: 'clear' });
       return;
     }
     if (e.metadata.event_type !== 'alarm') return;

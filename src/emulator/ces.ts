@@ -204,6 +204,8 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
       }
       const stored: StoredCesEvent = { event_id: newEventId(), ...candidate };
       store.set(key, stored);
+      // Bounded like the inspection log: the oldest events leave the query store first.
+      if (store.size > ctx.config.max_stored_events) store.delete(store.keys().next().value!);
       ctx.events.push('ces', req.receivedAt, stored.event_id, stored);
       out.push({ event_id: stored.event_id, event_name: stored.event_name });
       accepted++;

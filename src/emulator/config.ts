@@ -102,7 +102,10 @@ export const emulatorConfigSchema = z.strictObject({
   listen: z.union([listenAddress, z.strictObject({ host: z.string(), port: z.number().int().min(0).max(65535) })]).default({ host: '127.0.0.1', port: 4580 }),
   /** Seed of the PRNG behind probabilistic faults, for reproducible runs. */
   seed: z.number().int().default(1),
-  /** Accepted events kept per provider for inspection; the oldest are dropped beyond this. */
+  /**
+   * Accepted events kept per provider for inspection (and per project in the Cloud Eye query
+   * store, and cleared AOM alarms); the oldest are dropped beyond this.
+   */
   max_stored_events: z.number().int().min(1).default(100_000),
   /** Largest request body read; larger requests get 413. */
   max_body_bytes: byteSize.default(2 * 1024 * 1024),

@@ -119,7 +119,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const events = new EventLog(config.max_stored_events);
   const ctx: EmulatorContext = { config, faults, events };
   const ces = createCesApi();
-  const aom = createAomApi();
+  const aom = createAomApi(config.max_stored_events);
   // Order matters: AWS is recognised by its X-Amz-Target header, Huawei by path, Alibaba by `/` + Action.
   const apis: ProviderApi[] = [awsApi, ces, aom, createAlibabaApi()];
   let stats = emptyStats();

@@ -99,6 +99,19 @@ describe('inspection and runtime control over HTTP', () => {
     expect(provider.status).toBe(400);
   });
 
+  it('keeps at most max_stored_events, dropping the oldest', async () => {
+    emu = await startEmulator({ port: 0, config: { max_stored_events: 3 } });
+    for (let i = 0; i < 5; i++) {
+      const body = [{ event_name: `e${i}`, event_source: 'shop.disk', time: Date.now(), detail: {} }];
+      expect((await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${projectId}/events`, { ak, sk, body })).status).toBe(201);
+    }
+    const listed = await readJson(await fetch(`${emu.url}/_emulator/events?provider=ces`));
+    expect(listed.dropped).toBe(2);
+    expect(listed.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4, 5]);
+    const query = await readJson(await huaweiSdkFetch(emu.url, 'GET', `/V1.0/${projectId}/events`, { ak, sk }));
+    expect(query.events.map((e: { event_name: string }) => e.event_name).sort()).toEqual(['e2', 'e3', 'e4']);
+  });
+
   it('answers unknown paths with 404 and oversized bodies with 413', async () => {
     emu = await startEmulator({ port: 0, config: { max_body_bytes: '1KiB' } });
     expect((await fetch(`${emu.url}/nothing/here`)).status).toBe(404);
