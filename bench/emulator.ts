@@ -8,7 +8,8 @@
  * signature that the emulator verifies in full (the generator signs a handful of requests up
  * front and cycles through them). `--rate N` paces the generator to N requests/s in total;
  * 0 (the default) runs closed-loop as fast as the emulator answers.
- * Prints requests/s, events/s, latency p50/p99, emulator CPU seconds and peak RSS.
+ * Prints requests/s, events/s, latency p50/p99, emulator CPU seconds (and per request, which
+ * stays meaningful on a shared machine where wall-clock throughput does not) and peak RSS.
  */
 import { fork } from 'node:child_process';
 import { request, Agent } from 'node:http';
@@ -143,6 +144,7 @@ if (opts.child) {
     `latency p50     ${(percentile(lat, 50) / 1000).toFixed(2)} ms`,
     `latency p99     ${(percentile(lat, 99) / 1000).toFixed(2)} ms`,
     `emulator CPU    ${cpuSeconds.toFixed(2)} s over ${report.seconds.toFixed(1)} s wall (${((100 * cpuSeconds) / report.seconds).toFixed(0)}% of one core)`,
+    `CPU per request ${((cpuSeconds * 1e6) / Math.max(1, report.ok + report.failed)).toFixed(0)} µs  (≈ ${((report.ok + report.failed) / cpuSeconds).toFixed(0)} requests/s per fully used core)`,
     `emulator RSS    ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB peak`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
