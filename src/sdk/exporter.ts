@@ -21,6 +21,11 @@ export interface Log2EventsExporterOptions {
    * SDK (which then drops the batch). Default 10 s; keep it below the processor's export timeout.
    */
   fullWaitMs?: number;
+  /**
+   * How long `forceFlush` waits for delivery to the sinks. Default 30 s (the SDK's own flush
+   * timeout). Events still undelivered then stay in the spool and are delivered later.
+   */
+  flushTimeoutMs?: number;
 }
 
 export interface FromConfigOptions extends Log2EventsExporterOptions {
@@ -44,6 +49,7 @@ export class Log2EventsLogExporter implements LogRecordExporter {
   private readonly ownsAgent: boolean;
   private readonly sourceName: string;
   private readonly fullWaitMs: number;
+  private readonly flushTimeoutMs: number;
   /** Records get origins unique to this exporter instance, hence stable event ids per record. */
   private readonly instance = randomBytes(8).toString('hex');
   private sequence = 0;
@@ -55,6 +61,7 @@ export class Log2EventsLogExporter implements LogRecordExporter {
     this.ownsAgent = stopAgentOnShutdown;
     this.sourceName = options.sourceName ?? 'sdk';
     this.fullWaitMs = options.fullWaitMs ?? 10_000;
+    this.flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
   }
 
   /** Loads a log2events config file and starts its agent; `shutdown` stops it. */
@@ -92,15 +99,18 @@ export class Log2EventsLogExporter implements LogRecordExporter {
     }
   }
 
-  /** Resolves once every event spooled so far is delivered (or dead-lettered). */
+  /** Resolves once every event spooled so far is delivered (or dead-lettered), or on timeout. */
   async forceFlush(): Promise<void> {
-    await this.agent.flush();
+    const drained = await this.agent.flush(this.flushTimeoutMs);
+    // Not an error for the application: the events are durable and delivery goes on.
+    if (!drained) this.agent.logger.warn('forceFlush timed out; undelivered events stay in the spool', { timeout_ms: this.flushTimeoutMs });
   }
 
+  /** Stops an agent the exporter started (which drains delivery first); otherwise flushes. */
   async shutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
     if (this.ownsAgent) await this.agent.stop();
-    else await this.agent.flush();
+    else await this.forceFlush();
   }
 }

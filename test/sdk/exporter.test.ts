@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { Agent } from '../../src/agent/agent.ts';
+import { loadConfigFile } from '../../src/config/load.ts';
 import { Log2EventsLogExporter } from '../../src/sdk/exporter.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { scratchDir } from '../helpers/cli.ts';
@@ -60,6 +63,45 @@ describe('Log2EventsLogExporter in an application using the OpenTelemetry SDK', 
     ]);
     const payment = events.find((e) => e.name === 'PaymentFailed');
     expect(payment.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('waits while the spool is full and exports every record once it drains', async () => {
+    // The file sink writes into a FIFO whose open() blocks until the test reads it: the first
+    // events stay in flight and the 2-event spool is full for the next exports.
+    const fifo = join(scratch.dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const file = scratch.write(
+      'full.yaml',
+      `state_dir: ${join(scratch.dir, 'state')}
+delivery: { spool: { max_events: 2 } }
+sinks:
+  out: { type: file, path: ${fifo}, fsync: false, batch: { linger: 0 } }
+rules:
+  - name: payment_failed
+    when: { body: 'payment failed for order (?<order_id>\\d+)' }
+    event: { name: PaymentFailed, content: "order {{order_id}}" }
+    to: [out]
+`,
+    );
+    const loaded = loadConfigFile(file);
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    const agent = await Agent.start({ config: loaded.config, withSources: false, logger: silentLogger });
+    const exporter = new Log2EventsLogExporter(agent, { fullWaitMs: 20_000 });
+    const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter, maxExportBatchSize: 2, scheduledDelayMillis: 10 })] });
+    const logger = provider.getLogger('shop');
+    for (let order = 1; order <= 6; order++) logger.emit({ severityNumber: SeverityNumber.ERROR, body: `payment failed for order ${order}` });
+    const flushed = provider.forceFlush();
+
+    while (agent.metrics.total('log2events_spool_full_total') === 0) await new Promise((r) => setTimeout(r, 20));
+    let received = '';
+    const reader = createReadStream(fifo, 'utf8').on('data', (chunk) => (received += chunk));
+    await flushed;
+    await provider.shutdown();
+    await agent.stop();
+    reader.destroy();
+
+    const orders = received.split('\n').filter(Boolean).map((l) => JSON.parse(l).content as string);
+    expect(orders.sort()).toEqual(['order 1', 'order 2', 'order 3', 'order 4', 'order 5', 'order 6']);
   });
 
   it('reports failure for exports after shutdown instead of losing records silently', async () => {

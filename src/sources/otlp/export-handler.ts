@@ -48,6 +48,7 @@ export class ExportHandler {
    * a refused attempt does not consume rule state (throttle windows) its retry will need. */
   private fullUntil = 0;
   private fullRetryAfterMs = 0;
+  private waitingForRoom = false;
   private stopping = false;
 
   constructor(source: string, ctx: SourceContext, metrics: Metrics) {
@@ -130,12 +131,18 @@ export class ExportHandler {
   private markFull(retryAfterMs: number): void {
     this.fullRetryAfterMs = retryAfterMs;
     this.fullUntil = Date.now() + retryAfterMs;
-    // Room may come back sooner than the hint; stop refusing as soon as it does.
+    // Room may come back sooner than the hint; stop refusing as soon as it does. One waiter
+    // at a time, however long the spool stays full.
+    if (this.waitingForRoom) return;
+    this.waitingForRoom = true;
     this.ctx.intake.waitForRoom(this.ctx.signal).then(
       () => {
+        this.waitingForRoom = false;
         this.fullUntil = 0;
       },
-      () => {},
+      () => {
+        this.waitingForRoom = false;
+      },
     );
   }
 }
