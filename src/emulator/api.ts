@@ -15,7 +15,7 @@ export interface ProviderApi {
   /** True when this API serves the request (routing). */
   matches(req: EmuRequest): boolean;
   /** undefined when the caller is authenticated, else the provider's auth error. */
-  authenticate(req: EmuRequest, ctx: EmulatorContext): Reply | undefined | Promise<Reply | undefined>;
+  authenticate(req: EmuRequest, ctx: EmulatorContext): Reply | undefined;
   /** The provider's throttling answer. */
   throttled(req: EmuRequest, retryAfterMs: number | undefined): Reply;
   /** The provider's 500/503 answer. */

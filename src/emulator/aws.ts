@@ -89,9 +89,9 @@ export const awsApi: ProviderApi = {
 
   matches: (req) => req.headers['x-amz-target'] !== undefined,
 
-  async authenticate(req, ctx) {
+  authenticate(req, ctx) {
     const creds = ctx.config.credentials.aws;
-    const check = await verifySigV4(
+    const check = verifySigV4(
       { method: req.method, path: req.rawPath, query: req.query, headers: req.headers, body: req.body },
       { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key, region: creds.region, service: 'events', now: req.receivedAt },
     );

@@ -141,7 +141,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
       res.socket?.resetAndDestroy();
       return;
     }
-    const denied = await api.authenticate(req, ctx);
+    const denied = api.authenticate(req, ctx);
     let reply: Reply;
     if (denied) reply = denied;
     else if (decision.throttle) reply = api.throttled(req, decision.throttle.retryAfterMs);

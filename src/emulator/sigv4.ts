@@ -113,7 +113,7 @@ export function sigV4Signature(secret: string, amzDate: string, region: string, 
 }
 
 /** Recomputes the SigV4 signature of a received request and compares it with the one sent. */
-export async function verifySigV4(req: SigV4Request, expect: SigV4Expectation): Promise<SigV4Check> {
+export function verifySigV4(req: SigV4Request, expect: SigV4Expectation): SigV4Check {
   const auth = req.headers.authorization;
   if (typeof auth !== 'string' || auth === '') return { ok: false, reason: 'missing', message: 'Missing Authentication Token' };
   const parsed = parseSigV4Authorization(auth);
