@@ -11,10 +11,16 @@ export class FakeIntake implements Intake {
   commits = 0;
   refused = 0;
   private state: CommitResult = { ok: true };
+  private broken: Error | undefined;
   private waiters: (() => void)[] = [];
 
   setFull(retryAfterMs: number): void {
     this.state = { ok: false, reason: 'full', retryAfterMs };
+  }
+
+  /** Commits throw, as a store with a failing disk would. */
+  setBroken(error: Error | undefined): void {
+    this.broken = error;
   }
 
   setOpen(): void {
@@ -23,6 +29,7 @@ export class FakeIntake implements Intake {
   }
 
   commit(events: readonly Event[]): CommitResult {
+    if (this.broken) throw this.broken;
     if (!this.state.ok) {
       this.refused++;
       return this.state;
@@ -53,6 +60,7 @@ export class FakeProcessor implements RecordProcessor {
   process(record: LogRecord): Event[] {
     this.records.push(record);
     const text = bodyText(record.body);
+    if (text.includes('rule bug')) throw new Error('template blew up');
     if (!text.includes('payment failed')) return [];
     return [
       {

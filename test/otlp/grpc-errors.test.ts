@@ -78,6 +78,14 @@ describe('OTLP/gRPC receiver on bad input and backpressure', () => {
     expect(r.metrics.value('log2events_otlp_records_rejected_total', { source: 'otlp', transport: 'grpc' })).toBe(1);
   });
 
+  it('answers INTERNAL when the spool commit throws', async () => {
+    r.intake.setBroken(new Error('disk I/O error'));
+    const res = await exportRaw(client, good());
+    r.intake.setBroken(undefined);
+    expect(res.error?.code).toBe(grpc.status.INTERNAL);
+    expect((await exportRaw(client, good())).error).toBeUndefined();
+  });
+
   it('answers RESOURCE_EXHAUSTED with google.rpc.RetryInfo while the spool is full', async () => {
     r.intake.setFull(1500);
     const res = await exportRaw(client, good());

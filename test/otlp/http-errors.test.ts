@@ -178,6 +178,31 @@ describe('OTLP/HTTP receiver on bad input', () => {
   });
 });
 
+describe('OTLP/HTTP receiver when the pipeline fails', () => {
+  let r: Receiver;
+  beforeAll(async () => {
+    r = await startReceiver({ grpc: false });
+  });
+  afterAll(() => r.stop());
+
+  it('counts a record the rules fail on as rejected, and keeps the others', async () => {
+    const body = jsonRequest([{ body: { stringValue: 'rule bug here' } }, { body: { stringValue: 'payment failed for order 5' } }]);
+    const res = await post(r.httpUrl, body, { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    expect(jsonOf(res.bytes).partialSuccess).toEqual({ rejectedLogRecords: '1', errorMessage: expect.stringMatching(/rule evaluation failed: template blew up/) });
+    expect(r.intake.committed).toHaveLength(1);
+  });
+
+  it('answers 500 with a Status when the spool commit throws, and serves on once it recovers', async () => {
+    r.intake.setBroken(new Error('disk I/O error'));
+    const res = await post(r.httpUrl, goodJson, { 'content-type': 'application/json' });
+    expect(res.status).toBe(500);
+    expect(jsonOf(res.bytes)).toEqual({ code: 13, message: 'internal error', details: [] });
+    r.intake.setBroken(undefined);
+    expect((await post(r.httpUrl, goodJson, { 'content-type': 'application/json' })).status).toBe(200);
+  });
+});
+
 describe('OTLP/HTTP receiver authentication', () => {
   let r: Receiver;
   beforeAll(async () => {

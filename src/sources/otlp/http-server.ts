@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import type { ListenAddress } from '../../config/duration.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { encodeExportResponse, encodeStatus, GrpcCode, type Encoding } from './codec.ts';
-import type { ExportHandler, ExportOutcome, RequestOutcomeLabel } from './export-handler.ts';
+import type { ExportHandler, RequestOutcomeLabel } from './export-handler.ts';
 import { readTlsFiles, type TlsFiles } from './tls.ts';
 
 const gunzip = promisify(zlib.gunzip);
@@ -54,8 +54,10 @@ export class OtlpHttpReceiver {
   async start(): Promise<AddressInfo> {
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.onRequest(req, res).catch((err: unknown) => {
+        // A bug, not bad input: say so without details, keep serving.
         this.logger.error('OTLP/HTTP request failed', { error: err });
-        if (!res.headersSent) this.reply(res, 500, encodeStatus(GrpcCode.INTERNAL, 'internal error', 'json'), 'json');
+        const encoding = encodingOf(req) ?? 'json';
+        if (!res.headersSent) this.reply(res, 500, encodeStatus(GrpcCode.INTERNAL, 'internal error', encoding), encoding);
       });
     };
     const tls = this.options.tls ? readTlsFiles(this.options.tls) : undefined;
@@ -98,14 +100,7 @@ export class OtlpHttpReceiver {
       return;
     }
 
-    let outcome: ExportOutcome;
-    try {
-      outcome = this.handler.handle(body.bytes, encoding, 'http');
-    } catch (err) {
-      this.logger.error('OTLP/HTTP export failed', { error: err });
-      this.reply(res, 500, encodeStatus(GrpcCode.INTERNAL, 'internal error', encoding), encoding);
-      return;
-    }
+    const outcome = this.handler.handle(body.bytes, encoding, 'http');
     switch (outcome.kind) {
       case 'accepted':
         return this.reply(res, 200, encodeExportResponse(outcome.partial, encoding), encoding);
