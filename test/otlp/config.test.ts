@@ -14,7 +14,7 @@ describe('otlp source config', () => {
     const cfg = otlpSourceSchema.parse({
       type: 'otlp',
       http: { listen: '0.0.0.0:14318', max_body: '4MiB', bearer_token: 't', tls: { cert_file: 'c.pem', key_file: 'k.pem', client_ca_file: 'ca.pem' } },
-      grpc: { listen: '[::1]:14317', max_receive_message_length: '512KB', tls: { cert_file: 'c.pem', key_file: 'k.pem' } },
+      grpc: { listen: '[::1]:14317', max_receive_message_length: '512KB', bearer_token: 'g', tls: { cert_file: 'c.pem', key_file: 'k.pem' } },
     });
     expect(cfg.http).toEqual({
       listen: { host: '0.0.0.0', port: 14318 },
@@ -22,7 +22,7 @@ describe('otlp source config', () => {
       bearer_token: 't',
       tls: { cert_file: 'c.pem', key_file: 'k.pem', client_ca_file: 'ca.pem' },
     });
-    expect(cfg.grpc).toEqual({ listen: { host: '::1', port: 14317 }, max_receive_message_length: 512_000, tls: { cert_file: 'c.pem', key_file: 'k.pem' } });
+    expect(cfg.grpc).toEqual({ listen: { host: '::1', port: 14317 }, max_receive_message_length: 512_000, bearer_token: 'g', tls: { cert_file: 'c.pem', key_file: 'k.pem' } });
   });
 
   it('turns a receiver off with false, but not both', () => {

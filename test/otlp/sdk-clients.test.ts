@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -94,6 +95,20 @@ describe('OTLP receiver with the official OpenTelemetry JS exporters', () => {
     await emitThrough(new HttpJsonExporter({ url: receiver.httpUrl, headers: { authorization: 'Bearer wrong' } }));
     expect(receiver.processor.records).toHaveLength(0);
     await emitThrough(new HttpJsonExporter({ url: receiver.httpUrl, headers: { authorization: 'Bearer s3cret' } }));
+    expect(receiver.processor.records).toHaveLength(2);
+  });
+
+  it('checks the bearer token on gRPC too', async () => {
+    receiver = await startReceiver({ http: false, grpc: { listen: '127.0.0.1:0', bearer_token: 's3cret' } });
+    const metadata = (token: string) => {
+      const m = new grpc.Metadata();
+      m.set('authorization', `Bearer ${token}`);
+      return m;
+    };
+    await emitThrough(new GrpcExporter({ url: receiver.grpcUrl, metadata: metadata('wrong') }));
+    expect(receiver.processor.records).toHaveLength(0);
+    expect(receiver.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'grpc', outcome: 'unauthenticated' })).toBe(1);
+    await emitThrough(new GrpcExporter({ url: receiver.grpcUrl, metadata: metadata('s3cret') }));
     expect(receiver.processor.records).toHaveLength(2);
   });
 

@@ -23,6 +23,8 @@ const grpcSchema = z.strictObject({
   listen: listenAddress.prefault('127.0.0.1:4317'),
   /** Largest message accepted, measured after decompression (RESOURCE_EXHAUSTED beyond). */
   max_receive_message_length: byteSize.prefault('16MiB'),
+  /** When set, calls must carry `authorization: Bearer <token>` metadata (UNAUTHENTICATED otherwise). */
+  bearer_token: z.string().min(1).optional(),
   tls: tlsSchema.optional(),
 });
 

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ListenAddress } from '../../config/duration.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { BearerToken } from './bearer-token.ts';
 import { encodeExportResponse, encodeStatus, GrpcCode } from './codec.ts';
 import type { ExportHandler, ExportOutcome } from './export-handler.ts';
 import { LOGS_SERVICE_EXPORT_PATH } from './proto/schema.ts';
@@ -10,6 +11,8 @@ export interface GrpcReceiverOptions {
   listen: ListenAddress;
   /** Largest accepted message, after decompression (grpc-js checks the inflated size). */
   maxReceiveMessageLength: number;
+  /** When set, calls must carry `authorization: Bearer <token>` metadata (UNAUTHENTICATED otherwise). */
+  bearerToken?: string | undefined;
   tls?: TlsFiles | undefined;
 }
 
@@ -37,12 +40,14 @@ export class OtlpGrpcReceiver {
   private readonly options: GrpcReceiverOptions;
   private readonly handler: ExportHandler;
   private readonly logger: Logger;
+  private readonly token: BearerToken | undefined;
   private server: grpc.Server | undefined;
 
   constructor(options: GrpcReceiverOptions, handler: ExportHandler, logger: Logger) {
     this.options = options;
     this.handler = handler;
     this.logger = logger;
+    this.token = options.bearerToken === undefined ? undefined : new BearerToken(options.bearerToken);
   }
 
   /** Binds and serves; resolves with the bound port (useful when configured with port 0). */
@@ -76,6 +81,11 @@ export class OtlpGrpcReceiver {
   }
 
   private readonly onExport = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): void => {
+    if (this.token && !this.token.accepts(call.metadata.get('authorization')[0]?.toString())) {
+      this.handler.countRequest('grpc', 'unauthenticated');
+      callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' });
+      return;
+    }
     let outcome: ExportOutcome;
     try {
       outcome = this.handler.handle(call.request, 'protobuf', 'grpc');

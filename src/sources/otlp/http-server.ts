@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { ListenAddress } from '../../config/duration.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { BearerToken } from './bearer-token.ts';
 import { encodeExportResponse, encodeStatus, GrpcCode, type Encoding } from './codec.ts';
 import type { ExportHandler, RequestOutcomeLabel } from './export-handler.ts';
 import { readTlsFiles, type TlsFiles } from './tls.ts';
@@ -39,7 +39,7 @@ export class OtlpHttpReceiver {
   private readonly options: HttpReceiverOptions;
   private readonly handler: ExportHandler;
   private readonly logger: Logger;
-  private readonly tokenDigest: Buffer | undefined;
+  private readonly token: BearerToken | undefined;
   private server: http.Server | undefined;
   /** Once stopping, replies close their connection so that stop() need not wait for keep-alive. */
   private stopping = false;
@@ -48,7 +48,7 @@ export class OtlpHttpReceiver {
     this.options = options;
     this.handler = handler;
     this.logger = logger;
-    this.tokenDigest = options.bearerToken === undefined ? undefined : sha256(options.bearerToken);
+    this.token = options.bearerToken === undefined ? undefined : new BearerToken(options.bearerToken);
   }
 
   async start(): Promise<AddressInfo> {
@@ -134,7 +134,7 @@ export class OtlpHttpReceiver {
     if (req.method !== 'POST') {
       return { status: 405, code: GrpcCode.UNIMPLEMENTED, message: `method ${req.method} not allowed; use POST`, outcome: 'method_not_allowed', headers: { allow: 'POST' } };
     }
-    if (this.tokenDigest && !this.authorized(req.headers.authorization)) {
+    if (this.token && !this.token.accepts(req.headers.authorization)) {
       return { status: 401, code: GrpcCode.UNAUTHENTICATED, message: 'missing or wrong bearer token', outcome: 'unauthenticated', headers: { 'www-authenticate': 'Bearer' } };
     }
     if (!encodingOf(req)) {
@@ -156,12 +156,6 @@ export class OtlpHttpReceiver {
 
   private tooLarge(): Refusal {
     return { status: 413, code: GrpcCode.INVALID_ARGUMENT, message: `request body exceeds max_body (${this.options.maxBody} bytes)`, outcome: 'too_large' };
-  }
-
-  private authorized(header: string | undefined): boolean {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    // Compare digests: equal lengths for timingSafeEqual, and no early exit on a prefix.
-    return m !== null && timingSafeEqual(sha256(m[1]!), this.tokenDigest!);
   }
 
   private async readBody(
@@ -243,9 +237,6 @@ function encodingOf(req: http.IncomingMessage): Encoding | undefined {
   return MEDIA_TYPES[mediaType];
 }
 
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));

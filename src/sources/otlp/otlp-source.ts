@@ -52,7 +52,12 @@ export class OtlpSource implements Source {
       }
       if (this.cfg.grpc !== false) {
         const grpc = new OtlpGrpcReceiver(
-          { listen: this.cfg.grpc.listen, maxReceiveMessageLength: this.cfg.grpc.max_receive_message_length, tls: this.cfg.grpc.tls },
+          {
+            listen: this.cfg.grpc.listen,
+            maxReceiveMessageLength: this.cfg.grpc.max_receive_message_length,
+            bearerToken: this.cfg.grpc.bearer_token,
+            tls: this.cfg.grpc.tls,
+          },
           handler,
           this.logger,
         );
