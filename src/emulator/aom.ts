@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderApi } from './api.ts';
 import { type Reply, header, hexId, jsonReply } from './http.ts';
-import { authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
+import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
 
 export const AOM_REQUIRED_METADATA = ['event_name', 'event_severity', 'event_type', 'resource_provider', 'resource_type', 'resource_id'] as const;
 export const AOM_SEVERITIES = ['Critical', 'Major', 'Minor', 'Info'] as const;
@@ -143,7 +143,7 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
         ? aomError(503, 'AOM.0503', 'service unavailable', 'SC_SERVICE_UNAVAILABLE')
         : aomError(500, 'AOM.0500', 'internal server error', 'SC_INTERNAL_SERVER_ERROR'),
     handle(req, ctx) {
-      if (req.method !== 'PUT') return aomError(405, 'AOM.0405', `${req.method} is not allowed`, 'SC_METHOD_NOT_ALLOWED');
+      if (req.method !== 'PUT') return apiNotFound();
       const projectId = projectIdOf(req);
       if (projectId === undefined) return badRequest('project_id is invalid');
       if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return badRequest('Content-Type must be application/json');

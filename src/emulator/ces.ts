@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderApi } from './api.ts';
 import { type EmuRequest, type Reply, jsonReply } from './http.ts';
-import { authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
+import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
 
 export const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const EVENT_SOURCE = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/;
@@ -286,7 +286,7 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
       } else if (req.method === 'GET') {
         return detail(req, projectId, req.segments[3]!);
       }
-      return cesError(405, 'ces.0005', `${req.method} is not allowed on ${req.rawPath}`);
+      return apiNotFound();
     },
     reset() {
       projects = new Map();

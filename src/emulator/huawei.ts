@@ -42,6 +42,11 @@ export function gatewayThrottled(retryAfterMs: number | undefined): Reply {
   });
 }
 
+/** The gateway's answer for a method/path it does not route (no such API). */
+export function apiNotFound(): Reply {
+  return gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
+}
+
 /** `/{version}/{project_id}/...` with a project id of 1–64 characters. */
 export function projectIdOf(req: EmuRequest): string | undefined {
   const p = req.segments[1];

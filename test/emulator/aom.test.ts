@@ -125,6 +125,12 @@ describe('AOM validation', () => {
     await expectAomError(await push([]), /parse eventParam failed/);
   });
 
+  it('answers another method with the gateway 404 APIGW.0101', async () => {
+    const res = await huaweiSdkFetch(emu.url, 'POST', pushPath, { ak, sk, body: { events: [alarm()] } });
+    expect(res.status).toBe(404);
+    expect(await readJson(res)).toMatchObject({ error_code: 'APIGW.0101' });
+  });
+
   it('throttles with APIGW.0308 429 and injects 503', async () => {
     emu.setFaults({ aom: { throttle: { first: 1 }, server_error: { every: 2, status: 503 } } });
     const throttled = await push([alarm()]);
