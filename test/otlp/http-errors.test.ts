@@ -119,6 +119,38 @@ describe('OTLP/HTTP receiver on bad input', () => {
     await stillServes();
   });
 
+  it('refuses a too large upload announced with Expect: 100-continue before the body is sent', async () => {
+    const outcome = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request(
+        { host: '127.0.0.1', port: r.httpPort, path: '/v1/logs', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(MAX_BODY * 4), expect: '100-continue' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+        },
+      );
+      req.on('continue', () => (continued = true));
+      req.on('error', reject);
+    });
+    expect(outcome).toEqual({ status: 413, continued: false });
+    await stillServes();
+  });
+
+  it('invites the body of an acceptable request announced with Expect: 100-continue', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: r.httpPort, path: '/v1/logs', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(goodJson)), expect: '100-continue' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('continue', () => req.end(goodJson));
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+  });
+
   it('answers 413 for a chunked body that grows past max_body', async () => {
     async function* chunks() {
       for (let i = 0; i < 4; i++) yield new Uint8Array(MAX_BODY / 2);

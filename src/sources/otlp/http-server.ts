@@ -64,6 +64,12 @@ export class OtlpHttpReceiver {
     const server = tls
       ? https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: tls.ca !== undefined }, onRequest)
       : http.createServer(onRequest);
+    // `Expect: 100-continue` (curl sends it for large bodies): refuse on the headers before the
+    // client uploads anything; otherwise invite the body and handle the request as usual.
+    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (!this.checkHeaders(req)) res.writeContinue();
+      onRequest(req, res);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
