@@ -4,7 +4,7 @@
  * with RPC v1 (HMAC-SHA1) or ACS3-HMAC-SHA256.
  */
 import type { ProviderApi } from './api.ts';
-import { type EmuRequest, type Reply, decodedPath, header, jsonReply, queryPairs, retryAfterSeconds, upperUuid } from './http.ts';
+import { type EmuRequest, type Reply, decodedPath, header, jsonReply, retryAfterSeconds, upperUuid } from './http.ts';
 import { ALIBABA_MAX_SKEW_MS, verifyAcs3, verifyRpcV1 } from '../sinks/alibaba/signer.ts';
 
 export const PUT_CUSTOM_EVENT = 'PutCustomEvent';
@@ -107,7 +107,7 @@ export function createAlibabaApi(): ProviderApi {
       const secretFor = (ak: string) => (ak === creds.access_key_id ? creds.access_key_secret : undefined);
       const auth = header(req, 'authorization');
       const result = auth?.startsWith('ACS3-')
-        ? verifyAcs3({ method: req.method, path: decodedPath(req), query: queryPairs(req.query), headers: req.headers, body: req.body, secretFor, now: req.receivedAt })
+        ? verifyAcs3({ method: req.method, path: decodedPath(req), query: req.query, headers: req.headers, body: req.body, secretFor, now: req.receivedAt })
         : verifyRpcV1({ method: req.method, params: alibabaParams(req), secretFor, now: req.receivedAt });
       if (!result.ok) return alibabaError(req, result.code === 'InvalidAccessKeyId.NotFound' ? 404 : 400, result.code, result.message);
       if (!nonces.use(result.nonce, req.receivedAt)) return alibabaError(req, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, ProviderApi } from './api.ts';
-import { type EmuRequest, type Reply, header, jsonReply, retryAfterSeconds } from './http.ts';
+import { type Reply, header, jsonReply, retryAfterSeconds } from './http.ts';
 import { verifySigV4 } from './sigv4.ts';
 
 const JSON_11 = 'application/x-amz-json-1.1';

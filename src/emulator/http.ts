@@ -38,11 +38,6 @@ export function header(req: EmuRequest, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-/** Decoded query pairs, for signature canonicalisation. */
-export function queryPairs(query: URLSearchParams): Array<[string, string]> {
-  return [...query];
-}
-
 /** Decoded path (segments re-joined), for signature canonicalisation. */
 export function decodedPath(req: EmuRequest): string {
   return `/${req.segments.join('/')}`;

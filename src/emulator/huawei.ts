@@ -4,7 +4,7 @@
  * request_id}` (APIGW.0301 401 bad credentials, APIGW.0308 429 throttling).
  */
 import type { EmulatorContext } from './api.ts';
-import { type EmuRequest, type Reply, decodedPath, header, hexId, jsonReply, queryPairs, retryAfterSeconds } from './http.ts';
+import { type EmuRequest, type Reply, decodedPath, header, hexId, jsonReply, retryAfterSeconds } from './http.ts';
 import { verifyHuaweiRequest } from '../sinks/huawei/signer.ts';
 
 export function gatewayError(status: number, code: string, message: string, extra: Partial<Reply> = {}): Reply {
@@ -26,7 +26,7 @@ export function authenticateHuawei(req: EmuRequest, ctx: EmulatorContext): Reply
   const result = verifyHuaweiRequest({
     method: req.method,
     path: decodedPath(req),
-    query: queryPairs(req.query),
+    query: req.query,
     headers: req.headers,
     body: req.body,
     secretFor: (ak) => (ak === creds.ak ? creds.sk : undefined),
