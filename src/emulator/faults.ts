@@ -69,11 +69,10 @@ export class FaultInjector {
     this.set(faults);
   }
 
-  /** Replaces the faults of every provider named in `faults`; counters restart for those. */
-  set(faults: Faults, replaceAll = true): void {
+  /** Replaces the whole fault set (providers not named get none); counters and buckets restart. */
+  set(faults: Faults): void {
     for (const p of PROVIDERS) {
       const f = faults[p];
-      if (f === undefined && !replaceAll) continue;
       const state: ProviderState = { faults: f ?? {}, requests: 0, entries: 0 };
       if (f?.quota) state.bucket = new TokenBucket(f.quota.rps, f.quota.burst);
       this.#state.set(p, state);
