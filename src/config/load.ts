@@ -84,23 +84,8 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   }
 
   const baseDir = dirname(resolve(file));
-  const sources = new Map<string, SourceConfig>();
-  for (const [name, value] of Object.entries(top.sources)) {
-    const typeName = typeOf(value, ['sources', name], diag, sourceTypeNames());
-    const def = typeName ? sourceType(typeName) : undefined;
-    if (!def || !typeName) continue;
-    const parsed = validate(def.schema, value, ['sources', name], diag);
-    if (parsed) sources.set(name, { name, type: typeName, options: parsed as SourceConfig['options'] });
-  }
-
-  const sinks = new Map<string, SinkConfig>();
-  for (const [name, value] of Object.entries(top.sinks)) {
-    const typeName = typeOf(value, ['sinks', name], diag, sinkTypeNames());
-    const def = typeName ? sinkType(typeName) : undefined;
-    if (!def || !typeName) continue;
-    const parsed = validate(def.schema, value, ['sinks', name], diag);
-    if (parsed) sinks.set(name, { name, type: typeName, options: parsed as SinkConfig['options'] });
-  }
+  const sources = validateTyped<SourceConfig>('sources', top.sources, sourceTypeNames(), (t) => sourceType(t)?.schema, diag);
+  const sinks = validateTyped<SinkConfig>('sinks', top.sinks, sinkTypeNames(), (t) => sinkType(t)?.schema, diag);
 
   const rules: RuleConfig[] = [];
   const seenRules = new Map<string, number>();
@@ -261,6 +246,25 @@ function getAt(root: unknown, path: (string | number)[]): unknown {
     cur = (cur as Record<string | number, unknown>)[p];
   }
   return cur;
+}
+
+/** Validates a `sources:` or `sinks:` map, each entry by the schema its `type` registered. */
+function validateTyped<C extends { name: string; type: string; options: unknown }>(
+  section: 'sources' | 'sinks',
+  entries: Record<string, unknown>,
+  known: string[],
+  schemaOf: (type: string) => z.ZodType | undefined,
+  diag: Diagnostics,
+): Map<string, C> {
+  const out = new Map<string, C>();
+  for (const [name, value] of Object.entries(entries)) {
+    const typeName = typeOf(value, [section, name], diag, known);
+    const schema = typeName ? schemaOf(typeName) : undefined;
+    if (!schema || !typeName) continue;
+    const parsed = validate(schema, value, [section, name], diag);
+    if (parsed) out.set(name, { name, type: typeName, options: parsed } as C);
+  }
+  return out;
 }
 
 function typeOf(value: unknown, path: ConfigPath, diag: Diagnostics, known: string[]): string | undefined {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { TypeRegistry } from '../config/type-registry.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from './sink.ts';
@@ -24,10 +25,10 @@ export interface SinkType<S extends z.ZodType = z.ZodType> {
   create(name: string, config: z.output<S> & SinkCommonOptions, deps: SinkFactoryDeps): Sink | Promise<Sink>;
 }
 
-const registry = new Map<string, SinkType>();
+const registry = new TypeRegistry<SinkType>();
 
 export function registerSinkType(type: string, def: SinkType<any>): void {
-  registry.set(type, def);
+  registry.register(type, def);
 }
 
 export function sinkType(type: string): SinkType | undefined {
@@ -35,5 +36,5 @@ export function sinkType(type: string): SinkType | undefined {
 }
 
 export function sinkTypeNames(): string[] {
-  return [...registry.keys()].sort();
+  return registry.names();
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { TypeRegistry } from '../config/type-registry.ts';
 import type { Source } from './source.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -17,10 +18,10 @@ export interface SourceType<S extends z.ZodType = z.ZodType> {
   create(name: string, config: z.output<S>, deps: SourceFactoryDeps): Source | Promise<Source>;
 }
 
-const registry = new Map<string, SourceType>();
+const registry = new TypeRegistry<SourceType>();
 
 export function registerSourceType(type: string, def: SourceType<any>): void {
-  registry.set(type, def);
+  registry.register(type, def);
 }
 
 export function sourceType(type: string): SourceType | undefined {
@@ -28,5 +29,5 @@ export function sourceType(type: string): SourceType | undefined {
 }
 
 export function sourceTypeNames(): string[] {
-  return [...registry.keys()].sort();
+  return registry.names();
 }
