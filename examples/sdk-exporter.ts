@@ -4,16 +4,18 @@
  *
  *   node examples/sdk-exporter.ts            (from the repository root)
  *
- * The events land in ./.log2events-example/events.jsonl (the `file` sink of
+ * The events land in $LOG2EVENTS_EXAMPLE_DIR/events.jsonl (the `file` sink of
  * examples/sdk-exporter.yaml); swap it for aws_eventbridge, alibaba_cms, huawei_ces or huawei_aom.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { Log2EventsLogExporter } from '../src/sdk/exporter.ts';
 
+const dir = (process.env.LOG2EVENTS_EXAMPLE_DIR ??= mkdtempSync(join(tmpdir(), 'log2events-sdk-example-')));
 const exporter = await Log2EventsLogExporter.fromConfigFile(join(dirname(import.meta.filename), 'sdk-exporter.yaml'));
 
 const provider = new LoggerProvider({
@@ -29,4 +31,5 @@ logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', body:
 // delivers everything in its spool.
 await provider.shutdown();
 
-process.stdout.write(readFileSync('./.log2events-example/events.jsonl', 'utf8'));
+const events = join(dir, 'events.jsonl');
+process.stdout.write(`events in ${events}:\n${readFileSync(events, 'utf8')}`);
