@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { signRpcV1, formatAlibabaTimestamp } from '../../src/sinks/alibaba/signer.ts';
-import { alibabaAcs3Fetch, alibabaRpcFetch, eventInfo, type AlibabaCall, readJson } from './vendor-clients.ts';
+import { alibabaAcs3Fetch, alibabaRpcFetch, eventInfo, type AlibabaCall, readJson, useEmulator } from './vendor-clients.ts';
 
 let emu: RunningEmulator;
 const creds = EMULATOR_CREDENTIALS.alibaba;
@@ -20,13 +20,7 @@ async function expectError(res: Response, status: number, code: string) {
   return body as { Message: string };
 }
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+useEmulator((e) => (emu = e));
 
 describe('PutCustomEvent signed by Alibaba openapi-util', () => {
   it('accepts RPC v1 (HMAC-SHA1) with parameters split between query and form body', async () => {

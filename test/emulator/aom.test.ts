@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { signHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
-import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
+import { huaweiSdkFetch, readJson, useEmulator } from './vendor-clients.ts';
 
 let emu: RunningEmulator;
 const { ak, sk, projectId } = EMULATOR_CREDENTIALS.huawei;
@@ -33,13 +33,7 @@ async function expectAomError(res: Response, message: RegExp) {
   expect(body.trace_id).toMatch(/^[0-9a-f]{32}$/);
 }
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+useEmulator((e) => (emu = e));
 
 describe('AOM push events', () => {
   it('reports with 204 and no body; the alarm becomes active', async () => {

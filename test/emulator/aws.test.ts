@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { readJson } from './vendor-clients.ts';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { readJson, useEmulator } from './vendor-clients.ts';
+import { EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 
 let emu: RunningEmulator;
 const creds = EMULATOR_CREDENTIALS.aws;
@@ -36,13 +36,7 @@ async function sdkError(c: EventBridgeClient, entries: PutEventsRequestEntry[]) 
   throw new Error('expected the call to fail');
 }
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+useEmulator((e) => (emu = e));
 
 describe('PutEvents with the AWS SDK', () => {
   it('accepts a signed batch and returns an EventId per entry, stored in order', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
-import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
+import { EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { huaweiSdkFetch, readJson, useEmulator } from './vendor-clients.ts';
 
 let emu: RunningEmulator;
 const { ak, sk, projectId, token } = EMULATOR_CREDENTIALS.huawei;
@@ -34,13 +34,7 @@ async function expectCesError(res: Response, details: string | RegExp) {
   expect(body.message.details).toMatch(details);
 }
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+useEmulator((e) => (emu = e));
 
 describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
   it('returns 201 with an event_id per event', async () => {

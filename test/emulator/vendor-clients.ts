@@ -1,10 +1,13 @@
 /**
  * Requests signed by the vendors' own code (Huawei's AKSKSigner, Alibaba's openapi-util), sent
- * with fetch: the oracles that prove the emulator's signature checks right.
+ * with fetch: the oracles that prove the emulator's signature checks right. Plus the per-file
+ * emulator harness the provider tests share.
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startEmulator, type EmulatorConfigInput, type RunningEmulator } from '../../src/emulator/index.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -134,3 +137,19 @@ export function eventInfo(n: number, overrides: (i: number) => Record<string, st
 
 /** A response body as loosely-typed JSON: tests assert its shape field by field. */
 export const readJson = (res: Response): Promise<any> => res.json();
+
+/**
+ * One emulator per test file on an ephemeral port, reset before each test, closed after all.
+ * `bind` receives the running instance.
+ */
+export function useEmulator(bind: (emu: RunningEmulator) => void, config?: EmulatorConfigInput): void {
+  let emu: RunningEmulator | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, ...(config ? { config } : {}) });
+    bind(emu);
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+  beforeEach(() => emu?.reset());
+}
