@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdirSync, readlinkSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readlinkSync, readdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/observability/metrics.ts';
@@ -53,6 +53,22 @@ describe('file source tailing real files', () => {
     expect(rec.attributes).toMatchObject({ 'log.file.path': join(dir, 'old.log'), 'log.file.name': 'old.log' });
     expect(rec.origin).toMatch(/^[0-9a-f]{16}.*:23$/);
     expect(rec.severityText).toBe('ERROR');
+  });
+
+  it('notices new files, new directories and new symlinks through the directory watch, before any poll is due', async () => {
+    const { dir, intake } = setup();
+    mkdirSync(join(dir, 'a'));
+    // with a 1 h poll interval only the watcher can find these files within the wait below
+    await startSource(intake, { include: [join(dir, '**/*.log')], poll_interval: '1h' });
+    writeFileSync(join(dir, 'a', 'one.log'), 'one ERROR\n');
+    await waitFor(() => intake.events.length === 1, 'file in a watched directory');
+    mkdirSync(join(dir, 'a', 'deeper'));
+    writeFileSync(join(dir, 'a', 'deeper', 'two.log'), 'two ERROR\n');
+    await waitFor(() => intake.events.length === 2, 'file in a new directory');
+    writeFileSync(join(dir, 'target.txt'), 'three ERROR\n');
+    symlinkSync(join(dir, 'target.txt'), join(dir, 'a', 'link.log'));
+    await waitFor(() => intake.events.length === 3, 'symlink to a file');
+    expect(contents(intake).sort()).toEqual(['one ERROR', 'three ERROR', 'two ERROR']);
   });
 
   it('start_at: beginning reads existing files whole; excluded files are not read', async () => {
@@ -189,7 +205,6 @@ describe('file source tailing real files', () => {
     mkdirSync(podDir, { recursive: true });
     mkdirSync(join(dir, 'containers'));
     writeFileSync(join(podDir, '0.log'), '2024-01-01T00:00:00.5Z stderr P upstream ERR\n2024-01-01T00:00:00.6Z stderr F OR timed out\n');
-    const { symlinkSync } = await import('node:fs');
     symlinkSync(join(podDir, '0.log'), join(dir, 'containers', `web-1_shop_nginx-${'b'.repeat(64)}.log`));
     const { processor } = await startSource(intake, { include: [join(dir, 'containers/*.log'), join(dir, 'pods/**/*.log')], start_at: 'beginning', format: 'auto' });
     await waitFor(() => intake.events.length === 1, 'merged event');

@@ -4,12 +4,13 @@ import { FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 import type { Logger } from '../../observability/logger.ts';
 
-export type PathEvent = 'add' | 'change' | 'unlink';
+export type PathEvent = 'add' | 'rescan';
 
 /**
  * Which files the source reads: `include` globs minus `exclude` globs. A glob walk finds the
  * files (at start and periodically, since inotify events can be lost); chokidar watches the
- * directories under each glob's base so that new, changed and removed files are noticed at once.
+ * directories under each glob's base so that new and removed files are noticed at once (appends
+ * are the poll's business).
  */
 export class Discovery {
   readonly include: string[];
@@ -45,19 +46,29 @@ export class Discovery {
     return found;
   }
 
-  /** Starts watching the glob bases; `onEvent` runs for matching paths. */
+  /**
+   * Starts watching the directories under the glob bases (files themselves are not watched:
+   * appends are the poll's business, and per-file events would cost a stat per write). A name
+   * appearing or vanishing in a watched directory reports its path when it matches (`add`: look
+   * at it; it may be gone already); a new directory asks for a rescan, since files created in it
+   * before its watch was set up raise no event.
+   */
   watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): void {
     const bases = [...new Set(this.include.map((p) => picomatch.scan(p).base || '/'))];
     this.watcher = new FSWatcher({
       ignoreInitial: true,
       followSymlinks: true,
       persistent: false,
-      // Files that match no glob are not watched; directories are, to find files below them.
-      ignored: (path, stats) => stats?.isFile() === true && !this.matches(path),
+      ignored: (_path, stats) => stats !== undefined && !stats.isDirectory(),
     });
-    this.watcher.on('add', (path) => this.matches(path) && onEvent('add', path));
-    this.watcher.on('change', (path) => this.matches(path) && onEvent('change', path));
-    this.watcher.on('unlink', (path) => this.matches(path) && onEvent('unlink', path));
+    this.watcher.on('raw', (event, name, details) => {
+      const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (event !== 'rename' || !name || typeof dir !== 'string') return;
+      const path = resolve(dir, name);
+      if (this.matches(path)) onEvent('add', path);
+    });
+    this.watcher.on('addDir', (path) => onEvent('rescan', path));
+    this.watcher.on('unlinkDir', (path) => onEvent('rescan', path));
     this.watcher.on('error', (err) => logger.warn('file watcher error', { error: err }));
     this.watcher.add(bases);
   }

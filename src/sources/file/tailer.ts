@@ -16,9 +16,10 @@ import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
 
-const CHUNK_BYTES = 1 << 20;
+/** Bytes per read, and so per commit: bigger chunks mean fewer spool transactions on a backlog. */
+const CHUNK_BYTES = 4 << 20;
 /** Chunks read from one file before the others get a turn. */
-const CHUNKS_PER_TURN = 16;
+const CHUNKS_PER_TURN = 8;
 /** The glob walk runs every this many polls (chokidar covers the time between). */
 const POLLS_PER_RESCAN = 10;
 /** How long to keep the position of a file that is no longer anywhere, in case it reappears. */
@@ -80,6 +81,7 @@ export class Tailer {
   private events: Event[] = [];
   private stopped = false;
   private pollCount = 0;
+  private rescanDue = false;
   private lastPoll = 0;
   private wake: (() => void) | undefined;
   private wakePending = false;
@@ -107,9 +109,12 @@ export class Tailer {
       this.files.set(id, { id, fp: cp.fp, path: cp.path, dev: cp.dev, ino: cp.ino, position: { offset: cp.offset, skip: cp.skip }, detachedAt: now });
       this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
     }
+    // New and removed files wake the loop at once; appends are picked up by the poll, so a busy
+    // file costs a few reads and commits per poll interval instead of one per write.
     this.discovery.watch((event, path) => {
-      if (event !== 'unlink') this.paths.add(path);
-      this.poke(event !== 'change');
+      if (event === 'add') this.paths.add(path);
+      else this.rescanDue = true;
+      this.poke(true);
     }, this.logger);
     for (const p of await this.discovery.scan()) this.paths.add(p);
     await this.poll(true);
@@ -261,7 +266,10 @@ export class Tailer {
 
   private async poll(initial: boolean): Promise<void> {
     this.lastPoll = Date.now();
-    if (!initial && ++this.pollCount % POLLS_PER_RESCAN === 0) for (const p of await this.discovery.scan()) this.paths.add(p);
+    if (!initial && (++this.pollCount % POLLS_PER_RESCAN === 0 || this.rescanDue)) {
+      this.rescanDue = false;
+      for (const p of await this.discovery.scan()) this.paths.add(p);
+    }
     const seen = new Set<TrackedFile>();
     for (const path of [...this.paths]) {
       let st: Stats;

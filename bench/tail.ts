@@ -1,0 +1,240 @@
+/**
+ * Tail benchmark: backlog read of a generated log (~200-byte lines, 1% matching a literal rule)
+ * by `cat`, `grep -F -c` and a real `log2events run --once` subprocess, side by side; then a
+ * steady-state run where a writer appends at 10k and 50k lines/s while the agent tails.
+ *
+ *   node bench/tail.ts [--size 256MiB] [--steady-seconds 10] [--runtime dist|ts] [--keep]
+ *
+ * `--runtime dist` (default) compiles the sources with tsc into node_modules/.cache and runs the
+ * JavaScript, as the published package does; `ts` runs src/cli/main.ts with type stripping
+ * (which alone costs ~17 MiB of RSS).
+ *
+ * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
+ * the steady-state runs.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseByteSize } from '../src/config/duration.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+const LITERAL = 'PAYMENT_FAILED';
+const TIME = '/usr/bin/time';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '256MiB' },
+    'steady-seconds': { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+    runtime: { type: 'string', default: 'dist' },
+  },
+});
+const MAIN = (() => {
+  if (values.runtime === 'ts') return join(REPO, 'src/cli/main.ts');
+  if (values.runtime !== 'dist') throw new Error('--runtime: dist or ts');
+  // Inside node_modules so that the compiled files resolve the packages.
+  const out = join(REPO, 'node_modules/.cache/l2e-bench/dist');
+  const tsc = join(REPO, 'node_modules/.bin/tsc');
+  const r = spawnSync(tsc, ['-p', join(REPO, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], { encoding: 'utf8' });
+  if (!existsSync(join(out, 'cli/main.js'))) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
+  return join(out, 'cli/main.js');
+})();
+const size = parseByteSize(values.size!);
+if (!size) throw new Error(`--size: not a size: ${values.size}`);
+const steadySeconds = Number(values['steady-seconds']);
+
+if (!existsSync(TIME)) {
+  console.error('/usr/bin/time is missing: apt-get install -y time');
+  process.exit(2);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'l2e-bench-'));
+const logPath = join(dir, 'backlog.log');
+
+/** A ~200-byte line; every 100th one carries the literal. */
+function line(i: number): string {
+  const ts = new Date(1_717_236_000_000 + i).toISOString();
+  const head = i % 100 === 37
+    ? `${ts} ERROR [worker-${i % 16}] ${LITERAL} order=${i} amount=${(i % 9973) / 100} gateway=acme reason=card_declined`
+    : `${ts} INFO  [worker-${i % 16}] request id=${(i * 2654435761) >>> 0} method=GET path=/api/v1/items/${i % 5000} status=200 duration_ms=${i % 250}`;
+  return head.padEnd(199, ' .') + '\n';
+}
+
+function generate(path: string, bytes: number): { lines: number; matching: number } {
+  const fd = openSync(path, 'w');
+  let written = 0;
+  let i = 0;
+  let matching = 0;
+  while (written < bytes) {
+    let chunk = '';
+    for (let k = 0; k < 20_000; k++, i++) {
+      if (i % 100 === 37) matching++;
+      chunk += line(i);
+    }
+    written += writeSync(fd, chunk);
+  }
+  closeSync(fd);
+  return { lines: i, matching };
+}
+
+interface Measured {
+  wallS: number;
+  cpuS: number;
+  maxRssMiB: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command under `/usr/bin/time -v`. */
+function timed(cmd: string[], opts: { stdout?: 'null' | 'pipe' } = {}): Measured {
+  const out = opts.stdout === 'null' ? openSync('/dev/null', 'w') : 'pipe';
+  const start = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-v', ...cmd], { stdio: ['ignore', out, 'pipe'], maxBuffer: 1 << 28, encoding: 'utf8' });
+  const wallS = Number(process.hrtime.bigint() - start) / 1e9;
+  if (typeof out === 'number') closeSync(out);
+  const stderr = r.stderr;
+  const num = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
+  return {
+    wallS,
+    cpuS: num('User time \\(seconds\\)') + num('System time \\(seconds\\)'),
+    maxRssMiB: num('Maximum resident set size \\(kbytes\\)') / 1024,
+    stdout: r.stdout ?? '',
+    stderr,
+  };
+}
+
+function agentConfig(name: string, startAt: 'beginning' | 'end', include: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    `state_dir: ${join(dir, `${name}-state`)}
+sources:
+  app:
+    type: file
+    include: ["${include}"]
+    format: plain
+    start_at: ${startAt}
+sinks:
+  out: { type: file, path: ${join(dir, `${name}.jsonl`)}, fsync: false }
+rules:
+  - name: payment_failed
+    when: { contains: "${LITERAL}" }
+    event: { name: PaymentFailed, source: bench, content: "{{body}}" }
+    to: [out]
+`,
+  );
+  return path;
+}
+
+function logTime(stderr: string, msg: string): number | undefined {
+  for (const l of stderr.split('\n')) {
+    if (!l.includes(`"msg":"${msg}"`)) continue;
+    try {
+      return Date.parse((JSON.parse(l.slice(l.indexOf('{'))) as { time: string }).time);
+    } catch {
+      // not one of ours
+    }
+  }
+  return undefined;
+}
+
+const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const mib = size / 1048576;
+
+console.log(`runtime: ${MAIN}`);
+console.log(`generating ${fmt(mib, 0)} MiB of ~200-byte lines in ${dir} ...`);
+const gen = generate(logPath, size);
+const bytes = statSync(logPath).size;
+console.log(`${gen.lines} lines, ${gen.matching} matching "${LITERAL}", ${fmt(bytes / 1048576, 1)} MiB`);
+timed(['cat', logPath], { stdout: 'null' }); // warm the page cache
+
+const rows: { name: string; m: Measured; note: string }[] = [];
+const cat = timed(['cat', logPath], { stdout: 'null' });
+rows.push({ name: 'cat > /dev/null', m: cat, note: '' });
+const grep = timed(['grep', '-F', '-c', LITERAL, logPath]);
+rows.push({ name: `grep -F -c`, m: grep, note: `count=${grep.stdout.trim()}` });
+
+const backlogCfg = agentConfig('backlog', 'beginning', logPath);
+const agent = timed([process.execPath, MAIN, 'run', '-c', backlogCfg, '--once']);
+const events = readFileSync(join(dir, 'backlog.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+const started = logTime(agent.stderr, 'started');
+const stopping = logTime(agent.stderr, 'stopping');
+const readS = started !== undefined && stopping !== undefined ? (stopping - started) / 1000 : NaN;
+rows.push({ name: 'log2events run --once', m: agent, note: `events=${events}${events === gen.matching ? ' (all)' : ' (MISMATCH)'}; started→drained ${fmt(readS)} s = ${fmt(bytes / 1e6 / readS, 0)} MB/s` });
+
+console.log(`\nbacklog read of ${fmt(bytes / 1e6, 0)} MB`);
+console.log(['tool'.padEnd(24), 'wall s'.padStart(8), 'CPU s'.padStart(8), 'MB/s'.padStart(8), 'peak RSS MiB'.padStart(13), '  notes'].join(''));
+for (const { name, m, note } of rows) {
+  console.log([name.padEnd(24), fmt(m.wallS).padStart(8), fmt(m.cpuS).padStart(8), fmt(bytes / 1e6 / m.wallS, 0).padStart(8), fmt(m.maxRssMiB, 1).padStart(13), `  ${note}`].join(''));
+}
+console.log(`log2events CPU / grep CPU: ${fmt(agent.cpuS / grep.cpuS, 1)}x`);
+
+// ---- steady state --------------------------------------------------------------------------
+
+function procCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  return ticks / 100; // USER_HZ
+}
+function procRssMiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function steady(rate: number): Promise<{ cpuPct: number; rss: number; hwm: number; events: number; expected: number }> {
+  const path = join(dir, `steady-${rate}.log`);
+  writeFileSync(path, '');
+  const cfg = agentConfig(`steady-${rate}`, 'end', path);
+  const child = spawn(process.execPath, [MAIN, 'run', '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((res, rej) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('"msg":"started"')) res();
+    });
+    child.on('exit', (code) => rej(new Error(`agent exited ${code}: ${err}`)));
+  });
+  const fd = openSync(path, 'a');
+  let i = 0;
+  let expected = 0;
+  const tickMs = 10;
+  const t0 = Date.now();
+  const writeTick = () => {
+    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+    let chunk = '';
+    while (i < due) {
+      if (i % 100 === 37) expected++;
+      chunk += line(i++);
+    }
+    if (chunk) writeSync(fd, chunk);
+  };
+  const timer = setInterval(writeTick, tickMs);
+  await new Promise((r) => setTimeout(r, 2000)); // warm-up
+  const cpu0 = procCpuS(child.pid!);
+  const w0 = Date.now();
+  await new Promise((r) => setTimeout(r, steadySeconds * 1000));
+  const cpu1 = procCpuS(child.pid!);
+  const w1 = Date.now();
+  const rss = procRssMiB(child.pid!, 'VmRSS');
+  const hwm = procRssMiB(child.pid!, 'VmHWM');
+  clearInterval(timer);
+  closeSync(fd);
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('close', r));
+  const out = join(dir, `steady-${rate}.jsonl`);
+  const events = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).length : 0;
+  return { cpuPct: ((cpu1 - cpu0) / ((w1 - w0) / 1000)) * 100, rss, hwm, events, expected };
+}
+
+console.log(`\nsteady state (${steadySeconds} s measured after 2 s warm-up; ~200-byte lines, 1% matching)`);
+console.log(['rate lines/s'.padEnd(14), 'CPU % core'.padStart(11), 'RSS MiB'.padStart(9), 'peak RSS MiB'.padStart(13), '  events'].join(''));
+for (const rate of [10_000, 50_000]) {
+  const s = await steady(rate);
+  console.log([String(rate).padEnd(14), fmt(s.cpuPct, 1).padStart(11), fmt(s.rss, 1).padStart(9), fmt(s.hwm, 1).padStart(13), `  ${s.events}/${s.expected}`].join(''));
+}
+
+if (!values.keep) rmSync(dir, { recursive: true, force: true });
