@@ -7,3 +7,6 @@ import './sources/otlp/index.ts';
 import './sinks/http/index.ts';
 import './sources/file/index.ts';
 import './sinks/aws-eventbridge/index.ts';
+import './sinks/huawei-ces/index.ts';
+import './sinks/huawei-aom/index.ts';
+import './sinks/alibaba-cms/index.ts';

@@ -1,0 +1,76 @@
+import type { Event } from '../../model/event.ts';
+
+/** One EventModel of `PUT /v2/{project_id}/push/events`. */
+export interface AomEntry {
+  starts_at?: number;
+  ends_at?: number;
+  timeout?: number;
+  metadata: Record<string, string>;
+  annotations?: Record<string, unknown>;
+  attach_rule?: Record<string, unknown>;
+  id?: string;
+}
+
+export const AOM_MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
+/** AOM's own default auto-clear period: 5 days. */
+export const AOM_DEFAULT_TIMEOUT_MS = 5 * 24 * 3_600_000;
+const METADATA_MAX = 2048;
+
+export interface AomBuildOptions {
+  eventType: 'alarm' | 'event';
+  resourceProvider: string;
+  resourceType: string;
+  timeoutMs: number;
+}
+
+/**
+ * Event → AOM EventModel. metadata: event_name = name, event_severity = severity, event_type
+ * (config, `alarm` by default), resource_provider / resource_type (the event's resource, else
+ * config defaults), resource_id (resource id, else the event key). A raise sets `starts_at` and
+ * `timeout`; a clear sets `ends_at` with the same identity, so AOM ends the alarm it names.
+ * annotations: `message` = content, `source`, the event's attributes. The rule's `huawei_aom:`
+ * block may set `id`, `timeout`, `attach_rule`, and keys of `metadata` / `annotations`.
+ */
+export function toAomEntry(event: Event, opts: AomBuildOptions): AomEntry {
+  const o = (event.overrides.huawei_aom ?? {}) as Record<string, unknown>;
+  const metadata: Record<string, string> = {
+    event_name: event.name,
+    event_severity: event.severity,
+    event_type: str(o.event_type) ?? opts.eventType,
+    resource_provider: str(o.resource_provider) ?? event.resource.provider ?? opts.resourceProvider,
+    resource_type: str(o.resource_type) ?? event.resource.type ?? opts.resourceType,
+    resource_id: str(o.resource_id) ?? event.resource.id ?? (event.key || event.name),
+  };
+  if (isRecord(o.metadata)) for (const [k, v] of Object.entries(o.metadata)) if (v !== null && v !== undefined && v !== '') metadata[k] = String(v);
+  for (const k of Object.keys(metadata)) if (metadata[k]!.length > METADATA_MAX) metadata[k] = metadata[k]!.slice(0, METADATA_MAX);
+
+  const annotations: Record<string, unknown> = { message: event.content, source: event.source, ...event.attributes };
+  if (event.resource.name) annotations.resource_name = event.resource.name;
+  if (isRecord(o.annotations)) Object.assign(annotations, o.annotations);
+
+  const entry: AomEntry = { metadata, annotations };
+  if (event.action === 'clear') {
+    entry.ends_at = event.time;
+  } else {
+    entry.starts_at = event.time;
+    const timeout = typeof o.timeout === 'number' ? o.timeout : opts.timeoutMs;
+    entry.timeout = Math.min(Math.max(0, Math.round(timeout)), AOM_MAX_TIMEOUT_MS);
+  }
+  if (isRecord(o.attach_rule)) entry.attach_rule = o.attach_rule;
+  const id = str(o.id);
+  if (id) entry.id = id;
+  return entry;
+}
+
+/** Bytes of the entry inside `{"events":[...]}` (plus its comma). */
+export function aomEntrySize(entry: AomEntry): number {
+  return Buffer.byteLength(JSON.stringify(entry)) + 1;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
