@@ -8,7 +8,7 @@ describe('the quick start (npm run example)', () => {
     const s = scratchDir();
     cpSync(join(REPO, 'config.example.yaml'), join(s.dir, 'config.example.yaml'));
     cpSync(join(REPO, 'examples/logs'), join(s.dir, 'examples/logs'), { recursive: true });
-    const r = await runCli(['run', '-c', 'config.example.yaml', '--emulator', '--once'], { cwd: s.dir, env: { ADMIN_LISTEN: '127.0.0.1:0' } });
+    const r = await runCli(['run', '-c', 'config.example.yaml', '--emulator', '--once'], { cwd: s.dir, env: { ADMIN_LISTEN: '127.0.0.1:0', OTLP_HTTP_LISTEN: '127.0.0.1:0', OTLP_GRPC_LISTEN: '127.0.0.1:0' } });
     expect(r.code, r.stderr).toBe(0);
     const events = readFileSync(join(s.dir, '.log2events-example/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => `${e.rule}: ${e.content}`)).toEqual([

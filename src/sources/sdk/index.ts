@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { registerSourceType } from '../registry.ts';
+import type { Source } from '../source.ts';
+
+/**
+ * `type: sdk` names the records an application hands to the in-process exporter
+ * (`Log2EventsLogExporter` with `sourceName`), so rules can say `from: [that-name]`. It reads
+ * nothing by itself: the exporter pushes records through the agent.
+ */
+export const sdkSourceSchema = z.strictObject({ type: z.literal('sdk') });
+
+registerSourceType('sdk', {
+  schema: sdkSourceSchema,
+  create: (name): Source => ({
+    name,
+    type: 'sdk',
+    async start() {},
+    async stop() {},
+  }),
+});
