@@ -162,7 +162,9 @@ const events = readFileSync(join(dir, 'backlog.jsonl'), 'utf8').split('\n').filt
 const started = logTime(agent.stderr, 'started');
 const stopping = logTime(agent.stderr, 'stopping');
 const readS = started !== undefined && stopping !== undefined ? (stopping - started) / 1000 : NaN;
-rows.push({ name: 'log2events run --once', m: agent, note: `events=${events}${events === gen.matching ? ' (all)' : ' (MISMATCH)'}; started→drained ${fmt(readS)} s = ${fmt(bytes / 1e6 / readS, 0)} MB/s` });
+const caughtUp = /"msg":"caught up".*?"seconds":([\d.]+)/.exec(agent.stderr);
+const sourceS = caughtUp ? Number(caughtUp[1]) : NaN;
+rows.push({ name: 'log2events run --once', m: agent, note: `events=${events}${events === gen.matching ? ' (all)' : ' (MISMATCH)'}; file read ${fmt(sourceS)} s = ${fmt(bytes / 1e6 / sourceS, 0)} MB/s; started→drained+delivered ${fmt(readS)} s = ${fmt(bytes / 1e6 / readS, 0)} MB/s` });
 
 console.log(`\nbacklog read of ${fmt(bytes / 1e6, 0)} MB`);
 console.log(['tool'.padEnd(24), 'wall s'.padStart(8), 'CPU s'.padStart(8), 'MB/s'.padStart(8), 'peak RSS MiB'.padStart(13), '  notes'].join(''));

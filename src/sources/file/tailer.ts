@@ -18,6 +18,7 @@ import { MultilineAggregator } from './multiline.ts';
 
 /** Bytes per read, and so per commit: bigger chunks mean fewer spool transactions on a backlog. */
 const CHUNK_BYTES = 4 << 20;
+const MIN_READ_BYTES = 64 * 1024;
 /** Chunks read from one file before the others get a turn. */
 const CHUNKS_PER_TURN = 8;
 /** The glob walk runs every this many polls (chokidar covers the time between). */
@@ -53,6 +54,8 @@ interface OpenFile {
   dataAt: number;
   /** Since when the file is not found at any included path (renamed away or deleted). */
   goneSince?: number;
+  /** A backlog being read since the file was opened: logged once it is read to the end. */
+  backlog?: { since: number; bytes: number };
 }
 
 const inodeKey = (dev: number, ino: number) => `${dev}:${ino}`;
@@ -185,13 +188,14 @@ export class Tailer {
     if (!o) return false;
     let progressed = false;
     for (let i = 0; i < CHUNKS_PER_TURN && !this.stopped; i++) {
+      // One read buffer for the source: held bytes (a partial line) go first, the read fills the rest.
       const held = o.cursor.held;
-      const need = held.length + CHUNK_BYTES;
-      if (this.work.length < need) this.work = Buffer.allocUnsafe(need);
+      const want = Math.max(CHUNK_BYTES - held.length, MIN_READ_BYTES);
+      if (this.work.length < held.length + want) this.work = Buffer.allocUnsafeSlow(held.length + want);
       held.copy(this.work, 0);
       let bytesRead: number;
       try {
-        ({ bytesRead } = await o.fh.read(this.work, held.length, CHUNK_BYTES, o.cursor.readPos));
+        ({ bytesRead } = await o.fh.read(this.work, held.length, want, o.cursor.readPos));
       } catch (err) {
         this.logger.warn('read failed; releasing the file', { path: f.path, error: err });
         await this.release(f);
@@ -203,7 +207,14 @@ export class Tailer {
       o.cursor.consume(this.work.subarray(0, held.length + bytesRead));
       if (!(await this.commit(f))) return progressed;
       progressed = true;
-      if (bytesRead < CHUNK_BYTES) break;
+      if (o.backlog) o.backlog.bytes += bytesRead;
+      if (bytesRead < want) break;
+    }
+    if (!progressed && o.backlog) {
+      const { since, bytes } = o.backlog;
+      o.backlog = undefined;
+      const seconds = (Date.now() - since) / 1000;
+      if (bytes >= CHUNK_BYTES) this.logger.info('caught up', { path: f.path, bytes, seconds, mb_per_s: Math.round(bytes / 1e6 / Math.max(seconds, 0.001)) });
     }
     if (!progressed && o.cursor.hasPending && Date.now() - o.dataAt >= flushTimeoutMs(this.config)) {
       o.cursor.flush();
@@ -406,6 +417,7 @@ export class Tailer {
       attributes: { 'log.file.path': path, 'log.file.name': basename(path) },
       resource: kubernetesResource(path, target),
       cursor: undefined as unknown as FileCursor,
+      backlog: { since: Date.now(), bytes: 0 },
     };
     open.cursor = new FileCursor(f.position, {
       maxLineBytes: this.config.max_line_bytes,
