@@ -18,7 +18,8 @@ import { MultilineAggregator } from './multiline.ts';
 
 /** Bytes per read, and so per commit: bigger chunks mean fewer spool transactions on a backlog. */
 const CHUNK_BYTES = 4 << 20;
-const MIN_READ_BYTES = 64 * 1024;
+/** Room in front of each read for the partial line held from the chunk before (longer ones are copied). */
+const HEAD_ROOM = 64 * 1024;
 /** Chunks read from one file before the others get a turn. */
 const CHUNKS_PER_TURN = 8;
 /** The glob walk runs every this many polls (chokidar covers the time between). */
@@ -80,7 +81,9 @@ export class Tailer {
   private readonly knownPlaces = new Set<string>();
   private readonly literalCache = new Map<ConcreteFormat, Buffer[] | null>();
   private readonly labels: { source: string };
-  private work = Buffer.allocUnsafe(0);
+  private readonly warned = new Set<string>();
+  /** Two read buffers (see readSome), allocated on first use. */
+  private readonly buffers = [Buffer.alloc(0), Buffer.alloc(0)];
   private events: Event[] = [];
   private stopped = false;
   private pollCount = 0;
@@ -182,45 +185,64 @@ export class Tailer {
 
   // ---- reading -------------------------------------------------------------------------------
 
-  /** Reads up to a turn's worth of chunks; answers whether it read anything. */
+  /**
+   * Reads up to a turn's worth of chunks; answers whether it read anything. While one chunk is
+   * processed and committed, the next one is already being read into the other buffer.
+   */
   private async readSome(f: TrackedFile): Promise<boolean> {
     const o = f.open;
     if (!o) return false;
     let progressed = false;
-    for (let i = 0; i < CHUNKS_PER_TURN && !this.stopped; i++) {
-      // One read buffer for the source: held bytes (a partial line) go first, the read fills the rest.
-      const held = o.cursor.held;
-      const want = Math.max(CHUNK_BYTES - held.length, MIN_READ_BYTES);
-      if (this.work.length < held.length + want) this.work = Buffer.allocUnsafeSlow(held.length + want);
-      held.copy(this.work, 0);
-      let bytesRead: number;
+    let slot = 0;
+    let pos = o.cursor.readPos;
+    let next: Promise<number> | undefined = this.readChunk(o.fh, slot, pos);
+    for (let i = 0; next && !this.stopped; i++) {
+      let n: number;
       try {
-        ({ bytesRead } = await o.fh.read(this.work, held.length, want, o.cursor.readPos));
+        n = await next;
       } catch (err) {
-        this.logger.warn('read failed; releasing the file', { path: f.path, error: err });
-        await this.release(f);
+        this.logger.warn('read failed; letting the file go', { path: f.path, error: err });
+        await this.detach(f);
         return progressed;
       }
-      if (bytesRead === 0) break;
+      next = undefined;
+      if (n === 0) break;
+      const buf = this.buffers[slot]!;
+      pos += n;
+      if (n === CHUNK_BYTES && i + 1 < CHUNKS_PER_TURN) next = this.readChunk(o.fh, (slot ^= 1), pos);
       o.dataAt = Date.now();
-      this.metrics.inc('log2events_file_bytes_read_total', 'Bytes read from tailed files', this.labels, bytesRead);
-      o.cursor.consume(this.work.subarray(0, held.length + bytesRead));
-      if (!(await this.commit(f))) return progressed;
+      this.metrics.inc('log2events_file_bytes_read_total', 'Bytes read from tailed files', this.labels, n);
+      if (o.backlog) o.backlog.bytes += n;
+      // The held partial line goes in the head room in front of the new bytes.
+      const held = o.cursor.held;
+      if (held.length <= HEAD_ROOM) {
+        held.copy(buf, HEAD_ROOM - held.length);
+        o.cursor.consume(buf.subarray(HEAD_ROOM - held.length, HEAD_ROOM + n));
+      } else {
+        o.cursor.consume(Buffer.concat([held, buf.subarray(HEAD_ROOM, HEAD_ROOM + n)]));
+      }
       progressed = true;
-      if (o.backlog) o.backlog.bytes += bytesRead;
-      if (bytesRead < want) break;
+      if (!(await this.commit(f))) break;
     }
+    // A read still in flight must land before its buffer is used again.
+    if (next) await next.catch(() => 0);
     if (!progressed && o.backlog) {
       const { since, bytes } = o.backlog;
       o.backlog = undefined;
       const seconds = (Date.now() - since) / 1000;
       if (bytes >= CHUNK_BYTES) this.logger.info('caught up', { path: f.path, bytes, seconds, mb_per_s: Math.round(bytes / 1e6 / Math.max(seconds, 0.001)) });
     }
-    if (!progressed && o.cursor.hasPending && Date.now() - o.dataAt >= flushTimeoutMs(this.config)) {
+    if (!progressed && f.open && o.cursor.hasPending && Date.now() - o.dataAt >= flushTimeoutMs(this.config)) {
       o.cursor.flush();
       await this.commit(f);
     }
     return progressed;
+  }
+
+  private readChunk(fh: FileHandle, slot: number, pos: number): Promise<number> {
+    let buf = this.buffers[slot]!;
+    if (buf.length < HEAD_ROOM + CHUNK_BYTES) buf = this.buffers[slot] = Buffer.allocUnsafeSlow(HEAD_ROOM + CHUNK_BYTES);
+    return fh.read(buf, HEAD_ROOM, CHUNK_BYTES, pos).then((r) => r.bytesRead);
   }
 
   /** Commits the events gathered since the last commit with the file's new position. */
@@ -291,7 +313,14 @@ export class Tailer {
         continue;
       }
       if (!st.isFile()) continue;
-      const known = await this.follow(path, st, initial);
+      let known: TrackedFile | undefined;
+      try {
+        known = await this.follow(path, st, initial);
+      } catch (err) {
+        // One unreadable file must not stop the others; an open one stays as it was.
+        known = this.byInode.get(inodeKey(st.dev, st.ino));
+        this.warnOnce(path, 'cannot follow file', err);
+      }
       if (known) seen.add(known);
     }
     const now = Date.now();
@@ -352,12 +381,20 @@ export class Tailer {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.warnOnce(path, 'cannot open file', err);
       return undefined;
     }
-    const st = await fh.stat();
+    let st: Stats;
+    let head: Buffer;
+    try {
+      st = await fh.stat();
+      head = await readHead(fh, this.config.fingerprint_bytes);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
     const key = inodeKey(st.dev, st.ino);
-    const head = await readHead(fh, this.config.fingerprint_bytes);
     if (this.byInode.has(key) || head.length === 0) {
       await fh.close();
       return this.byInode.get(key);
@@ -472,6 +509,13 @@ export class Tailer {
     }
     this.logger.info('released file', { path: f.path, id: f.id });
     await this.detach(f);
+  }
+
+  private warnOnce(path: string, msg: string, error: unknown): void {
+    const key = `${msg}\0${path}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.logger.warn(msg, { path, error });
   }
 
   private async close(f: TrackedFile): Promise<void> {
