@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FileCursor, type CursorOptions } from '../../src/sources/file/cursor.ts';
 import type { Entry } from '../../src/sources/file/formats/entry.ts';
 import { PlainDecoder } from '../../src/sources/file/formats/plain.ts';
-import { CriDecoder } from '../../src/sources/file/formats/cri.ts';
+import { criPiece } from '../../src/sources/file/formats/cri.ts';
+import { EnvelopeDecoder } from '../../src/sources/file/formats/entry.ts';
 import { MultilineAggregator } from '../../src/sources/file/multiline.ts';
 
 interface Run {
@@ -129,7 +130,7 @@ describe('FileCursor', () => {
       '2024-01-01T00:00:01Z stdout P first half ER\n' +
       '2024-01-01T00:00:01Z stdout F ROR second half\n' +
       '2024-01-01T00:00:02Z stderr F ERROR alone\n';
-    const run = feed(Buffer.from(text), 1 << 16, { literals: [Buffer.from('ERROR')], decoder: new CriDecoder(1 << 20), guard: 'cri' });
+    const run = feed(Buffer.from(text), 1 << 16, { literals: [Buffer.from('ERROR')], decoder: new EnvelopeDecoder(1 << 20, criPiece), guard: 'cri' });
     // (the region holds partial pieces, so it is read line by line; the rules see every line)
     expect(run.entries.map((e) => e.text).filter((t) => t.includes('ERROR'))).toEqual(['first half ERROR second half', 'ERROR alone']);
   });

@@ -1,4 +1,4 @@
-import { PartialGroup, type Decoder, type Entry } from './entry.ts';
+import type { EnvelopePiece } from './entry.ts';
 import { parseRfc3339Nano } from './time.ts';
 
 export interface CriLine {
@@ -27,30 +27,8 @@ export function parseCriLine(line: string): CriLine | undefined {
 }
 
 /** CRI container logs: partial (`P`) lines are merged up to the final (`F`) one. */
-export class CriDecoder implements Decoder {
-  private readonly group: PartialGroup;
-  constructor(maxBytes: number) {
-    this.group = new PartialGroup(maxBytes);
-  }
-
-  push(line: string, offset: number): Entry | undefined {
-    const cri = parseCriLine(line);
-    if (!cri) {
-      // Not CRI-shaped: it ends an open group (joined to it, keeping the order), or stands alone.
-      if (this.group.open) {
-        this.group.add({ offset, text: line });
-        return this.group.take();
-      }
-      return { offset, text: line };
-    }
-    const piece: Entry = { offset, text: cri.message, timeUnixNano: cri.time, attributes: { 'log.iostream': cri.stream } };
-    const full = this.group.add(piece);
-    return cri.partial && !full ? undefined : this.group.take();
-  }
-  pendingOffset(): number | undefined {
-    return this.group.start?.offset;
-  }
-  flush(): Entry | undefined {
-    return this.group.take();
-  }
+export function criPiece(line: string, offset: number): EnvelopePiece | undefined {
+  const cri = parseCriLine(line);
+  if (!cri) return undefined;
+  return { piece: { offset, text: cri.message, timeUnixNano: cri.time, attributes: { 'log.iostream': cri.stream } }, partial: cri.partial };
 }

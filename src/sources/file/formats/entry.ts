@@ -62,3 +62,40 @@ export class PartialGroup {
     return { ...start, text };
   }
 }
+
+/** One physical line of an envelope format: a piece of a logical line, and whether more follow. */
+export interface EnvelopePiece {
+  piece: Entry;
+  partial: boolean;
+}
+
+/**
+ * Envelope formats (CRI, docker json-file): the pieces of one logical line are merged. A line
+ * outside the envelope ends an open group (joined to it, keeping the order) or stands alone.
+ */
+export class EnvelopeDecoder implements Decoder {
+  private readonly group: PartialGroup;
+  private readonly parse: (line: string, offset: number) => EnvelopePiece | undefined;
+
+  constructor(maxBytes: number, parse: (line: string, offset: number) => EnvelopePiece | undefined) {
+    this.group = new PartialGroup(maxBytes);
+    this.parse = parse;
+  }
+
+  push(line: string, offset: number): Entry | undefined {
+    const parsed = this.parse(line, offset);
+    if (!parsed) {
+      if (!this.group.open) return { offset, text: line };
+      this.group.add({ offset, text: line });
+      return this.group.take();
+    }
+    const full = this.group.add(parsed.piece);
+    return parsed.partial && !full ? undefined : this.group.take();
+  }
+  pendingOffset(): number | undefined {
+    return this.group.start?.offset;
+  }
+  flush(): Entry | undefined {
+    return this.group.take();
+  }
+}

@@ -1,7 +1,7 @@
 import type { ConcreteFormat, FileSourceConfig } from '../config.ts';
-import { CriDecoder, parseCriLine } from './cri.ts';
-import { DockerDecoder } from './docker.ts';
-import type { Decoder } from './entry.ts';
+import { criPiece, parseCriLine } from './cri.ts';
+import { dockerPiece } from './docker.ts';
+import { EnvelopeDecoder, type Decoder } from './entry.ts';
 import { JsonDecoder, parseJsonObject } from './json.ts';
 import { PlainDecoder } from './plain.ts';
 
@@ -26,9 +26,9 @@ export function createDecoder(format: ConcreteFormat, config: FileSourceConfig):
     case 'json':
       return new JsonDecoder(config.json);
     case 'cri':
-      return new CriDecoder(config.max_line_bytes);
+      return new EnvelopeDecoder(config.max_line_bytes, criPiece);
     case 'docker':
-      return new DockerDecoder(config.max_line_bytes);
+      return new EnvelopeDecoder(config.max_line_bytes, dockerPiece);
   }
 }
 
