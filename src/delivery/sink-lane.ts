@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
+import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import type { SinkCommonOptions } from './options.ts';
 import { RetryPolicy } from './retry-policy.ts';
@@ -86,8 +87,7 @@ export class SinkLane {
   private readonly abort = new AbortController();
   private readonly labels: { sink: string };
 
-  private pending: LaneEntry[] = [];
-  private head = 0;
+  private readonly pending: Batcher<LaneEntry>;
   private inFlightEntries = 0;
   private inFlightRequests = 0;
   private cursor = 0;
@@ -111,6 +111,7 @@ export class SinkLane {
     this.policy = new RetryPolicy(deps.options.retry, deps.random);
     this.concurrency = concurrencyLimit(deps.options.concurrency);
     this.queue = new PQueue({ concurrency: this.concurrency.current, ...rateLimitOptions(deps.options.rate_limit) });
+    this.pending = new Batcher(this.limits, deps.options.batch.linger);
     this.retries = new RetrySchedule((due) => this.onRetryDue(due));
     this.window = deps.window ?? Math.max(DEFAULT_WINDOW, this.limits.maxEntries * 16);
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
@@ -122,12 +123,12 @@ export class SinkLane {
 
   /** Entries held in memory: pending, backing off or in flight. */
   private get held(): number {
-    return this.pending.length - this.head + this.retries.size + this.inFlightEntries;
+    return this.pending.length + this.retries.size + this.inFlightEntries;
   }
 
   /** Nothing to send now or later (short of new commits). */
   get idle(): boolean {
-    return this.pending.length === this.head && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore && this.settling.size === 0;
+    return this.pending.length === 0 && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore && this.settling.size === 0;
   }
 
   start(): void {
@@ -169,9 +170,7 @@ export class SinkLane {
 
   /** Entries of dropped events (drop_oldest) leave memory too, unless already in flight. */
   forgetEventRows(rows: ReadonlySet<number>): void {
-    const kept = this.pending.slice(this.head).filter((e) => !rows.has(e.eventRow));
-    this.pending = kept;
-    this.head = 0;
+    this.pending.remove((e) => rows.has(e.eventRow));
     this.retries.remove((e) => rows.has(e.eventRow));
   }
 
@@ -218,58 +217,21 @@ export class SinkLane {
     if (this.state === 'stopped' || this.state === 'idle' || this.abort.signal.aborted) return;
     this.fill();
     const now = Date.now();
-    while (this.pending.length > this.head && this.slotFree()) {
+    while (this.pending.length > 0 && this.slotFree()) {
       if (now < this.pausedUntil) {
         if (this.state === 'draining') break;
         this.wakeAt(this.pausedUntil);
         break;
       }
-      const batch = this.cut(now, this.state === 'draining');
-      if (!batch) break;
-      this.dispatch(batch);
+      const cut = this.pending.cut(now, this.state === 'draining');
+      if (!('batch' in cut)) {
+        if ('waitUntil' in cut) this.wakeAt(cut.waitUntil);
+        break;
+      }
+      this.dispatch(cut.batch);
       this.fill();
     }
     this.deps.onProgress();
-  }
-
-  /**
-   * Takes the next batch: as many pending entries as fit the limits. A batch that is not full
-   * waits until its oldest entry has lingered `linger` ms (unless forced).
-   */
-  private cut(now: number, force: boolean): LaneEntry[] | undefined {
-    const { maxEntries, maxBytes } = this.limits;
-    let bytes = 0;
-    let end = this.head;
-    let full = false;
-    while (end < this.pending.length) {
-      if (end - this.head >= maxEntries) {
-        full = true;
-        break;
-      }
-      const size = this.pending[end]!.size;
-      if (bytes + size > maxBytes) {
-        full = true;
-        break;
-      }
-      bytes += size;
-      end += 1;
-    }
-    if (!full && !force) {
-      let oldest = Infinity;
-      for (let i = this.head; i < end; i++) oldest = Math.min(oldest, this.pending[i]!.readyAt);
-      const due = oldest + this.options.batch.linger;
-      if (due > now) {
-        this.wakeAt(due);
-        return undefined;
-      }
-    }
-    const batch = this.pending.slice(this.head, end);
-    this.head = end;
-    if (this.head > 4096 && this.head * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.head);
-      this.head = 0;
-    }
-    return batch;
   }
 
   private wakeAt(at: number): void {
@@ -439,7 +401,7 @@ export class SinkLane {
         check();
       });
     // Pending entries may wait behind a Retry-After pause: those stay spooled.
-    await until(() => this.inFlightRequests === 0 && (this.pending.length === this.head || Date.now() < this.pausedUntil));
+    await until(() => this.inFlightRequests === 0 && (this.pending.length === 0 || Date.now() < this.pausedUntil));
     this.abort.abort();
     while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     this.halt();
@@ -451,8 +413,7 @@ export class SinkLane {
     this.retries.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.pending = [];
-    this.head = 0;
+    this.pending.clear();
   }
 }
 
