@@ -35,7 +35,7 @@ describe('Batcher', () => {
   });
 
   it('removes entries by predicate', () => {
-    const b = new Batcher({ maxEntries: 10, maxBytes: 1000 }, 0);
+    const b = new Batcher<ReturnType<typeof item>>({ maxEntries: 10, maxBytes: 1000 }, 0);
     for (let i = 1; i <= 5; i++) b.push(item(1, 0, i));
     b.remove((e) => e.id % 2 === 0);
     expect(b.cut(0)).toMatchObject({ batch: [{ id: 1 }, { id: 3 }, { id: 5 }] });
