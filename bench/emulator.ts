@@ -150,7 +150,7 @@ if (opts.child) {
   process.send!(report, () => process.exit(0));
 } else {
   // Keep the whole benchmark in memory bounds: the emulator stores only the latest events.
-  const emu = await startEmulator({ port: 0, config: { max_stored_events: 50_000 } });
+  const emu = await startEmulator({ port: 0, config: { max_stored_events: Number(process.env.BENCH_STORED ?? 50_000) } });
   const cpu0 = process.cpuUsage();
   const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--child', emu.url], { stdio: 'inherit', execArgv: [] });
   const report = await new Promise<ChildReport>((resolve, reject) => {

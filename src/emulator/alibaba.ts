@@ -134,7 +134,7 @@ export function createAlibabaApi(): ProviderApi {
       const parsed = parseEventInfo(params, ctx.config.limits.alibaba.max_events);
       if (!parsed.ok) return alibabaError(req, parsed.status, parsed.code, parsed.message);
       const requestId = upperUuid();
-      for (const e of parsed.events) ctx.events.push('alibaba', req.receivedAt, requestId, e);
+      ctx.events.push('alibaba', req.receivedAt, requestId, parsed.events.length, parsed.events);
       return jsonReply(200, { Code: '200', Message: 'success', RequestId: requestId }, 'application/json;charset=utf-8', { accepted: parsed.events.length });
     },
 

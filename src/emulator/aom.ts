@@ -164,10 +164,12 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
       const now = req.receivedAt;
       expire(now);
       const requestId = hexId();
+      const stored: StoredAomEvent[] = [];
       for (const e of body.events as AomEvent[]) {
         apply(projectId, e, clear, now);
-        ctx.events.push('aom', now, requestId, { ...e, project_id: projectId, action: clear ? 'clear' : 'report' } satisfies StoredAomEvent);
+        stored.push({ ...e, project_id: projectId, action: clear ? 'clear' : 'report' });
       }
+      ctx.events.push('aom', now, requestId, stored.length, stored);
       return { status: 204, headers: { 'x-request-id': requestId }, accepted: body.events.length };
     },
     reset() {

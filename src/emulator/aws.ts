@@ -145,22 +145,32 @@ export const awsApi: ProviderApi = {
       return awsError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
     }
     const requestId = randomUUID();
+    const idBase = randomUUID();
     const results: ResultEntry[] = [];
     const failures: Record<string, number> = {};
-    let accepted = 0;
-    for (const e of typed) {
+    const acceptedIndexes: number[] = [];
+    for (const [i, e] of typed.entries()) {
       const failure = entryError(e) ?? injectedFailure(ctx);
       if (failure) {
         results.push(failure);
         failures[failure.ErrorCode] = (failures[failure.ErrorCode] ?? 0) + 1;
-        continue;
+      } else {
+        results.push({ EventId: eventId(idBase, i) });
+        acceptedIndexes.push(i);
       }
-      const EventId = randomUUID();
-      results.push({ EventId });
-      // Without Time, EventBridge stamps the event with the time of the call.
-      ctx.events.push('aws', req.receivedAt, requestId, { EventId, ...e, Time: e.Time ?? req.receivedAt / 1000 } satisfies StoredAwsEvent);
-      accepted++;
     }
+    const accepted = acceptedIndexes.length;
+    // Keep the body, not the parsed entries: inspection rebuilds them on demand.
+    const raw = req.body;
+    const receivedAt = req.receivedAt;
+    ctx.events.push('aws', receivedAt, requestId, accepted, () => {
+      const entries = (JSON.parse(raw.toString('utf8')) as { Entries: PutEventsEntry[] }).Entries;
+      return acceptedIndexes.map((i): StoredAwsEvent => {
+        const e = entries[i]!;
+        // Without Time, EventBridge stamps the event with the time of the call.
+        return { EventId: eventId(idBase, i), ...e, Time: e.Time ?? receivedAt / 1000 };
+      });
+    });
     return jsonReply(200, { FailedEntryCount: typed.length - accepted, Entries: results }, JSON_11, {
       headers: { 'x-amzn-requestid': requestId },
       accepted,
@@ -170,6 +180,11 @@ export const awsApi: ProviderApi = {
 
   reset() {},
 };
+
+/** Entry i's EventId: a per-request random UUID whose last three hex digits are the index. */
+function eventId(base: string, index: number): string {
+  return `${base.slice(0, 33)}${index.toString(16).padStart(3, '0')}`;
+}
 
 function injectedFailure(ctx: EmulatorContext): { ErrorCode: string; ErrorMessage: string } | undefined {
   const code = ctx.faults.entryFailure('aws');

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ProviderApi } from './api.ts';
-import { type EmuRequest, type Reply, jsonReply } from './http.ts';
+import { type EmuRequest, type Reply, hexId, jsonReply } from './http.ts';
 import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
 
 export const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -193,7 +193,7 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
     let store = projects.get(projectId);
     if (!store) projects.set(projectId, (store = new Map()));
     const out: Array<{ event_id: string; event_name: string }> = [];
-    let accepted = 0;
+    const added: StoredCesEvent[] = [];
     for (const raw of body as Array<Omit<StoredCesEvent, 'event_id' | 'project_id'>>) {
       const candidate = { project_id: projectId, event_name: raw.event_name, event_source: raw.event_source, time: raw.time, detail: raw.detail };
       const key = dedupeKey(candidate);
@@ -206,11 +206,12 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
       store.set(key, stored);
       // Bounded like the inspection log: the oldest events leave the query store first.
       if (store.size > ctx.config.max_stored_events) store.delete(store.keys().next().value!);
-      ctx.events.push('ces', req.receivedAt, stored.event_id, stored);
+      added.push(stored);
       out.push({ event_id: stored.event_id, event_name: stored.event_name });
-      accepted++;
     }
-    return jsonReply(201, out, 'application/json', { accepted });
+    const requestId = hexId();
+    ctx.events.push('ces', req.receivedAt, requestId, added.length, added);
+    return jsonReply(201, out, 'application/json', { accepted: added.length, headers: { 'x-request-id': requestId } });
   }
 
   function list(req: EmuRequest, projectId: string): Reply {

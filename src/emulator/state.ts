@@ -12,10 +12,33 @@ export interface AcceptedEvent<T = unknown> {
   event: T;
 }
 
-/** Append-only log per provider, bounded: beyond `max` per provider the oldest entries are dropped. */
+/**
+ * The events one request added. `events` may be a function that rebuilds them on demand: the
+ * PutEvents hot path keeps only the request body and ids, so that tens of thousands of retained
+ * events per second do not become garbage-collector work.
+ */
+interface Batch {
+  firstSeq: number;
+  count: number;
+  receivedAt: number;
+  requestId: string;
+  events: readonly unknown[] | (() => readonly unknown[]);
+}
+
+interface ProviderLog {
+  batches: Batch[];
+  /** Index of the oldest batch still kept. */
+  head: number;
+  /** Last sequence number handed out. */
+  seq: number;
+  /** Events in batches[head..]. */
+  stored: number;
+}
+
+/** Append-only log per provider, bounded: beyond `max` per provider the oldest events are dropped. */
 export class EventLog {
   readonly #max: number;
-  #logs = new Map<Provider, { items: AcceptedEvent[]; seq: number; dropped: number }>();
+  #logs = new Map<Provider, ProviderLog>();
 
   constructor(max: number) {
     this.#max = max;
@@ -23,30 +46,45 @@ export class EventLog {
   }
 
   clear(): void {
-    for (const p of PROVIDERS) this.#logs.set(p, { items: [], seq: 0, dropped: 0 });
+    for (const p of PROVIDERS) this.#logs.set(p, { batches: [], head: 0, seq: 0, stored: 0 });
   }
 
-  push(provider: Provider, receivedAt: number, requestId: string, event: unknown): void {
+  /** Records the `count` events one request added. */
+  push(provider: Provider, receivedAt: number, requestId: string, count: number, events: Batch['events']): void {
+    if (count === 0) return;
     const log = this.#logs.get(provider)!;
-    log.items.push({ seq: ++log.seq, provider, received_at: receivedAt, request_id: requestId, event });
-    // Trim in chunks so the cost stays amortised O(1) per event.
-    if (log.items.length > this.#max + Math.ceil(this.#max / 10)) {
-      const excess = log.items.length - this.#max;
-      log.items.splice(0, excess);
-      log.dropped += excess;
+    log.batches.push({ firstSeq: log.seq + 1, count, receivedAt, requestId, events });
+    log.seq += count;
+    log.stored += count;
+    // Drop whole batches from the front while the rest still holds `max` events.
+    while (log.stored - log.batches[log.head]!.count >= this.#max) log.stored -= log.batches[log.head++]!.count;
+    if (log.head > 1024 && log.head * 2 > log.batches.length) {
+      log.batches = log.batches.slice(log.head);
+      log.head = 0;
     }
   }
 
-  /** Accepted events with `seq` greater than `sinceSeq`, oldest first. */
+  /** Accepted events with `seq` greater than `sinceSeq`, oldest first (at most `max`). */
   list(provider: Provider, sinceSeq = 0): AcceptedEvent[] {
     const log = this.#logs.get(provider)!;
-    const items = log.items.length > this.#max ? log.items.slice(log.items.length - this.#max) : log.items;
-    return sinceSeq > 0 ? items.filter((e) => e.seq > sinceSeq) : [...items];
+    const after = Math.max(sinceSeq, log.seq - Math.min(log.stored, this.#max));
+    const out: AcceptedEvent[] = [];
+    for (let i = log.head; i < log.batches.length; i++) {
+      const b = log.batches[i]!;
+      if (b.firstSeq + b.count - 1 <= after) continue;
+      const events = typeof b.events === 'function' ? b.events() : b.events;
+      for (let j = 0; j < b.count; j++) {
+        const seq = b.firstSeq + j;
+        if (seq > after) out.push({ seq, provider, received_at: b.receivedAt, request_id: b.requestId, event: events[j] });
+      }
+    }
+    return out;
   }
 
+  /** Events accepted but no longer kept. */
   dropped(provider: Provider): number {
     const log = this.#logs.get(provider)!;
-    return log.dropped + Math.max(0, log.items.length - this.#max);
+    return log.seq - Math.min(log.stored, this.#max);
   }
 }
 

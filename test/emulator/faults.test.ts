@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { TokenBucket } from '../../src/emulator/faults.ts';
+import { EventLog } from '../../src/emulator/state.ts';
 import { huaweiSdkFetch, readJson } from './vendor-clients.ts';
 
 let emu: RunningEmulator | undefined;
@@ -110,6 +111,22 @@ describe('inspection and runtime control over HTTP', () => {
     expect(listed.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4, 5]);
     const query = await readJson(await huaweiSdkFetch(emu.url, 'GET', `/V1.0/${projectId}/events`, { ak, sk }));
     expect(query.events.map((e: { event_name: string }) => e.event_name).sort()).toEqual(['e2', 'e3', 'e4']);
+  });
+
+  it('trims the log by events even when requests carry several (lazily built) events', () => {
+    const log = new EventLog(3);
+    let builds = 0;
+    for (let r = 0; r < 3; r++) {
+      log.push('aws', r, `req${r}`, 2, () => {
+        builds++;
+        return [`${r}a`, `${r}b`];
+      });
+    }
+    expect(builds).toBe(0);
+    expect(log.list('aws').map((e) => [e.seq, e.event, e.request_id])).toEqual([[4, '1b', 'req1'], [5, '2a', 'req2'], [6, '2b', 'req2']]);
+    expect(log.list('aws', 5).map((e) => e.seq)).toEqual([6]);
+    expect(log.dropped('aws')).toBe(3);
+    expect(log.list('ces')).toEqual([]);
   });
 
   it('answers unknown paths with 404 and oversized bodies with 413', async () => {
