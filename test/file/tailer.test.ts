@@ -1,5 +1,6 @@
 import { appendFileSync, copyFileSync, mkdirSync, readlinkSync, readdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { fileSourceSchema } from '../../src/sources/file/config.ts';
@@ -78,6 +79,15 @@ describe('file source tailing real files', () => {
     await startSource(intake, { include: [join(dir, '**/*.log')], exclude: ['**/skip.log'], start_at: 'beginning' });
     await waitFor(() => intake.events.length === 3, 'three events');
     expectExactlyOnce(intake, 3);
+  });
+
+  it('skips compressed rotated files that an app.log* glob takes in', async () => {
+    const { dir, intake } = setup();
+    writeFileSync(join(dir, 'app.log'), lines(0, 5));
+    writeFileSync(join(dir, 'app.log.2.gz'), gzipSync(lines(100, 200)));
+    const { source } = await startSource(intake, { include: [join(dir, 'app.log*')], start_at: 'beginning' });
+    await source.drained();
+    expectExactlyOnce(intake, 5);
   });
 
   it('follows rename+create rotation: drains the old file, reads the new one from 0, no line twice', async () => {

@@ -4,6 +4,8 @@ import { FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 import type { Logger } from '../../observability/logger.ts';
 
+const READY_TIMEOUT_MS = 5000;
+
 export type PathEvent = 'add' | 'rescan';
 
 /**
@@ -53,7 +55,7 @@ export class Discovery {
    * at it; it may be gone already); a new directory asks for a rescan, since files created in it
    * before its watch was set up raise no event.
    */
-  watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): void {
+  watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): Promise<void> {
     const bases = [...new Set(this.include.map((p) => picomatch.scan(p).base || '/'))];
     this.watcher = new FSWatcher({
       ignoreInitial: true,
@@ -70,7 +72,19 @@ export class Discovery {
     this.watcher.on('addDir', (path) => onEvent('rescan', path));
     this.watcher.on('unlinkDir', (path) => onEvent('rescan', path));
     this.watcher.on('error', (err) => logger.warn('file watcher error', { error: err }));
-    this.watcher.add(bases);
+    const watcher = this.watcher;
+    // Resolves once the watches are in place (events before that would be lost); a scan after
+    // it finds whatever appeared meanwhile. A slow tree does not hold the start for long: the
+    // periodic rescan covers it.
+    const ready = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, READY_TIMEOUT_MS);
+      watcher.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    watcher.add(bases);
+    return ready;
   }
 
   async close(): Promise<void> {

@@ -93,6 +93,11 @@ export class Tailer {
   private wakePending = false;
   private loop: Promise<void> | undefined;
   private drainWaiters: (() => void)[] = [];
+  /** Aborted by stop() or by the agent's signal: ends sleeps and waits for spool room. */
+  private readonly halt = new AbortController();
+  private readonly signal: AbortSignal;
+  /** Inodes seen in the last poll that are not read: copies (see aliases) and compressed files. */
+  private readonly skipped = new Set<string>();
 
   constructor(name: string, config: FileSourceConfig, ctx: SourceContext, metrics: Metrics) {
     this.name = name;
@@ -102,6 +107,7 @@ export class Tailer {
     this.logger = ctx.logger.child({ source: name });
     this.discovery = new Discovery(config.include, config.exclude);
     this.labels = { source: name };
+    this.signal = AbortSignal.any([ctx.signal, this.halt.signal]);
   }
 
   async start(): Promise<void> {
@@ -117,7 +123,7 @@ export class Tailer {
     }
     // New and removed files wake the loop at once; appends are picked up by the poll, so a busy
     // file costs a few reads and commits per poll interval instead of one per write.
-    this.discovery.watch((event, path) => {
+    await this.discovery.watch((event, path) => {
       if (event === 'add') this.paths.add(path);
       else this.rescanDue = true;
       this.poke(true);
@@ -129,6 +135,7 @@ export class Tailer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     this.poke(false);
     await this.loop;
     for (const resolve of this.drainWaiters.splice(0)) resolve();
@@ -153,7 +160,7 @@ export class Tailer {
   }
 
   private async run(): Promise<void> {
-    while (!this.stopped && !this.ctx.signal.aborted) {
+    while (!this.stopped && !this.signal.aborted) {
       if (Date.now() - this.lastPoll >= this.config.poll_interval) await this.poll(false);
       this.wakePending = false;
       let progressed = false;
@@ -173,13 +180,13 @@ export class Tailer {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.ctx.signal.removeEventListener('abort', done);
+        this.signal.removeEventListener('abort', done);
         this.wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.wake = done;
-      this.ctx.signal.addEventListener('abort', done, { once: true });
+      this.signal.addEventListener('abort', done, { once: true });
     });
   }
 
@@ -264,11 +271,11 @@ export class Tailer {
       }
       // Backpressure (`block`): the same commit goes again once the spool has room.
       try {
-        await this.ctx.intake.waitForRoom(this.ctx.signal);
+        await this.ctx.intake.waitForRoom(this.signal);
       } catch {
         return false;
       }
-      if (this.ctx.signal.aborted) return false;
+      if (this.signal.aborted) return false;
     }
   }
 
@@ -304,6 +311,7 @@ export class Tailer {
       for (const p of await this.discovery.scan()) this.paths.add(p);
     }
     const seen = new Set<TrackedFile>();
+    const inodes = new Set<string>();
     for (const path of [...this.paths]) {
       let st: Stats;
       try {
@@ -313,6 +321,7 @@ export class Tailer {
         continue;
       }
       if (!st.isFile()) continue;
+      inodes.add(inodeKey(st.dev, st.ino));
       let known: TrackedFile | undefined;
       try {
         known = await this.follow(path, st, initial);
@@ -323,6 +332,8 @@ export class Tailer {
       }
       if (known) seen.add(known);
     }
+    for (const key of this.aliases.keys()) if (!inodes.has(key)) this.aliases.delete(key);
+    for (const key of this.skipped) if (!inodes.has(key)) this.skipped.delete(key);
     const now = Date.now();
     for (const f of [...this.files.values()]) {
       const o = f.open;
@@ -360,7 +371,7 @@ export class Tailer {
       if (original?.open) return undefined;
       this.aliases.delete(key);
     }
-    if (st.size === 0) return undefined;
+    if (st.size === 0 || this.skipped.has(key)) return undefined;
     return this.examine(path, initial);
   }
 
@@ -398,6 +409,13 @@ export class Tailer {
     if (this.byInode.has(key) || head.length === 0) {
       await fh.close();
       return this.byInode.get(key);
+    }
+    if (isCompressed(head)) {
+      // Rotated logs compressed in place (app.log.2.gz) when a glob like app.log* takes them in.
+      this.skipped.add(key);
+      await fh.close();
+      this.warnOnce(path, 'skipping compressed file (add it to exclude, e.g. "**/*.gz")', undefined);
+      return undefined;
     }
     const now = Date.now();
     let match: TrackedFile | undefined;
@@ -525,6 +543,13 @@ export class Tailer {
     f.open = undefined;
     await o.fh.close().catch(() => undefined);
   }
+}
+
+const COMPRESSED_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from('BZh'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
+
+/** gzip, bzip2, xz, zstd. */
+function isCompressed(head: Buffer): boolean {
+  return COMPRESSED_MAGIC.some((magic) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic));
 }
 
 function guardFor(format: ConcreteFormat): PartialGuard {
