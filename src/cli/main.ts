@@ -12,6 +12,7 @@ Commands:
   test       run the rule unit tests of a config (tests: section or --tests FILE)
   eval       dry run: lines on stdin → events as JSON lines on stdout
   dlq        list, show, replay or purge dead letters
+  query      query Huawei Cloud Eye events (ListEvents, ListEventDetail) through a huawei_ces sink
   emulator   serve the provider APIs (AWS, Alibaba, Huawei Cloud Eye and AOM) on loopback
   version    print the version
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   test: async () => (await import('./test.ts')).testCommand,
   eval: async () => (await import('./eval.ts')).evalCommand,
   dlq: async () => (await import('./dlq.ts')).dlqCommand,
+  query: async () => (await import('./query.ts')).queryCommand,
   emulator: async () => (await import('./emulator.ts')).emulatorCommand,
 };
 

@@ -86,7 +86,7 @@ rules:
 });
 
 describe('command line', () => {
-  it.each(['run', 'validate', 'test', 'eval', 'dlq', 'emulator'])('%s --help prints usage and exits 0', async (cmd) => {
+  it.each(['run', 'validate', 'test', 'eval', 'dlq', 'emulator', 'query'])('%s --help prints usage and exits 0', async (cmd) => {
     const r = await runCli([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: log2events /m);
