@@ -10,6 +10,8 @@ import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
 
 /** Part of the stop budget reserved for aborting in-flight requests and writing their outcomes. */
 const STOP_MARGIN_MS = 250;
+/** How often the engine looks for entries another process (`dlq replay`) added to the spool. */
+const RECHECK_INTERVAL_MS = 2000;
 
 export interface EngineSink {
   sink: Sink;
@@ -102,7 +104,7 @@ export class DeliveryEngine {
     const spooled = this.spool.spooled;
     if (spooled.events > 0) this.logger.info('delivering spooled events', { events: spooled.events, bytes: spooled.bytes });
     for (const lane of this.lanes.values()) lane.start();
-    const every = this.opts.recheckIntervalMs ?? 5000;
+    const every = this.opts.recheckIntervalMs ?? RECHECK_INTERVAL_MS;
     this.recheckTimer = setInterval(() => this.recheck(), every);
     this.recheckTimer.unref();
   }
