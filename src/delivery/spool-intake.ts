@@ -164,8 +164,9 @@ export class SpoolIntake implements Intake {
 
   private hasRoomFor(adding: SpoolTotals): boolean {
     const { max_events, max_bytes } = this.deps.limits;
-    // An empty spool takes any commit, so that one commit larger than the limits cannot block forever.
-    if (this.totals.events === 0) return true;
+    // A commit that spools nothing (checkpoints only) takes no room; an empty spool takes any
+    // commit, so that one commit larger than the limits cannot block forever.
+    if (adding.events === 0 || this.totals.events === 0) return true;
     return this.totals.events + adding.events <= max_events && this.totals.bytes + adding.bytes <= max_bytes;
   }
 

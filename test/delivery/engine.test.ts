@@ -178,6 +178,9 @@ describe('DeliveryEngine', () => {
     const more = Array.from({ length: 3 }, () => event());
     const refused = engine.intake.commit(more);
     expect(refused).toMatchObject({ ok: false, reason: 'full' });
+    // A checkpoint alone (lines that matched no rule) always moves, full spool or not.
+    expect(engine.intake.commit([], [{ source: 'in', key: 'f', value: '99' }])).toEqual({ ok: true });
+    expect(engine.intake.checkpoints('in').get('f')).toBe('99');
     let roomed = false;
     const waiting = engine.intake.waitForRoom().then(() => (roomed = true));
     await new Promise((r) => setTimeout(r, 50));
