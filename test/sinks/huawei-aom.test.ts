@@ -1,16 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
+import { deadLetters, linesOf, useEmulator } from './cloud-harness.ts';
 
-/** The Huawei AOM sink, driven through a real `log2events run` process against the emulator. */
-let emulator: RunningEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+/** The Huawei AOM sink, driven through a real `log2events run` process against the emu.em. */
+const emu = useEmulator();
 
 const HW = EMULATOR_CREDENTIALS.huawei;
 
@@ -22,7 +16,7 @@ sinks:
     type: huawei_aom
     region: cn-north-4
     project_id: ${HW.projectId}
-    endpoint: ${emulator.url}
+    endpoint: ${emu.em.url}
     ${o.auth ?? `credentials: { ak: ${HW.ak}, sk: "${HW.sk}" }`}
     batch: ${o.batch ?? '{ linger: 50ms }'}
     concurrency: ${o.concurrency ?? 1}
@@ -46,11 +40,6 @@ rules:
 `;
 }
 
-async function deadLetters(file: string): Promise<Array<{ code: string; message: string; attempts: number }>> {
-  const r = await runCli(['dlq', 'list', '-c', file, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 describe('huawei_aom sink', () => {
   it('reports alarms with the AOM metadata, annotations, start time and the default 5-day timeout', async () => {
@@ -58,7 +47,7 @@ describe('huawei_aom sink', () => {
     const before = Date.now();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: 'ERROR queue billing stalled\nERROR queue mail stalled\n' });
     expect(r.code, r.stderr).toBe(0);
-    const events = emulator.events('aom').map((e) => e.event);
+    const events = emu.em.events('aom').map((e) => e.event);
     expect(events).toHaveLength(2);
     expect(events[0]).toMatchObject({
       action: 'report',
@@ -75,7 +64,7 @@ describe('huawei_aom sink', () => {
       annotations: { message: 'queue billing stalled', source: 'shop.queues', queue: 'billing' },
     });
     expect(events[0]!.starts_at).toBeGreaterThanOrEqual(before - 1000);
-    expect(emulator.alarms().active.map((a) => a.metadata.resource_id).sort()).toEqual(['billing', 'mail']);
+    expect(emu.em.alarms().active.map((a) => a.metadata.resource_id).sort()).toEqual(['billing', 'mail']);
     s.cleanup();
   });
 
@@ -85,12 +74,12 @@ describe('huawei_aom sink', () => {
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input });
     expect(r.code, r.stderr).toBe(0);
     // one batch, three runs in order: report, clear, report
-    expect(emulator.stats().aom).toMatchObject({ requests: 3, accepted: 3, rejected: {} });
-    const events = emulator.events('aom').map((e) => e.event);
+    expect(emu.em.stats().aom).toMatchObject({ requests: 3, accepted: 3, rejected: {} });
+    const events = emu.em.events('aom').map((e) => e.event);
     expect(events.map((e) => [e.action, e.metadata.resource_id])).toEqual([['report', 'billing'], ['clear', 'billing'], ['report', 'mail']]);
     expect(events[1]!.ends_at).toBeTypeOf('number');
     expect(events[1]!.starts_at).toBeUndefined();
-    const { active, cleared } = emulator.alarms();
+    const { active, cleared } = emu.em.alarms();
     expect(active.map((a) => a.metadata.resource_id)).toEqual(['mail']);
     expect(cleared).toHaveLength(1);
     expect(cleared[0]).toMatchObject({ cleared_by: 'clear', metadata: { resource_id: 'billing', event_name: 'QueueStalled' } });
@@ -102,21 +91,21 @@ describe('huawei_aom sink', () => {
     const file = s.write('c.yaml', config(s.dir, { extra: 'alarm_timeout: 2h\n    event_type: event\n    resource_provider: shop' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: 'ERROR queue billing stalled\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.events('aom')[0]!.event).toMatchObject({ timeout: 7_200_000, metadata: { event_type: 'event', resource_provider: 'shop' } });
+    expect(emu.em.events('aom')[0]!.event).toMatchObject({ timeout: 7_200_000, metadata: { event_type: 'event', resource_provider: 'shop' } });
     // an event is a record, not an alarm
-    expect(emulator.alarms().active).toEqual([]);
+    expect(emu.em.alarms().active).toEqual([]);
     s.cleanup();
   });
 
   it('rides out throttling (50% APIGW.0308 with Retry-After): everything arrives, nothing dead-lettered', async () => {
-    emulator.setFaults({ aom: { throttle: { probability: 0.5, retry_after: '100ms' } } });
+    emu.em.setFaults({ aom: { throttle: { probability: 0.5, retry_after: '100ms' } } });
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { batch: '{ linger: 20ms, max_entries: 5 }', concurrency: 8 }));
-    const input = Array.from({ length: 20 }, (_, i) => `ERROR queue q${i} stalled`).join('\n') + '\n';
+    const input = linesOf(20, (i) => `ERROR queue q${i} stalled`);
     const r = await runCli(['run', '-c', file, '--once'], { input });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().aom.throttled).toBeGreaterThan(0);
-    expect(new Set(emulator.events('aom').map((e) => e.event.metadata.resource_id)).size).toBe(20);
+    expect(emu.em.stats().aom.throttled).toBeGreaterThan(0);
+    expect(new Set(emu.em.events('aom').map((e) => e.event.metadata.resource_id)).size).toBe(20);
     expect(await deadLetters(file)).toEqual([]);
     s.cleanup();
   });
@@ -126,7 +115,7 @@ describe('huawei_aom sink', () => {
     const file = s.write('c.yaml', config(s.dir, { auth: `credentials: { ak: ${HW.ak}, sk: wrong-secret }` }));
     const r = await runCli(['run', '-c', file, '--once'], { input: 'ERROR queue billing stalled\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().aom.requests).toBe(1);
+    expect(emu.em.stats().aom.requests).toBe(1);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'APIGW.0301', attempts: 1 });
@@ -134,8 +123,7 @@ describe('huawei_aom sink', () => {
     s.write('c.yaml', config(s.dir));
     expect((await runCli(['dlq', 'replay', '-c', file])).code).toBe(0);
     expect((await runCli(['run', '-c', file, '--once'], { input: '' })).code).toBe(0);
-    expect(emulator.alarms().active.map((a) => a.metadata.resource_id)).toEqual(['billing']);
-    expect(await deadLetters(file)).toEqual([]);
+    expect(emu.em.alarms().active.map((a) => a.metadata.resource_id)).toEqual(['billing']);
     s.cleanup();
   });
 
@@ -144,7 +132,7 @@ describe('huawei_aom sink', () => {
     const file = s.write('c.yaml', config(s.dir, { event: 'huawei_aom: { metadata: { event_type: incident } }' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: 'ERROR queue billing stalled\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().aom).toMatchObject({ requests: 1, accepted: 0, rejected: { 'AOM.0400': 1 } });
+    expect(emu.em.stats().aom).toMatchObject({ requests: 1, accepted: 0, rejected: { 'AOM.0400': 1 } });
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'AOM.0400', attempts: 1 });

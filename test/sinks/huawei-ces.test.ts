@@ -1,19 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import { describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
+import { deadLetters, linesOf, useEmulator } from './cloud-harness.ts';
 
 /**
  * The Huawei Cloud Eye sink, driven through a real `log2events run` process against the
  * emulator (which refuses requests of more than 100 events here, like a cautious Cloud Eye).
  */
-let emulator: RunningEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, config: { limits: { ces: { max_events: 100 } } } });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-afterEach(() => emulator.reset());
+const emu = useEmulator({ limits: { ces: { max_events: 100 } } });
 
 const HW = EMULATOR_CREDENTIALS.huawei;
 const GOOD = `credentials: { ak: ${HW.ak}, sk: "${HW.sk}" }`;
@@ -35,7 +29,7 @@ sinks:
     type: huawei_ces
     region: cn-north-4
     ${o.project ?? `project_id: ${HW.projectId}`}
-    endpoint: ${emulator.url}
+    endpoint: ${emu.em.url}
     ${o.auth ?? GOOD}
     batch: ${o.batch ?? '{ linger: 50ms }'}
     concurrency: ${o.concurrency ?? 1}
@@ -56,13 +50,8 @@ rules:
 `;
 }
 
-const lines = (n: number, pad = '') => Array.from({ length: n }, (_, i) => `ERROR order ${i + 1} failed${pad}`).join('\n') + '\n';
+const lines = (n: number, pad = '') => linesOf(n, (i) => `ERROR order ${i} failed${pad}`);
 
-async function deadLetters(file: string): Promise<Array<{ code: string; message: string; attempts: number; sink: string; event: { content: string } }>> {
-  const r = await runCli(['dlq', 'list', '-c', file, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 describe('huawei_ces sink', () => {
   it('sends 120 events in requests of at most 100, with the Cloud Eye wire fields', async () => {
@@ -70,9 +59,9 @@ describe('huawei_ces sink', () => {
     const before = Date.now();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: lines(120) });
     expect(r.code, r.stderr).toBe(0);
-    const stats = emulator.stats().ces;
+    const stats = emu.em.stats().ces;
     expect(stats).toMatchObject({ requests: 2, accepted: 120, rejected: {} });
-    const events = emulator.events('ces').map((e) => e.event);
+    const events = emu.em.events('ces').map((e) => e.event);
     expect(events.map((e) => e.detail.content).sort()).toEqual(Array.from({ length: 120 }, (_, i) => `order ${i + 1} failed`).sort());
     const first = events.find((e) => e.detail.content === 'order 1 failed')!;
     expect(first).toMatchObject({
@@ -105,7 +94,7 @@ describe('huawei_ces sink', () => {
     const s = scratchDir();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: lines(2, ' ' + 'x'.repeat(6000)) });
     expect(r.code, r.stderr).toBe(0);
-    const contents = emulator.events('ces').map((e) => e.event.detail.content!);
+    const contents = emu.em.events('ces').map((e) => e.event.detail.content!);
     expect(contents).toHaveLength(2);
     for (const c of contents) {
       expect(c.length).toBe(4096);
@@ -115,14 +104,23 @@ describe('huawei_ces sink', () => {
   });
 
   it('rides out throttling (50% APIGW.0308 with Retry-After): everything arrives, nothing dead-lettered', async () => {
-    emulator.setFaults({ ces: { throttle: { probability: 0.5, retry_after: '100ms' } } });
+    emu.em.setFaults({ ces: { throttle: { probability: 0.5, retry_after: '100ms' } } });
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { batch: '{ linger: 20ms, max_entries: 5 }', concurrency: 8 }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(20) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().ces.throttled).toBeGreaterThan(0);
-    expect(new Set(emulator.events('ces').map((e) => e.event.detail.content)).size).toBe(20);
+    expect(emu.em.stats().ces.throttled).toBeGreaterThan(0);
+    expect(new Set(emu.em.events('ces').map((e) => e.event.detail.content)).size).toBe(20);
     expect(await deadLetters(file)).toEqual([]);
+    s.cleanup();
+  });
+
+  it('retries ces.0007 / ces.0008 (HTTP 500 / 503) until the request goes through', async () => {
+    emu.em.setFaults({ ces: { server_error: { first: 2, status: 503 } } });
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: lines(3) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(emu.em.stats().ces).toMatchObject({ requests: 3, accepted: 3, rejected: { 'ces.0008': 2 } });
     s.cleanup();
   });
 
@@ -131,7 +129,7 @@ describe('huawei_ces sink', () => {
     const file = s.write('c.yaml', config(s.dir, { auth: `credentials: { ak: ${HW.ak}, sk: wrong-secret }` }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(3) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().ces.requests).toBe(1);
+    expect(emu.em.stats().ces.requests).toBe(1);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(3);
     for (const d of dead) {
@@ -142,8 +140,7 @@ describe('huawei_ces sink', () => {
     expect((await runCli(['dlq', 'replay', '-c', file])).code).toBe(0);
     const again = await runCli(['run', '-c', file, '--once'], { input: '' });
     expect(again.code, again.stderr).toBe(0);
-    expect(emulator.events('ces').map((e) => e.event.detail.content).sort()).toEqual(['order 1 failed', 'order 2 failed', 'order 3 failed']);
-    expect(await deadLetters(file)).toEqual([]);
+    expect(emu.em.events('ces').map((e) => e.event.detail.content).sort()).toEqual(['order 1 failed', 'order 2 failed', 'order 3 failed']);
     s.cleanup();
   });
 
@@ -153,7 +150,7 @@ describe('huawei_ces sink', () => {
     const file = s.write('c.yaml', config(s.dir, { event: 'huawei_ces: { dimensions: [{ name: "1st", value: v }] }' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(2) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().ces).toMatchObject({ requests: 1, accepted: 0, rejected: { 'ces.0014': 1 } });
+    expect(emu.em.stats().ces).toMatchObject({ requests: 1, accepted: 0, rejected: { 'ces.0014': 1 } });
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(2);
     for (const d of dead) {
@@ -170,8 +167,8 @@ describe('huawei_ces sink', () => {
     const input = 'ERROR order 1 failed\n9X order 2 failed\nWARN order 3 failed\n';
     const r = await runCli(['run', '-c', file, '--once'], { input });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.stats().ces).toMatchObject({ requests: 1, accepted: 2, rejected: {} });
-    expect(emulator.events('ces').map((e) => e.event.event_name).sort()).toEqual(['ERROR_order', 'WARN_order']);
+    expect(emu.em.stats().ces).toMatchObject({ requests: 1, accepted: 2, rejected: {} });
+    expect(emu.em.events('ces').map((e) => e.event.event_name).sort()).toEqual(['ERROR_order', 'WARN_order']);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'ces.invalid_event', attempts: 1, event: { content: 'order 2 failed' } });
@@ -184,7 +181,7 @@ describe('huawei_ces sink', () => {
     const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: `${old} ERROR order 1 failed\n` });
     expect(r.code, r.stderr).toBe(0);
-    const [e] = emulator.events('ces');
+    const [e] = emu.em.events('ces');
     expect(e).toBeDefined();
     const age = e!.received_at - e!.event.time;
     expect(age).toBeGreaterThan(50 * 60_000);
@@ -199,7 +196,7 @@ describe('huawei_ces sink', () => {
     const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const r = await runCli(['run', '-c', file, '--once'], { input: `${old} ERROR order 1 failed\nERROR order 2 failed\n` });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.events('ces').map((e) => e.event.detail.content)).toEqual(['order 2 failed']);
+    expect(emu.em.events('ces').map((e) => e.event.detail.content)).toEqual(['order 2 failed']);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ code: 'ces.time_window', event: { content: 'order 1 failed' } });
@@ -216,7 +213,7 @@ describe('huawei_ces credentials', () => {
       env: { HUAWEICLOUD_SDK_AK: HW.ak, HUAWEICLOUD_SDK_SK: HW.sk, HUAWEICLOUD_SDK_PROJECT_ID: 'envproject' },
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.events('ces').map((e) => e.event.project_id)).toEqual(['envproject', 'envproject']);
+    expect(emu.em.events('ces').map((e) => e.event.project_id)).toEqual(['envproject', 'envproject']);
     s.cleanup();
   });
 
@@ -224,7 +221,7 @@ describe('huawei_ces credentials', () => {
     const s = scratchDir();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, { auth: `auth_token: ${HW.token}` })), '--once'], { input: lines(2) });
     expect(r.code, r.stderr).toBe(0);
-    expect(emulator.events('ces')).toHaveLength(2);
+    expect(emu.em.events('ces')).toHaveLength(2);
     s.cleanup();
   });
 

@@ -1,6 +1,7 @@
 import type { Event } from '../../model/event.ts';
 import { type AlibabaCredentials, resolveAlibabaCredentials } from '../alibaba/credentials.ts';
 import { percentEncode, signAcs3, signRpcV1 } from '../alibaba/signer.ts';
+import { entryCache } from '../entry-cache.ts';
 import { httpCall, sendGrouped } from '../http-call.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
 import type { SendResult, Sink, SinkLimits } from '../sink.ts';
@@ -22,8 +23,7 @@ export class CmsSink implements Sink {
   private readonly url: string;
   private readonly credentials: AlibabaCredentials;
   private readonly signature: 'v1' | 'acs3';
-  private readonly groupId: string;
-  private readonly infos = new WeakMap<Event, CmsEventInfo>();
+  private readonly info: (event: Event) => CmsEventInfo;
 
   constructor(name: string, cfg: AlibabaCmsSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
@@ -31,17 +31,8 @@ export class CmsSink implements Sink {
     this.url = base.endsWith('/') ? base : `${base}/`;
     this.credentials = resolveAlibabaCredentials(cfg.credentials, { emulator: deps.emulatorUrl !== undefined });
     this.signature = cfg.signature;
-    this.groupId = cfg.group_id;
+    this.info = entryCache((event) => toEventInfo(event, cfg.group_id));
     this.limits = { maxEntries: cfg.batch.max_entries ?? CMS_DEFAULT_MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES };
-  }
-
-  private info(event: Event): CmsEventInfo {
-    let i = this.infos.get(event);
-    if (!i) {
-      i = toEventInfo(event, this.groupId);
-      this.infos.set(event, i);
-    }
-    return i;
   }
 
   entrySize(event: Event): number {

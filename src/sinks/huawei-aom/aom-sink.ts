@@ -1,4 +1,5 @@
 import type { Event } from '../../model/event.ts';
+import { entryCache } from '../entry-cache.ts';
 import { sendGrouped } from '../http-call.ts';
 import { huaweiCall } from '../huawei/client.ts';
 import { type HuaweiTarget, resolveHuaweiTarget } from '../huawei/credentials.ts';
@@ -21,25 +22,16 @@ export class AomSink implements Sink {
   readonly type = 'huawei_aom';
   readonly limits: SinkLimits;
   private readonly target: HuaweiTarget;
-  private readonly build: AomBuildOptions;
   private readonly headers: Record<string, string>;
-  private readonly entries = new WeakMap<Event, AomEntry>();
+  private readonly entry: (event: Event) => AomEntry;
 
   constructor(name: string, cfg: HuaweiAomSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
     this.target = resolveHuaweiTarget('aom', cfg, { emulatorUrl: deps.emulatorUrl });
-    this.build = { eventType: cfg.event_type, resourceProvider: cfg.resource_provider, resourceType: cfg.resource_type, timeoutMs: cfg.alarm_timeout };
+    const build: AomBuildOptions = { eventType: cfg.event_type, resourceProvider: cfg.resource_provider, resourceType: cfg.resource_type, timeoutMs: cfg.alarm_timeout };
+    this.entry = entryCache((event) => toAomEntry(event, build));
     this.headers = cfg.enterprise_project_id ? { 'enterprise-project-id': cfg.enterprise_project_id } : {};
     this.limits = { maxEntries: cfg.batch.max_entries ?? AOM_DEFAULT_MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES - ENVELOPE_BYTES };
-  }
-
-  private entry(event: Event): AomEntry {
-    let e = this.entries.get(event);
-    if (!e) {
-      e = toAomEntry(event, this.build);
-      this.entries.set(event, e);
-    }
-    return e;
   }
 
   entrySize(event: Event): number {

@@ -1,15 +1,8 @@
+import type { AomEvent } from '../../emulator/aom.ts';
 import type { Event } from '../../model/event.ts';
 
-/** One EventModel of `PUT /v2/{project_id}/push/events`. */
-export interface AomEntry {
-  starts_at?: number;
-  ends_at?: number;
-  timeout?: number;
-  metadata: Record<string, string>;
-  annotations?: Record<string, unknown>;
-  attach_rule?: Record<string, unknown>;
-  id?: string;
-}
+/** One EventModel of `PUT /v2/{project_id}/push/events` (typed once, with the emulator). */
+export type AomEntry = AomEvent;
 
 export const AOM_MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
 /** AOM's own default auto-clear period: 5 days. */

@@ -1,4 +1,5 @@
 import type { Event } from '../../model/event.ts';
+import { entryCache } from '../entry-cache.ts';
 import { sendGrouped } from '../http-call.ts';
 import { huaweiCall } from '../huawei/client.ts';
 import { type HuaweiTarget, resolveHuaweiTarget } from '../huawei/credentials.ts';
@@ -18,25 +19,15 @@ export class CesSink implements Sink {
   readonly limits: SinkLimits;
   readonly target: HuaweiTarget;
   private readonly oldEvents: OldEventsPolicy;
-  private readonly groupId: string | undefined;
-  private readonly entries = new WeakMap<Event, CesEntry>();
+  private readonly entry: (event: Event) => CesEntry;
 
   constructor(name: string, cfg: HuaweiCesSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
     this.target = resolveHuaweiTarget('ces', cfg, { emulatorUrl: deps.emulatorUrl });
     this.oldEvents = cfg.old_events;
-    this.groupId = cfg.group_id;
+    this.entry = entryCache((event) => toCesEntry(event, { groupId: cfg.group_id }));
     // `batch.max_entries` may go above the default: the limit is not documented, only assumed.
     this.limits = { maxEntries: cfg.batch.max_entries ?? CES_DEFAULT_MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES };
-  }
-
-  private entry(event: Event): CesEntry {
-    let e = this.entries.get(event);
-    if (!e) {
-      e = toCesEntry(event, { groupId: this.groupId });
-      this.entries.set(event, e);
-    }
-    return e;
   }
 
   entrySize(event: Event): number {

@@ -1,3 +1,4 @@
+import type { CesDetail as WireDetail } from '../../emulator/ces.ts';
 import type { Event } from '../../model/event.ts';
 
 /** A CreateEvents entry as Cloud Eye takes it. */
@@ -8,19 +9,8 @@ export interface CesEntry {
   detail: CesDetail;
 }
 
-export interface CesDetail {
-  content?: string;
-  group_id?: string;
-  resource_id?: string;
-  resource_name?: string;
-  event_state?: string;
-  event_level?: string;
-  event_user?: string;
-  event_type?: string;
-  sub_event_type?: string;
-  dimensions?: Array<{ name: string; value: string }>;
-  [extra: string]: unknown;
-}
+/** The documented detail fields (typed once, with the emulator), plus any a rule's override adds. */
+export type CesDetail = WireDetail & Record<string, unknown>;
 
 export const CES_EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const CES_EVENT_SOURCE = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/;

@@ -1,0 +1,39 @@
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { startEmulator, type EmulatorConfigInput, type RunningEmulator } from '../../src/emulator/index.ts';
+import { runCli } from '../helpers/cli.ts';
+
+/**
+ * One emulator for a test file: started before its tests, reset after each, closed at the end.
+ * Read `.em` inside tests (it is set once beforeAll ran).
+ */
+export function useEmulator(config: EmulatorConfigInput = {}): { em: RunningEmulator } {
+  const holder = {} as { em: RunningEmulator };
+  beforeAll(async () => {
+    holder.em = await startEmulator({ port: 0, config });
+  });
+  afterAll(async () => {
+    await holder.em.close();
+  });
+  afterEach(() => holder.em.reset());
+  return holder;
+}
+
+export interface DeadLetterJson {
+  sink: string;
+  code: string;
+  message: string;
+  attempts: number;
+  event: { content: string; name: string };
+}
+
+/** `log2events dlq list --json` of a config. */
+export async function deadLetters(file: string): Promise<DeadLetterJson[]> {
+  const r = await runCli(['dlq', 'list', '-c', file, '--json', '--limit', '1000']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as DeadLetterJson[];
+}
+
+/** `n` stdin lines made by `line(i)`, i from 1. */
+export function linesOf(n: number, line: (i: number) => string): string {
+  return Array.from({ length: n }, (_, i) => line(i + 1)).join('\n') + '\n';
+}
