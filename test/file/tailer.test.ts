@@ -168,6 +168,32 @@ describe('file source tailing real files', () => {
     expectExactlyOnce(intake, 300);
   });
 
+  it('reads again from the committed position after a round fails (nothing lost, nothing doubled)', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 100));
+    const config = fileSourceSchema.parse({ type: 'file', include: [log], start_at: 'beginning', poll_interval: 20, format: 'plain' });
+    const processor = new LiteralProcessor(['ERROR']);
+    let failures = 0;
+    const flaky = {
+      literalsFor: () => processor.literalsFor(),
+      process: (record: Parameters<LiteralProcessor['process']>[0]) => {
+        // the 50th record of the first pass fails: 49 events were gathered but not committed
+        if (failures === 0 && processor.seen.length === 49) {
+          failures++;
+          throw new Error('rule blew up');
+        }
+        return processor.process(record);
+      },
+    };
+    const source = new FileSource('app', config, new Metrics());
+    running.push(source);
+    await source.start(fakeContext(intake, flaky));
+    await waitFor(() => intake.events.length >= 100, 'all events');
+    expect(failures).toBe(1);
+    expectExactlyOnce(intake, 100);
+  });
+
   it('commits a checkpoint for chunks without events, and hands only matching regions to the rules', async () => {
     const { dir, intake } = setup();
     const log = join(dir, 'app.log');

@@ -36,7 +36,7 @@ interface TrackedFile {
   path: string;
   dev: number;
   ino: number;
-  /** Position to resume from while no cursor is open. */
+  /** The last committed position (where a restart, or a reopen after an error, resumes). */
   position: CursorPosition;
   /** Present while the file is open (attached to a live inode). */
   open?: OpenFile;
@@ -130,7 +130,7 @@ export class Tailer {
     }, this.logger);
     for (const p of await this.discovery.scan()) this.paths.add(p);
     await this.poll(true);
-    this.loop = this.run().catch((err: unknown) => this.logger.error('file source stopped on an error', { error: err }));
+    this.loop = this.run();
   }
 
   async stop(): Promise<void> {
@@ -161,12 +161,23 @@ export class Tailer {
 
   private async run(): Promise<void> {
     while (!this.stopped && !this.signal.aborted) {
-      if (Date.now() - this.lastPoll >= this.config.poll_interval) await this.poll(false);
-      this.wakePending = false;
       let progressed = false;
-      for (const f of [...this.byInode.values()]) {
-        if (this.stopped) break;
-        progressed = (await this.readSome(f)) || progressed;
+      try {
+        if (Date.now() - this.lastPoll >= this.config.poll_interval) await this.poll(false);
+        this.wakePending = false;
+        for (const f of [...this.byInode.values()]) {
+          if (this.stopped) break;
+          progressed = (await this.readSome(f)) || progressed;
+        }
+      } catch (err) {
+        // Whatever failed is retried on the next round; the other files go on.
+        this.logger.error('file source round failed', { error: err });
+        // What was read but not committed is read again: the files reopen at their committed
+        // positions on the next poll.
+        this.events = [];
+        for (const f of [...this.byInode.values()]) await this.detach(f);
+        await this.sleep(this.config.poll_interval);
+        continue;
       }
       if (progressed || this.wakePending || this.stopped) continue;
       if (this.drainWaiters.length > 0 && ![...this.byInode.values()].some((f) => f.open?.cursor.hasPending)) {
@@ -254,17 +265,20 @@ export class Tailer {
 
   /** Commits the events gathered since the last commit with the file's new position. */
   private async commit(f: TrackedFile): Promise<boolean> {
-    if (f.open) f.position = f.open.cursor.position();
+    const position = f.open ? f.open.cursor.position() : f.position;
     const events = this.events;
     this.events = [];
     const checkpoint: Checkpoint = {
       source: this.name,
       key: f.id,
-      value: encodeCheckpoint({ ...f.position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino }),
+      value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino }),
     };
     for (;;) {
       const result = this.ctx.intake.commit(events, [checkpoint]);
-      if (result.ok) return true;
+      if (result.ok) {
+        f.position = position;
+        return true;
+      }
       if (result.reason === 'closed') {
         this.stopped = true;
         return false;
@@ -504,11 +518,13 @@ export class Tailer {
     return usable;
   }
 
-  /** Stops reading a file in place (its inode now holds other content); keeps its position. */
+  /**
+   * Stops reading a file in place (its inode now holds other content, or it is gone). Keeps the
+   * committed position: what was read after it, and held back, is read again where it lives on.
+   */
   private async detach(f: TrackedFile): Promise<void> {
     const o = f.open;
     if (!o) return;
-    f.position = o.cursor.position();
     f.detachedAt = Date.now();
     this.byInode.delete(inodeKey(f.dev, f.ino));
     f.open = undefined;
