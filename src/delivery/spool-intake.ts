@@ -100,7 +100,8 @@ export class SpoolIntake implements Intake {
     }
     this.totals.events += adding.events;
     this.totals.bytes += adding.bytes;
-    this.wanted = { events: 0, bytes: 0 };
+    // Room was found for this commit; a commit that took no room says nothing about the others.
+    if (adding.events > 0) this.wanted = { events: 0, bytes: 0 };
     for (const r of rows) {
       for (const d of r.deadSinks) {
         this.deps.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', { sink: d.sink });
