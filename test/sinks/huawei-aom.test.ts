@@ -86,6 +86,19 @@ describe('huawei_aom sink', () => {
     s.cleanup();
   });
 
+  it('when the report fails (AOM.0500), holds back the clear behind it, so the retry still ends the alarm', async () => {
+    emu.em.setFaults({ aom: { server_error: { first: 1 } } });
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: 'ERROR queue billing stalled\nINFO queue billing flowing\n' });
+    expect(r.code, r.stderr).toBe(0);
+    // the failed report, then report and clear again together: the clear was never sent alone
+    expect(emu.em.stats().aom).toMatchObject({ requests: 3, accepted: 2, rejected: { 'AOM.0500': 1 } });
+    expect(emu.em.events('aom').map((e) => e.event.action)).toEqual(['report', 'clear']);
+    expect(emu.em.alarms().active).toEqual([]);
+    expect(emu.em.alarms().cleared).toHaveLength(1);
+    s.cleanup();
+  });
+
   it('takes alarm_timeout, event_type and resource_provider from the config', async () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { extra: 'alarm_timeout: 2h\n    event_type: event\n    resource_provider: shop' }));
