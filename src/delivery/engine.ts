@@ -114,6 +114,7 @@ export class DeliveryEngine {
     let max: number;
     try {
       max = this.store.maxSeq();
+      this.store.reclaim();
     } catch {
       return;
     }

@@ -199,6 +199,9 @@ export class StateStore {
       throw new StateStoreError(file, `cannot open: ${(err as Error).message}`);
     }
     try {
+      // Only takes effect on a new file (before its first table): lets a drained spool give its
+      // pages back to the file system (see `reclaim`) instead of keeping its high-water mark.
+      db.exec('PRAGMA auto_vacuum = INCREMENTAL');
       const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
       if (mode.journal_mode.toLowerCase() !== 'wal') throw new Error(`cannot switch to WAL mode (got ${mode.journal_mode})`);
       db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
@@ -338,6 +341,17 @@ export class StateStore {
 
   totals(): SpoolTotals {
     return this.st.totals.get() as unknown as SpoolTotals;
+  }
+
+  /**
+   * Returns up to `maxPages` free pages to the file system when more than `threshold` are free
+   * (a spool that filled up and drained). Small steps, so that it never blocks for long.
+   */
+  reclaim(threshold = 2048, maxPages = 512): number {
+    const free = (this.db.prepare('PRAGMA freelist_count').get() as { freelist_count: number }).freelist_count;
+    if (free <= threshold) return 0;
+    this.db.exec(`PRAGMA incremental_vacuum(${Math.floor(maxPages)})`);
+    return Math.min(free, maxPages);
   }
 
   maxSeq(): number {

@@ -122,4 +122,18 @@ describe('StateStore', () => {
     expect(store.getDeadLetter(id)?.eventId).toBe('a');
     expect(store.getDeadLetter(id + 100)).toBeUndefined();
   });
+
+  it('gives the pages of a drained spool back to the file system, a step at a time', () => {
+    const store = open(dir());
+    const big = 'x'.repeat(4000);
+    const created = store.commitEvents(
+      Array.from({ length: 3000 }, (_, i) => ({ eventId: `e${i}`, body: big, bytes: big.length, sinks: ['s'], deadSinks: [] })),
+      [],
+      1,
+    );
+    store.settle({ delivered: created, retried: [], dead: [] }, 2);
+    expect(store.reclaim(100, 500)).toBe(500);
+    expect(store.reclaim(100, 1_000_000)).toBeGreaterThan(0);
+    expect(store.reclaim(100, 1_000_000)).toBe(0);
+  });
 });
