@@ -44,15 +44,16 @@ const expectExactlyOnce = (intake: MemoryIntake, n: number) => {
 describe('file source tailing real files', () => {
   it('start_at: end skips what was there at start; later lines and later files are read from their beginning', async () => {
     const { dir, intake } = setup();
-    writeFileSync(join(dir, 'old.log'), 'old ERROR before start\n');
+    writeFileSync(join(dir, 'old.log'), 'old ERROR before start\nhalf a line ERR');
     const { processor } = await startSource(intake, { include: [join(dir, '*.log')], start_at: 'end' });
-    appendFileSync(join(dir, 'old.log'), 'new ERROR after start\n');
+    appendFileSync(join(dir, 'old.log'), 'OR, its rest\nnew ERROR after start\n');
     writeFileSync(join(dir, 'later.log'), 'first ERROR of a later file\n');
     await waitFor(() => intake.events.length === 2, 'two events');
     expect(contents(intake).sort()).toEqual(['first ERROR of a later file', 'new ERROR after start']);
     const rec = processor.seen.find((r) => r.body === 'new ERROR after start')!;
     expect(rec.attributes).toMatchObject({ 'log.file.path': join(dir, 'old.log'), 'log.file.name': 'old.log' });
-    expect(rec.origin).toMatch(/^[0-9a-f]{16}.*:23$/);
+    // origin = file id : offset of the line (after the 51 bytes that were there or completed them)
+    expect(rec.origin).toMatch(/^[0-9a-f]{16}.*:51$/);
     expect(rec.severityText).toBe('ERROR');
   });
 
@@ -205,6 +206,16 @@ describe('file source tailing real files', () => {
     const [cp] = [...intake.checkpoints('app').values()];
     await waitFor(() => JSON.parse([...intake.checkpoints('app').values()][0]!).offset === Buffer.byteLength(lines(0, 1000, 'info')) * 2 + 19, 'checkpoint at the end');
     expect(cp).toBeDefined();
+  });
+
+  it('cuts a line longer than max_line_bytes, counts it, and reads on', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, `ERROR ${'y'.repeat(200_000)}\n` + lines(0, 3));
+    const { metrics } = await startSource(intake, { include: [log], start_at: 'beginning', max_line_bytes: '64KiB' });
+    await waitFor(() => intake.events.length === 4, 'events');
+    expect(intake.events[0]!.content).toBe(`ERROR ${'y'.repeat(65536 - 6)}`);
+    expect(metrics.total('log2events_file_lines_truncated_total')).toBe(1);
   });
 
   it('completes a partial last line after the flush timeout', async () => {

@@ -458,8 +458,11 @@ export class Tailer {
       // Equal leading bytes as a file seen before (a rewrite, a repeated header): still a new id.
       for (let n = 2; this.files.has(id); n++) id = `${fp.hash}-${st.dev}-${st.ino}-${n}`;
       const successor = this.knownPlaces.has(path) || this.knownPlaces.has(key);
-      const offset = initial && this.config.start_at === 'end' && !successor ? st.size : 0;
-      f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip: false }, detachedAt: now };
+      const atEnd = initial && this.config.start_at === 'end' && !successor;
+      const offset = atEnd ? st.size : 0;
+      // Starting at the end of a file that ends mid-line: the rest of that line is not a line.
+      const skip = atEnd && st.size > 0 && (await lastByte(fh, st.size)) !== 0x0a;
+      f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip }, detachedAt: now };
       this.files.set(id, f);
       this.logger.info('following new file', { path, id, offset });
     } else if (f.path !== path || f.dev !== st.dev || f.ino !== st.ino) {
@@ -559,6 +562,12 @@ export class Tailer {
     f.open = undefined;
     await o.fh.close().catch(() => undefined);
   }
+}
+
+async function lastByte(fh: FileHandle, size: number): Promise<number | undefined> {
+  const buf = Buffer.alloc(1);
+  const { bytesRead } = await fh.read(buf, 0, 1, size - 1);
+  return bytesRead === 1 ? buf[0] : undefined;
 }
 
 const COMPRESSED_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from('BZh'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
