@@ -42,7 +42,7 @@ export class DeliveryEngine {
   private readonly lanes = new Map<string, SinkLane>();
   private readonly logger: Logger;
   private readonly opts: DeliveryEngineOptions;
-  private idleWaiters = new Set<() => void>();
+  private readonly idleWaiters = new Set<() => void>();
   private recheckTimer: NodeJS.Timeout | undefined;
   private knownMaxSeq = 0;
   private started = false;
@@ -51,6 +51,7 @@ export class DeliveryEngine {
   constructor(opts: DeliveryEngineOptions) {
     this.opts = opts;
     this.store = opts.store;
+    if (opts.spool.synchronous) opts.store.setSynchronous(opts.spool.synchronous);
     this.logger = opts.logger.child({ component: 'delivery' });
     this.spool = new SpoolIntake({
       store: opts.store,

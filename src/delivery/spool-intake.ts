@@ -2,12 +2,14 @@ import type { Event } from '../model/event.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Checkpoint, CommitResult, Intake } from '../sources/source.ts';
-import type { CreatedEntry, EventToSpool, SpoolTotals, StateStore } from '../store/state-store.ts';
+import type { CreatedEntry, EventToSpool, SpoolTotals, StateStore, Synchronous } from '../store/state-store.ts';
 
 export interface SpoolLimits {
   max_events: number;
   max_bytes: number;
   full_policy: 'block' | 'drop_oldest';
+  /** Applied to the store by the engine when given (`delivery.spool.synchronous`). */
+  synchronous?: Synchronous;
 }
 
 export interface SpoolIntakeDeps {

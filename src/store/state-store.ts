@@ -223,6 +223,16 @@ export class StateStore {
     }
   }
 
+  synchronous(): Synchronous {
+    const level = (this.db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+    return level >= 2 ? 'FULL' : 'NORMAL';
+  }
+
+  /** Changes the durability of later commits (see `Synchronous`). */
+  setSynchronous(mode: Synchronous): void {
+    this.db.exec(`PRAGMA synchronous = ${mode === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

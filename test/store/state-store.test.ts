@@ -32,6 +32,9 @@ describe('StateStore', () => {
     const store = open(d);
     expect(store.file).toBe(join(d, STATE_FILE_NAME));
     expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    expect(store.synchronous()).toBe('FULL');
+    store.setSynchronous('NORMAL');
+    expect(store.synchronous()).toBe('NORMAL');
     store.close();
     const raw = new DatabaseSync(join(d, STATE_FILE_NAME));
     expect((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
