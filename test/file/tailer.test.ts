@@ -127,6 +127,17 @@ describe('file source tailing real files', () => {
     expect(metrics.total('log2events_file_truncations_total')).toBeGreaterThanOrEqual(3);
   });
 
+  it('reads two live files that start with the same banner (longer than the fingerprint) as two files', async () => {
+    const { dir, intake } = setup();
+    const banner = `${'=== service banner, build 1.2.3 ==='.repeat(60)}\n`;
+    writeFileSync(join(dir, 'a.log'), banner + lines(0, 10));
+    await startSource(intake, { include: [join(dir, '*.log')], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 10, 'first file');
+    writeFileSync(join(dir, 'b.log'), banner + lines(10, 20));
+    await waitFor(() => intake.events.length === 20, 'second file');
+    expectExactlyOnce(intake, 20);
+  });
+
   it('resumes after a restart exactly where it stopped', async () => {
     const { dir, intake } = setup();
     const log = join(dir, 'app.log');

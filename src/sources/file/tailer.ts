@@ -26,6 +26,8 @@ const CHUNKS_PER_TURN = 8;
 const POLLS_PER_RESCAN = 10;
 /** How long to keep the position of a file that is no longer anywhere, in case it reappears. */
 const MIN_FORGET_MS = 60_000;
+/** Trailing bytes compared to tell a copy of an open file from a file that only starts like it. */
+const COPY_CHECK_BYTES = 4096;
 /** Bytes read to detect the format of a file (its first line, or a prefix of it). */
 const DETECT_BYTES = 64 * 1024;
 
@@ -401,6 +403,23 @@ export class Tailer {
     return true;
   }
 
+  /**
+   * Whether a file whose first bytes match an open file is a copy of it (its bytes so far are
+   * the open file's bytes), or the open file was truncated since (copytruncate), or it is a
+   * different file that starts the same way (a common banner longer than the fingerprint).
+   */
+  private async copyOf(fh: FileHandle, size: number, original: TrackedFile, o: OpenFile): Promise<'copy' | 'original truncated' | 'different'> {
+    const ost = await o.fh.stat();
+    if (ost.size < o.cursor.readPos || !headMatches(await readHead(o.fh, original.fp.len), original.fp)) return 'original truncated';
+    if (ost.size < size) return 'different';
+    const from = Math.max(0, size - COPY_CHECK_BYTES);
+    const len = size - from;
+    const mine = Buffer.alloc(len);
+    const theirs = Buffer.alloc(len);
+    const [a, b] = await Promise.all([fh.read(mine, 0, len, from), o.fh.read(theirs, 0, len, from)]);
+    return a.bytesRead === len && b.bytesRead === len && mine.equals(theirs) ? 'copy' : 'different';
+  }
+
   /** A file at an inode not attached yet: a known file under a new name, a copy, or a new file. */
   private async examine(path: string, initial: boolean): Promise<TrackedFile | undefined> {
     let fh: FileHandle;
@@ -445,10 +464,20 @@ export class Tailer {
       if (sameInode) break;
     }
     if (match?.open) {
-      // A copy of a file that is still being read (copytruncate copies, then truncates).
-      this.aliases.set(key, match.id);
-      await fh.close();
-      return undefined;
+      const verdict = await this.copyOf(fh, st.size, match, match.open);
+      if (verdict === 'copy') {
+        // A copy of a file that is still being read (copytruncate copies, then truncates).
+        this.aliases.set(key, match.id);
+        await fh.close();
+        return undefined;
+      }
+      if (verdict === 'original truncated') {
+        // The copy is where the unread rest of the file lives on now.
+        this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
+        await this.detach(match);
+      } else {
+        match = undefined; // another file that merely starts with the same bytes
+      }
     }
     let f = match;
     if (!f) {
