@@ -1,7 +1,7 @@
 /**
  * Emulator throughput: 10-entry PutEvents over keep-alive loopback connections.
  *
- *   node bench/emulator.ts [--duration 10] [--connections 64] [--rate 0] [--entries 10]
+ *   node bench/emulator.ts [--duration 10] [--connections 64] [--rate 0] [--entries 10] [--baseline]
  *
  * The emulator runs in this process (one JS thread = one core); the load generator runs in a
  * child process so it does not compete for that thread, and speaks HTTP/1.1 over raw sockets
@@ -13,7 +13,9 @@
  * stays meaningful on a shared machine where wall-clock throughput does not) and peak RSS.
  */
 import { fork } from 'node:child_process';
-import { connect } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startEmulator, EMULATOR_CREDENTIALS } from '../src/emulator/index.ts';
@@ -26,6 +28,8 @@ const { values: opts } = parseArgs({
     rate: { type: 'string', default: '0' },
     entries: { type: 'string', default: '10' },
     child: { type: 'string' },
+    /** Serve with a bare node:http server answering a fixed 200 instead: the floor to compare with. */
+    baseline: { type: 'boolean', default: false },
   },
 });
 
@@ -141,6 +145,27 @@ async function runGenerator(url: string): Promise<ChildReport> {
   return report;
 }
 
+/** A node:http server that reads the body and answers a fixed PutEvents-sized 200. */
+async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const reply = JSON.stringify({ FailedEntryCount: 0, Entries: Array.from({ length: 10 }, () => ({ EventId: randomUUID() })) });
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(reply) });
+      res.end(reply);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -150,27 +175,27 @@ if (opts.child) {
   process.send!(report, () => process.exit(0));
 } else {
   // Keep the whole benchmark in memory bounds: the emulator stores only the latest events.
-  const emu = await startEmulator({ port: 0, config: { max_stored_events: Number(process.env.BENCH_STORED ?? 50_000) } });
+  const server = opts.baseline ? await bareServer() : await startEmulator({ port: 0, config: { max_stored_events: Number(process.env.BENCH_STORED ?? 50_000) } });
   const cpu0 = process.cpuUsage();
-  const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2), '--child', emu.url], { stdio: 'inherit', execArgv: [] });
+  const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2).filter((a) => a !== '--baseline'), '--child', server.url], { stdio: 'inherit', execArgv: [] });
   const report = await new Promise<ChildReport>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ChildReport));
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
   });
   const cpu = process.cpuUsage(cpu0);
-  const stats = emu.stats().aws;
-  await emu.close();
+  const accepted = 'stats' in server ? String(server.stats().aws.accepted) : 'n/a (baseline)';
+  await server.close();
   const lat = report.latencies.sort((a, b) => a - b);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const entries = Number(opts.entries);
   const lines = [
-    `emulator PutEvents benchmark: ${opts.connections} keep-alive connections, ${entries} entries/request, ${Number(opts.rate) > 0 ? `paced at ${opts.rate} req/s` : 'closed loop'}, ${report.seconds.toFixed(1)} s`,
+    `${opts.baseline ? 'BASELINE bare node:http server' : 'emulator'} PutEvents benchmark: ${opts.connections} keep-alive connections, ${entries} entries/request, ${Number(opts.rate) > 0 ? `paced at ${opts.rate} req/s` : 'closed loop'}, ${report.seconds.toFixed(1)} s`,
     `requests/s      ${(report.ok / report.seconds).toFixed(0)}  (ok ${report.ok}, failed ${report.failed})`,
-    `events/s        ${((report.ok * entries) / report.seconds).toFixed(0)}  (accepted by emulator: ${stats.accepted})`,
+    `events/s        ${((report.ok * entries) / report.seconds).toFixed(0)}  (accepted by emulator: ${accepted})`,
     `latency p50     ${(percentile(lat, 50) / 1000).toFixed(2)} ms`,
     `latency p99     ${(percentile(lat, 99) / 1000).toFixed(2)} ms`,
-    `emulator CPU    ${cpuSeconds.toFixed(2)} s over ${report.seconds.toFixed(1)} s wall (${((100 * cpuSeconds) / report.seconds).toFixed(0)}% of one core)`,
+    `emulator CPU    ${cpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}) over ${report.seconds.toFixed(1)} s wall (${((100 * cpuSeconds) / report.seconds).toFixed(0)}% of one core)`,
     `CPU per request ${((cpuSeconds * 1e6) / Math.max(1, report.ok + report.failed)).toFixed(0)} µs  (≈ ${((report.ok + report.failed) / cpuSeconds).toFixed(0)} requests/s per fully used core)`,
     `emulator RSS    ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB peak`,
   ];
