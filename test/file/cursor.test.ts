@@ -4,6 +4,7 @@ import type { Entry } from '../../src/sources/file/formats/entry.ts';
 import { PlainDecoder } from '../../src/sources/file/formats/plain.ts';
 import { criPiece } from '../../src/sources/file/formats/cri.ts';
 import { EnvelopeDecoder } from '../../src/sources/file/formats/entry.ts';
+import { dockerPiece } from '../../src/sources/file/formats/docker.ts';
 import { MultilineAggregator } from '../../src/sources/file/multiline.ts';
 
 interface Run {
@@ -59,6 +60,41 @@ describe('FileCursor', () => {
     // offsets point at the line starts
     for (const e of slow) expect(data.toString('utf8', e.offset, e.offset + e.text.length)).toBe(e.text);
   });
+
+  for (const format of ['cri', 'docker'] as const) {
+    it(`${format}: the fast path finds the same merged lines as line-by-line, with partial lines split anywhere`, () => {
+      let x = 11;
+      const rnd = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const out: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        // logical lines, a few long ones split into 16 KiB pieces by the runtime, some with the literal
+        const long = rnd() < 0.01;
+        let text = `msg ${i} ` + 'm'.repeat(long ? 40_000 : Math.floor(rnd() * 200));
+        if (rnd() < 0.03) {
+          const at = Math.floor(rnd() * text.length);
+          text = text.slice(0, at) + 'ERROR' + text.slice(at);
+        }
+        const pieces: string[] = [];
+        for (let p = 0; p < text.length; p += 16384) pieces.push(text.slice(p, p + 16384));
+        pieces.forEach((piece, k) => {
+          const last = k === pieces.length - 1;
+          out.push(
+            format === 'cri'
+              ? `2024-01-01T00:00:00.${String(i).padStart(9, '0')}Z stdout ${last ? 'F' : 'P'} ${piece}`
+              : JSON.stringify({ log: last ? `${piece}\n` : piece, stream: 'stdout', time: '2024-01-01T00:00:00Z' }),
+          );
+        });
+      }
+      const data = Buffer.from(out.join('\n') + '\n');
+      const make = () => (format === 'cri' ? new EnvelopeDecoder(1 << 20, criPiece) : new EnvelopeDecoder(1 << 20, dockerPiece));
+      const slow = feed(data, 65536, { decoder: make(), maxLineBytes: 1 << 20 }).entries.filter((e) => e.text.includes('ERROR'));
+      expect(slow.length).toBeGreaterThan(50);
+      for (const chunk of [4096, 65536, 1 << 20]) {
+        const fast = feed(data, chunk, { decoder: make(), maxLineBytes: 1 << 20, literals: [Buffer.from('ERROR')], guard: format }).entries;
+        expect(fast.filter((e) => e.text.includes('ERROR'))).toEqual(slow);
+      }
+    });
+  }
 
   it('hands over no line at all when no rule applies to the source', () => {
     const run = feed(randomLog(100, 1), 512, { literals: [] });
