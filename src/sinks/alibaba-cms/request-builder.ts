@@ -1,3 +1,4 @@
+import { eventDetail } from '../event-json.ts';
 import type { Event } from '../../model/event.ts';
 import { percentEncode } from '../alibaba/signer.ts';
 
@@ -24,23 +25,7 @@ export function toEventInfo(event: Event, defaultGroupId: string): CmsEventInfo 
   if (typeof o.content === 'string' && o.content !== '') {
     content = o.content;
   } else {
-    const c: Record<string, unknown> = {
-      content: event.content,
-      severity: event.severity,
-      state: event.state,
-      action: event.action,
-      source: event.source,
-      key: event.key,
-      id: event.id,
-      rule: event.rule,
-      resource: event.resource,
-    };
-    if (Object.keys(event.dimensions).length) c.dimensions = event.dimensions;
-    if (Object.keys(event.attributes).length) c.attributes = event.attributes;
-    if (event.user) c.user = event.user;
-    if (event.traceId) c.trace_id = event.traceId;
-    if (isRecord(o.detail)) Object.assign(c, o.detail);
-    content = JSON.stringify(c);
+    content = JSON.stringify(eventDetail(event, { withSource: true }, o.detail));
   }
   return {
     EventName: str(o.event_name) ?? event.name,
@@ -79,6 +64,3 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}

@@ -1,5 +1,6 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Event } from '../../model/event.ts';
+import { eventDetail } from '../event-json.ts';
 
 /**
  * Event → PutEvents entry. `Source` is the event source, `DetailType` the event name,
@@ -8,22 +9,7 @@ import type { Event } from '../../model/event.ts';
  */
 export function toPutEventsEntry(event: Event, defaultBus: string | undefined): PutEventsRequestEntry {
   const o = (event.overrides.aws ?? {}) as Record<string, unknown>;
-  const detail: Record<string, unknown> = {
-    id: event.id,
-    rule: event.rule,
-    content: event.content,
-    severity: event.severity,
-    state: event.state,
-    action: event.action,
-    key: event.key,
-    resource: event.resource,
-  };
-  if (Object.keys(event.dimensions).length) detail.dimensions = event.dimensions;
-  if (Object.keys(event.attributes).length) detail.attributes = event.attributes;
-  if (event.group) detail.group = event.group;
-  if (event.user) detail.user = event.user;
-  if (event.traceId) detail.trace_id = event.traceId;
-  if (isRecord(o.detail)) Object.assign(detail, o.detail);
+  const detail = eventDetail(event, { withGroup: true }, o.detail);
 
   const entry: PutEventsRequestEntry = {
     Time: new Date(event.time),
@@ -62,6 +48,3 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
