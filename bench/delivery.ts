@@ -4,9 +4,13 @@
  * loopback webhook (in a worker thread, answering 200 at once; no provider logic).
  *
  *   node bench/delivery.ts [events=100000]
+ *
+ * "live": sources commit (500 events per commit) while delivery runs; "prespooled": the spool
+ * is filled first, then delivered (a restart after an outage). Figures depend on the disk's
+ * fsync cost (synchronous=FULL) and on the machine's load, which is printed with them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
@@ -128,26 +132,33 @@ async function throughput(mode: 'live' | 'prespooled', concurrency: number | 'ad
     }
   };
   let started: number;
+  let cpu: NodeJS.CpuUsage;
   if (mode === 'prespooled') {
     await commitAll();
     started = performance.now();
+    cpu = process.cpuUsage();
     engine.start();
   } else {
     started = performance.now();
+    cpu = process.cpuUsage();
     engine.start();
     await commitAll();
   }
   const drained = await engine.flush(300_000);
   const secs = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await engine.stop(1000);
   store.close();
   t.done();
   if (!drained) throw new Error('delivery did not finish');
-  return TOTAL / secs;
+  // CPU of this process (the receiver runs in a worker thread of it, so it is included).
+  return { eventsPerSec: TOTAL / secs, cpuUsPerEvent: (used.user + used.system) / TOTAL };
 }
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
-console.log(`log2events delivery benchmark — node ${process.version}, ${TOTAL} events of ~${Buffer.byteLength(JSON.stringify(makeEvent()))} bytes\n`);
+console.log(
+  `log2events delivery benchmark — node ${process.version}, ${TOTAL} events of ~${Buffer.byteLength(JSON.stringify(makeEvent()))} bytes, ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)}\n`,
+);
 console.log('spool commit latency (one transaction: events + one checkpoint)');
 for (const sync of ['FULL', 'NORMAL'] as const) {
   for (const [per, commits] of [[1, 2000], [100, 500]] as const) {
@@ -159,8 +170,10 @@ const receiver = await startReceiver();
 console.log('\nthroughput spool → batcher → http sink → loopback receiver (100 events/request)');
 for (const sync of ['FULL', 'NORMAL'] as const) {
   for (const [mode, conc] of [['live', 8], ['live', 'adaptive'], ['prespooled', 8]] as const) {
-    const eps = await throughput(mode, conc, receiver.url, sync);
-    console.log(`  synchronous=${sync.padEnd(6)} ${mode.padEnd(10)} concurrency=${String(conc).padEnd(8)} ${Math.round(eps)} events/s`);
+    const r = await throughput(mode, conc, receiver.url, sync);
+    console.log(
+      `  synchronous=${sync.padEnd(6)} ${mode.padEnd(10)} concurrency=${String(conc).padEnd(8)} ${String(Math.round(r.eventsPerSec)).padStart(6)} events/s  ${r.cpuUsPerEvent.toFixed(1)} µs CPU/event`,
+    );
   }
 }
 const stats = await receiver.stats();

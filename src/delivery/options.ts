@@ -54,7 +54,8 @@ export const spoolOptionsSchema = z
     /**
      * SQLite `synchronous` for spool commits. FULL: a committed event survives power loss.
      * NORMAL: it survives a process crash (kill -9) but the last commits may be lost on power
-     * loss; commits are cheaper.
+     * loss; commits are cheaper. Delivery outcomes are never fsynced on their own (a power loss
+     * can only make the latest deliveries happen again).
      */
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
   })

@@ -137,10 +137,14 @@ export class StateStore {
   private readonly db: DatabaseSync;
   private readonly st: Statements;
   private closed = false;
+  private durable: Synchronous;
+  private applied: Synchronous;
 
-  private constructor(file: string, db: DatabaseSync) {
+  private constructor(file: string, db: DatabaseSync, synchronous: Synchronous) {
     this.file = file;
     this.db = db;
+    this.durable = synchronous;
+    this.applied = synchronous;
     this.st = {
       insertEvent: db.prepare('INSERT INTO events (event_id, body, bytes, created_at) VALUES (?, ?, ?, ?)'),
       insertEntry: db.prepare('INSERT INTO entries (event_row, sink) VALUES (?, ?)'),
@@ -204,14 +208,15 @@ export class StateStore {
       db.exec('PRAGMA auto_vacuum = INCREMENTAL');
       const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
       if (mode.journal_mode.toLowerCase() !== 'wal') throw new Error(`cannot switch to WAL mode (got ${mode.journal_mode})`);
-      db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
+      const synchronous = options.synchronous ?? 'FULL';
+      db.exec(`PRAGMA synchronous = ${synchronous}`);
       db.exec('PRAGMA foreign_keys = OFF');
       migrate(db);
       // A write probe: a read-only file or directory must fail here, not at the first commit.
       db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
         new Date().toISOString(),
       );
-      return new StateStore(file, db);
+      return new StateStore(file, db, synchronous);
     } catch (err) {
       try {
         db.close();
@@ -223,14 +228,27 @@ export class StateStore {
     }
   }
 
+  /** The durability of commits that take data in (spool commits, checkpoints, replays). */
   synchronous(): Synchronous {
-    const level = (this.db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
-    return level >= 2 ? 'FULL' : 'NORMAL';
+    return this.durable;
   }
 
-  /** Changes the durability of later commits (see `Synchronous`). */
+  /** Changes the durability of later intake commits (see `Synchronous`). */
   setSynchronous(mode: Synchronous): void {
-    this.db.exec(`PRAGMA synchronous = ${mode === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    this.durable = mode;
+  }
+
+  /**
+   * Sets SQLite's `synchronous` for the next transaction. Intake commits use the configured
+   * level; delivery outcomes always use NORMAL, which skips their fsync: the WAL is append-only,
+   * so the next FULL commit (or checkpoint) makes them durable too, and a power loss can only
+   * undo the latest outcomes — those events are then sent again, never lost.
+   */
+  private syncFor(kind: 'intake' | 'outcome'): void {
+    const level: Synchronous = kind === 'intake' ? this.durable : 'NORMAL';
+    if (level === this.applied) return;
+    this.db.exec(`PRAGMA synchronous = ${level}`);
+    this.applied = level;
   }
 
   close(): void {
@@ -248,7 +266,8 @@ export class StateStore {
   }
 
   /** Runs `fn` in one IMMEDIATE transaction; rolls back if it throws. */
-  private tx<T>(fn: () => T): T {
+  private tx<T>(fn: () => T, kind: 'intake' | 'outcome' = 'intake'): T {
+    this.syncFor(kind);
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = fn();
@@ -304,7 +323,7 @@ export class StateStore {
         deadLetterFromEntry.run(d.sink, d.code, d.message, d.attempts, d.firstAttempt, d.lastAttempt, now, d.eventRow);
         this.removeEntry(d.seq, d.eventRow, freed);
       }
-    });
+    }, 'outcome');
     return freed;
   }
 
