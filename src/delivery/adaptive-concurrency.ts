@@ -69,9 +69,10 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
       this.baseline = ms;
       return false;
     }
+    // Both are plain averages, fast and slow: a provider whose latency merely jitters (50-300 ms)
+    // keeps them close; only a sustained rise pulls the fast one away from the slow one.
     this.recent = this.recent * 0.7 + ms * 0.3;
-    // The baseline follows slowly, and drops quickly to a better latency.
-    this.baseline = ms < this.baseline ? this.baseline * 0.5 + ms * 0.5 : this.baseline * 0.98 + ms * 0.02;
+    this.baseline = this.baseline * 0.98 + ms * 0.02;
     return this.recent > this.baseline * LATENCY_RISE && this.recent - this.baseline > LATENCY_RISE_MIN_MS;
   }
 }

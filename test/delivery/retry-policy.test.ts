@@ -84,4 +84,12 @@ describe('AdaptiveConcurrency', () => {
     for (let i = 0; i < 5 && c.current >= grown; i++) c.onResult(ok(Date.now() + 1, 500));
     expect(c.current).toBeLessThan(grown);
   });
+
+  it('does not shrink for latency that merely jitters', () => {
+    const c = new AdaptiveConcurrency({ min: 1, max: 16, initial: 16 });
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 2000; i++) c.onResult(ok(Date.now() + 1, 50 + random() * 250));
+    expect(c.current).toBe(16);
+  });
 });
