@@ -5,7 +5,7 @@ import type { Intake } from '../sources/source.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { SinkCommonOptions } from './options.ts';
 import { SettleQueue } from './settle-queue.ts';
-import { SinkLane } from './sink-lane.ts';
+import { SinkLane, type LaneStatus } from './sink-lane.ts';
 import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
 
 /** Part of the stop budget reserved for aborting in-flight requests and writing their outcomes. */
@@ -123,6 +123,13 @@ export class DeliveryEngine {
     this.knownMaxSeq = max;
     this.spool.resync();
     for (const lane of this.lanes.values()) lane.recheckSpool();
+  }
+
+  /** The spool's size and each sink's delivery state (for the admin status endpoint). */
+  status(): { spool: { events: number; bytes: number }; sinks: Record<string, LaneStatus> } {
+    const sinks: Record<string, LaneStatus> = {};
+    for (const [name, lane] of this.lanes) sinks[name] = lane.snapshot();
+    return { spool: { ...this.spool.spooled }, sinks };
   }
 
   /** Current concurrency limit of each sink (for status and tests). */

@@ -39,6 +39,17 @@ export interface LaneDeps {
   random?: () => number;
 }
 
+export interface LaneStatus {
+  concurrency: number;
+  in_flight_requests: number;
+  /** Entries waiting for a batch. */
+  pending: number;
+  /** Entries waiting for their next attempt. */
+  backing_off: number;
+  /** Set while the provider's Retry-After holds the sink back. */
+  paused_until?: string;
+}
+
 const DEFAULT_WINDOW = 10_000;
 const READ_PAGE = 1000;
 
@@ -119,6 +130,17 @@ export class SinkLane {
 
   get currentConcurrency(): number {
     return this.concurrency.current;
+  }
+
+  /** What the lane holds now, for status pages. */
+  snapshot(): LaneStatus {
+    return {
+      concurrency: this.concurrency.current,
+      in_flight_requests: this.inFlightRequests,
+      pending: this.pending.length,
+      backing_off: this.retries.size,
+      ...(this.pausedUntil > Date.now() ? { paused_until: new Date(this.pausedUntil).toISOString() } : {}),
+    };
   }
 
   /** Entries held in memory: pending, backing off or in flight. */

@@ -39,6 +39,10 @@ describe('DeliveryEngine', () => {
     for (const c of sink.calls) expect(c.ids.length).toBeLessThanOrEqual(10);
     expect(store.totals()).toEqual({ events: 0, bytes: 0 });
     expect(metrics.value('log2events_delivered_total', { sink: 'fake' })).toBe(95);
+    expect(engine.status()).toEqual({
+      spool: { events: 0, bytes: 0 },
+      sinks: { fake: { concurrency: 4, in_flight_requests: 0, pending: 0, backing_off: 0 } },
+    });
   });
 
   it('retries exactly the entries that failed, never the delivered ones', async () => {
