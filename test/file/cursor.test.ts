@@ -160,6 +160,31 @@ describe('FileCursor', () => {
     expect(run.cursor.position()).toEqual({ offset: 69, skip: false });
   });
 
+  for (const caps of [{ max_lines: 500, max_bytes: 1 << 20 }, { max_lines: 4, max_bytes: 300 }]) {
+    it(`multiline fast path finds the same records as line-by-line (max_lines ${caps.max_lines})`, () => {
+      let x = 5;
+      const rnd = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const out: string[] = [];
+      for (let i = 0; i < 4000; i++) {
+        out.push(`2024-01-01 record ${i}${rnd() < 0.02 ? ' ERROR' : ''} ${'h'.repeat(Math.floor(rnd() * 80))}`);
+        const continuation = rnd() < 0.01 ? 100 : Math.floor(rnd() * 6);
+        for (let k = 0; k < continuation; k++) out.push(`  at frame ${i}.${k}${rnd() < 0.01 ? ' ERROR' : ''}`);
+      }
+      const data = Buffer.from(out.join('\n') + '\n');
+      const ml = () => new MultilineAggregator({ start_pattern: /^\d{4}-/, timeout: 1000, ...caps });
+      const matching = (entries: Entry[]) => entries.filter((e) => e.text.includes('ERROR'));
+      const all = feed(data, 1 << 20, { multiline: ml() }, true).entries;
+      const slow = matching(all);
+      expect(slow.length).toBeGreaterThan(100);
+      for (const chunk of [333, 4096, 1 << 20]) {
+        const run = feed(data, chunk, { multiline: ml(), literals: [Buffer.from('ERROR')] }, true);
+        expect(matching(run.entries)).toEqual(slow);
+        // and most records were never assembled
+        expect(run.entries.length).toBeLessThan(all.length / 2);
+      }
+    });
+  }
+
   it('reads CRI partial lines in order even on the fast path, so a literal split across pieces is found', () => {
     const text =
       '2024-01-01T00:00:00.000000001Z stdout F quiet\n' +

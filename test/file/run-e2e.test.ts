@@ -86,6 +86,14 @@ describe('log2events run: file source end to end', () => {
         await until(() => sinkEvents(ws.out), (e) => e.length >= onDisk.length, `${onDisk.length} events`);
         await new Promise((res) => setTimeout(res, 500)); // a late duplicate would show up here
         const seqs = sinkEvents(ws.out).map((e) => Number(e.content.split(' ')[1]));
+        const counts = new Map<number, number>();
+        for (const q of seqs) counts.set(q, (counts.get(q) ?? 0) + 1);
+        const doubled = [...counts].filter(([, c]) => c > 1).map(([q]) => q);
+        if (process.env.L2E_DEBUG && doubled.length) {
+          console.log('doubled', doubled.length, doubled[0], doubled.at(-1), readdirSync(ws.dir).filter((f) => f.startsWith('app.log')).map((f) => `${f}:${readFileSync(join(ws.dir, f), 'utf8').split('\n')[0]?.slice(0, 12)}`));
+          console.log(agent.stderr().split('\n').filter((l) => l.includes('"source":"app"')).join('\n'));
+        }
+        expect(doubled).toEqual([]);
         expect(seqs.length).toBe(onDisk.length);
         expect(new Set(seqs)).toEqual(new Set(onDiskSeqs));
       } finally {

@@ -6,6 +6,8 @@ const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 /** Docker splits lines at 16 KiB: any line that long fully covers one aligned window this size. */
 const DOCKER_WINDOW = 4096;
+/** How far back (in lines) the multiline fast path looks for a record's start line. */
+const MAX_LOOKBACK_LINES = 64;
 const CRI_PARTIAL_MARKERS = [Buffer.from(' stdout P '), Buffer.from(' stderr P ')];
 
 /** What guards the fast path against envelopes whose partial lines a byte scan would split. */
@@ -41,6 +43,10 @@ export class FileCursor {
   private skipping: boolean;
   private readonly opts: CursorOptions;
   private readonly nextHit: number[];
+  /** The buffer `nextHit` positions refer to. */
+  private hitBuffer: Buffer | undefined;
+  /** The open multiline record holds a literal (so it is read to its end). */
+  private recordHit = false;
 
   constructor(start: CursorPosition, opts: CursorOptions) {
     this.readPos = start.offset;
@@ -115,6 +121,7 @@ export class FileCursor {
     const rest = this.opts.decoder.flush();
     if (rest) this.entry(rest);
     const record = this.opts.multiline?.flush();
+    this.recordHit = false;
     if (record) this.opts.onEntry(record);
   }
 
@@ -136,15 +143,19 @@ export class FileCursor {
   /** Hands over the complete lines in [pos, end) (end is just past a newline). */
   private scan(data: Buffer, pos: number, end: number, base: number): void {
     const lits = this.opts.literals;
-    // Multiline records need every line to find their boundaries; a literal in a continuation
-    // line must match its whole record.
-    if (lits === null || this.opts.multiline || !this.guardAllows(data, pos, end)) {
+    if (lits === null || !this.guardAllows(data, pos, end)) {
       this.everyLine(data, pos, end, base);
       return;
     }
     if (lits.length === 0 && !this.decoderPending) return;
-    const next = this.nextHit;
-    next.fill(-2); // unknown for this buffer
+    this.nextHit.fill(-2); // unknown for this buffer
+    this.hitBuffer = data;
+    if (this.opts.multiline) {
+      // Envelope pieces must be merged in order before records can be told apart.
+      if (this.opts.guard === 'none') this.scanRecords(data, pos, end, base, this.opts.multiline);
+      else this.everyLine(data, pos, end, base);
+      return;
+    }
     while (pos < end) {
       if (this.decoderPending) {
         // An envelope group is open: its remaining pieces are read in order, hit or not.
@@ -153,19 +164,70 @@ export class FileCursor {
         pos = nl + 1;
         continue;
       }
-      let hit = -1;
-      for (let i = 0; i < lits.length; i++) {
-        let at = next[i]!;
-        if (at === -2 || (at >= 0 && at < pos)) next[i] = at = data.indexOf(lits[i]!, pos);
-        if (at >= 0 && (hit < 0 || at < hit)) hit = at;
-      }
+      const hit = this.nextHitFrom(data, pos);
       if (hit < 0 || hit >= end) return;
-      const prev = hit === 0 ? -1 : data.lastIndexOf(NL, hit - 1);
-      const start = prev + 1 > pos ? prev + 1 : pos;
+      const start = lineStart(data, hit, pos);
       const nl = data.indexOf(NL, hit);
       this.line(data, start, nl, base, false);
       pos = nl + 1;
     }
+  }
+
+  /** Where the next literal starts at or after `pos` (-1: nowhere in the buffer). */
+  private nextHitFrom(data: Buffer, pos: number): number {
+    const lits = this.opts.literals!;
+    const next = this.nextHit;
+    let hit = -1;
+    for (let i = 0; i < lits.length; i++) {
+      let at = next[i]!;
+      if (at === -2 || (at >= 0 && at < pos)) next[i] = at = data.indexOf(lits[i]!, pos);
+      if (at >= 0 && (hit < 0 || at < hit)) hit = at;
+    }
+    return hit;
+  }
+
+  /**
+   * The fast path for multiline records. A line matching start_pattern begins a record whatever
+   * came before, so reading may jump to one: the records between the open one (if it holds no
+   * hit) and the record of the next literal hit cannot match and are skipped. The record holding
+   * a hit is read whole, and so is the last record of the region (its rest, in the next chunk,
+   * may hold a hit). Where no start line is near enough, lines are read in order.
+   */
+  private scanRecords(data: Buffer, pos: number, end: number, base: number, ml: MultilineAggregator): void {
+    while (pos < end) {
+      if (this.recordHit) {
+        // The open record holds a hit: read on until it is complete.
+        const nl = data.indexOf(NL, pos);
+        this.line(data, pos, nl, base, false);
+        pos = nl + 1;
+        continue;
+      }
+      const hit = this.nextHitFrom(data, pos);
+      const hitLine = hit >= 0 && hit < end ? lineStart(data, hit, pos) : -1;
+      // Look back from the hit's line (or from the region's last line) for a start line.
+      const from = hitLine >= 0 ? hitLine : lineStart(data, end - 1, pos);
+      const start = this.startLineAtOrBefore(data, pos, from, ml);
+      const upTo = hitLine >= 0 ? data.indexOf(NL, hit) + 1 : end;
+      if (start > pos) ml.discard();
+      this.everyLine(data, start < 0 ? pos : start, upTo, base);
+      pos = upTo;
+    }
+  }
+
+  /** The offset of the last start line in [pos, from] (from is a line start), or -1 beyond the lookback. */
+  private startLineAtOrBefore(data: Buffer, pos: number, from: number, ml: MultilineAggregator): number {
+    let at = from;
+    for (let n = 0; n < MAX_LOOKBACK_LINES; n++) {
+      const nl = data.indexOf(NL, at);
+      let e = nl;
+      if (e > at && data[e - 1] === CR) e--;
+      if (e - at > this.opts.maxLineBytes) e = at + this.opts.maxLineBytes;
+      const entry = this.opts.decoder.push(data.toString('utf8', at, e), 0);
+      if (entry && ml.isStart(entry.text)) return at;
+      if (at <= pos) return -1;
+      at = lineStart(data, at - 1, pos);
+    }
+    return -1;
   }
 
   private everyLine(data: Buffer, pos: number, end: number, base: number): void {
@@ -204,16 +266,38 @@ export class FileCursor {
     }
     if (truncated) this.opts.onTruncated();
     const entry = this.opts.decoder.push(data.toString('utf8', start, end), base + start);
-    if (entry) this.entry(entry);
+    if (entry) this.entry(entry, this.opts.multiline !== undefined && this.holdsLiteral(data, start, end));
   }
 
-  private entry(entry: Entry): void {
+  private holdsLiteral(data: Buffer, start: number, end: number): boolean {
+    const lits = this.opts.literals;
+    if (lits === null) return true;
+    if (data === this.hitBuffer) {
+      const hit = this.nextHitFrom(data, start);
+      return hit >= 0 && hit < end;
+    }
+    const line = data.subarray(start, end);
+    return lits.some((lit) => line.includes(lit));
+  }
+
+  private entry(entry: Entry, hit = false): void {
     const ml = this.opts.multiline;
     if (!ml) {
       this.opts.onEntry(entry);
       return;
     }
     const record = ml.push(entry);
-    if (record) this.opts.onEntry(record);
+    if (record) {
+      this.recordHit = hit;
+      this.opts.onEntry(record);
+    } else {
+      this.recordHit ||= hit;
+    }
   }
+}
+
+/** Start of the line holding byte `at`, not before `floor`. */
+function lineStart(data: Buffer, at: number, floor: number): number {
+  const prev = at === 0 ? -1 : data.lastIndexOf(NL, at - 1);
+  return prev + 1 > floor ? prev + 1 : floor;
 }

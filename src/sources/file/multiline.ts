@@ -17,10 +17,10 @@ export class MultilineAggregator {
 
   /** Feeds one entry; answers the record it completed, if any. */
   push(entry: Entry): Entry | undefined {
-    const { start_pattern, max_lines, max_bytes } = this.config;
+    const { max_lines, max_bytes } = this.config;
     let done: Entry | undefined;
     if (this.first) {
-      const startsNew = start_pattern.test(entry.text);
+      const startsNew = this.isStart(entry.text);
       const overflow = this.lines.length >= max_lines || this.bytes + 1 + entry.text.length > max_bytes;
       if (startsNew || overflow) done = this.take();
     }
@@ -32,6 +32,18 @@ export class MultilineAggregator {
 
   pendingOffset(): number | undefined {
     return this.first?.offset;
+  }
+
+  /** Whether an entry with this text begins a record whatever came before. */
+  isStart(text: string): boolean {
+    return this.config.start_pattern.test(text);
+  }
+
+  /** Drops the unfinished record (the fast path skips records that cannot match). */
+  discard(): void {
+    this.first = undefined;
+    this.lines = [];
+    this.bytes = 0;
   }
 
   flush(): Entry | undefined {

@@ -409,15 +409,16 @@ export class Tailer {
    * different file that starts the same way (a common banner longer than the fingerprint).
    */
   private async copyOf(fh: FileHandle, size: number, original: TrackedFile, o: OpenFile): Promise<'copy' | 'original truncated' | 'different'> {
-    const ost = await o.fh.stat();
-    if (ost.size < o.cursor.readPos || !headMatches(await readHead(o.fh, original.fp.len), original.fp)) return 'original truncated';
-    if (ost.size < size) return 'different';
     const from = Math.max(0, size - COPY_CHECK_BYTES);
     const len = size - from;
     const mine = Buffer.alloc(len);
     const theirs = Buffer.alloc(len);
     const [a, b] = await Promise.all([fh.read(mine, 0, len, from), o.fh.read(theirs, 0, len, from)]);
-    return a.bytesRead === len && b.bytesRead === len && mine.equals(theirs) ? 'copy' : 'different';
+    if (a.bytesRead === len && b.bytesRead === len && mine.equals(theirs)) return 'copy';
+    // Checked after the comparison: a truncation racing with it shows here.
+    const ost = await o.fh.stat();
+    if (ost.size < o.cursor.readPos || !headMatches(await readHead(o.fh, original.fp.len), original.fp)) return 'original truncated';
+    return 'different';
   }
 
   /** A file at an inode not attached yet: a known file under a new name, a copy, or a new file. */
