@@ -37,11 +37,14 @@ export class RetrySchedule<T> {
     return this.heap.splice(0).map((e) => e.item);
   }
 
-  /** Removes waiting entries matching `pred`. */
-  remove(pred: (item: T) => boolean): void {
+  /** Removes waiting entries matching `pred`; returns them. */
+  remove(pred: (item: T) => boolean): T[] {
+    const removed = this.heap.filter((e) => pred(e.item)).map((e) => e.item);
+    if (removed.length === 0) return removed;
     const keep = this.heap.filter((e) => !pred(e.item));
     this.heap.length = 0;
     for (const e of keep) this.add(e.at, e.item);
+    return removed;
   }
 
   private pop(): { at: number; item: T } | undefined {

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
+import { ActionOrder } from './action-order.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import type { SinkCommonOptions } from './options.ts';
@@ -99,6 +100,7 @@ export class SinkLane {
   private readonly labels: { sink: string };
 
   private readonly pending: Batcher<LaneEntry>;
+  private readonly order = new ActionOrder<LaneEntry>();
   private inFlightEntries = 0;
   private inFlightRequests = 0;
   private cursor = 0;
@@ -145,12 +147,12 @@ export class SinkLane {
 
   /** Entries held in memory: pending, backing off or in flight. */
   private get held(): number {
-    return this.pending.length + this.retries.size + this.inFlightEntries;
+    return this.pending.length + this.order.waiting + this.retries.size + this.inFlightEntries;
   }
 
   /** Nothing to send now or later (short of new commits). */
   get idle(): boolean {
-    return this.pending.length === 0 && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore && this.settling.size === 0;
+    return this.pending.length === 0 && this.order.waiting === 0 && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore && this.settling.size === 0;
   }
 
   start(): void {
@@ -192,8 +194,10 @@ export class SinkLane {
 
   /** Entries of dropped events (drop_oldest) leave memory too, unless already in flight. */
   forgetEventRows(rows: ReadonlySet<number>): void {
-    this.pending.remove((e) => rows.has(e.eventRow));
-    this.retries.remove((e) => rows.has(e.eventRow));
+    const dropped = (e: LaneEntry) => rows.has(e.eventRow);
+    this.pending.remove(dropped);
+    this.order.remove(dropped);
+    for (const gone of this.retries.remove(dropped)) this.release(gone);
   }
 
   private push(entry: LaneEntry): void {
@@ -250,7 +254,8 @@ export class SinkLane {
         if ('waitUntil' in cut) this.wakeAt(cut.waitUntil);
         break;
       }
-      this.dispatch(cut.batch);
+      const batch = this.order.admit(cut.batch);
+      if (batch.length > 0) this.dispatch(batch);
       this.fill();
     }
     this.deps.onProgress();
@@ -333,6 +338,7 @@ export class SinkLane {
     const delivered: LaneEntry[] = [];
     const retried: { entry: LaneEntry; update: RetryUpdate; retryAfterMs: number | undefined }[] = [];
     const dead: DeadLetterMove[] = [];
+    const deadEntries: LaneEntry[] = [];
     let retryAfterMax = 0;
     let attemptsMax = 0;
     for (let i = 0; i < batch.length; i++) {
@@ -344,8 +350,10 @@ export class SinkLane {
       if (o.kind === 'delivered') {
         delivered.push(entry);
       } else if (o.kind === 'permanent') {
+        deadEntries.push(entry);
         dead.push(this.deadMove(entry, o.code, o.message, startedAt));
       } else if (this.policy.expired(entry.firstAttempt, now)) {
+        deadEntries.push(entry);
         dead.push(this.deadMove(entry, o.code, `gave up after ${entry.attempts} attempts (retry.max_elapsed ${this.options.retry.max_elapsed} ms): ${o.message}`, startedAt));
       } else {
         if (o.retryAfterMs !== undefined) retryAfterMax = Math.max(retryAfterMax, o.retryAfterMs);
@@ -370,6 +378,8 @@ export class SinkLane {
       if (this.state === 'running') for (const entry of batch) this.retries.add(now + this.policy.delay(entry.attempts), entry);
       return;
     }
+    for (const e of delivered) this.release(e);
+    for (const d of deadEntries) this.release(d);
     if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
     if (retried.length) {
       this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
@@ -393,6 +403,11 @@ export class SinkLane {
       for (const d of dead) this.logger.warn('event moved to dead letters', { code: d.code, message: d.message, attempts: d.attempts });
     }
     return ok;
+  }
+
+  /** `entry` reached its final outcome: entries of its key that waited on it may go. */
+  private release(entry: LaneEntry): void {
+    for (const e of this.order.resolved(entry)) this.pending.push(e);
   }
 
   private onRetryDue(due: LaneEntry[]): void {
@@ -436,6 +451,7 @@ export class SinkLane {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();
+    this.order.clear();
   }
 }
 

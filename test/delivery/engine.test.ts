@@ -303,4 +303,22 @@ describe('DeliveryEngine', () => {
     expect(dead!.attempts).toBeGreaterThan(2);
     expect(dead!.lastAttempt! - dead!.firstAttempt!).toBeGreaterThanOrEqual(100);
   });
+
+  it('never lets a clear overtake the raise of the same alarm that is still being retried', async () => {
+    const sink = new ScriptedSink('fake', undefined, (batch, call) =>
+      outcomes(batch, (e) => (call === 0 && e.action === 'raise' ? { kind: 'retryable', code: 'InternalFailure', message: 'later' } : delivered)),
+    );
+    const { engine } = setup({ fake: { sink, options: { retry: { initial: 100, max: 100 }, batch: { linger: 0 } } } });
+    engine.start();
+    const raise = event({ key: 'disk|host1', action: 'raise' });
+    engine.intake.commit([raise]);
+    while (sink.calls.length === 0) await new Promise((r) => setTimeout(r, 2));
+    const clear = event({ key: 'disk|host1', action: 'clear' });
+    const unrelated = event({ key: 'cpu|host1', action: 'clear' });
+    engine.intake.commit([clear, unrelated]);
+    expect(await engine.flush(5000)).toBe(true);
+    const order = sink.calls.flatMap((c) => c.ids);
+    expect(order.indexOf(unrelated.id)).toBeLessThan(order.lastIndexOf(raise.id));
+    expect(order.lastIndexOf(raise.id)).toBeLessThan(order.indexOf(clear.id));
+  });
 });
