@@ -5,6 +5,11 @@ interface Ordered {
   event: Pick<Event, 'key' | 'action'>;
 }
 
+/** Reads an entry's alarm identity; anything but a clear counts as a raise. */
+function identity(e: Ordered): { key: string; action: EventAction } {
+  return { key: e.event.key ?? '', action: e.event.action === 'clear' ? 'clear' : 'raise' };
+}
+
 /**
  * Keeps a raise and a clear of the same alarm (same `key`) from overtaking each other across
  * requests: while entries of one action for a key are unresolved (in flight or backing off),
@@ -30,7 +35,7 @@ export class ActionOrder<T extends Ordered> {
   admit(batch: readonly T[]): T[] {
     const send: T[] = [];
     for (const e of batch) {
-      const { key, action } = e.event;
+      const { key, action } = identity(e);
       const sets = this.open.get(key);
       // A retry of an entry that is already unresolved goes: it is what the others wait for.
       const retry = sets?.[action].has(e.seq) ?? false;
@@ -45,19 +50,20 @@ export class ActionOrder<T extends Ordered> {
       }
     }
     for (const e of send) {
-      let sets = this.open.get(e.event.key);
+      const { key, action } = identity(e);
+      let sets = this.open.get(key);
       if (!sets) {
         sets = { raise: new Set(), clear: new Set() };
-        this.open.set(e.event.key, sets);
+        this.open.set(key, sets);
       }
-      sets[e.event.action].add(e.seq);
+      sets[action].add(e.seq);
     }
     return send;
   }
 
   /** `e` reached a final outcome (delivered or dead). Returns the entries it releases. */
   resolved(e: T): T[] {
-    const { key, action } = e.event;
+    const { key, action } = identity(e);
     const sets = this.open.get(key);
     if (!sets) return [];
     sets[action].delete(e.seq);

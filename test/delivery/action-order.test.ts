@@ -57,4 +57,13 @@ describe('ActionOrder', () => {
     expect(o.waiting).toBe(0);
     expect(o.resolved(raise)).toEqual([]);
   });
+
+  it('treats an entry without an action (an old or foreign spool record) as a raise', () => {
+    const o = new ActionOrder();
+    const odd = { seq: ++seq, event: {} as { key: string; action: 'raise' } };
+    expect(o.admit([odd])).toEqual([odd]);
+    const clear = { seq: ++seq, event: { key: '', action: 'clear' as const } };
+    expect(o.admit([clear])).toEqual([]);
+    expect(o.resolved(odd)).toEqual([clear]);
+  });
 });
