@@ -20,10 +20,15 @@ const DEFAULT_JSON = { message_key: 'message', severity_key: 'level', timestamp_
 
 export const fileSourceSchema = z.strictObject({
   type: z.literal('file'),
+  /** Globs of files to read (`**` allowed; relative ones resolve against the working directory). */
   include: z.array(z.string().min(1)).min(1),
+  /** Globs of files not to read (a glob starting with `**` matches anywhere). */
   exclude: z.array(z.string().min(1)).default([]),
+  /** How lines are parsed; `auto` judges each file by its first line. */
   format: z.enum(FORMATS).default('auto'),
+  /** Where to begin in files present at start that have no checkpoint; later files start at 0. */
   start_at: z.enum(['beginning', 'end']).default('end'),
+  /** Keys of a `json` line's message, severity and timestamp; the other keys become record fields. */
   json: z
     .strictObject({
       message_key: z.string().min(1).default(DEFAULT_JSON.message_key),
@@ -31,17 +36,23 @@ export const fileSourceSchema = z.strictObject({
       timestamp_key: z.string().min(1).default(DEFAULT_JSON.timestamp_key),
     })
     .default(DEFAULT_JSON),
+  /** Records spanning lines: a record starts at a line matching `start_pattern`. */
   multiline: z
     .strictObject({
       start_pattern: regexText,
+      /** An unfinished record (and a partial last line) is complete after this long without new data. */
       timeout: duration.default(1000),
       max_lines: z.number().int().min(1).default(500),
       max_bytes: byteSize.default(1048576),
     })
     .optional(),
+  /** Longer lines are cut here (and counted in log2events_file_lines_truncated_total). */
   max_line_bytes: byteSize.pipe(z.number().int().min(64)).default(1048576),
+  /** How long a file renamed away or deleted is still read (drained) before it is let go. */
   rotate_wait: duration.default(5000),
+  /** How often open files are checked for growth, truncation and replacement. */
   poll_interval: duration.pipe(z.number().min(10)).default(250),
+  /** Leading bytes whose hash identifies a file across renames, copies and restarts. */
   fingerprint_bytes: z.number().int().min(16).max(65536).default(1024),
 });
 
