@@ -168,7 +168,7 @@ export class SinkLane {
       this.dbHasMore = true;
     } else {
       this.cursor = Math.max(this.cursor, seq);
-      this.push({ seq, eventRow, event, size: this.sink.entrySize(event), attempts: 0, firstAttempt: null, readyAt: Date.now() });
+      this.push({ seq, eventRow, event, size: 0, attempts: 0, firstAttempt: null, readyAt: Date.now() });
     }
     this.schedulePump();
   }
@@ -200,7 +200,15 @@ export class SinkLane {
     for (const gone of this.retries.remove(dropped)) this.release(gone);
   }
 
+  /** Sizes an entry and queues it, or dead-letters it when no request can carry it. */
   private push(entry: LaneEntry): void {
+    try {
+      entry.size = this.sink.entrySize(entry.event);
+    } catch (err) {
+      // A spooled event the sink cannot even measure (an old or damaged record) will never send.
+      this.track(this.settle([], [], [this.deadMove(entry, 'invalid_event', `the ${this.sink.type} sink cannot encode the event: ${(err as Error).message}`, null)]));
+      return;
+    }
     if (entry.size > this.limits.maxBytes) {
       this.track(this.settle([], [], [this.deadMove(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`, null)]));
       return;
@@ -228,7 +236,7 @@ export class SinkLane {
           this.track(this.settle([], [], [{ seq: r.seq, eventRow: r.eventRow, sink: this.name, code: 'unreadable', message: `spooled event is not valid JSON: ${(err as Error).message}`, attempts: r.attempts, firstAttempt: r.firstAttempt, lastAttempt: null }]));
           continue;
         }
-        this.push({ seq: r.seq, eventRow: r.eventRow, event, size: this.sink.entrySize(event), attempts: r.attempts, firstAttempt: r.firstAttempt, readyAt: now });
+        this.push({ seq: r.seq, eventRow: r.eventRow, event, size: 0, attempts: r.attempts, firstAttempt: r.firstAttempt, readyAt: now });
       }
       if (rows.length < want) this.dbHasMore = false;
     }

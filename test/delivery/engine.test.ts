@@ -321,4 +321,21 @@ describe('DeliveryEngine', () => {
     expect(order.indexOf(unrelated.id)).toBeLessThan(order.lastIndexOf(raise.id));
     expect(order.lastIndexOf(raise.id)).toBeLessThan(order.indexOf(clear.id));
   });
+
+  it('dead-letters an event the sink cannot encode, alone', async () => {
+    const sink = new ScriptedSink('fake');
+    const entrySize = sink.entrySize.bind(sink);
+    sink.entrySize = (e) => {
+      if (e.content === 'unencodable') throw new Error('no resource id');
+      return entrySize(e);
+    };
+    const { engine, store } = setup({ fake: { sink } });
+    engine.start();
+    const bad = event({ content: 'unencodable' });
+    const good = event();
+    engine.intake.commit([bad, good]);
+    expect(await engine.flush(5000)).toBe(true);
+    expect(sink.calls.flatMap((c) => c.ids)).toEqual([good.id]);
+    expect(store.listDeadLetters()).toMatchObject([{ eventId: bad.id, code: 'invalid_event', message: 'the scripted sink cannot encode the event: no resource id' }]);
+  });
 });
