@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Writable } from 'node:stream';
@@ -211,5 +211,17 @@ rules:
     // spool admits any one commit, so that no commit can wait forever): far below all 1,000.
     expect(most).toBeLessThan(200);
     expect(r.stderr).not.toContain('dropped');
+  }, 60_000);
+
+  it('refuses to start on a corrupt state store, naming the file, and leaves it untouched', async () => {
+    writeConfig();
+    const file = join(dir, 'state', 'log2events.db');
+    mkdirSync(join(dir, 'state'));
+    const garbage = 'not a database '.repeat(500);
+    writeFileSync(file, garbage);
+    const r = await runCli(['run', '-c', config], { input: '', timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`state store ${file}: the file is corrupt or not a log2events state store`);
+    expect(readFileSync(file, 'utf8')).toBe(garbage);
   }, 60_000);
 });
