@@ -82,6 +82,17 @@ describe('file source tailing real files', () => {
     expectExactlyOnce(intake, 3);
   });
 
+  it('auto: waits for a new file\'s first line to be complete before judging its format', async () => {
+    const { dir, intake } = setup();
+    const { processor } = await startSource(intake, { include: [join(dir, '*.log')], format: 'auto' });
+    const log = join(dir, 'c.log');
+    writeFileSync(log, '2024-01-01T00:00:00.1Z std'); // a CRI line caught half-written
+    await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(log, 'err F ERROR one\n2024-01-01T00:00:00.2Z stdout F ERROR two\n');
+    await waitFor(() => intake.events.length === 2, 'two events');
+    expect(processor.seen.map((r) => [r.body, r.attributes['log.iostream']])).toEqual([['ERROR one', 'stderr'], ['ERROR two', 'stdout']]);
+  });
+
   it('skips compressed rotated files that an app.log* glob takes in', async () => {
     const { dir, intake } = setup();
     writeFileSync(join(dir, 'app.log'), lines(0, 5));

@@ -444,6 +444,11 @@ export class Tailer {
       await fh.close();
       return this.byInode.get(key);
     }
+    if (this.config.format === 'auto' && st.size <= head.length && !head.includes(0x0a) && Date.now() - st.mtimeMs < flushTimeoutMs(this.config)) {
+      // The first line is still being written: wait for it, the format is judged by it.
+      await fh.close();
+      return undefined;
+    }
     if (isCompressed(head)) {
       // Rotated logs compressed in place (app.log.2.gz) when a glob like app.log* takes them in.
       this.skipped.add(key);
