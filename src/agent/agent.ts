@@ -126,11 +126,13 @@ export class Agent {
   }
 
   status(): unknown {
+    const delivery = this.engine.status();
     return {
       state: this.state,
       sources: this.sources.map((s) => ({ name: s.name, type: s.type })),
-      sinks: [...this.sinks.keys()],
       rules: this.config.rules.length,
+      spool: delivery.spool,
+      sinks: delivery.sinks,
     };
   }
 }
