@@ -159,9 +159,7 @@ export class FileCursor {
     while (pos < end) {
       if (this.decoderPending) {
         // An envelope group is open: its remaining pieces are read in order, hit or not.
-        const nl = data.indexOf(NL, pos);
-        this.line(data, pos, nl, base, false);
-        pos = nl + 1;
+        pos = this.lineAt(data, pos, base);
         continue;
       }
       const hit = this.nextHitFrom(data, pos);
@@ -197,9 +195,7 @@ export class FileCursor {
     while (pos < end) {
       if (this.recordHit) {
         // The open record holds a hit: read on until it is complete.
-        const nl = data.indexOf(NL, pos);
-        this.line(data, pos, nl, base, false);
-        pos = nl + 1;
+        pos = this.lineAt(data, pos, base);
         continue;
       }
       const hit = this.nextHitFrom(data, pos);
@@ -231,11 +227,14 @@ export class FileCursor {
   }
 
   private everyLine(data: Buffer, pos: number, end: number, base: number): void {
-    while (pos < end) {
-      const nl = data.indexOf(NL, pos);
-      this.line(data, pos, nl, base, false);
-      pos = nl + 1;
-    }
+    while (pos < end) pos = this.lineAt(data, pos, base);
+  }
+
+  /** Hands over the complete line starting at `pos`; answers where the next one starts. */
+  private lineAt(data: Buffer, pos: number, base: number): number {
+    const nl = data.indexOf(NL, pos);
+    this.line(data, pos, nl, base, false);
+    return nl + 1;
   }
 
   /** The fast path is safe unless the region holds envelope pieces a literal could straddle. */

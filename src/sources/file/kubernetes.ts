@@ -5,25 +5,21 @@ const PODS = /\/pods\/([^/_]+)_([^/_]+)_([^/_]+)\/([^/]+)\/[^/]+\.log(?:\.[^/]*)
 // /var/log/containers/<pod>_<namespace>_<container>-<container id>.log
 const CONTAINERS = /\/containers\/([^/_]+)_([^/_]+)_(.+)-([0-9a-f]{64})\.log$/;
 
+/** What each path layout's groups are; the pods layout goes last, its names win. */
+const LAYOUTS: readonly { pattern: RegExp; keys: readonly string[] }[] = [
+  { pattern: CONTAINERS, keys: ['k8s.pod.name', 'k8s.namespace.name', 'k8s.container.name', 'container.id'] },
+  { pattern: PODS, keys: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.container.name'] },
+];
+
 /**
  * Kubernetes resource attributes from a log path (and the path a symlink points to, which for
  * `/var/log/containers` links is the pods path that carries the pod uid).
  */
 export function kubernetesResource(path: string, target?: string): Attributes {
   const resource: Attributes = {};
-  const c = CONTAINERS.exec(path) ?? (target ? CONTAINERS.exec(target) : null);
-  if (c) {
-    resource['k8s.pod.name'] = c[1]!;
-    resource['k8s.namespace.name'] = c[2]!;
-    resource['k8s.container.name'] = c[3]!;
-    resource['container.id'] = c[4]!;
-  }
-  const p = PODS.exec(path) ?? (target ? PODS.exec(target) : null);
-  if (p) {
-    resource['k8s.namespace.name'] = p[1]!;
-    resource['k8s.pod.name'] = p[2]!;
-    resource['k8s.pod.uid'] = p[3]!;
-    resource['k8s.container.name'] = p[4]!;
+  for (const { pattern, keys } of LAYOUTS) {
+    const m = pattern.exec(path) ?? (target ? pattern.exec(target) : null);
+    if (m) keys.forEach((key, i) => (resource[key] = m[i + 1]!));
   }
   return resource;
 }
