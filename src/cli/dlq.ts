@@ -114,7 +114,8 @@ export async function dlqCommand(args: string[], io: CliIO): Promise<number> {
   }
   let store: StateStore;
   try {
-    store = StateStore.open(loaded.config.state_dir);
+    // No agent lock: dead letters can be inspected and replayed while the agent runs.
+    store = StateStore.open(loaded.config.state_dir, { lock: false });
   } catch (err) {
     if (err instanceof StateStoreError) {
       io.stderr.write(`log2events dlq: ${err.message}\n`);

@@ -24,6 +24,46 @@ export type Synchronous = 'FULL' | 'NORMAL';
 
 export interface StateStoreOptions {
   synchronous?: Synchronous;
+  /**
+   * Take the agent lock (default): only one process delivers from a state_dir at a time. Tools
+   * that only inspect or edit dead letters (`log2events dlq`) pass false and may run alongside.
+   */
+  lock?: boolean;
+  /** How long to wait for another process to release the agent lock (a rolling update). */
+  lockWaitMs?: number;
+}
+
+export const LOCK_FILE_NAME = 'log2events.lock';
+const DEFAULT_LOCK_WAIT_MS = 30_000;
+
+/**
+ * Holds an exclusive SQLite lock on a small side file for as long as the connection is open;
+ * the OS drops it when the process dies, even by kill -9, so it can never go stale.
+ */
+function acquireAgentLock(stateDir: string, waitMs: number): DatabaseSync {
+  const file = join(stateDir, LOCK_FILE_NAME);
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(file, { timeout: waitMs });
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, since TEXT NOT NULL)');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('DELETE FROM holder');
+    db.prepare('INSERT INTO holder (pid, since) VALUES (?, ?)').run(process.pid, new Date().toISOString());
+    db.exec('COMMIT');
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      /* nothing to release */
+    }
+    const msg = (err as Error).message;
+    if (/locked|busy/i.test(msg)) {
+      throw new StateStoreError(join(stateDir, STATE_FILE_NAME), `state_dir ${stateDir} is in use by another log2events process (waited ${waitMs} ms for ${file})`);
+    }
+    throw new StateStoreError(join(stateDir, STATE_FILE_NAME), `cannot take the lock ${file}: ${msg}`);
+  }
 }
 
 /** One event as the intake hands it to the store: serialised once, routed to known sinks. */
@@ -137,12 +177,14 @@ export class StateStore {
   private readonly db: DatabaseSync;
   private readonly st: Statements;
   private closed = false;
+  private readonly lock: DatabaseSync | undefined;
   private durable: Synchronous;
   private applied: Synchronous;
 
-  private constructor(file: string, db: DatabaseSync, synchronous: Synchronous) {
+  private constructor(file: string, db: DatabaseSync, synchronous: Synchronous, lock: DatabaseSync | undefined) {
     this.file = file;
     this.db = db;
+    this.lock = lock;
     this.durable = synchronous;
     this.applied = synchronous;
     this.st = {
@@ -196,10 +238,12 @@ export class StateStore {
     } catch {
       throw new StateStoreError(file, `state_dir ${stateDir} is not writable`);
     }
+    const lock = options.lock === false ? undefined : acquireAgentLock(stateDir, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
     let db: DatabaseSync;
     try {
       db = new DatabaseSync(file, { timeout: 5000 });
     } catch (err) {
+      lock?.close();
       throw new StateStoreError(file, `cannot open: ${(err as Error).message}`);
     }
     try {
@@ -216,13 +260,14 @@ export class StateStore {
       db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
         new Date().toISOString(),
       );
-      return new StateStore(file, db, synchronous);
+      return new StateStore(file, db, synchronous, lock);
     } catch (err) {
       try {
         db.close();
       } catch {
         /* already unusable */
       }
+      lock?.close();
       if (err instanceof StateStoreError) throw err;
       throw new StateStoreError(file, describeSqliteError(err));
     }
@@ -255,6 +300,7 @@ export class StateStore {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+    this.lock?.close();
   }
 
   get isOpen(): boolean {

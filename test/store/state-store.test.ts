@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe('StateStore', () => {
     writeFileSync(file, garbage);
     expect(() => StateStore.open(d)).toThrow(StateStoreError);
     expect(() => StateStore.open(d)).toThrow(new RegExp(`${file}.*(corrupt|not a log2events state store)`));
+    expect(readFileSync(file, 'utf8')).toBe(garbage);
   });
 
   it('refuses a state_dir it cannot create', () => {
@@ -138,5 +139,16 @@ describe('StateStore', () => {
     expect(store.reclaim(100, 500)).toBe(500);
     expect(store.reclaim(100, 1_000_000)).toBeGreaterThan(0);
     expect(store.reclaim(100, 1_000_000)).toBe(0);
+  });
+
+  it('lets one agent at a time use a state_dir; inspection tools may open it alongside', () => {
+    const d = dir();
+    const agent = open(d);
+    expect(() => StateStore.open(d, { lockWaitMs: 50 })).toThrow(/is in use by another log2events process/);
+    const tool = StateStore.open(d, { lock: false });
+    expect(tool.countDeadLetters()).toBe(0);
+    tool.close();
+    agent.close();
+    open(d).close();
   });
 });
