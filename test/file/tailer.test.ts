@@ -119,6 +119,19 @@ describe('file source tailing real files', () => {
     expectExactlyOnce(intake, 210);
   });
 
+  it('drains a file renamed out of the glob through its open descriptor (include: app.log only)', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, lines(0, 20));
+    await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 20, 'first lines');
+    renameSync(log, join(dir, 'old.1'));
+    appendFileSync(join(dir, 'old.1'), lines(20, 30)); // written before the app reopened its log
+    writeFileSync(log, lines(30, 40));
+    await waitFor(() => intake.events.length >= 40, 'drained and new');
+    expectExactlyOnce(intake, 40);
+  });
+
   it('follows copytruncate: the copy continues where reading stopped, the truncated file restarts at 0', async () => {
     const { dir, intake } = setup();
     const log = join(dir, 'app.log');
