@@ -7,7 +7,7 @@ const USAGE = `Usage: log2events dlq <list|show|replay|purge> -c FILE [options]
 Dead letters are events a sink rejected for good, or gave up on after retry.max_elapsed, kept
 in the state store with the sink, the provider's code and message, and the attempts made.
 
-  list            table of dead letters (--json for JSON lines' worth of detail)
+  list            table of dead letters (--json: a JSON array, each with its event)
   show ID         one dead letter with its event, as JSON
   replay          put dead letters back in the spool: a running agent picks them up within
                   seconds, otherwise the next start delivers them
