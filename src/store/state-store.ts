@@ -156,7 +156,7 @@ interface Statements {
   selectCheckpoints: StatementSync;
   insertDeadLetterBody: StatementSync;
   deleteEntry: StatementSync;
-  entryLeftForEvent: StatementSync;
+  deleteEventIfDone: StatementSync;
   deleteEvent: StatementSync;
   updateRetry: StatementSync;
   deadLetterFromEntry: StatementSync;
@@ -200,8 +200,9 @@ export class StateStore {
          VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?)`,
       ),
       deleteEntry: db.prepare('DELETE FROM entries WHERE seq = ?'),
-      entryLeftForEvent: db.prepare('SELECT 1 AS x FROM entries WHERE event_row = ? LIMIT 1'),
-      deleteEvent: db.prepare('DELETE FROM events WHERE id = ? RETURNING bytes'),
+      // The event goes with its last entry (an event routed to two sinks waits for both).
+      deleteEventIfDone: db.prepare('DELETE FROM events WHERE id = ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = ?) RETURNING bytes'),
+      deleteEvent: db.prepare('DELETE FROM events WHERE id = ?'),
       updateRetry: db.prepare(
         'UPDATE entries SET attempts = ?, first_attempt = ?, last_attempt = ?, last_code = ?, last_message = ? WHERE seq = ?',
       ),
@@ -379,8 +380,7 @@ export class StateStore {
 
   private removeEntry(seq: number, eventRow: number, freed: SpoolTotals): void {
     if (Number(this.st.deleteEntry.run(seq).changes) === 0) return;
-    if (this.st.entryLeftForEvent.get(eventRow) !== undefined) return;
-    const row = this.st.deleteEvent.get(eventRow) as { bytes: number } | undefined;
+    const row = this.st.deleteEventIfDone.get(eventRow, eventRow) as { bytes: number } | undefined;
     if (row) {
       freed.events += 1;
       freed.bytes += row.bytes;
