@@ -12,17 +12,19 @@
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
  *
- * Results (2026-11-25, 2 vCPU, 23 GiB, page cache warm, shared machine with load 3-9, so
- * figures vary by up to 2x between runs; dist runtime):
- *   1 GiB, 5.38 M lines, 53,800 matching: cat 0.13-0.15 s, grep -F -c 0.14-0.16 s (0.10-0.12 s
- *   CPU); log2events 6.4-7.5 s wall, 3.3-4.2 s CPU, peak RSS 253-260 MiB; file read 5.3-6.0 s
- *   (178-205 MB/s) under load, 3.0-3.4 s (~330 MB/s) at load 3. Same file, no matching rule:
- *   file read 1.6-2.6 s (410-670 MB/s), peak RSS 97 MiB.
- *   256 MiB, 13,600 matching: file read 0.59-1.36 s (200-460 MB/s), peak RSS 134-150 MiB.
- *   Steady state: 10k lines/s 3.1-4.0 % of a core, RSS 91-93 MiB; 50k lines/s 4.0-6.6 %,
- *   RSS 98-109 MiB. (`log2events run` idles at ~1 % CPU and ~95 MiB RSS with no input.)
- *   Where the time goes with 1 % matching (CPU profile, 1 GiB): spool commits ~65 %, rules
- *   ~15 %, the source's own read + scan + record building ~15 %.
+ * Results (2026-11-25, 2 vCPU, 23 GiB, page cache warm, shared machine at load 3-9, so
+ * figures vary by up to 2x between runs; dist runtime). Latest 1 GiB run (load 3.4):
+ *   tool                      wall s   CPU s    MB/s  peak RSS MiB
+ *   cat > /dev/null             0.14    0.07    7508           1.6
+ *   grep -F -c                  0.19    0.14    5718           2.1   count=53800
+ *   log2events run --once       5.12    3.30     210         229.4   53,800 events; file read
+ *                                                                    4.12 s = 261 MB/s
+ *   log2events, 0% matching     1.99    1.10     540          94.9   file read 1.33 s = 807 MB/s
+ *   steady 10k lines/s: 3.7 % of a core, RSS 94 MiB; 50k lines/s: 5.2 %, RSS 108 MiB.
+ * Earlier runs: 1 % matching file read 178-330 MB/s (1 GiB), 200-460 MB/s (256 MiB); 0 %
+ * matching 410-807 MB/s. `log2events run` idles at ~1 % CPU and ~95 MiB RSS with no input.
+ * Where the time goes with 1 % matching (CPU profile, 1 GiB): spool commits ~65 %, rules
+ * ~15 %, the source's own read + scan + record building ~15 %.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
