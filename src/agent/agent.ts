@@ -52,7 +52,7 @@ export class Agent {
     try {
       for (const [name, sc] of config.sinks) {
         const def = sinkType(sc.type)!;
-        const deps = { logger: logger.child({ sink: name }), metrics, ...(opts.emulatorUrl ? { emulatorUrl: opts.emulatorUrl } : {}) };
+        const deps = { logger: logger.child({ sink: name }), metrics, baseDir: config.baseDir, ...(opts.emulatorUrl ? { emulatorUrl: opts.emulatorUrl } : {}) };
         sinks.set(name, { sink: await def.create(name, sc.options, deps), options: sc.options });
       }
     } catch (err) {
@@ -78,7 +78,7 @@ export class Agent {
     for (const [name, sc] of this.config.sources) {
       const def = sourceType(sc.type)!;
       const logger = this.logger.child({ source: name });
-      const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir });
+      const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir, baseDir: this.config.baseDir });
       await source.start({ processor: this.config.compiled, intake: this.engine.intake, logger, signal: this.abort.signal });
       this.sources.push(source);
     }

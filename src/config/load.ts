@@ -28,6 +28,8 @@ export interface SinkConfig {
 /** A config file parsed, substituted, validated and compiled: trusted from here on. */
 export interface Config {
   file: string;
+  /** The config file's directory; relative paths in the config resolve against it. */
+  baseDir: string;
   state_dir: string;
   log_level: 'debug' | 'info' | 'warn' | 'error';
   admin: { listen?: ListenAddress | undefined };
@@ -64,7 +66,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { doc, diag } = parsed;
 
-  substituteVariables(doc, diag, options.env);
+  substituteVariables(doc, diag, options.env, dirname(resolve(file)));
   const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     diag.add([], 'the config must be a YAML mapping (state_dir, sources, sinks, rules)');
@@ -124,6 +126,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     ok: true,
     config: {
       file,
+      baseDir,
       state_dir: isAbsolute(top.state_dir) ? top.state_dir : resolve(baseDir, top.state_dir),
       log_level: top.log_level,
       admin: top.admin,
@@ -147,7 +150,7 @@ function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests
   const parsed = parseYaml(text, path);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { doc, diag } = parsed;
-  substituteVariables(doc, diag, env);
+  substituteVariables(doc, diag, env, dirname(resolve(path)));
   const raw = doc.toJS() as unknown;
   const list = Array.isArray(raw) ? raw : (raw as { tests?: unknown } | null)?.tests;
   if (!Array.isArray(list)) {

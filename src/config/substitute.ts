@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isScalar, visit, type Document } from 'yaml';
 import type { Diagnostics } from './diagnostics.ts';
+import { resolveConfigPath } from './paths.ts';
 
 const PATTERN = /\$\$|\$\{([^}]*)\}/g;
 
@@ -13,6 +14,7 @@ export function substituteVariables(
   doc: Document,
   diagnostics: Diagnostics,
   env: NodeJS.ProcessEnv = process.env,
+  baseDir: string = process.cwd(),
 ): void {
   visit(doc, {
     Scalar(_key, node, ancestry) {
@@ -26,7 +28,7 @@ export function substituteVariables(
           return '';
         };
         if (body.startsWith('file:')) {
-          const file = body.slice(5);
+          const file = resolveConfigPath(baseDir, body.slice(5));
           try {
             return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
           } catch (err) {

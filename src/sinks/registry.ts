@@ -8,6 +8,8 @@ import type { SinkCommonOptions } from '../delivery/options.ts';
 export interface SinkFactoryDeps {
   logger: Logger;
   metrics: Metrics;
+  /** Directory of the config file: relative paths in the sink's config resolve against it. */
+  baseDir: string;
   /**
    * Set by `run --emulator`: the base URL of the in-process provider emulator that every cloud
    * sink must call instead of the real endpoint (credentials fall back to the emulator's defaults).

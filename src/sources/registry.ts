@@ -9,6 +9,8 @@ export interface SourceFactoryDeps {
   metrics: Metrics;
   /** Directory for the agent's state (the sqlite store lives here). */
   stateDir: string;
+  /** Directory of the config file: relative paths in the source's config resolve against it. */
+  baseDir: string;
 }
 
 /** How a source type plugs in: its config schema (a strict object with `type`) and a factory. */

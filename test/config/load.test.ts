@@ -78,6 +78,13 @@ sinks: { out: { type: file, path: "\${OUT}/events-\${file:${secret}}.jsonl" } }
     expect(r).toEqual({ ok: false, errors: ['/definitely/not/here.yaml: cannot read config: no such file'] });
   });
 
+  it('reads ${file:...} relative to the config file', () => {
+    scratch.write('token.txt', 's3cr3t\n');
+    const p = scratch.write('rel.yaml', 'sinks: { out: { type: http, url: "http://127.0.0.1:9/x", headers: { authorization: "Bearer ${file:token.txt}" } } }\n');
+    const r = loadConfigFile(p);
+    expect(r.ok && r.config.sinks.get('out')?.options.headers).toEqual({ authorization: 'Bearer s3cr3t' });
+  });
+
   it('resolves state_dir relative to the config file', () => {
     const p = scratch.write('c.yaml', 'state_dir: st\n');
     const r = loadConfigFile(p);

@@ -13,7 +13,7 @@ export async function startReceiver(config: Record<string, unknown> = {}) {
     ...config,
   });
   const metrics = new Metrics();
-  const source = new OtlpSource('otlp', cfg, { logger: silentLogger, metrics, stateDir: '/nonexistent' });
+  const source = new OtlpSource('otlp', cfg, { logger: silentLogger, metrics, stateDir: '/nonexistent', baseDir: process.cwd() });
   const fake = fakeContext();
   await source.start(fake.ctx);
   const { http, grpc } = source.addresses();

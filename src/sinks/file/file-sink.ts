@@ -54,7 +54,15 @@ export class FileSink implements Sink {
 
   private async openFile(): Promise<FileHandle> {
     mkdirSync(dirname(this.path), { recursive: true });
-    return open(this.path, 'a');
+    const fh = await open(this.path, 'a+');
+    // A crash mid-write leaves a torn last line; end it so the next event starts a line of its own.
+    const { size } = await fh.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await fh.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) await fh.appendFile('\n');
+    }
+    return fh;
   }
 
   async close(): Promise<void> {

@@ -2,14 +2,15 @@ import { z } from 'zod';
 import { sinkCommonShape } from '../../delivery/options.ts';
 import { registerSinkType } from '../registry.ts';
 import { FileSink } from './file-sink.ts';
+import { resolveConfigPath } from '../../config/paths.ts';
 
 export const fileSinkSchema = z.strictObject({
   type: z.literal('file'),
-  /** JSON lines, one event per line; relative to the working directory. */
+  /** JSON lines, one event per line; a relative path is relative to the config file's directory. */
   path: z.string().min(1),
   /** fsync after every batch, so a delivered event survives a power loss. */
   fsync: z.boolean().default(true),
   ...sinkCommonShape,
 });
 
-registerSinkType('file', { schema: fileSinkSchema, create: (name, cfg) => new FileSink(name, cfg.path, cfg.fsync) });
+registerSinkType('file', { schema: fileSinkSchema, create: (name, cfg, deps) => new FileSink(name, resolveConfigPath(deps.baseDir, cfg.path), cfg.fsync) });

@@ -20,7 +20,7 @@ const DEFAULT_JSON = { message_key: 'message', severity_key: 'level', timestamp_
 
 export const fileSourceSchema = z.strictObject({
   type: z.literal('file'),
-  /** Globs of files to read (`**` allowed; relative ones resolve against the working directory). */
+  /** Globs of files to read (`**` allowed; relative ones resolve against the config file's directory). */
   include: z.array(z.string().min(1)).min(1),
   /** Globs of files not to read (a glob starting with `**` matches anywhere). */
   exclude: z.array(z.string().min(1)).default([]),

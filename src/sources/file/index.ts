@@ -1,3 +1,4 @@
+import { resolveConfigGlob } from '../../config/paths.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { registerSourceType } from '../registry.ts';
 import type { Source, SourceContext } from '../source.ts';
@@ -34,5 +35,10 @@ export class FileSource implements Source {
 
 registerSourceType('file', {
   schema: fileSourceSchema,
-  create: (name, config: FileSourceConfig, deps) => new FileSource(name, config, deps.metrics),
+  create: (name, config: FileSourceConfig, deps) =>
+    new FileSource(
+      name,
+      { ...config, include: config.include.map((p) => resolveConfigGlob(deps.baseDir, p)), exclude: config.exclude.map((p) => resolveConfigGlob(deps.baseDir, p)) },
+      deps.metrics,
+    ),
 });
