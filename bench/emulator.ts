@@ -11,6 +11,16 @@
  * 0 (the default) runs closed-loop as fast as the emulator answers.
  * Prints requests/s, events/s, latency p50/p99, emulator CPU seconds (and per request, which
  * stays meaningful on a shared machine where wall-clock throughput does not) and peak RSS.
+ *
+ * Results (2026-11-25, 2-vCPU VM, Node 24.21, load average < 1 at start, 10 s runs, every
+ * request SigV4-verified, 10 entries each, 50,000 events kept for inspection):
+ *   closed loop      8,307–8,528 req/s (83–85k events/s), p50 6.0–6.2 ms, p99 20.7–21.7 ms,
+ *                    10.8 CPU-s in 10 s (108%: main thread saturated + GC helpers), ≈127–130 µs
+ *                    CPU/request, peak RSS 323–345 MiB
+ *   --rate 5000      4,996 req/s, p50 0.83 ms, p99 23.8 ms, 77% of one core, RSS 293 MiB
+ *   --baseline       bare node:http on the same generator: 28,733 req/s, 36 µs CPU/request
+ * On the same VM while other test suites ran (load 4–9) throughput fell to 1.4–4.4k req/s:
+ * compare CPU per request, not wall-clock rates, on a busy machine.
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
