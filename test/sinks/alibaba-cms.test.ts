@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
-import { deadLetters, linesOf, useEmulator } from './cloud-harness.ts';
+import { deadLetters, linesOf, requestSizes, useEmulator } from './cloud-harness.ts';
 
 /** The Alibaba CloudMonitor sink, driven through a real `log2events run` process against the emu.em. */
 const emu = useEmulator();
@@ -38,12 +38,6 @@ rules:
 
 const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);
 
-/** Events per PutCustomEvent request, in arrival order. */
-function batchSizes(): number[] {
-  const sizes = new Map<string, number>();
-  for (const e of emu.em.events('alibaba')) sizes.set(e.request_id, (sizes.get(e.request_id) ?? 0) + 1);
-  return [...sizes.values()];
-}
 
 const contentOf = (c: string) => JSON.parse(c) as Record<string, unknown>;
 
@@ -54,7 +48,7 @@ describe('alibaba_cms sink', () => {
     const before = Date.now();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir)), '--once'], { input: lines(120) });
     expect(r.code, r.stderr).toBe(0);
-    expect(batchSizes()).toEqual([50, 50, 20]);
+    expect(requestSizes(emu.em, 'alibaba')).toEqual([50, 50, 20]);
     const first = emu.em.events('alibaba')[0]!.event;
     expect(first).toMatchObject({ EventName: 'OrderFailed', GroupId: '0' });
     expect(Number(first.Time)).toBeGreaterThanOrEqual(before - 1000);

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { runCli, scratchDir, startCli } from '../helpers/cli.ts';
+import { requestSizes } from './cloud-harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,18 +47,13 @@ rules:
 
 const lines = (n: number, pad = '') => Array.from({ length: n }, (_, i) => `ERROR order ${i + 1} failed${pad}`).join('\n') + '\n';
 
-function batchesOf(em: RunningEmulator): number[] {
-  const sizes = new Map<string, number>();
-  for (const e of em.events('aws')) sizes.set(e.request_id, (sizes.get(e.request_id) ?? 0) + 1);
-  return [...sizes.values()];
-}
 
 describe('aws_eventbridge sink', () => {
   it('sends 25 events as requests of 10, 10 and 5 with the mapped fields', async () => {
     const s = scratchDir();
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, { concurrency: '1' })), '--once'], { input: lines(25) });
     expect(r.code, r.stderr).toBe(0);
-    expect(batchesOf(emulator)).toEqual([10, 10, 5]);
+    expect(requestSizes(emulator, 'aws')).toEqual([10, 10, 5]);
     const first = emulator.events('aws')[0]!.event;
     expect(first).toMatchObject({ Source: 'shop.orders', DetailType: 'OrderFailed', EventBusName: 'orders' });
     expect(typeof first.Time).toBe('number');
@@ -70,7 +66,7 @@ describe('aws_eventbridge sink', () => {
     const pad = ' ' + 'x'.repeat(30_000);
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, { concurrency: '1' })), '--once'], { input: lines(10, pad) });
     expect(r.code, r.stderr).toBe(0);
-    const sizes = batchesOf(emulator);
+    const sizes = requestSizes(emulator, 'aws');
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
     expect(sizes.length).toBeGreaterThanOrEqual(2);
     expect(emulator.stats().aws.rejected).toEqual({});

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { startEmulator, type EmulatorConfigInput, type RunningEmulator } from '../../src/emulator/index.ts';
+import { startEmulator, type EmulatorConfigInput, type Provider, type RunningEmulator } from '../../src/emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
 
 /**
@@ -36,4 +36,11 @@ export async function deadLetters(file: string): Promise<DeadLetterJson[]> {
 /** `n` stdin lines made by `line(i)`, i from 1. */
 export function linesOf(n: number, line: (i: number) => string): string {
   return Array.from({ length: n }, (_, i) => line(i + 1)).join('\n') + '\n';
+}
+
+/** Events per accepted request of one provider, in arrival order. */
+export function requestSizes(em: RunningEmulator, provider: Provider): number[] {
+  const sizes = new Map<string, number>();
+  for (const e of em.events(provider)) sizes.set(e.request_id, (sizes.get(e.request_id) ?? 0) + 1);
+  return [...sizes.values()];
 }
