@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratchDir } from '../helpers/cli.ts';
 
@@ -24,6 +25,22 @@ describe('log2events eval', () => {
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => e.content)).toEqual(['payment failed for order 9']);
+  });
+});
+
+describe('log2events run', () => {
+  it('survives binary garbage on stdin and still delivers the lines that match', async () => {
+    const s = scratchDir();
+    const file = s.write(
+      'c.yaml',
+      `state_dir: ${s.dir}/state\nsources: { in: { type: stdin } }\nsinks: { out: { type: file, path: ${s.dir}/out.jsonl } }\nrules:\n  - { name: e, when: { contains: PAYMENT }, event: { name: E, content: "{{body}}" }, to: [out] }\n`,
+    );
+    const garbage = Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x0a, 0xc3]), Buffer.alloc(3_000_000, 0xa7), Buffer.from('\nPAYMENT \xe9t\xe9\n', 'latin1')]);
+    const r = await runCli(['run', '-c', file, '--once'], { input: garbage });
+    expect(r.code, r.stderr).toBe(0);
+    const out = readFileSync(`${s.dir}/out.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { content: string });
+    expect(out.map((e) => e.content)).toEqual(['PAYMENT \ufffdt\ufffd']);
+    s.cleanup();
   });
 });
 
