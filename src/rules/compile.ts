@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { Event, EventAction, EventState, ProviderName } from '../model/event.ts';
 import { EVENT_STATES, PROVIDER_NAMES } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
@@ -276,5 +276,5 @@ function parseTime(text: string): number | undefined {
 /** Same record + same rule → same id, across retries, replays and restarts. */
 export function eventId(record: LogRecord, rule: string): string {
   if (!record.origin) return randomUUID();
-  return createHash('sha256').update(record.origin).update('\0').update(rule).digest('hex').slice(0, 32);
+  return hash('sha256', `${record.origin}\0${rule}`, 'hex').slice(0, 32);
 }

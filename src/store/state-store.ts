@@ -156,6 +156,8 @@ interface Statements {
   selectCheckpoints: StatementSync;
   insertDeadLetterBody: StatementSync;
   deleteEntry: StatementSync;
+  deleteEntries: StatementSync;
+  deleteEventsIfDone: StatementSync;
   deleteEventIfDone: StatementSync;
   deleteEvent: StatementSync;
   updateRetry: StatementSync;
@@ -203,6 +205,11 @@ export class StateStore {
       // The event goes with its last entry (an event routed to two sinks waits for both).
       deleteEventIfDone: db.prepare('DELETE FROM events WHERE id = ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = ?) RETURNING bytes'),
       deleteEvent: db.prepare('DELETE FROM events WHERE id = ?'),
+      // Set-based forms for many delivered entries at once; the parameter is a JSON array.
+      deleteEntries: db.prepare('DELETE FROM entries WHERE seq IN (SELECT value FROM json_each(?))'),
+      deleteEventsIfDone: db.prepare(
+        'DELETE FROM events WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
+      ),
       updateRetry: db.prepare(
         'UPDATE entries SET attempts = ?, first_attempt = ?, last_attempt = ?, last_code = ?, last_message = ? WHERE seq = ?',
       ),
@@ -362,7 +369,7 @@ export class StateStore {
     if (s.delivered.length === 0 && s.retried.length === 0 && s.dead.length === 0) return freed;
     const { updateRetry, deadLetterFromEntry } = this.st;
     this.tx(() => {
-      for (const d of s.delivered) this.removeEntry(d.seq, d.eventRow, freed);
+      if (s.delivered.length > 0) this.removeDelivered(s.delivered, freed);
       for (const r of s.retried) updateRetry.run(r.attempts, r.firstAttempt, r.lastAttempt, r.code, r.message, r.seq);
       for (const d of s.dead) {
         // Only if the entry is still spooled (drop_oldest may have taken it meanwhile).
@@ -376,6 +383,24 @@ export class StateStore {
 
   private entryExists(seq: number): boolean {
     return this.db.prepare('SELECT 1 AS x FROM entries WHERE seq = ?').get(seq) !== undefined;
+  }
+
+  /**
+   * Two statements for the whole set instead of two per entry: delivered entries go, then
+   * those of their events that have no entry left (an event routed to two sinks waits for both).
+   */
+  private removeDelivered(delivered: readonly { seq: number; eventRow: number }[], freed: SpoolTotals): void {
+    const seqs = new Array<number>(delivered.length);
+    const rows = new Array<number>(delivered.length);
+    for (let i = 0; i < delivered.length; i++) {
+      seqs[i] = delivered[i]!.seq;
+      rows[i] = delivered[i]!.eventRow;
+    }
+    if (Number(this.st.deleteEntries.run(JSON.stringify(seqs)).changes) === 0) return;
+    for (const row of this.st.deleteEventsIfDone.all(JSON.stringify(rows)) as { bytes: number }[]) {
+      freed.events += 1;
+      freed.bytes += row.bytes;
+    }
   }
 
   private removeEntry(seq: number, eventRow: number, freed: SpoolTotals): void {

@@ -243,6 +243,40 @@ describe('file source tailing real files', () => {
     expect(cp).toBeDefined();
   });
 
+  it('commits a multi-chunk backlog once per turn, with every event and the final position', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    // ~13 MiB: four 4 MiB reads, one ERROR line in the first and one in the last
+    const filler = lines(0, 1000, 'info');
+    const repeats = Math.ceil((13 << 20) / Buffer.byteLength(filler));
+    const text = 'first ERROR\n' + filler.repeat(repeats) + 'last ERROR\n';
+    writeFileSync(log, text);
+    await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => JSON.parse([...intake.checkpoints('app').values()][0] ?? '{"offset":0}').offset === Buffer.byteLength(text), 'checkpoint at the end');
+    expect(contents(intake)).toEqual(['first ERROR', 'last ERROR']);
+    // one transaction (one fsync in the real spool) for the turn instead of one per chunk; the
+    // other one is the new file's first checkpoint
+    const chunks = Math.ceil(Buffer.byteLength(text) / (4 << 20));
+    expect(chunks).toBe(4);
+    expect(intake.commits).toBeLessThanOrEqual(2);
+  });
+
+  it('commits early in a turn when many events wait, so they never pile up in memory', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    // ~14 MiB where every ~210-byte line matches: one 4 MiB read alone yields ~20k events
+    const n = 70_000;
+    const text = Array.from({ length: n }, (_, i) => `line ${i} ERROR ${'x'.repeat(200)}\n`).join('');
+    writeFileSync(log, text);
+    const sizes: number[] = [];
+    const commit = intake.commit.bind(intake);
+    intake.commit = (events, checkpoints) => (sizes.push(events.length), commit(events, checkpoints));
+    await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === n, 'all events');
+    const perRead = Math.ceil((4 << 20) / 210);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(perRead);
+  });
+
   it('cuts a line longer than max_line_bytes, counts it, and reads on', async () => {
     const { dir, intake } = setup();
     const log = join(dir, 'app.log');

@@ -16,8 +16,13 @@ import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
 
-/** Bytes per read, and so per commit: bigger chunks mean fewer spool transactions on a backlog. */
+/** Bytes per read. */
 const CHUNK_BYTES = 4 << 20;
+/**
+ * A backlog commits once per turn (up to CHUNKS_PER_TURN chunks: one transaction and one fsync
+ * instead of one per chunk), or as soon as this many events wait, which bounds their memory.
+ */
+const COMMIT_EVENTS = 4096;
 /** Room in front of each read for the partial line held from the chunk before (longer ones are copied). */
 const HEAD_ROOM = 64 * 1024;
 /** Chunks read from one file before the others get a turn. */
@@ -213,6 +218,8 @@ export class Tailer {
     const o = f.open;
     if (!o) return false;
     let progressed = false;
+    /** Chunks consumed whose events and position are not committed yet. */
+    let uncommitted = false;
     let slot = 0;
     let pos = o.cursor.readPos;
     let next: Promise<number> | undefined = this.readChunk(o.fh, slot, pos);
@@ -222,6 +229,7 @@ export class Tailer {
         n = await next;
       } catch (err) {
         this.logger.warn('read failed; letting the file go', { path: f.path, error: err });
+        if (uncommitted) await this.commit(f);
         await this.detach(f);
         return progressed;
       }
@@ -242,10 +250,14 @@ export class Tailer {
         o.cursor.consume(Buffer.concat([held, buf.subarray(HEAD_ROOM, HEAD_ROOM + n)]));
       }
       progressed = true;
+      uncommitted = true;
+      if (next && this.events.length < COMMIT_EVENTS) continue;
+      uncommitted = false;
       if (!(await this.commit(f))) break;
     }
     // A read still in flight must land before its buffer is used again.
     if (next) await next.catch(() => 0);
+    if (uncommitted) await this.commit(f);
     if (!progressed && o.backlog) {
       const { since, bytes } = o.backlog;
       o.backlog = undefined;
