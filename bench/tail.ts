@@ -13,14 +13,17 @@
  * the steady-state runs.
  *
  * Results (2026-11-25, 2 vCPU, 23 GiB, page cache warm, shared machine at load 3-9, so
- * figures vary by up to 2x between runs; dist runtime). Latest 1 GiB run (load 3.4):
+ * figures vary by up to 2x between runs; dist runtime). Latest 1 GiB run (load 1.2), after
+ * the source commits once per read turn instead of once per 4 MiB chunk:
  *   tool                      wall s   CPU s    MB/s  peak RSS MiB
- *   cat > /dev/null             0.14    0.07    7508           1.6
- *   grep -F -c                  0.19    0.14    5718           2.1   count=53800
- *   log2events run --once       5.12    3.30     210         229.4   53,800 events; file read
- *                                                                    4.12 s = 261 MB/s
- *   log2events, 0% matching     1.99    1.10     540          94.9   file read 1.33 s = 807 MB/s
- *   steady 10k lines/s: 3.7 % of a core, RSS 94 MiB; 50k lines/s: 5.2 %, RSS 108 MiB.
+ *   cat > /dev/null             0.10    0.07   10813           1.7
+ *   grep -F -c                  0.12    0.09    9276           2.1   count=53800
+ *   log2events run --once       2.67    2.93     402         254.2   53,800 events; file read
+ *                                                                    1.96 s = 549 MB/s
+ *   log2events, 0% matching     0.80    0.96    1339          95.1   file read 0.38 s = 2817 MB/s
+ *   steady 10k lines/s: 2.2 % of a core, RSS 93 MiB; 50k lines/s: 4.5 %, RSS 106 MiB.
+ * The build before that change, run right before it (load 0.8-1.1): 1 % matching 2.64-2.99 s wall,
+ * 2.83-3.11 s CPU, file read 462-524 MB/s; 0 % matching file read 1793-2007 MB/s.
  * Earlier runs: 1 % matching file read 178-330 MB/s (1 GiB), 200-460 MB/s (256 MiB); 0 %
  * matching 410-807 MB/s. `log2events run` idles at ~1 % CPU and ~95 MiB RSS with no input.
  * Where the time goes with 1 % matching (CPU profile, 1 GiB): spool commits ~65 %, rules
