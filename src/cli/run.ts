@@ -17,7 +17,8 @@ Options:
                              to it (the quick start; nothing leaves the machine)
       --emulator-listen ADDR where the in-process emulator listens (default 127.0.0.1:0)
       --once                 exit when the sources have consumed their input (stdin closed,
-                             files read to the end) and the spool is delivered
+                             files read to the end) and the spool is delivered (a sink that
+                             stays unreachable holds it until retry.max_elapsed dead-letters)
   -h, --help                 this help`;
 
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
