@@ -1,4 +1,5 @@
 import type { Event } from '../model/event.ts';
+import { isRecord } from './overrides.ts';
 
 /** One event as a JSON line, the format of the stdout and file sinks and of `eval`. */
 export function eventJsonLine(event: Event): string {
@@ -27,6 +28,6 @@ export function eventDetail(event: Event, opts: { withSource?: boolean; withGrou
   if (opts.withGroup && event.group) d.group = event.group;
   if (event.user) d.user = event.user;
   if (event.traceId) d.trace_id = event.traceId;
-  if (extra !== null && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(d, extra);
+  if (isRecord(extra)) Object.assign(d, extra);
   return d;
 }

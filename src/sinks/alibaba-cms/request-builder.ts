@@ -1,6 +1,7 @@
 import { eventDetail } from '../event-json.ts';
 import type { Event } from '../../model/event.ts';
 import { percentEncode } from '../alibaba/signer.ts';
+import { overrideBlock, overrideText } from '../overrides.ts';
 
 /** One `EventInfo.N` of PutCustomEvent. */
 export interface CmsEventInfo {
@@ -20,7 +21,7 @@ export interface CmsEventInfo {
  * merged into the JSON.
  */
 export function toEventInfo(event: Event, defaultGroupId: string): CmsEventInfo {
-  const o = (event.overrides.alibaba ?? {}) as Record<string, unknown>;
+  const o = overrideBlock(event, 'alibaba');
   let content: string;
   if (typeof o.content === 'string' && o.content !== '') {
     content = o.content;
@@ -28,10 +29,10 @@ export function toEventInfo(event: Event, defaultGroupId: string): CmsEventInfo 
     content = JSON.stringify(eventDetail(event, { withSource: true }, o.detail));
   }
   return {
-    EventName: str(o.event_name) ?? event.name,
+    EventName: overrideText(o.event_name) ?? event.name,
     Content: content,
     Time: String(typeof o.time === 'number' ? Math.round(o.time) : event.time),
-    GroupId: str(o.group_id) ?? event.group ?? defaultGroupId,
+    GroupId: overrideText(o.group_id) ?? event.group ?? defaultGroupId,
   };
 }
 
@@ -59,8 +60,3 @@ export function eventInfoProblem(info: CmsEventInfo): string | undefined {
   if (info.EventName === '') return 'EventName is empty: PutCustomEvent requires a name';
   return undefined;
 }
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-

@@ -1,6 +1,7 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Event } from '../../model/event.ts';
 import { eventDetail } from '../event-json.ts';
+import { overrideBlock, overrideString } from '../overrides.ts';
 
 /**
  * Event → PutEvents entry. `Source` is the event source, `DetailType` the event name,
@@ -8,20 +9,20 @@ import { eventDetail } from '../event-json.ts';
  * `source`, `detail_type`, `resources`, `event_bus`, `trace_header`, and extra `detail` keys.
  */
 export function toPutEventsEntry(event: Event, defaultBus: string | undefined): PutEventsRequestEntry {
-  const o = (event.overrides.aws ?? {}) as Record<string, unknown>;
+  const o = overrideBlock(event, 'aws');
   const detail = eventDetail(event, { withGroup: true }, o.detail);
 
   const entry: PutEventsRequestEntry = {
     Time: new Date(event.time),
-    Source: str(o.source) ?? event.source,
-    DetailType: (str(o.detail_type) ?? event.name).slice(0, 128),
+    Source: overrideString(o.source) ?? event.source,
+    DetailType: (overrideString(o.detail_type) ?? event.name).slice(0, 128),
     Detail: JSON.stringify(detail),
   };
   const resources = Array.isArray(o.resources) ? o.resources.map(String).filter(Boolean) : event.resource.id?.startsWith('arn:') ? [event.resource.id] : [];
   if (resources.length) entry.Resources = resources;
-  const bus = str(o.event_bus) ?? defaultBus;
+  const bus = overrideString(o.event_bus) ?? defaultBus;
   if (bus) entry.EventBusName = bus;
-  const trace = str(o.trace_header) ?? (event.traceId ? xrayTraceHeader(event.traceId, event.spanId) : undefined);
+  const trace = overrideString(o.trace_header) ?? (event.traceId ? xrayTraceHeader(event.traceId, event.spanId) : undefined);
   if (trace) entry.TraceHeader = trace;
   return entry;
 }
@@ -43,8 +44,3 @@ function xrayTraceHeader(traceId: string, spanId: string | undefined): string | 
   const root = `Root=1-${traceId.slice(0, 8)}-${traceId.slice(8)}`;
   return spanId && /^[0-9a-f]{16}$/.test(spanId) ? `${root};Parent=${spanId};Sampled=1` : root;
 }
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-

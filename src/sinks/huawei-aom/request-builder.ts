@@ -1,5 +1,6 @@
 import type { AomEvent } from '../../emulator/aom.ts';
 import type { Event } from '../../model/event.ts';
+import { isRecord, overrideBlock, overrideText } from '../overrides.ts';
 
 /** One EventModel of `PUT /v2/{project_id}/push/events` (typed once, with the emulator). */
 export type AomEntry = AomEvent;
@@ -25,14 +26,14 @@ export interface AomBuildOptions {
  * block may set `id`, `timeout`, `attach_rule`, and keys of `metadata` / `annotations`.
  */
 export function toAomEntry(event: Event, opts: AomBuildOptions): AomEntry {
-  const o = (event.overrides.huawei_aom ?? {}) as Record<string, unknown>;
+  const o = overrideBlock(event, 'huawei_aom');
   const metadata: Record<string, string> = {
     event_name: event.name,
     event_severity: event.severity,
-    event_type: str(o.event_type) ?? opts.eventType,
-    resource_provider: str(o.resource_provider) ?? event.resource.provider ?? opts.resourceProvider,
-    resource_type: str(o.resource_type) ?? event.resource.type ?? opts.resourceType,
-    resource_id: str(o.resource_id) ?? event.resource.id ?? (event.key || event.name),
+    event_type: overrideText(o.event_type) ?? opts.eventType,
+    resource_provider: overrideText(o.resource_provider) ?? event.resource.provider ?? opts.resourceProvider,
+    resource_type: overrideText(o.resource_type) ?? event.resource.type ?? opts.resourceType,
+    resource_id: overrideText(o.resource_id) ?? event.resource.id ?? (event.key || event.name),
   };
   if (isRecord(o.metadata)) for (const [k, v] of Object.entries(o.metadata)) if (v !== null && v !== undefined && v !== '') metadata[k] = String(v);
   for (const k of Object.keys(metadata)) if (metadata[k]!.length > METADATA_MAX) metadata[k] = metadata[k]!.slice(0, METADATA_MAX);
@@ -50,7 +51,7 @@ export function toAomEntry(event: Event, opts: AomBuildOptions): AomEntry {
     entry.timeout = Math.min(Math.max(0, Math.round(timeout)), AOM_MAX_TIMEOUT_MS);
   }
   if (isRecord(o.attach_rule)) entry.attach_rule = o.attach_rule;
-  const id = str(o.id);
+  const id = overrideText(o.id);
   if (id) entry.id = id;
   return entry;
 }
@@ -58,12 +59,4 @@ export function toAomEntry(event: Event, opts: AomBuildOptions): AomEntry {
 /** Bytes of the entry inside `{"events":[...]}` (plus its comma). */
 export function aomEntrySize(entry: AomEntry): number {
   return Buffer.byteLength(JSON.stringify(entry)) + 1;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -1,5 +1,6 @@
 import type { CesDetail as WireDetail } from '../../emulator/ces.ts';
 import type { Event } from '../../model/event.ts';
+import { isRecord, overrideBlock, overrideString } from '../overrides.ts';
 
 /** A CreateEvents entry as Cloud Eye takes it. */
 export interface CesEntry {
@@ -40,7 +41,7 @@ export interface CesBuildOptions {
  * `event_source`, `time`, any detail key at top level, or a `detail:` object.
  */
 export function toCesEntry(event: Event, opts: CesBuildOptions = {}): CesEntry {
-  const o = (event.overrides.huawei_ces ?? {}) as Record<string, unknown>;
+  const o = overrideBlock(event, 'huawei_ces');
   const detail: CesDetail = {
     content: event.content,
     event_state: event.state,
@@ -58,8 +59,8 @@ export function toCesEntry(event: Event, opts: CesBuildOptions = {}): CesEntry {
   if (isRecord(o.detail)) Object.assign(detail, o.detail);
   if (typeof detail.content === 'string' && detail.content.length > MAX_CONTENT) detail.content = truncate(detail.content, MAX_CONTENT);
   return {
-    event_name: str(o.event_name) ?? event.name,
-    event_source: str(o.event_source) ?? event.source,
+    event_name: overrideString(o.event_name) ?? event.name,
+    event_source: overrideString(o.event_source) ?? event.source,
     time: typeof o.time === 'number' ? o.time : event.time,
     detail,
   };
@@ -132,12 +133,4 @@ function sanitizeUser(user: string): string {
 
 function clipName(name: string): string {
   return name.length > 80 ? `${name.slice(0, 79)}…` : name;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
