@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { Event } from '../model/event.ts';
+import { rememberEventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
@@ -51,7 +52,8 @@ export interface LaneStatus {
   paused_until?: string;
 }
 
-const DEFAULT_WINDOW = 10_000;
+/** Entries held in memory per lane by default: enough to keep 16 requests of a cloud sink busy many times over. */
+const DEFAULT_WINDOW = 4096;
 const READ_PAGE = 1000;
 
 export function effectiveLimits(sink: SinkLimits, options: SinkCommonOptions): SinkLimits {
@@ -126,7 +128,7 @@ export class SinkLane {
     this.queue = new PQueue({ concurrency: this.concurrency.current, ...rateLimitOptions(deps.options.rate_limit) });
     this.pending = new Batcher(this.limits, deps.options.batch.linger);
     this.retries = new RetrySchedule((due) => this.onRetryDue(due));
-    this.window = deps.window ?? Math.max(DEFAULT_WINDOW, this.limits.maxEntries * 16);
+    this.window = deps.window ?? Math.max(DEFAULT_WINDOW, this.limits.maxEntries * 4);
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
   }
 
@@ -232,6 +234,7 @@ export class SinkLane {
         let event: Event;
         try {
           event = JSON.parse(r.body) as Event;
+          rememberEventJson(event, r.body);
         } catch (err) {
           this.track(this.settle([], [], [{ seq: r.seq, eventRow: r.eventRow, sink: this.name, code: 'unreadable', message: `spooled event is not valid JSON: ${(err as Error).message}`, attempts: r.attempts, firstAttempt: r.firstAttempt, lastAttempt: null }]));
           continue;
@@ -315,23 +318,37 @@ export class SinkLane {
     const startedAt = Date.now();
     // The next batch may be cut as soon as this one leaves the queue (rate limit, concurrency).
     this.schedulePump();
-    const timeout = AbortSignal.timeout(this.options.timeout);
-    const signal = AbortSignal.any([timeout, this.abort.signal]);
+    // One controller per request, aborted by the timeout or by shutdown. Both hooks are removed
+    // when the request ends: a listener left on the lane's signal (or an AbortSignal.any over a
+    // pending timeout) would keep every batch of the last `timeout` ms alive.
+    const request = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.abort();
+    }, this.options.timeout);
+    const onShutdown = () => request.abort();
+    const lane = this.abort.signal;
+    if (lane.aborted) request.abort();
+    else lane.addEventListener('abort', onShutdown, { once: true });
     const aborted = new Promise<SendResult>((resolve) => {
       const onAbort = () => {
-        const why = timeout.aborted ? `no answer within ${this.options.timeout} ms` : 'shutting down';
-        resolve({ outcomes: batch.map(() => retryable(timeout.aborted ? 'timeout' : 'aborted', why)), throttled: false });
+        const why = timedOut ? `no answer within ${this.options.timeout} ms` : 'shutting down';
+        resolve({ outcomes: batch.map(() => retryable(timedOut ? 'timeout' : 'aborted', why)), throttled: false });
       };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      if (request.signal.aborted) onAbort();
+      else request.signal.addEventListener('abort', onAbort, { once: true });
     });
     this.metrics.inc('log2events_requests_total', 'Requests sent to a sink', this.labels);
     let result: SendResult;
     try {
       // A sink must honour the signal; the race keeps a sink that does not from stalling the lane.
-      result = await Promise.race([this.sink.send(batch.map((e) => e.event), signal), aborted]);
+      result = await Promise.race([this.sink.send(batch.map((e) => e.event), request.signal), aborted]);
     } catch (err) {
       result = { outcomes: batch.map(() => retryable('send_failed', (err as Error).message)), throttled: false };
+    } finally {
+      clearTimeout(timer);
+      lane.removeEventListener('abort', onShutdown);
     }
     return { result, startedAt };
   }

@@ -1,4 +1,5 @@
 import type { Event } from '../model/event.ts';
+import { eventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Checkpoint, CommitResult, Intake } from '../sources/source.ts';
@@ -61,7 +62,7 @@ export class SpoolIntake implements Intake {
     const rows: EventToSpool[] = [];
     const adding: SpoolTotals = { events: 0, bytes: 0 };
     for (const event of events) {
-      const body = JSON.stringify(event);
+      const body = eventJson(event);
       const bytes = Buffer.byteLength(body);
       const sinks: string[] = [];
       const deadSinks: EventToSpool['deadSinks'][number][] = [];

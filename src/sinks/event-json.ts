@@ -1,9 +1,15 @@
 import type { Event } from '../model/event.ts';
+import { eventJson } from '../model/event-json.ts';
 import { isRecord } from './overrides.ts';
 
 /** One event as a JSON line, the format of the stdout and file sinks and of `eval`. */
 export function eventJsonLine(event: Event): string {
-  return JSON.stringify(event) + '\n';
+  return eventJson(event) + '\n';
+}
+
+/** Bytes of `eventJsonLine(event)`, without building the line. */
+export function eventJsonLineBytes(event: Event): number {
+  return Buffer.byteLength(eventJson(event)) + 1;
 }
 
 /**

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Event } from '../../model/event.ts';
 import { allOutcomes, deliveredAll, type SendResult, type Sink } from '../sink.ts';
-import { eventJsonLine } from '../event-json.ts';
+import { eventJsonLine, eventJsonLineBytes } from '../event-json.ts';
 
 /**
  * Appends events as JSON lines. Each batch is one write followed by fsync, so "delivered"
@@ -12,7 +12,8 @@ import { eventJsonLine } from '../event-json.ts';
 export class FileSink implements Sink {
   readonly name: string;
   readonly type = 'file';
-  readonly limits = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 };
+  /** Writes are serialised: bigger batches would only hold more events in memory. */
+  readonly limits = { maxEntries: 2000, maxBytes: 8 * 1024 * 1024 };
   private readonly path: string;
   private readonly fsync: boolean;
   private handle: Promise<FileHandle> | undefined;
@@ -25,7 +26,7 @@ export class FileSink implements Sink {
   }
 
   entrySize(event: Event): number {
-    return Buffer.byteLength(eventJsonLine(event));
+    return eventJsonLineBytes(event);
   }
 
   send(batch: readonly Event[]): Promise<SendResult> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sinkCommonShape } from '../../delivery/options.ts';
 import { registerSinkType } from '../registry.ts';
 import { deliveredAll, type Sink } from '../sink.ts';
-import { eventJsonLine } from '../event-json.ts';
+import { eventJsonLine, eventJsonLineBytes } from '../event-json.ts';
 
 export const stdoutSinkSchema = z.strictObject({
   type: z.literal('stdout'),
@@ -15,7 +15,7 @@ export function createStdoutSink(name: string, write: (text: string) => Promise<
     name,
     type: 'stdout',
     limits: { maxEntries: 1000, maxBytes: 16 * 1024 * 1024 },
-    entrySize: (e) => Buffer.byteLength(eventJsonLine(e)),
+    entrySize: eventJsonLineBytes,
     async send(batch) {
       await write(batch.map(eventJsonLine).join(''));
       return deliveredAll(batch.length);
