@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { ListenAddress } from '../config/duration.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -13,6 +13,9 @@ export interface AdminState {
  * Kubernetes readiness probe wants), `/metrics` (Prometheus text) and `/status` (JSON).
  */
 export async function startAdminServer(listen: ListenAddress, state: AdminState): Promise<{ url: string; close(): Promise<void> }> {
+  // Not an ESM import: the ESM facade of node:http loads Node's bundled undici (several MiB of
+  // heap) at startup, even when no admin server is configured.
+  const { createServer } = process.getBuiltinModule('node:http');
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -335,7 +335,11 @@ export class StateStore {
 
   // ---- spool -------------------------------------------------------------------------------
 
-  /** Spools events (one entry per sink) and moves the checkpoints, in one transaction. */
+  /**
+   * Spools events (one entry per sink) and moves the checkpoints, in one transaction. A commit
+   * of checkpoints alone skips the fsync, like delivery outcomes: if a power loss undoes it, the
+   * lines behind it are read again, and they produced no event.
+   */
   commitEvents(events: readonly EventToSpool[], checkpoints: readonly CheckpointRow[], now: number): CreatedEntry[] {
     const created: CreatedEntry[] = [];
     const { insertEvent, insertEntry, insertDeadLetterBody, upsertCheckpoint } = this.st;
@@ -351,7 +355,7 @@ export class StateStore {
         }
       }
       for (const c of checkpoints) upsertCheckpoint.run(c.source, c.key, c.value);
-    });
+    }, events.length === 0 ? 'outcome' : 'intake');
     return created;
   }
 

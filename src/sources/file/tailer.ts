@@ -16,8 +16,8 @@ import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
 
-/** Bytes per read. */
-const CHUNK_BYTES = 4 << 20;
+/** Bytes per read (two buffers of this size are held). */
+const CHUNK_BYTES = 1 << 20;
 /**
  * A backlog commits once per turn (up to CHUNKS_PER_TURN chunks: one transaction and one fsync
  * instead of one per chunk), or as soon as this many events wait, which bounds their memory.
@@ -26,7 +26,7 @@ const COMMIT_EVENTS = 4096;
 /** Room in front of each read for the partial line held from the chunk before (longer ones are copied). */
 const HEAD_ROOM = 64 * 1024;
 /** Chunks read from one file before the others get a turn. */
-const CHUNKS_PER_TURN = 8;
+const CHUNKS_PER_TURN = 32;
 /** The glob walk runs every this many polls (chokidar covers the time between). */
 const POLLS_PER_RESCAN = 10;
 /** How long to keep the position of a file that is no longer anywhere, in case it reappears. */
@@ -115,6 +115,8 @@ export class Tailer {
     this.discovery = new Discovery(config.include, config.exclude);
     this.labels = { source: name };
     this.signal = AbortSignal.any([ctx.signal, this.halt.signal]);
+    // Once, rather than per sleep: listeners on an AbortSignal.any are costly to add and remove.
+    this.signal.addEventListener('abort', () => this.wake?.(), { once: true });
   }
 
   async start(): Promise<void> {
@@ -194,17 +196,17 @@ export class Tailer {
     }
   }
 
+  /** Ends at `ms`, or earlier on poke() or abort (one listener for the source's life, see start). */
   private sleep(ms: number): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.signal.removeEventListener('abort', done);
         this.wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.wake = done;
-      this.signal.addEventListener('abort', done, { once: true });
     });
   }
 
