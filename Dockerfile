@@ -1,13 +1,15 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript with the full dependency tree.
+# Build stage: compile TypeScript and bundle the CLI with the full dependency tree.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the base image already is Node 24, so the `node` devDependency's download is not needed.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.js ./scripts/
 COPY src ./src
-RUN ./node_modules/.bin/tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+# Same steps as `npm run build`: tsc (library + types), then the CLI bundle bin/ runs.
+RUN ./node_modules/.bin/tsc -p tsconfig.build.json && node scripts/bundle.js && npm prune --omit=dev --ignore-scripts
 
 # Runtime stage: production dependencies and compiled code only, as an unprivileged user.
 FROM node:24-bookworm-slim

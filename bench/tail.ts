@@ -5,9 +5,9 @@
  *
  *   node bench/tail.ts [--size 256MiB] [--steady-seconds 10] [--runtime dist|ts] [--keep]
  *
- * `--runtime dist` (default) compiles the sources with tsc into node_modules/.cache and runs the
- * JavaScript, as the published package does; `ts` runs src/cli/main.ts with type stripping
- * (which alone costs ~17 MiB of RSS).
+ * `--runtime dist` (default) builds the CLI bundle with scripts/bundle.js into node_modules/.cache
+ * and runs it with the node flags of bin/log2events.js's shebang, as the installed command does;
+ * `ts` runs src/cli/main.ts with type stripping (which alone costs ~17 MiB of RSS).
  *
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
@@ -48,15 +48,17 @@ const { values } = parseArgs({
     runtime: { type: 'string', default: 'dist' },
   },
 });
+/** The flags the installed command runs node with (the shebang of bin/log2events.js). */
+const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(REPO, 'bin/log2events.js'), 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
 const MAIN = (() => {
   if (values.runtime === 'ts') return join(REPO, 'src/cli/main.ts');
   if (values.runtime !== 'dist') throw new Error('--runtime: dist or ts');
-  // Inside node_modules so that the compiled files resolve the packages.
-  const out = join(REPO, 'node_modules/.cache/l2e-bench/dist');
-  const tsc = join(REPO, 'node_modules/.bin/tsc');
-  const r = spawnSync(tsc, ['-p', join(REPO, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], { encoding: 'utf8' });
-  if (!existsSync(join(out, 'cli/main.js'))) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
-  return join(out, 'cli/main.js');
+  // The published bundle, built by the same script as `npm run build`, inside node_modules so
+  // that its external imports resolve.
+  const out = join(REPO, 'node_modules/.cache/l2e-bench/bundle');
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js'), out], { encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(join(out, 'main.js'))) throw new Error(`bundle failed:\n${r.stdout}${r.stderr}`);
+  return join(out, 'main.js');
 })();
 const size = parseByteSize(values.size!);
 if (!size) throw new Error(`--size: not a size: ${values.size}`);
@@ -160,7 +162,7 @@ function logTime(stderr: string, msg: string): number | undefined {
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const mib = size / 1048576;
 
-console.log(`runtime: ${MAIN}`);
+console.log(`runtime: node ${[...NODE_FLAGS, MAIN].join(' ')}`);
 console.log(`generating ${fmt(mib, 0)} MiB of ~200-byte lines in ${dir} ...`);
 const gen = generate(logPath, size);
 const bytes = statSync(logPath).size;
@@ -174,7 +176,7 @@ const grep = timed(['grep', '-F', '-c', LITERAL, logPath]);
 rows.push({ name: `grep -F -c`, m: grep, note: `count=${grep.stdout.trim()}` });
 
 const backlogCfg = agentConfig('backlog', 'beginning', logPath);
-const agent = timed([process.execPath, MAIN, 'run', '-c', backlogCfg, '--once']);
+const agent = timed([process.execPath, ...NODE_FLAGS, MAIN, 'run', '-c', backlogCfg, '--once']);
 const events = readFileSync(join(dir, 'backlog.jsonl'), 'utf8').split('\n').filter(Boolean).length;
 const started = logTime(agent.stderr, 'started');
 const stopping = logTime(agent.stderr, 'stopping');
@@ -185,7 +187,7 @@ rows.push({ name: 'log2events run --once', m: agent, note: `events=${events}${ev
 
 // The same read with a rule that matches nothing: the source's own cost, without the spool.
 const idleCfg = agentConfig('nomatch', 'beginning', logPath, 'NO_SUCH_LITERAL');
-const idle = timed([process.execPath, MAIN, 'run', '-c', idleCfg, '--once']);
+const idle = timed([process.execPath, ...NODE_FLAGS, MAIN, 'run', '-c', idleCfg, '--once']);
 const idleCaught = /"msg":"caught up".*?"seconds":([\d.]+)/.exec(idle.stderr);
 const idleS = idleCaught ? Number(idleCaught[1]) : NaN;
 rows.push({ name: 'log2events, 0% matching', m: idle, note: `file read ${fmt(idleS)} s = ${fmt(bytes / 1e6 / idleS, 0)} MB/s` });
@@ -214,7 +216,7 @@ async function steady(rate: number): Promise<{ cpuPct: number; rss: number; hwm:
   const path = join(dir, `steady-${rate}.log`);
   writeFileSync(path, '');
   const cfg = agentConfig(`steady-${rate}`, 'end', path);
-  const child = spawn(process.execPath, [MAIN, 'run', '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, 'run', '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((res, rej) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {

@@ -15,7 +15,8 @@ export type Cut<T> = { batch: T[] } | { waitUntil: number } | { empty: true };
  * waited `linger` ms. Entries larger than `maxBytes` must be refused before `push`.
  */
 export class Batcher<T extends Batchable> {
-  private items: T[] = [];
+  /** Consumed slots before `head` are cleared, so that a sent entry is not kept alive here. */
+  private items: (T | undefined)[] = [];
   private head = 0;
   private readonly limits: SinkLimits;
   private readonly linger: number;
@@ -49,10 +50,12 @@ export class Batcher<T extends Batchable> {
     }
     const full = end < this.items.length || end - this.head >= maxEntries;
     if (!full && !force && oldest + this.linger > now) return { waitUntil: oldest + this.linger };
-    const batch = this.items.slice(this.head, end);
+    const batch = this.items.slice(this.head, end) as T[];
+    this.items.fill(undefined, this.head, end);
     this.head = end;
-    // Drop the consumed prefix now and then, so the array does not grow without bound.
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
+    // Drop the consumed prefix once empty, or now and then, so the array does not grow without bound.
+    if (this.head === this.items.length) this.clear();
+    else if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
@@ -61,7 +64,7 @@ export class Batcher<T extends Batchable> {
 
   /** Removes the entries matching `pred`. */
   remove(pred: (item: T) => boolean): void {
-    this.items = this.items.slice(this.head).filter((e) => !pred(e));
+    this.items = this.items.slice(this.head).filter((e) => !pred(e!));
     this.head = 0;
   }
 

@@ -1,14 +1,21 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO, runCli, scratchDir } from '../helpers/cli.ts';
+import { INSTALLED, REPO, runCli, scratchDir } from '../helpers/cli.ts';
 
 describe('the quick start (npm run example)', () => {
-  it('reads the bundled log, delivers its events to the file sink and to the four emulated clouds, and exits', async () => {
+  it.each([
+    ['the sources', undefined],
+    ['the installed command (the bundle npm ci builds, through the shebang of bin/log2events.js)', INSTALLED],
+  ])('reads the bundled log, delivers its events to the file sink and to the four emulated clouds, and exits: %s', async (_name, command) => {
     const s = scratchDir();
     cpSync(join(REPO, 'config.example.yaml'), join(s.dir, 'config.example.yaml'));
     cpSync(join(REPO, 'examples/logs'), join(s.dir, 'examples/logs'), { recursive: true });
-    const r = await runCli(['run', '-c', 'config.example.yaml', '--emulator', '--once'], { cwd: s.dir, env: { ADMIN_LISTEN: '127.0.0.1:0', OTLP_HTTP_LISTEN: '127.0.0.1:0', OTLP_GRPC_LISTEN: '127.0.0.1:0' } });
+    const r = await runCli(['run', '-c', 'config.example.yaml', '--emulator', '--once'], {
+      cwd: s.dir,
+      env: { ADMIN_LISTEN: '127.0.0.1:0', OTLP_HTTP_LISTEN: '127.0.0.1:0', OTLP_GRPC_LISTEN: '127.0.0.1:0' },
+      ...(command ? { command } : {}),
+    });
     expect(r.code, r.stderr).toBe(0);
     const events = readFileSync(join(s.dir, '.log2events-example/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => `${e.rule}: ${e.content}`)).toEqual([

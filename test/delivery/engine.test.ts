@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryEngine, type EngineSink } from '../../src/delivery/engine.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
@@ -280,6 +282,25 @@ describe('DeliveryEngine', () => {
     const sent = sink.calls.flatMap((c) => c.ids);
     expect(sent).toHaveLength(300);
     expect(new Set(sent)).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  it('lets go of a delivered batch at once, not when its request timeout would have fired', async () => {
+    const sink = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1_000_000 });
+    const { engine } = setup({ fake: { sink, options: { timeout: 600_000 } } });
+    engine.start();
+    const refs = (() => {
+      const events = Array.from({ length: 30 }, () => event());
+      engine.intake.commit(events);
+      return events.map((e) => new WeakRef(e));
+    })();
+    expect(await engine.flush(5000)).toBe(true);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let i = 0; i < 3 && refs.some((r) => r.deref()); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      gc();
+    }
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
   });
 
   it('keeps retry state across restarts: max_elapsed counts from the first attempt ever', async () => {

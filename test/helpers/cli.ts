@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const MAIN = join(REPO, 'src/cli/main.ts');
+/** The installed command: the bundle `npm ci` builds, run through the shebang of bin/log2events.js. */
+export const INSTALLED = [join(REPO, 'bin/log2events.js')];
 
 export interface CliResult {
   code: number | null;
@@ -13,9 +15,13 @@ export interface CliResult {
 }
 
 /** Runs `log2events ARGS` as a real subprocess (Node 24 runs the TypeScript sources directly). */
-export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; command?: string[] } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const [cmd, ...pre] = opts.command ?? [process.execPath, MAIN];
+    const child = spawn(cmd!, [...pre, ...args], {
       cwd: opts.cwd ?? REPO,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
