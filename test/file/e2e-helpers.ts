@@ -3,20 +3,25 @@ import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * Events the `file` sink wrote (JSON lines; a run appends). A run killed mid-write leaves a torn
- * line that the next run's first line continues: the complete event after the tear is kept (the
- * torn one was never acknowledged, so it is delivered again).
+ * line, which the next run ends before writing (so a torn fragment stands alone, or, from
+ * builds before that repair, is continued by a complete event). A line still being written
+ * while the test reads is incomplete too. Such fragments are skipped: the torn event was never
+ * acknowledged, so it is delivered again, whole.
  */
 export function sinkEvents(path: string): { id: string; content: string; resource: Record<string, string>; attributes: Record<string, string> }[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        return JSON.parse(l.slice(l.lastIndexOf('{"id":')));
+    .flatMap((l) => {
+      for (const text of [l, l.slice(Math.max(0, l.lastIndexOf('{"id":')))]) {
+        try {
+          return [JSON.parse(text)];
+        } catch {
+          // a fragment: try the complete event after it, else skip it
+        }
       }
+      return [];
     });
 }
 

@@ -3,7 +3,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Event } from '../../model/event.ts';
 import { allOutcomes, deliveredAll, type SendResult, type Sink } from '../sink.ts';
-import { eventJsonLine, eventJsonLineBytes } from '../event-json.ts';
+import { eventJson } from '../../model/event-json.ts';
+import { eventJsonLineBytes } from '../event-json.ts';
 
 /**
  * Appends events as JSON lines. Each batch is one write followed by fsync, so "delivered"
@@ -38,7 +39,7 @@ export class FileSink implements Sink {
   private async write(batch: readonly Event[]): Promise<SendResult> {
     try {
       const fh = await (this.handle ??= this.openFile());
-      await fh.appendFile(batch.map(eventJsonLine).join(''));
+      await fh.appendFile(jsonLines(batch));
       if (this.fsync) await fh.datasync();
       return deliveredAll(batch.length);
     } catch (err) {
@@ -72,4 +73,17 @@ export class FileSink implements Sink {
     this.handle = undefined;
     if (h) await (await h).close();
   }
+}
+
+/** The batch as JSON lines, encoded straight into one buffer (no joined string in between). */
+function jsonLines(batch: readonly Event[]): Buffer {
+  let bytes = 0;
+  for (const e of batch) bytes += eventJsonLineBytes(e);
+  const buf = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const e of batch) {
+    at += buf.write(eventJson(e), at);
+    buf[at++] = 0x0a;
+  }
+  return buf;
 }
