@@ -158,6 +158,8 @@ interface Statements {
   deleteEntry: StatementSync;
   deleteEntries: StatementSync;
   deleteEventsIfDone: StatementSync;
+  deleteEntryRange: StatementSync;
+  deleteEventRangeIfDone: StatementSync;
   deleteEventIfDone: StatementSync;
   deleteEvent: StatementSync;
   updateRetry: StatementSync;
@@ -207,6 +209,11 @@ export class StateStore {
       deleteEvent: db.prepare('DELETE FROM events WHERE id = ?'),
       // Set-based forms for many delivered entries at once; the parameter is a JSON array.
       deleteEntries: db.prepare('DELETE FROM entries WHERE seq IN (SELECT value FROM json_each(?))'),
+      // ...and for runs of consecutive ids, the usual shape of in-order deliveries: a range scan.
+      deleteEntryRange: db.prepare('DELETE FROM entries WHERE seq BETWEEN ? AND ?'),
+      deleteEventRangeIfDone: db.prepare(
+        'DELETE FROM events WHERE id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
+      ),
       deleteEventsIfDone: db.prepare(
         'DELETE FROM events WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
       ),
@@ -263,6 +270,12 @@ export class StateStore {
       const synchronous = options.synchronous ?? 'FULL';
       db.exec(`PRAGMA synchronous = ${synchronous}`);
       db.exec('PRAGMA foreign_keys = OFF');
+      // Checkpoint the WAL every ~40 MiB rather than SQLite's ~4 MiB: spooled rows are mostly
+      // deleted again (delivered) before a checkpoint, so fewer of them are ever copied into the
+      // database file (bench/tail.ts: ~5% less wall time on a backlog). The WAL file is cut back
+      // to 64 MiB after a checkpoint.
+      db.exec('PRAGMA wal_autocheckpoint = 10000');
+      db.exec('PRAGMA journal_size_limit = 67108864');
       migrate(db);
       // A write probe: a read-only file or directory must fail here, not at the first commit.
       db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
@@ -400,8 +413,17 @@ export class StateStore {
       seqs[i] = delivered[i]!.seq;
       rows[i] = delivered[i]!.eventRow;
     }
-    if (Number(this.st.deleteEntries.run(JSON.stringify(seqs)).changes) === 0) return;
-    for (const row of this.st.deleteEventsIfDone.all(JSON.stringify(rows)) as { bytes: number }[]) {
+    const seqRuns = runsOf(seqs);
+    let removed = 0;
+    if (seqRuns.length * 4 <= seqs.length) for (const [lo, hi] of seqRuns) removed += Number(this.st.deleteEntryRange.run(lo, hi).changes);
+    else removed = Number(this.st.deleteEntries.run(JSON.stringify(seqs)).changes);
+    if (removed === 0) return;
+    const rowRuns = runsOf(rows);
+    const gone =
+      rowRuns.length * 4 <= rows.length
+        ? rowRuns.flatMap(([lo, hi]) => this.st.deleteEventRangeIfDone.all(lo, hi) as { bytes: number }[])
+        : (this.st.deleteEventsIfDone.all(JSON.stringify(rows)) as { bytes: number }[]);
+    for (const row of gone) {
       freed.events += 1;
       freed.bytes += row.bytes;
     }
@@ -562,6 +584,18 @@ export class StateStore {
     const w = this.deadLetterWhere(filter);
     return this.tx(() => Number(this.db.prepare(`DELETE FROM dead_letters ${w.sql}`).run(...w.params).changes));
   }
+}
+
+/** Sorts `ids` in place and answers its runs of consecutive values as [first, last] (duplicates folded). */
+function runsOf(ids: number[]): [number, number][] {
+  ids.sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const id of ids) {
+    const last = runs[runs.length - 1];
+    if (last && id <= last[1] + 1) last[1] = Math.max(last[1], id);
+    else runs.push([id, id]);
+  }
+  return runs;
 }
 
 function migrate(db: DatabaseSync): void {

@@ -112,6 +112,22 @@ describe('StateStore', () => {
     expect(store.listDeadLetters()).toMatchObject([{ eventId: 'a', sink: 's2', code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9, createdAt: 10 }]);
   });
 
+  it('removes exactly the delivered entries, whether they come in runs of consecutive ids or scattered', () => {
+    const store = open(dir());
+    // 40 events for two sinks (their entries interleave), then 40 for one sink (consecutive).
+    const both = store.commitEvents(Array.from({ length: 40 }, (_, i) => spoolable(`b${i}`, ['s1', 's2'])), [], 1);
+    const single = store.commitEvents(Array.from({ length: 40 }, (_, i) => spoolable(`s${i}`, ['s1'])), [], 1);
+    expect(store.totals().events).toBe(80);
+    // Two runs with a gap of five entries that stay spooled.
+    expect(store.settle({ delivered: [...single.slice(0, 10), ...single.slice(15)], retried: [], dead: [] }, 2).events).toBe(35);
+    expect(store.readEntries('s1', 0, 1000).map((e) => e.seq)).toEqual([...both.filter((e) => e.sink === 's1'), ...single.slice(10, 15)].map((e) => e.seq));
+    // Every other entry: the events still wait for their s2 entry.
+    expect(store.settle({ delivered: both.filter((e) => e.sink === 's1'), retried: [], dead: [] }, 3).events).toBe(0);
+    expect(store.settle({ delivered: both.filter((e) => e.sink === 's2'), retried: [], dead: [] }, 4).events).toBe(40);
+    expect(store.settle({ delivered: single.slice(10, 15), retried: [], dead: [] }, 5).events).toBe(5);
+    expect(store.totals()).toEqual({ events: 0, bytes: 0 });
+  });
+
   it('lists, replays and purges dead letters by sink and code', () => {
     const store = open(dir());
     const created = store.commitEvents([spoolable('a', ['s1']), spoolable('b', ['s2']), spoolable('c', ['s2'])], [], 1);
