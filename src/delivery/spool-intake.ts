@@ -66,8 +66,9 @@ export class SpoolIntake implements Intake {
       const bytes = Buffer.byteLength(body);
       const sinks: string[] = [];
       const deadSinks: EventToSpool['deadSinks'][number][] = [];
-      const targets = new Set(event.to);
-      if (targets.size === 0) deadSinks.push({ sink: '', code: 'no_sink', message: `rule "${event.rule}" routes the event to no sink` });
+      // Most rules name one sink: no Set for those.
+      const targets = event.to.length === 1 ? event.to : new Set(event.to);
+      if (event.to.length === 0) deadSinks.push({ sink: '', code: 'no_sink', message: `rule "${event.rule}" routes the event to no sink` });
       for (const sink of targets) {
         if (sinkNames.has(sink)) sinks.push(sink);
         else deadSinks.push({ sink, code: 'unknown_sink', message: `sink "${sink}" is not configured` });

@@ -11,11 +11,20 @@ interface Series {
   values: Map<string, { labels: Labels; value: number }>;
 }
 
+const NO_LABELS: Labels = Object.freeze({});
+/** Keys of label objects seen before: hot callers pass the same object every time. */
+const keys = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = Object.keys(labels)
+      .sort()
+      .map((k) => `${k}=${labels[k]}`)
+      .join(',');
+    keys.set(labels, key);
+  }
+  return key;
 }
 
 export class Metrics {
@@ -30,7 +39,7 @@ export class Metrics {
     return s;
   }
 
-  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+  inc(name: string, help: string, labels: Labels = NO_LABELS, by = 1): void {
     const s = this.get(name, help, 'counter');
     const key = labelKey(labels);
     const v = s.values.get(key);
@@ -43,7 +52,7 @@ export class Metrics {
     s.values.set(labelKey(labels), { labels, value });
   }
 
-  value(name: string, labels: Labels = {}): number {
+  value(name: string, labels: Labels = NO_LABELS): number {
     return this.series.get(name)?.values.get(labelKey(labels))?.value ?? 0;
   }
 
