@@ -5,9 +5,9 @@
  *
  *   node bench/tail.ts [--size 256MiB] [--steady-seconds 10] [--runtime dist|ts] [--keep]
  *
- * `--runtime dist` (default) builds the CLI bundle with scripts/bundle.js into node_modules/.cache
- * and runs it with the node flags of bin/log2events.js's shebang, as the installed command does;
- * `ts` runs src/cli/main.ts with type stripping (which alone costs ~17 MiB of RSS).
+ * `--runtime dist` (default) rebuilds the CLI bundle (scripts/bundle.js, as `npm run build` does)
+ * and runs bin/log2events.js with the node flags of its shebang: the installed command; `ts`
+ * runs src/cli/main.ts with type stripping (which alone costs ~17 MiB of RSS).
  *
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
@@ -53,12 +53,11 @@ const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(REPO, 'bin/log2
 const MAIN = (() => {
   if (values.runtime === 'ts') return join(REPO, 'src/cli/main.ts');
   if (values.runtime !== 'dist') throw new Error('--runtime: dist or ts');
-  // The published bundle, built by the same script as `npm run build`, inside node_modules so
-  // that its external imports resolve.
-  const out = join(REPO, 'node_modules/.cache/l2e-bench/bundle');
-  const r = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js'), out], { encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(join(out, 'main.js'))) throw new Error(`bundle failed:\n${r.stdout}${r.stderr}`);
-  return join(out, 'main.js');
+  // The installed command itself: bin/log2events.js over the bundle, rebuilt from the current
+  // sources by the script `npm run build` uses.
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bundle failed:\n${r.stdout}${r.stderr}`);
+  return join(REPO, 'bin/log2events.js');
 })();
 const size = parseByteSize(values.size!);
 if (!size) throw new Error(`--size: not a size: ${values.size}`);
