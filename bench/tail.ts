@@ -12,22 +12,19 @@
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
  *
- * Results (2026-11-25, 2 vCPU, 23 GiB, page cache warm, shared machine at load 3-9, so
- * figures vary by up to 2x between runs; dist runtime). Latest 1 GiB run (load 1.2), after
- * the source commits once per read turn instead of once per 4 MiB chunk:
+ * Results (2026-11-25, 2 vCPU, 23 GiB, page cache warm, load < 1; three runs in a row, the range):
  *   tool                      wall s   CPU s    MB/s  peak RSS MiB
- *   cat > /dev/null             0.10    0.07   10813           1.7
- *   grep -F -c                  0.12    0.09    9276           2.1   count=53800
- *   log2events run --once       2.67    2.93     402         254.2   53,800 events; file read
- *                                                                    1.96 s = 549 MB/s
- *   log2events, 0% matching     0.80    0.96    1339          95.1   file read 0.38 s = 2817 MB/s
- *   steady 10k lines/s: 2.2 % of a core, RSS 93 MiB; 50k lines/s: 4.5 %, RSS 106 MiB.
- * The build before that change, run right before it (load 0.8-1.1): 1 % matching 2.64-2.99 s wall,
- * 2.83-3.11 s CPU, file read 462-524 MB/s; 0 % matching file read 1793-2007 MB/s.
- * Earlier runs: 1 % matching file read 178-330 MB/s (1 GiB), 200-460 MB/s (256 MiB); 0 %
- * matching 410-807 MB/s. `log2events run` idles at ~1 % CPU and ~95 MiB RSS with no input.
- * Where the time goes with 1 % matching (CPU profile, 1 GiB): spool commits ~65 %, rules
- * ~15 %, the source's own read + scan + record building ~15 %.
+ *   cat > /dev/null             0.09    0.07   ~11700          1.7
+ *   grep -F -c                  0.12    0.10    ~9000          2.1   count=53800
+ *   log2events run --once  1.96-2.02 2.11-2.27  532-550    145-146   53,800 events; file read
+ *                                                                    703-777 MB/s
+ *   log2events, 0% matching     0.65    0.73    ~1650           71   file read ~2900 MB/s
+ *   steady 10k lines/s: 1.9-2.0 % of a core, RSS 72-73 MiB; 50k lines/s: 2.9-3.1 %, 81-83 MiB.
+ * The same machine a day earlier (tsc output, no node flags, before the fixes of this round):
+ * 1 % matching 2.39-2.71 s wall, 2.65-2.95 s CPU, 398-451 MB/s, peak RSS 236-254 MiB; steady
+ * 10k lines/s 2.0-2.2 %, 88-93 MiB. Where the time goes now with 1 % matching (CPU profile):
+ * the spool's sqlite work (~11 µs per event: insert, then delete on delivery) ~35 %, garbage
+ * collection ~15 %, rules, event building and JSON ~15 %, start-up ~10 %, scanning ~15 %.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
