@@ -196,7 +196,7 @@ export class Tailer {
     }
   }
 
-  /** Ends at `ms`, or earlier on poke() or abort (one listener for the source's life, see start). */
+  /** Ends at `ms`, or earlier on poke() or abort (one abort listener for the source's life, added in the constructor). */
   private sleep(ms: number): Promise<void> {
     if (this.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
