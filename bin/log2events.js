@@ -7,6 +7,13 @@
 // backlog. Measured on bench/tail.ts: peak RSS 216 -> 152 MiB and less system time, at equal or
 // better throughput. `node bin/log2events.js` skips the flag; the installed command applies it.
 import { enableCompileCache } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+
+// Between full collections V8 lets the old generation grow to several times its live size, and
+// a backlog promotes many short-lived events. Growing it by at most 20% keeps the peak resident
+// memory close to what is live: measured on bench/tail.ts, 1% matching, 145 -> ~100 MiB at the
+// same CPU time. Set here rather than in the shebang: an unknown V8 flag is ignored, not fatal.
+setFlagsFromString('--heap-growing-percent=20');
 
 // V8's compiled code for the bundle is kept on disk (under the OS temp dir, or NODE_COMPILE_CACHE)
 // and reused by the next start: ~50 ms less start-up. Where nothing is writable it is skipped.

@@ -8,7 +8,7 @@
 // Dependencies that are large, load lazily already, or read files next to themselves stay
 // external and resolve from node_modules at run time.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -18,6 +18,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const INLINED = new Set(['zod', 'yaml', 'chokidar', 'p-queue', 'picomatch']);
 const external = Object.keys(pkg.dependencies).filter((d) => !INLINED.has(d)).flatMap((d) => [d, `${d}/*`]);
 
+// Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
+rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: join(root, 'src/cli/main.ts') },
   outdir,

@@ -5,7 +5,7 @@ import type { Intake } from '../sources/source.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { SinkCommonOptions } from './options.ts';
 import { SettleQueue } from './settle-queue.ts';
-import { SinkLane, type LaneStatus } from './sink-lane.ts';
+import { SinkLane, type LaneEntry, type LaneStatus } from './sink-lane.ts';
 import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
 
 /** Part of the stop budget reserved for aborting in-flight requests and writing their outcomes. */
@@ -28,6 +28,8 @@ export interface DeliveryEngineOptions {
   recheckIntervalMs?: number;
   /** Most entries per sink held in memory. */
   window?: number;
+  /** How long a replayable commit may be delivered from memory before it is spooled anyway. */
+  holdMs?: number;
 }
 
 /**
@@ -68,6 +70,14 @@ export class DeliveryEngine {
       onDropped: (rows) => {
         for (const lane of this.lanes.values()) lane.forgetEventRows(rows);
       },
+      hold: (entries, sinks) => this.hold(entries, sinks),
+      ...(opts.holdMs !== undefined ? { holdMs: opts.holdMs } : {}),
+      onSpilled: (entries, sinks) => {
+        for (let i = 0; i < entries.length; i++) {
+          this.knownMaxSeq = Math.max(this.knownMaxSeq, entries[i]!.seq);
+          this.lanes.get(sinks[i]!)?.adopt(entries[i]!);
+        }
+      },
     });
     this.intake = this.spool;
     const settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed));
@@ -84,9 +94,21 @@ export class DeliveryEngine {
           window: opts.window,
           settler,
           onProgress: () => this.checkIdle(),
+          persist: (entries) => this.spool.persist(entries),
+          heldDelivered: (entry) => this.spool.delivered(entry),
         }),
       );
     }
+  }
+
+  /** Gives held entries to their lanes if every lane has room for its share; else takes none. */
+  private hold(entries: readonly LaneEntry[], sinks: readonly string[]): boolean {
+    if (!this.started || this.stopping) return false;
+    const counts = new Map<string, number>();
+    for (const s of sinks) counts.set(s, (counts.get(s) ?? 0) + 1);
+    for (const [sink, n] of counts) if (!this.lanes.get(sink)?.canHold(n)) return false;
+    for (let i = 0; i < entries.length; i++) this.lanes.get(sinks[i]!)!.offerHeld(entries[i]!);
+    return true;
   }
 
   /** Dead-letters entries for sinks that no longer exist, then starts delivering the spool. */
@@ -153,6 +175,7 @@ export class DeliveryEngine {
    */
   flush(timeoutMs = Infinity): Promise<boolean> {
     if (this.idle) return Promise.resolve(true);
+    for (const lane of this.lanes.values()) lane.expedite();
     return new Promise<boolean>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (drained: boolean) => {
@@ -178,6 +201,8 @@ export class DeliveryEngine {
       // Keep a little of the budget for aborting what is still in flight and recording it.
       const deadline = Date.now() + timeoutMs - Math.min(STOP_MARGIN_MS, timeoutMs / 10);
       await Promise.all([...this.lanes.values()].map((lane) => lane.drain(deadline)));
+      // What is still held goes to the spool; the positions of what was delivered are written.
+      if (this.store.isOpen) this.spool.settleHeld();
       for (const w of [...this.idleWaiters]) w();
       const left = this.store.isOpen ? this.store.totals() : undefined;
       this.logger.info('delivery stopped', left ? { spooled_events: left.events } : {});

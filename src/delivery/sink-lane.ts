@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
+import type { HeldEvent } from './held-commits.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import type { SinkCommonOptions } from './options.ts';
@@ -13,10 +14,13 @@ import { RetryPolicy } from './retry-policy.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 import type { SettleQueue } from './settle-queue.ts';
 
-/** One spooled (event, sink) pair as the lane holds it in memory. */
+/** One (event, sink) pair as the lane holds it in memory: spooled, or held (not spooled yet). */
 export interface LaneEntry {
+  /** 0 while held. */
   seq: number;
   eventRow: number;
+  /** Set while the entry is held: its event is only in memory (delivery/held-commits.ts). */
+  held?: HeldEvent | undefined;
   event: Event;
   size: number;
   attempts: number;
@@ -36,6 +40,10 @@ export interface LaneDeps {
   settler: SettleQueue;
   /** Called whenever the lane may have become idle. */
   onProgress: () => void;
+  /** Spools held entries that did not get through (and their commits); false when the store refused. */
+  persist?: (entries: readonly LaneEntry[]) => boolean;
+  /** A held entry was delivered. */
+  heldDelivered?: (entry: LaneEntry) => void;
   /** Most entries held in memory (pending + backing off + in flight); the rest wait in the spool. */
   window?: number;
   random?: () => number;
@@ -112,6 +120,8 @@ export class SinkLane {
   private timerAt = Infinity;
   private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
   private readonly settling = new Set<Promise<void>>();
+  /** Seqs of held entries spooled while in memory here: reading the spool must skip them. */
+  private readonly adopted = new Set<number>();
 
   constructor(deps: LaneDeps) {
     this.deps = deps;
@@ -175,7 +185,25 @@ export class SinkLane {
     this.schedulePump();
   }
 
+  /** Whether `count` more held entries fit in memory now, in order with the spool. */
+  canHold(count: number): boolean {
+    return this.state === 'running' && !this.dbHasMore && this.held + count <= this.window;
+  }
+
+  /** A held entry (see canHold). */
+  offerHeld(entry: LaneEntry): void {
+    this.push(entry);
+    this.schedulePump();
+  }
+
+  /** A held entry of this lane was spooled: it got a seq that the spool reads must not bring in again. */
+  adopt(entry: LaneEntry): void {
+    if (this.state !== 'stopped') this.adopted.add(entry.seq);
+  }
+
   private pumpScheduled = false;
+  /** Set by expedite() until nothing is pending. */
+  private expedited = false;
 
   /** Coalesces the pumps of many commits in one tick into one. */
   private schedulePump(): void {
@@ -208,14 +236,28 @@ export class SinkLane {
       entry.size = this.sink.entrySize(entry.event);
     } catch (err) {
       // A spooled event the sink cannot even measure (an old or damaged record) will never send.
-      this.track(this.settle([], [], [this.deadMove(entry, 'invalid_event', `the ${this.sink.type} sink cannot encode the event: ${(err as Error).message}`, null)]));
+      this.deadOnArrival(entry, 'invalid_event', `the ${this.sink.type} sink cannot encode the event: ${(err as Error).message}`);
       return;
     }
     if (entry.size > this.limits.maxBytes) {
-      this.track(this.settle([], [], [this.deadMove(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`, null)]));
+      this.deadOnArrival(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`);
       return;
     }
     this.pending.push(entry);
+  }
+
+  private deadOnArrival(entry: LaneEntry, code: string, message: string): void {
+    // A held entry needs its row before it can become a dead letter.
+    if (entry.held && !this.persistHeld([entry])) {
+      // The store refused: try again later. Until then its commit stays held, its lines unread.
+      setTimeout(() => this.state === 'running' && this.push(entry), this.policy.delay(1)).unref();
+      return;
+    }
+    this.track(this.settle([], [], [this.deadMove(entry, code, message, null)]).then((ok) => ok && this.adopted.delete(entry.seq)));
+  }
+
+  private persistHeld(entries: readonly LaneEntry[]): boolean {
+    return this.deps.persist ? this.deps.persist(entries) : false;
   }
 
   private fill(): void {
@@ -231,6 +273,7 @@ export class SinkLane {
       const now = Date.now();
       for (const r of rows) {
         this.cursor = r.seq;
+        if (this.adopted.size > 0 && this.adopted.has(r.seq)) continue;
         let event: Event;
         try {
           event = JSON.parse(r.body) as Event;
@@ -260,7 +303,7 @@ export class SinkLane {
         this.wakeAt(this.pausedUntil);
         break;
       }
-      const cut = this.pending.cut(now, this.state === 'draining');
+      const cut = this.pending.cut(now, this.state === 'draining' || this.expedited);
       if (!('batch' in cut)) {
         if ('waitUntil' in cut) this.wakeAt(cut.waitUntil);
         break;
@@ -269,7 +312,15 @@ export class SinkLane {
       if (batch.length > 0) this.dispatch(batch);
       this.fill();
     }
+    if (this.pending.length === 0) this.expedited = false;
     this.deps.onProgress();
+  }
+
+  /** Sends what is pending without waiting for the linger (a flush: `run --once`, forceFlush). */
+  expedite(): void {
+    if (this.pending.length === 0) return;
+    this.expedited = true;
+    this.pump();
   }
 
   private wakeAt(at: number): void {
@@ -360,6 +411,25 @@ export class SinkLane {
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
     if (result.throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
 
+    const outcomes: EntryOutcome[] = new Array(batch.length);
+    let heldFailed: LaneEntry[] | undefined;
+    let heldDelivered = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
+      const o = (outcomes[i] = result.outcomes[i] ?? retryable('missing_outcome', `sink returned ${result.outcomes.length} outcomes for ${batch.length} entries`));
+      if (!entry.held) continue;
+      if (o.kind === 'delivered') {
+        // Nothing to remove from the spool: its commit's checkpoint waits for it instead.
+        this.deps.heldDelivered?.(entry);
+        heldDelivered += 1;
+      } else {
+        (heldFailed ??= []).push(entry);
+      }
+    }
+    // Held entries that did not get through are spooled (without those just delivered): retry
+    // state and dead letters live in rows. If the store refuses, they stay held and are retried.
+    const unspooled = heldFailed !== undefined && !this.persistHeld(heldFailed);
+
     const delivered: LaneEntry[] = [];
     const retried: { entry: LaneEntry; update: RetryUpdate; retryAfterMs: number | undefined }[] = [];
     const dead: DeadLetterMove[] = [];
@@ -368,12 +438,14 @@ export class SinkLane {
     let attemptsMax = 0;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
-      const o: EntryOutcome =
-        result.outcomes[i] ?? retryable('missing_outcome', `sink returned ${result.outcomes.length} outcomes for ${batch.length} entries`);
+      const o = outcomes[i]!;
       entry.attempts += 1;
       entry.firstAttempt ??= startedAt;
       if (o.kind === 'delivered') {
-        delivered.push(entry);
+        if (entry.seq === 0) this.release(entry); // was held: acknowledged above
+        else delivered.push(entry);
+      } else if (unspooled && entry.held) {
+        if (this.state === 'running') this.retries.add(now + this.policy.delay(entry.attempts), entry);
       } else if (o.kind === 'permanent') {
         deadEntries.push(entry);
         dead.push(this.deadMove(entry, o.code, o.message, startedAt));
@@ -396,15 +468,20 @@ export class SinkLane {
     // A provider that asked us to wait gets no request at all from this sink until then.
     if (result.throttled && retryAfterMax > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMax);
 
+    if (heldDelivered) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, heldDelivered);
+    if (delivered.length === 0 && retried.length === 0 && dead.length === 0) return;
     const ok = await this.settle(delivered, retried.map((r) => r.update), dead);
     if (!ok) {
-      // The store refused the write: keep every entry of the batch for another attempt, so
-      // nothing leaves memory without its outcome recorded (a delivered one may be sent twice).
-      if (this.state === 'running') for (const entry of batch) this.retries.add(now + this.policy.delay(entry.attempts), entry);
+      // The store refused the write: keep these entries for another attempt, so nothing leaves
+      // memory without its outcome recorded (a delivered one may be sent twice).
+      if (this.state === 'running') {
+        for (const entry of [...delivered, ...deadEntries, ...retried.map((r) => r.entry)]) this.retries.add(now + this.policy.delay(entry.attempts), entry);
+      }
       return;
     }
     for (const e of delivered) this.release(e);
     for (const d of deadEntries) this.release(d);
+    if (this.adopted.size > 0) for (const e of [...delivered, ...deadEntries]) this.adopted.delete(e.seq);
     if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
     if (retried.length) {
       this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);

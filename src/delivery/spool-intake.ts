@@ -2,8 +2,10 @@ import type { Event } from '../model/event.ts';
 import { eventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Checkpoint, CommitResult, Intake } from '../sources/source.ts';
-import type { CreatedEntry, EventToSpool, SpoolTotals, StateStore, Synchronous } from '../store/state-store.ts';
+import type { Checkpoint, CommitOptions, CommitResult, Intake } from '../sources/source.ts';
+import type { CheckpointRow, CreatedEntry, EventToSpool, SpoolTotals, StateStore, Synchronous } from '../store/state-store.ts';
+import { HeldCommits, type HeldEvent, type Spill } from './held-commits.ts';
+import type { LaneEntry } from './sink-lane.ts';
 
 export interface SpoolLimits {
   max_events: number;
@@ -24,12 +26,27 @@ export interface SpoolIntakeDeps {
   onCommitted: (entries: readonly CreatedEntry[], events: readonly Event[]) => void;
   /** Called after drop_oldest removed events. */
   onDropped: (eventRows: ReadonlySet<number>) => void;
+  /**
+   * Hands held entries (not spooled) to their lanes when every lane named can keep them in
+   * memory (see HeldCommits); answers false, taking none, when one cannot. Without it nothing
+   * is held.
+   */
+  hold?: (entries: readonly LaneEntry[], sinks: readonly string[]) => boolean;
+  /** Held entries now spooled (each got its seq and event row). */
+  onSpilled?: (entries: readonly LaneEntry[], sinks: readonly string[]) => void;
+  /** How long a commit may stay held (default HOLD_MAX_MS). */
+  holdMs?: number;
 }
 
 /** How long a blocked source waits before trying again when it does not use `waitForRoom`. */
 const FULL_RETRY_AFTER_MS = 100;
 /** ...and after a failed write (disk full, I/O error), which is unlikely to clear at once. */
 const COMMIT_ERROR_RETRY_AFTER_MS = 1000;
+/**
+ * A held commit older than this is spooled even if its sink is slow, so that a crash re-reads
+ * little and a file's position does not trail far behind what was read.
+ */
+export const HOLD_MAX_MS = 2000;
 
 /**
  * The sources' door into the spool: one transaction per commit for the events (one entry per
@@ -45,9 +62,15 @@ export class SpoolIntake implements Intake {
   private readonly waiters = new Set<() => void>();
   /** After a failed write, waiting sources hold off until then. */
   private failedUntil = 0;
+  private readonly held = new HeldCommits();
+  /** Checkpoints of complete held commits, written on the next turn (several commits, one write). */
+  private completeScheduled = false;
+  private ageTimer: NodeJS.Timeout | undefined;
+  private readonly holdMs: number;
 
   constructor(deps: SpoolIntakeDeps) {
     this.deps = deps;
+    this.holdMs = deps.holdMs ?? HOLD_MAX_MS;
     this.totals = deps.store.totals();
     this.publish();
   }
@@ -56,7 +79,7 @@ export class SpoolIntake implements Intake {
     return this.totals;
   }
 
-  commit(events: readonly Event[], checkpoints: readonly Checkpoint[] = []): CommitResult {
+  commit(events: readonly Event[], checkpoints: readonly Checkpoint[] = [], options: CommitOptions = {}): CommitResult {
     if (this.closed) return { ok: false, reason: 'closed' };
     const { sinkNames } = this.deps;
     const rows: EventToSpool[] = [];
@@ -79,6 +102,8 @@ export class SpoolIntake implements Intake {
       }
       rows.push({ eventId: event.id, body, bytes, sinks, deadSinks });
     }
+    const checkpointRows = checkpoints.map((c) => ({ source: c.source, key: c.key, value: c.value }));
+    if (options.replayable && this.tryHold(rows, events, checkpointRows)) return { ok: true };
     if (!this.hasRoomFor(adding)) {
       if (this.deps.limits.full_policy === 'block') {
         this.wanted = adding;
@@ -87,11 +112,15 @@ export class SpoolIntake implements Intake {
       }
       this.dropOldest(adding);
     }
+    // Held commits are older than this one: they go first, in the same transaction, so that
+    // the store never holds a checkpoint past events that are only in memory.
+    const spill = this.held.size > 0 ? this.held.spillOf(this.held.size) : undefined;
+    const heldCommits = this.held.size;
     let created;
     try {
       created = this.deps.store.commitEvents(
-        rows,
-        checkpoints.map((c) => ({ source: c.source, key: c.key, value: c.value })),
+        spill ? [...spill.rows, ...rows] : rows,
+        spill ? [...spill.checkpoints, ...checkpointRows] : checkpointRows,
         Date.now(),
       );
     } catch (err) {
@@ -102,6 +131,7 @@ export class SpoolIntake implements Intake {
       this.failedUntil = Date.now() + COMMIT_ERROR_RETRY_AFTER_MS;
       return { ok: false, reason: 'full', retryAfterMs: COMMIT_ERROR_RETRY_AFTER_MS };
     }
+    if (spill) created = this.afterSpill(heldCommits, spill, created);
     this.totals.events += adding.events;
     this.totals.bytes += adding.bytes;
     // Room was found for this commit; a commit that took no room says nothing about the others.
@@ -142,7 +172,141 @@ export class SpoolIntake implements Intake {
   }
 
   forgetCheckpoints(source: string, keys: readonly string[]): void {
+    // The files are gone: what was held of them cannot be read again.
+    this.secure();
+    this.held.forget(source, new Set(keys));
     this.deps.store.forgetCheckpoints(source, keys);
+  }
+
+  /** Spools every held commit now (a file was rotated, truncated or went away). */
+  secure(): void {
+    this.spillCommits(this.held.size);
+  }
+
+  /** Events held in memory, not spooled, whose checkpoints wait for their delivery. */
+  get heldEvents(): number {
+    return this.held.events;
+  }
+
+  /** A held entry was delivered; complete commits have their checkpoints written soon after. */
+  delivered(entry: LaneEntry): void {
+    if (this.held.delivered(entry)) this.scheduleComplete();
+  }
+
+  /**
+   * Held entries that did not get through (a retry, a dead letter) need rows of their own: their
+   * commit, and every older one, is spooled now. False when the store refused the write (the
+   * entries stay held, and their lines behind the committed position).
+   */
+  persist(entries: readonly LaneEntry[]): boolean {
+    let count = 0;
+    for (const e of entries) count = Math.max(count, this.held.through(e));
+    return this.spillCommits(count);
+  }
+
+  /** Writes the checkpoints of the complete commits at the head of the queue. */
+  private writeComplete(): void {
+    if (this.held.oldest?.open !== 0) return;
+    const checkpoints = this.held.takeComplete();
+    try {
+      this.deps.store.commitEvents([], checkpoints, Date.now());
+    } catch (err) {
+      // Only positions were lost: their lines are read again after a restart, nothing more.
+      this.deps.logger.error('cannot write file positions to the state store', { file: this.deps.store.file, error: err as Error });
+    }
+    this.publish();
+  }
+
+  private tryHold(rows: readonly EventToSpool[], events: readonly Event[], checkpoints: CheckpointRow[]): boolean {
+    const hold = this.deps.hold;
+    if (!hold) return false;
+    for (const r of rows) if (r.deadSinks.length > 0) return false;
+    const now = Date.now();
+    const lanes: string[] = [];
+    const entries: LaneEntry[] = [];
+    const commit = this.held.add(rows, events, checkpoints, now, (ev: HeldEvent) =>
+      ev.row.sinks.map((sink) => {
+        const e: LaneEntry = { seq: 0, eventRow: 0, event: ev.event, size: 0, attempts: 0, firstAttempt: null, readyAt: now, held: ev };
+        lanes.push(sink);
+        entries.push(e);
+        return e;
+      }),
+    );
+    if (!hold(entries, lanes)) {
+      this.held.dropNewest();
+      return false;
+    }
+    if (commit.open === 0) this.scheduleComplete();
+    this.armAgeTimer();
+    this.publish();
+    return true;
+  }
+
+  private scheduleComplete(): void {
+    if (this.completeScheduled) return;
+    this.completeScheduled = true;
+    setImmediate(() => {
+      this.completeScheduled = false;
+      this.writeComplete();
+    });
+  }
+
+  /** Spools the first `count` held commits; false when the store refused. */
+  private spillCommits(count: number): boolean {
+    if (count <= 0) return true;
+    const spill = this.held.spillOf(count);
+    let created: CreatedEntry[];
+    try {
+      created = this.deps.store.commitEvents(spill.rows, spill.checkpoints, Date.now());
+    } catch (err) {
+      this.deps.metrics.inc('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
+      this.deps.logger.error('cannot spool held events; they stay in memory', { file: this.deps.store.file, error: err as Error });
+      return false;
+    }
+    this.afterSpill(count, spill, created);
+    this.publish();
+    if (this.held.oldest?.open === 0) this.scheduleComplete();
+    return true;
+  }
+
+  /**
+   * Gives the spilled entries their seqs and event rows, counts them in the totals; answers the
+   * created entries that were not spilled (those of the commit that spooled them).
+   */
+  private afterSpill(count: number, spill: Spill, created: CreatedEntry[]): CreatedEntry[] {
+    const lanes: string[] = [];
+    const entries: LaneEntry[] = [];
+    let i = 0;
+    for (; i < created.length && created[i]!.index < spill.rows.length; i++) {
+      const c = created[i]!;
+      const row = spill.rows[c.index]!;
+      const e = spill.entries[c.index]![row.sinks.indexOf(c.sink)]!;
+      e.seq = c.seq;
+      e.eventRow = c.eventRow;
+      lanes.push(c.sink);
+      entries.push(e);
+    }
+    for (const r of spill.rows) {
+      this.totals.events += 1;
+      this.totals.bytes += r.bytes;
+    }
+    this.held.spilled(count, spill);
+    this.deps.metrics.inc('log2events_spool_spilled_total', 'Held events written to the spool (a retry, a rotation, age, or shutdown)', {}, spill.events);
+    this.deps.onSpilled?.(entries, lanes);
+    const rest = created.slice(i);
+    for (const c of rest) c.index -= spill.rows.length;
+    return rest;
+  }
+
+  private armAgeTimer(): void {
+    if (this.ageTimer || this.held.size === 0) return;
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = undefined;
+      const now = Date.now();
+      this.spillCommits(this.held.olderThan(now - this.holdMs));
+      this.armAgeTimer();
+    }, this.holdMs / 2);
+    this.ageTimer.unref();
   }
 
   /** Deliveries freed room. */
@@ -167,6 +331,17 @@ export class SpoolIntake implements Intake {
     for (const w of [...this.waiters]) w();
   }
 
+  /**
+   * At stop, after the lanes drained: what is still held goes to the spool (delivered next
+   * start), and the positions of complete commits are written.
+   */
+  settleHeld(): void {
+    if (this.ageTimer) clearTimeout(this.ageTimer);
+    this.ageTimer = undefined;
+    this.writeComplete();
+    this.spillCommits(this.held.size);
+  }
+
   private hasRoomFor(adding: SpoolTotals): boolean {
     const { max_events, max_bytes } = this.deps.limits;
     // A commit that spools nothing (checkpoints only) takes no room; an empty spool takes any
@@ -189,5 +364,6 @@ export class SpoolIntake implements Intake {
   private publish(): void {
     this.deps.metrics.set('log2events_spool_events', 'Events in the spool', {}, this.totals.events);
     this.deps.metrics.set('log2events_spool_bytes', 'Bytes of events in the spool', {}, this.totals.bytes);
+    this.deps.metrics.set('log2events_held_events', 'Events of files delivered from memory, their file positions not yet written', {}, this.held.events);
   }
 }

@@ -18,12 +18,28 @@ export type CommitResult =
   | { ok: false; reason: 'full'; retryAfterMs: number }
   | { ok: false; reason: 'closed' };
 
+export interface CommitOptions {
+  /**
+   * The source can read these events again from behind the checkpoints it commits before them
+   * (a file). The intake may then deliver them from memory and write the checkpoints once they
+   * are delivered, spooling them only if that takes long (see delivery/held-commits.ts).
+   */
+  replayable?: boolean;
+}
+
 /**
  * The one door into the spool. `commit` makes the events and the checkpoint durable in one
- * transaction, so that a crash at any instant neither loses nor doubles the hand-off.
+ * transaction, so that a crash at any instant neither loses nor doubles the hand-off. A
+ * replayable commit may be held in memory instead, its checkpoints written after the commits
+ * before it, once its events are delivered or spooled.
  */
 export interface Intake {
-  commit(events: readonly Event[], checkpoints?: readonly Checkpoint[]): CommitResult;
+  commit(events: readonly Event[], checkpoints?: readonly Checkpoint[], options?: CommitOptions): CommitResult;
+  /**
+   * Makes every held commit durable now: a replayable source calls it when what it committed may
+   * not be readable again (its file was rotated, truncated or went away).
+   */
+  secure?(): void;
   /** Resolves once there is room again (or at once when there is). */
   waitForRoom(signal?: AbortSignal): Promise<void>;
   /** Checkpoints stored for a source (the file source reads them at start). */

@@ -20,9 +20,14 @@ import { MultilineAggregator } from './multiline.ts';
 const CHUNK_BYTES = 1 << 20;
 /**
  * A backlog commits once per turn (up to CHUNKS_PER_TURN chunks: one transaction and one fsync
- * instead of one per chunk), or as soon as this many events wait, which bounds their memory.
+ * instead of one per chunk), or after a chunk once this many events wait. Commits are
+ * replayable: delivered from memory, their checkpoints written once a whole commit is
+ * delivered (delivery/held-commits.ts), so this is also the most a crash can send again beyond
+ * the requests in flight.
  */
-const COMMIT_EVENTS = 4096;
+const COMMIT_EVENTS = 128;
+/** What a file source's commits are: its events can be read again from behind its checkpoints. */
+const REPLAYABLE = { replayable: true } as const;
 /** Room in front of each read for the partial line held from the chunk before (longer ones are copied). */
 const HEAD_ROOM = 64 * 1024;
 /** Chunks read from one file before the others get a turn. */
@@ -290,7 +295,7 @@ export class Tailer {
       value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino }),
     };
     for (;;) {
-      const result = this.ctx.intake.commit(events, [checkpoint]);
+      const result = this.ctx.intake.commit(events, [checkpoint], REPLAYABLE);
       if (result.ok) {
         f.position = position;
         return true;
@@ -372,8 +377,12 @@ export class Tailer {
           o.goneSince = undefined;
           continue;
         }
-        // Renamed away or deleted: drain what is there, then let go after rotate_wait.
-        o.goneSince ??= now;
+        // Renamed away or deleted: drain what is there, then let go after rotate_wait. What is
+        // held of it is spooled now: after a crash, its checkpoint may find nothing to re-read.
+        if (o.goneSince === undefined) {
+          o.goneSince = now;
+          this.ctx.intake.secure?.();
+        }
         if (now - o.goneSince >= this.config.rotate_wait) await this.release(f);
       } else if (now - f.detachedAt >= Math.max(MIN_FORGET_MS, this.config.rotate_wait * 2)) {
         this.files.delete(f.id);
@@ -577,6 +586,8 @@ export class Tailer {
   private async detach(f: TrackedFile): Promise<void> {
     const o = f.open;
     if (!o) return;
+    // Truncated, rewritten or let go: what was delivered from memory must not depend on it.
+    this.ctx.intake.secure?.();
     f.detachedAt = Date.now();
     this.byInode.delete(inodeKey(f.dev, f.ino));
     f.open = undefined;
