@@ -18,6 +18,21 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const INLINED = new Set(['zod', 'yaml', 'chokidar', 'p-queue', 'picomatch']);
 const external = Object.keys(pkg.dependencies).filter((d) => !INLINED.has(d)).flatMap((d) => [d, `${d}/*`]);
 
+/**
+ * zod's namespace export carries its 60-odd translations of error messages; the agent speaks
+ * English (which zod configures by itself), so the others are left out: ~0.4 MB less source to
+ * load and keep in memory at every start.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      resolveDir: join(root, 'node_modules/zod/v4/locales'),
+    }));
+  },
+};
+
 // Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -34,6 +49,10 @@ await build({
   logLevel: 'warning',
   // CommonJS code inside the bundle (picomatch) calls require() for Node built-ins.
   banner: { js: "import { createRequire as __l2eRequire } from 'node:module'; const require = __l2eRequire(import.meta.url);" },
+  // Whitespace and syntax only: names stay, so stack traces still read (and map to src/).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [zodEnglishOnly],
 });
 // The bundle is ESM whatever package.json surrounds the output directory.
 writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
