@@ -148,10 +148,10 @@ export class DeliveryEngine {
   }
 
   /** The spool's size and each sink's delivery state (for the admin status endpoint). */
-  status(): { spool: { events: number; bytes: number }; sinks: Record<string, LaneStatus> } {
+  status(): { spool: { events: number; bytes: number; held_events: number }; sinks: Record<string, LaneStatus> } {
     const sinks: Record<string, LaneStatus> = {};
     for (const [name, lane] of this.lanes) sinks[name] = lane.snapshot();
-    return { spool: { ...this.spool.spooled }, sinks };
+    return { spool: { ...this.spool.spooled, held_events: this.spool.heldEvents }, sinks };
   }
 
   /** Current concurrency limit of each sink (for status and tests). */

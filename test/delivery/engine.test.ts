@@ -42,7 +42,7 @@ describe('DeliveryEngine', () => {
     expect(store.totals()).toEqual({ events: 0, bytes: 0 });
     expect(metrics.value('log2events_delivered_total', { sink: 'fake' })).toBe(95);
     expect(engine.status()).toEqual({
-      spool: { events: 0, bytes: 0 },
+      spool: { events: 0, bytes: 0, held_events: 0 },
       sinks: { fake: { concurrency: 4, in_flight_requests: 0, pending: 0, backing_off: 0 } },
     });
   });

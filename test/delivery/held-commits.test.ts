@@ -196,6 +196,28 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     expect(sink.calls.flatMap((c) => c.ids)).toHaveLength(5); // none read back from the spool twice
   });
 
+  it('spools only the sink that failed when an event goes to two sinks; the other is not sent again', async () => {
+    const tmp = tempDir();
+    const store = StateStore.open(tmp.dir);
+    const a = new ScriptedSink('a');
+    const b = new ScriptedSink('b', undefined, (batch, call) =>
+      outcomes(batch, () => (call === 0 ? { kind: 'retryable', code: 'Busy', message: 'later' } : delivered)),
+    );
+    const metrics = new Metrics();
+    const options = sinkOptions({ batch: { linger: 10 }, retry: { initial: 20 } });
+    const engine = new DeliveryEngine({ store, sinks: new Map([['a', { sink: a, options }], ['b', { sink: b, options }]]), spool: SPOOL, logger: silentLogger, metrics });
+    cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
+    engine.start();
+    const both = event({ to: ['a', 'b'] });
+    engine.intake.commit([both], cp('4'), REPLAYABLE);
+    expect(await engine.flush(3000)).toBe(true);
+    expect(a.calls.map((c) => c.ids)).toEqual([[both.id]]);
+    expect(b.calls.map((c) => c.ids)).toEqual([[both.id], [both.id]]);
+    expect(metrics.value('log2events_spool_spilled_total')).toBe(1);
+    await until(() => store.checkpoints('in').get('f') === '4');
+    expect(store.totals()).toEqual({ events: 0, bytes: 0 });
+  });
+
   it('holds nothing for a commit that is not replayable (stdin, OTLP)', async () => {
     const sink = new GatedSink();
     const { engine, store } = setup(sink);

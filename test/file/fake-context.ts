@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Event } from '../../src/model/event.ts';
 import { bodyText, type LogRecord } from '../../src/model/log-record.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
-import type { Checkpoint, CommitResult, Intake, RecordProcessor, SourceContext } from '../../src/sources/source.ts';
+import type { Checkpoint, CommitOptions, CommitResult, Intake, RecordProcessor, SourceContext } from '../../src/sources/source.ts';
 
 /** The spool as the file source sees it: commits land in memory, atomically, in order. */
 export class MemoryIntake implements Intake {
@@ -14,7 +14,13 @@ export class MemoryIntake implements Intake {
   fullAnswers = 0;
   roomWaits = 0;
 
-  commit(events: readonly Event[], checkpoints: readonly Checkpoint[] = []): CommitResult {
+  /** Commits that said they can be read again (all of a file source's). */
+  replayable = 0;
+  /** Times the source asked for what is held to be made durable (rotation, truncation, gone). */
+  secured = 0;
+
+  commit(events: readonly Event[], checkpoints: readonly Checkpoint[] = [], options: CommitOptions = {}): CommitResult {
+    if (options.replayable) this.replayable++;
     if (this.fullAnswers > 0) {
       this.fullAnswers--;
       return { ok: false, reason: 'full', retryAfterMs: 10 };
@@ -27,6 +33,9 @@ export class MemoryIntake implements Intake {
       m.set(cp.key, cp.value);
     }
     return { ok: true };
+  }
+  secure(): void {
+    this.secured++;
   }
   async waitForRoom(): Promise<void> {
     this.roomWaits++;

@@ -145,7 +145,9 @@ describe('log2events run: file source end to end', () => {
     expect(idsByContent.size).toBe(expected.size);
     // a line delivered twice (killed between delivery and its acknowledgement) keeps its id
     for (const ids of idsByContent.values()) expect(ids.size).toBe(1);
-    // at most one in-flight batch (500 entries, concurrency 1) per kill is delivered again
+    // what a kill repeats: the batch in flight (500 entries, concurrency 1) and the delivered part
+    // of the commit whose file position was not written yet (about 128 events); measured: 500-745
+    // duplicates in all for the 10 kills
     const duplicates = events.length - expected.size;
     expect(duplicates).toBeLessThanOrEqual(kills * 500);
   }, 120_000);

@@ -19,6 +19,11 @@ import { MultilineAggregator } from './multiline.ts';
 /** Bytes per read (two buffers of this size are held). */
 const CHUNK_BYTES = 1 << 20;
 /**
+ * Smallest read: where lines match densely, reads shrink so that a chunk yields about
+ * COMMIT_EVENTS events (a commit is cut only between chunks).
+ */
+const MIN_CHUNK_BYTES = 16 << 10;
+/**
  * A backlog commits once per turn (up to CHUNKS_PER_TURN chunks: one transaction and one fsync
  * instead of one per chunk), or after a chunk once this many events wait. Commits are
  * replayable: delivered from memory, their checkpoints written once a whole commit is
@@ -67,6 +72,8 @@ interface OpenFile {
   dataAt: number;
   /** Since when the file is not found at any included path (renamed away or deleted). */
   goneSince?: number;
+  /** Bytes of the next read (see MIN_CHUNK_BYTES). */
+  readSize: number;
   /** A backlog being read since the file was opened: logged once it is read to the end. */
   backlog?: { since: number; bytes: number };
 }
@@ -229,7 +236,8 @@ export class Tailer {
     let uncommitted = false;
     let slot = 0;
     let pos = o.cursor.readPos;
-    let next: Promise<number> | undefined = this.readChunk(o.fh, slot, pos);
+    let asked = o.readSize;
+    let next: Promise<number> | undefined = this.readChunk(o.fh, slot, pos, asked);
     for (let i = 0; next && !this.stopped; i++) {
       let n: number;
       try {
@@ -244,10 +252,11 @@ export class Tailer {
       if (n === 0) break;
       const buf = this.buffers[slot]!;
       pos += n;
-      if (n === CHUNK_BYTES && i + 1 < CHUNKS_PER_TURN) next = this.readChunk(o.fh, (slot ^= 1), pos);
+      if (n === asked && i + 1 < CHUNKS_PER_TURN) next = this.readChunk(o.fh, (slot ^= 1), pos, (asked = o.readSize));
       o.dataAt = Date.now();
       this.metrics.inc('log2events_file_bytes_read_total', 'Bytes read from tailed files', this.labels, n);
       if (o.backlog) o.backlog.bytes += n;
+      const before = this.events.length;
       // The held partial line goes in the head room in front of the new bytes.
       const held = o.cursor.held;
       if (held.length <= HEAD_ROOM) {
@@ -256,6 +265,7 @@ export class Tailer {
       } else {
         o.cursor.consume(Buffer.concat([held, buf.subarray(HEAD_ROOM, HEAD_ROOM + n)]));
       }
+      o.readSize = nextReadSize(o.readSize, n, this.events.length - before);
       progressed = true;
       uncommitted = true;
       if (next && this.events.length < COMMIT_EVENTS) continue;
@@ -278,10 +288,10 @@ export class Tailer {
     return progressed;
   }
 
-  private readChunk(fh: FileHandle, slot: number, pos: number): Promise<number> {
+  private readChunk(fh: FileHandle, slot: number, pos: number, size: number): Promise<number> {
     let buf = this.buffers[slot]!;
     if (buf.length < HEAD_ROOM + CHUNK_BYTES) buf = this.buffers[slot] = Buffer.allocUnsafeSlow(HEAD_ROOM + CHUNK_BYTES);
-    return fh.read(buf, HEAD_ROOM, CHUNK_BYTES, pos).then((r) => r.bytesRead);
+    return fh.read(buf, HEAD_ROOM, size, pos).then((r) => r.bytesRead);
   }
 
   /** Commits the events gathered since the last commit with the file's new position. */
@@ -544,6 +554,7 @@ export class Tailer {
       size: st.size,
       mtimeMs: st.mtimeMs,
       dataAt: Date.now(),
+      readSize: CHUNK_BYTES,
       attributes: { 'log.file.path': path, 'log.file.name': basename(path) },
       resource: kubernetesResource(path, target),
       cursor: undefined as unknown as FileCursor,
@@ -639,4 +650,15 @@ function isCompressed(head: Buffer): boolean {
 
 function guardFor(format: ConcreteFormat): PartialGuard {
   return format === 'cri' ? 'cri' : format === 'docker' ? 'docker' : 'none';
+}
+
+/**
+ * The size of the next read, from what the last one yielded: about COMMIT_EVENTS events' worth
+ * where matches are dense, growing back (doubling) to CHUNK_BYTES where they are sparse.
+ */
+function nextReadSize(current: number, bytes: number, events: number): number {
+  const fit = events === 0 ? Infinity : (bytes * COMMIT_EVENTS) / events;
+  let target = MIN_CHUNK_BYTES;
+  while (target * 2 <= fit && target * 2 <= CHUNK_BYTES) target *= 2;
+  return target > current ? current * 2 : target;
 }
