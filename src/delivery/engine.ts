@@ -28,8 +28,6 @@ export interface DeliveryEngineOptions {
   recheckIntervalMs?: number;
   /** Most entries per sink held in memory. */
   window?: number;
-  /** How long a replayable commit may be delivered from memory before it is spooled anyway. */
-  holdMs?: number;
 }
 
 /**
@@ -71,7 +69,6 @@ export class DeliveryEngine {
         for (const lane of this.lanes.values()) lane.forgetEventRows(rows);
       },
       hold: (entries, sinks) => this.hold(entries, sinks),
-      ...(opts.holdMs !== undefined ? { holdMs: opts.holdMs } : {}),
       onSpilled: (entries, sinks) => {
         for (let i = 0; i < entries.length; i++) {
           this.knownMaxSeq = Math.max(this.knownMaxSeq, entries[i]!.seq);

@@ -58,8 +58,14 @@ export const spoolOptionsSchema = z
      * can only make the latest deliveries happen again).
      */
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    /**
+     * How long a file's events may be delivered from memory before they are spooled (their
+     * offset is written once they are delivered; see delivery/held-commits.ts). 0: every event
+     * is spooled, with the offset, before delivery.
+     */
+    hold: duration.default(2000),
   })
-  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL' });
+  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000 });
 
 export const deliveryConfigSchema = z
   .strictObject({
@@ -67,7 +73,7 @@ export const deliveryConfigSchema = z
     shutdown_timeout: duration.default(25_000),
   })
   .default({
-    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL' },
+    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000 },
     shutdown_timeout: 25_000,
   });
 export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;

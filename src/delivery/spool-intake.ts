@@ -13,6 +13,8 @@ export interface SpoolLimits {
   full_policy: 'block' | 'drop_oldest';
   /** Applied to the store by the engine when given (`delivery.spool.synchronous`). */
   synchronous?: Synchronous;
+  /** How long a replayable commit may stay held, in ms (default HOLD_MAX_MS); 0: none is held. */
+  hold?: number;
 }
 
 export interface SpoolIntakeDeps {
@@ -34,8 +36,6 @@ export interface SpoolIntakeDeps {
   hold?: (entries: readonly LaneEntry[], sinks: readonly string[]) => boolean;
   /** Held entries now spooled (each got its seq and event row). */
   onSpilled?: (entries: readonly LaneEntry[], sinks: readonly string[]) => void;
-  /** How long a commit may stay held (default HOLD_MAX_MS). */
-  holdMs?: number;
 }
 
 /** How long a blocked source waits before trying again when it does not use `waitForRoom`. */
@@ -70,7 +70,7 @@ export class SpoolIntake implements Intake {
 
   constructor(deps: SpoolIntakeDeps) {
     this.deps = deps;
-    this.holdMs = deps.holdMs ?? HOLD_MAX_MS;
+    this.holdMs = deps.limits.hold ?? HOLD_MAX_MS;
     this.totals = deps.store.totals();
     this.publish();
   }
@@ -219,7 +219,7 @@ export class SpoolIntake implements Intake {
 
   private tryHold(rows: readonly EventToSpool[], events: readonly Event[], checkpoints: CheckpointRow[]): boolean {
     const hold = this.deps.hold;
-    if (!hold) return false;
+    if (!hold || this.holdMs <= 0) return false;
     for (const r of rows) if (r.deadSinks.length > 0) return false;
     const now = Date.now();
     const lanes: string[] = [];

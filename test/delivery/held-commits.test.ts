@@ -52,15 +52,14 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  function setup(sink: ScriptedSink, opts: { dir?: string; window?: number; holdMs?: number; sinkOptions?: Record<string, unknown> } = {}) {
+  function setup(sink: ScriptedSink, opts: { dir?: string; window?: number; hold?: number; sinkOptions?: Record<string, unknown> } = {}) {
     const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
     const store = StateStore.open(tmp.dir);
     const metrics = new Metrics();
     const sinks = new Map<string, EngineSink>([['fake', { sink, options: sinkOptions({ batch: { linger: 10 }, retry: { initial: 20 }, ...opts.sinkOptions }) }]]);
     const engine = new DeliveryEngine({
-      store, sinks, spool: SPOOL, logger: silentLogger, metrics,
+      store, sinks, spool: { ...SPOOL, ...(opts.hold !== undefined ? { hold: opts.hold } : {}) }, logger: silentLogger, metrics,
       ...(opts.window ? { window: opts.window } : {}),
-      ...(opts.holdMs ? { holdMs: opts.holdMs } : {}),
     });
     cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
     engine.start();
@@ -168,7 +167,7 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
 
   it('spools a commit held longer than the hold time (a slow sink)', async () => {
     const sink = new GatedSink();
-    const { engine, store } = setup(sink, { holdMs: 100 });
+    const { engine, store } = setup(sink, { hold: 100 });
     engine.intake.commit([event(), event()], cp('3'), REPLAYABLE);
     await until(() => store.checkpoints('in').get('f') === '3', 2000);
     expect(store.totals().events).toBe(2);
@@ -215,6 +214,18 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     expect(b.calls.map((c) => c.ids)).toEqual([[both.id], [both.id]]);
     expect(metrics.value('log2events_spool_spilled_total')).toBe(1);
     await until(() => store.checkpoints('in').get('f') === '4');
+    expect(store.totals()).toEqual({ events: 0, bytes: 0 });
+  });
+
+  it('holds nothing with delivery.spool.hold: 0 (every event spooled with its offset first)', async () => {
+    const sink = new GatedSink();
+    const { engine, store } = setup(sink, { hold: 0 });
+    engine.intake.commit([event(), event()], cp('6'), REPLAYABLE);
+    expect(store.totals().events).toBe(2);
+    expect(store.checkpoints('in').get('f')).toBe('6');
+    await until(() => sink.waiting > 0);
+    sink.releaseAll();
+    expect(await engine.flush(3000)).toBe(true);
     expect(store.totals()).toEqual({ events: 0, bytes: 0 });
   });
 
