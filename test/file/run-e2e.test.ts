@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, cpSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, scratchDir, startCli } from '../helpers/cli.ts';
@@ -154,6 +156,53 @@ describe('log2events run: file source end to end', () => {
       expect(duplicates).toBeLessThanOrEqual(kills * 500);
     }, 120_000);
   }
+
+  it('delivers every line through a sink that asks to retry a third of the entries: the held commits are spooled, nothing lost or read again', async () => {
+    const accepted = new Map<string, number>();
+    let asked = 0;
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const { events } = JSON.parse(body) as { events: { id: string; content: string }[] };
+        // the first time an entry is seen, every third one is told to come back later
+        const results = events.map((e) => {
+          if (!accepted.has(e.id) && (asked++ % 3 === 0)) {
+            accepted.set(e.id, 0);
+            return { status: 'retry', code: 'Busy', message: 'later' };
+          }
+          accepted.set(e.id, (accepted.get(e.id) ?? 0) + 1);
+          return { status: 'ok' };
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
+      const ws = workspace(`type: file\ninclude: ["DIR/app.log"]\nformat: plain\nstart_at: beginning`);
+      writeFileSync(
+        ws.config,
+        readFileSync(ws.config, 'utf8')
+          .replace('DIR', ws.dir)
+          .replace(/out: \{ type: file.*\}/, `out: { type: http, url: "${url}", max_entries: 50, retry: { initial: 10ms, max: 50ms } }`),
+      );
+      const n = 6000;
+      writeFileSync(join(ws.dir, 'app.log'), Array.from({ length: n }, (_, i) => `2024-06-01T10:00:00Z ${i % 2 ? 'ERROR' : 'INFO'} line ${i}\n`).join(''));
+      const first = await runCli(['run', '-c', ws.config, '--once'], { timeoutMs: 60_000 });
+      expect(first.code, first.stderr).toBe(0);
+      expect(accepted.size).toBe(n / 2);
+      expect([...accepted.values()].every((times) => times === 1)).toBe(true);
+      expect(first.stderr).toMatch(/"retries":[1-9]/);
+      // a second run finds the file's offset at its end and nothing in the spool
+      const second = await runCli(['run', '-c', ws.config, '--once'], { timeoutMs: 60_000 });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/"delivered":0/);
+      expect([...accepted.values()].every((times) => times === 1)).toBe(true);
+    } finally {
+      receiver.close();
+    }
+  }, 90_000);
 
   it('reads a Kubernetes log tree through the containers symlinks: CRI and docker partials merged, pods attributed', async () => {
     const ws = workspace(
