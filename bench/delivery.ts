@@ -5,8 +5,10 @@
  *
  *   node bench/delivery.ts [events=100000]
  *
- * "live": sources commit (500 events per commit) while delivery runs; "prespooled": the spool
- * is filled first, then delivered (a restart after an outage). Figures depend on the disk's
+ * "live": sources commit (500 events per commit) while delivery runs; "held": the same with the
+ * commits of a file source (replayable: delivered from memory, their offsets written once
+ * delivered, see src/delivery/held-commits.ts); "prespooled": the spool is filled first, then
+ * delivered (a restart after an outage). Figures depend on the disk's
  * fsync cost (synchronous=FULL) and on the machine's load, which is printed with them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -113,7 +115,7 @@ async function startReceiver(): Promise<{ url: string; stats: () => Promise<{ ev
   };
 }
 
-async function throughput(mode: 'live' | 'prespooled', concurrency: number | 'adaptive', url: string, sync: Synchronous) {
+async function throughput(mode: 'live' | 'held' | 'prespooled', concurrency: number | 'adaptive', url: string, sync: Synchronous) {
   const t = tmp();
   const store = StateStore.open(t.dir, { synchronous: sync });
   const options = z.strictObject(sinkCommonShape).parse({ concurrency });
@@ -123,7 +125,7 @@ async function throughput(mode: 'live' | 'prespooled', concurrency: number | 'ad
     for (let i = 0; i < TOTAL; i += 500) {
       const events = Array.from({ length: Math.min(500, TOTAL - i) }, makeEvent);
       for (;;) {
-        const r = engine.intake.commit(events);
+        const r = engine.intake.commit(events, [{ source: 'bench', key: 'file', value: String(i) }], { replayable: mode === 'held' });
         if (r.ok) break;
         await engine.intake.waitForRoom();
       }
@@ -169,7 +171,7 @@ for (const sync of ['FULL', 'NORMAL'] as const) {
 const receiver = await startReceiver();
 console.log('\nthroughput spool → batcher → http sink → loopback receiver (100 events/request)');
 for (const sync of ['FULL', 'NORMAL'] as const) {
-  for (const [mode, conc] of [['live', 8], ['live', 'adaptive'], ['prespooled', 8]] as const) {
+  for (const [mode, conc] of [['live', 8], ['live', 'adaptive'], ['held', 8], ['prespooled', 8]] as const) {
     const r = await throughput(mode, conc, receiver.url, sync);
     console.log(
       `  synchronous=${sync.padEnd(6)} ${mode.padEnd(10)} concurrency=${String(conc).padEnd(8)} ${String(Math.round(r.eventsPerSec)).padStart(6)} events/s  ${r.cpuUsPerEvent.toFixed(1)} µs CPU/event`,
