@@ -206,7 +206,7 @@ export class SpoolIntake implements Intake {
 
   /** Writes the checkpoints of the complete commits at the head of the queue. */
   private writeComplete(): void {
-    if (this.held.oldest?.open !== 0) return;
+    if (this.held.oldest?.open !== 0 || !this.deps.store.isOpen) return;
     const checkpoints = this.held.takeComplete();
     try {
       this.deps.store.commitEvents([], checkpoints, Date.now());
@@ -254,6 +254,7 @@ export class SpoolIntake implements Intake {
   /** Spools the first `count` held commits; false when the store refused. */
   private spillCommits(count: number): boolean {
     if (count <= 0) return true;
+    if (!this.deps.store.isOpen) return false; // stopped: the lines are read again at the next start
     const spill = this.held.spillOf(count);
     let created: CreatedEntry[];
     try {
