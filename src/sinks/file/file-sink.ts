@@ -19,6 +19,11 @@ export class FileSink implements Sink {
   private readonly fsync: boolean;
   private handle: Promise<FileHandle> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * Where batches are encoded, reused (writes are serialised): a fresh megabyte-sized buffer per
+   * batch left freed-but-unreturned native memory behind, ~8 MiB of RSS in a backlog.
+   */
+  private scratch = Buffer.alloc(0);
 
   constructor(name: string, path: string, fsync: boolean) {
     this.name = name;
@@ -39,7 +44,7 @@ export class FileSink implements Sink {
   private async write(batch: readonly Event[]): Promise<SendResult> {
     try {
       const fh = await (this.handle ??= this.openFile());
-      await fh.appendFile(jsonLines(batch));
+      await fh.appendFile(this.jsonLines(batch));
       if (this.fsync) await fh.datasync();
       return deliveredAll(batch.length);
     } catch (err) {
@@ -67,23 +72,24 @@ export class FileSink implements Sink {
     return fh;
   }
 
+  /** The batch as JSON lines, encoded straight into the scratch buffer (no joined string in between). */
+  private jsonLines(batch: readonly Event[]): Buffer {
+    let bytes = 0;
+    for (const e of batch) bytes += eventJsonLineBytes(e);
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * this.scratch.length, 64 * 1024));
+    const buf = this.scratch;
+    let at = 0;
+    for (const e of batch) {
+      at += buf.write(eventJson(e), at);
+      buf[at++] = 0x0a;
+    }
+    return buf.subarray(0, at);
+  }
+
   async close(): Promise<void> {
     await this.tail;
     const h = this.handle;
     this.handle = undefined;
     if (h) await (await h).close();
   }
-}
-
-/** The batch as JSON lines, encoded straight into one buffer (no joined string in between). */
-function jsonLines(batch: readonly Event[]): Buffer {
-  let bytes = 0;
-  for (const e of batch) bytes += eventJsonLineBytes(e);
-  const buf = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  for (const e of batch) {
-    at += buf.write(eventJson(e), at);
-    buf[at++] = 0x0a;
-  }
-  return buf;
 }
