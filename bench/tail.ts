@@ -12,19 +12,18 @@
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
  *
- * Results (2026-11-25, 2 vCPU, 23 GiB, page cache warm, load < 1; three runs in a row, the range):
+ * Results (2026-11-25, 2 vCPU, page cache warm, load < 1; three runs in a row, the range):
  *   tool                      wall s   CPU s    MB/s  peak RSS MiB
- *   cat > /dev/null             0.09    0.07   ~11700          1.7
- *   grep -F -c                  0.12    0.10    ~9000          2.1   count=53800
- *   log2events run --once  1.96-2.02 2.11-2.27  532-550    145-146   53,800 events; file read
- *                                                                    703-777 MB/s
- *   log2events, 0% matching     0.65    0.73    ~1650           71   file read ~2900 MB/s
- *   steady 10k lines/s: 1.9-2.0 % of a core, RSS 72-73 MiB; 50k lines/s: 2.9-3.1 %, 81-83 MiB.
- * The same machine a day earlier (tsc output, no node flags, before the fixes of this round):
- * 1 % matching 2.39-2.71 s wall, 2.65-2.95 s CPU, 398-451 MB/s, peak RSS 236-254 MiB; steady
- * 10k lines/s 2.0-2.2 %, 88-93 MiB. Where the time goes now with 1 % matching (CPU profile):
- * the spool's sqlite work (~11 µs per event: insert, then delete on delivery) ~35 %, garbage
- * collection ~15 %, rules, event building and JSON ~15 %, start-up ~10 %, scanning ~15 %.
+ *   cat > /dev/null             0.09  0.06-0.07  ~11900         1.5
+ *   grep -F -c             0.11-0.13  0.08-0.11   ~8900         2.0   count=53800
+ *   log2events run --once  1.08-1.28  1.38-1.70  840-994   93.4-93.7   53,800 events; file read
+ *                                                                      1,116-1,362 MB/s
+ *   log2events, 0% matching 0.60-0.68 0.68-0.82 ~1660          69.7   file read ~3000 MB/s
+ *   steady 10k lines/s: 1.4-1.6 % of a core, RSS 70 MiB; 50k lines/s: 2.2-2.5 %, 79-80 MiB.
+ * The 1% backlog a round earlier (every event written to the sqlite spool and deleted on
+ * delivery, a lingering last batch, V8's default heap growth): 1.96-2.02 s wall, 2.11-2.27 CPU s,
+ * 532-550 MB/s, peak RSS 145-146 MiB. Where the CPU goes now with 1% matching: garbage
+ * collection ~25%, start-up ~20%, reads and scanning ~15%, JSON ~7%, rules and event building.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
