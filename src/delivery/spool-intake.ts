@@ -112,9 +112,10 @@ export class SpoolIntake implements Intake {
       }
       this.dropOldest(adding);
     }
-    // Held commits are older than this one: they go first, in the same transaction, so that
-    // the store never holds a checkpoint past events that are only in memory.
-    const spill = this.held.size > 0 ? this.held.spillOf(this.held.size) : undefined;
+    // A replayable commit that could not be held: the held ones are older, and may be of the same
+    // file, so they go first, in the same transaction (the store never holds a checkpoint past
+    // events that are only in memory). Other sources' commits have checkpoints of their own.
+    const spill = options.replayable && this.held.size > 0 ? this.held.spillOf(this.held.size) : undefined;
     const heldCommits = this.held.size;
     let created;
     try {

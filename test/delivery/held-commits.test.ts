@@ -229,6 +229,22 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     expect(store.totals()).toEqual({ events: 0, bytes: 0 });
   });
 
+  it('leaves held commits held when another source commits (stdin, OTLP have positions of their own)', async () => {
+    const sink = new GatedSink();
+    const { engine, store, metrics } = setup(sink);
+    engine.intake.commit([event(), event()], cp('1'), REPLAYABLE);
+    engine.intake.commit([event()]);
+    expect(store.totals().events).toBe(1);
+    expect(metrics.value('log2events_held_events')).toBe(2);
+    await until(() => sink.waiting > 0);
+    sink.releaseAll();
+    await until(() => sink.waiting > 0 || store.totals().events === 0);
+    sink.releaseAll();
+    expect(await engine.flush(3000)).toBe(true);
+    await until(() => store.checkpoints('in').get('f') === '1');
+    expect(metrics.value('log2events_spool_spilled_total') ?? 0).toBe(0);
+  });
+
   it('holds nothing for a commit that is not replayable (stdin, OTLP)', async () => {
     const sink = new GatedSink();
     const { engine, store } = setup(sink);
