@@ -27,6 +27,7 @@ describe('held commits survive crashes at random moments', () => {
       const { dir, cleanup } = tempDir();
       const accepted = new Map<string, number>();
       let crashes = 0;
+      const otlp = new Set<string>();
       const spool: SpoolLimits = { max_events: 500, max_bytes: 64 * 1024 * 1024, full_policy: 'block' };
       try {
         for (let generation = 0; generation <= 6; generation++) {
@@ -63,6 +64,11 @@ describe('held commits survive crashes at random moments', () => {
             const r = engine.intake.commit(events, [{ source: 'src', key: 'f', value: String(next + n) }], { replayable: true });
             if (r.ok) next += n;
             else if (r.reason === 'full') await Promise.race([engine.intake.waitForRoom(), sleep(20)]);
+            // another source (OTLP, say) commits in between: spooled at once, never re-sent by a source
+            if (random() < 0.3) {
+              const id = `otlp-${otlp.size}`;
+              if (engine.intake.commit([event({ id, content: id })]).ok) otlp.add(id);
+            }
             await sleep(random() * 3);
           }
           if (last) {
@@ -83,9 +89,11 @@ describe('held commits survive crashes at random moments', () => {
         expect(store.totals().events).toBe(0);
         expect(store.checkpoints('src').get('f')).toBe(String(total));
         store.close();
-        const missing: number[] = [];
+        const missing: number[] = []; // line numbers; -1 for another source's event
         for (let i = 0; i < total; i++) if (!accepted.has(`line-${i}`) && !deadLetters.has(`line-${i}`)) missing.push(i);
+        for (const id of otlp) if (!accepted.has(id) && !deadLetters.has(id)) missing.push(-1);
         expect(missing).toEqual([]);
+        expect(otlp.size).toBeGreaterThan(10);
         expect(crashes).toBeGreaterThanOrEqual(4); // most crashes come in the middle of the read
         const duplicates = [...accepted.values()].reduce((a, n) => a + n - 1, 0);
         expect(duplicates).toBeLessThanOrEqual(6 * 300); // at most a window per crash
