@@ -1,10 +1,10 @@
 import type { Event } from '../../model/event.ts';
-import { type AlibabaCredentials, resolveAlibabaCredentials } from '../alibaba/credentials.ts';
+import { type AlibabaCredentialProvider, alibabaCredentialProvider } from '../alibaba/credential-provider.ts';
 import { percentEncode, signAcs3, signRpcV1 } from '../alibaba/signer.ts';
 import { entryCache } from '../entry-cache.ts';
-import { httpCall, sendGrouped } from '../http-call.ts';
+import { httpCall, type HttpCallResult, sendGrouped } from '../http-call.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
-import type { SendResult, Sink, SinkLimits } from '../sink.ts';
+import { allOutcomes, type SendResult, type Sink, type SinkLimits } from '../sink.ts';
 import { type AlibabaCmsSinkConfig, CMS_DEFAULT_MAX_ENTRIES } from './index.ts';
 import { classifyCmsResponse } from './outcome-classifier.ts';
 import { type CmsEventInfo, eventInfoParams, eventInfoProblem, eventInfoSize, toEventInfo } from './request-builder.ts';
@@ -21,7 +21,7 @@ export class CmsSink implements Sink {
   readonly type = 'alibaba_cms';
   readonly limits: SinkLimits;
   private readonly url: string;
-  private readonly credentials: AlibabaCredentials;
+  private readonly credentials: AlibabaCredentialProvider;
   private readonly signature: 'v1' | 'acs3';
   private readonly info: (event: Event) => CmsEventInfo;
 
@@ -29,7 +29,7 @@ export class CmsSink implements Sink {
     this.name = name;
     const base = deps.emulatorUrl ?? cfg.endpoint ?? `https://metrics.${cfg.region}.aliyuncs.com`;
     this.url = base.endsWith('/') ? base : `${base}/`;
-    this.credentials = resolveAlibabaCredentials(cfg.credentials, { emulator: deps.emulatorUrl !== undefined });
+    this.credentials = alibabaCredentialProvider(cfg, { emulator: deps.emulatorUrl !== undefined, logger: deps.logger });
     this.signature = cfg.signature;
     this.info = entryCache((event) => toEventInfo(event, cfg.group_id));
     this.limits = { maxEntries: cfg.batch.max_entries ?? CMS_DEFAULT_MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES };
@@ -54,9 +54,19 @@ export class CmsSink implements Sink {
     );
   }
 
-  /** Signed fresh per attempt: a new nonce and timestamp every time. */
-  private call(params: Record<string, string>, count: number, signal: AbortSignal) {
-    const c = this.credentials;
+  /**
+   * Signed fresh per attempt: a new nonce and timestamp every time, with the provider's current
+   * credentials (cached; temporary ones are refreshed ahead of expiry). No credentials: the whole
+   * request is retryable (`alibaba.credentials`).
+   */
+  private async call(params: Record<string, string>, count: number, signal: AbortSignal): Promise<HttpCallResult> {
+    let c;
+    try {
+      c = await this.credentials.get();
+    } catch (err) {
+      const message = `no ${this.credentials.source} credentials: ${err instanceof Error ? err.message : String(err)}`;
+      return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'alibaba.credentials', message }), throttled: false } };
+    }
     const creds = { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, ...(c.securityToken ? { securityToken: c.securityToken } : {}) };
     if (this.signature === 'v1') {
       const signed = signRpcV1({ method: 'POST', params: { Action: CMS_ACTION, Version: CMS_VERSION, ...params }, ...creds });
