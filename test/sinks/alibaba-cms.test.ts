@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
-import { deadLetters, linesOf, requestSizes, useEmulator } from './cloud-harness.ts';
+import { cmsConfig, type CmsConfigOptions, deadLetters, linesOf, requestSizes, useEmulator } from './cloud-harness.ts';
 
 /** The Alibaba CloudMonitor sink, driven through a real `log2events run` process against the emu.em. */
 const emu = useEmulator();
@@ -9,31 +9,8 @@ const emu = useEmulator();
 const ALI = EMULATOR_CREDENTIALS.alibaba;
 const GOOD = `credentials: { access_key_id: ${ALI.accessKeyId}, access_key_secret: "${ALI.accessKeySecret}" }`;
 
-function config(dir: string, o: { auth?: string; extra?: string; batch?: string; concurrency?: number; event?: string } = {}): string {
-  return `state_dir: ${dir}/state
-sources: { in: { type: stdin } }
-sinks:
-  cms:
-    type: alibaba_cms
-    region: cn-hangzhou
-    endpoint: ${emu.em.url}
-    ${o.auth ?? GOOD}
-    batch: ${o.batch ?? '{ linger: 50ms }'}
-    concurrency: ${o.concurrency ?? 1}
-    retry: { initial: 50ms, max: 500ms, max_elapsed: 2m }
-    ${o.extra ?? ''}
-rules:
-  - name: orders
-    when: { body: 'order (?<id>\\d+) failed' }
-    event:
-      name: OrderFailed
-      source: shop.orders
-      content: "order {{id}} failed"
-      resource: { id: "order-{{id}}" }
-      attributes: { order: "{{id}}" }
-      ${o.event ?? ''}
-    to: [cms]
-`;
+function config(dir: string, o: Omit<CmsConfigOptions, 'endpoint'> = {}): string {
+  return cmsConfig(dir, { endpoint: emu.em.url, auth: GOOD, ...o });
 }
 
 const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);

@@ -6,7 +6,7 @@ import { alibabaCredentialProvider, RefreshingProvider, REFRESH_MARGIN_MS, stsEn
 import { verifyAcs3, verifyRpcV1 } from '../../src/sinks/alibaba/signer.ts';
 import { CredentialFetchError, type TemporaryCredentials } from '../../src/sinks/alibaba/temporary-credentials.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
-import { deadLetters, linesOf } from './cloud-harness.ts';
+import { cmsConfig, deadLetters, linesOf } from './cloud-harness.ts';
 
 /**
  * Temporary credentials for `alibaba_cms`: RRSA (STS AssumeRoleWithOIDC) and the ECS RAM role
@@ -88,24 +88,9 @@ async function fakeCms(secrets: Record<string, string>) {
 
 const allSecrets = Object.fromEntries([1, 2, 3, 4].map((n) => [`STS.KEY${n}`, `temp-secret-${n}`]));
 
-function config(dir: string, cmsUrl: string, extra = '', retry = '{ initial: 50ms, max: 200ms, max_elapsed: 30s }'): string {
-  return `state_dir: ${dir}/state
-sources: { in: { type: stdin } }
-sinks:
-  cms:
-    type: alibaba_cms
-    region: cn-hangzhou
-    endpoint: ${cmsUrl}
-    batch: { linger: 20ms, max_entries: 1 }
-    concurrency: 1
-    retry: ${retry}
-    ${extra}
-rules:
-  - name: orders
-    when: { body: 'order (?<id>\\d+) failed' }
-    event: { name: OrderFailed, source: shop.orders, content: "order {{id}} failed" }
-    to: [cms]
-`;
+/** One event per request, one request at a time: each send asks the provider again. */
+function config(dir: string, cmsUrl: string, auth = '', retry = '{ initial: 50ms, max: 200ms, max_elapsed: 30s }'): string {
+  return cmsConfig(dir, { endpoint: cmsUrl, auth, batch: '{ linger: 20ms, max_entries: 1 }', retry });
 }
 
 const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);
@@ -364,5 +349,19 @@ describe('RefreshingProvider', () => {
     expect(calls).toBe(3);
     clock = 3 * HOUR;
     await expect(p.get()).rejects.toThrow(/metadata down/);
+  });
+});
+
+describe('alibaba_cms credential config keys', () => {
+  it('refuses credentials together with ecs_ram_role, and a metadata_endpoint that is not http(s)', async () => {
+    const s = scratchDir();
+    const both = config(s.dir, 'http://127.0.0.1:9', 'credentials: { access_key_id: a, access_key_secret: b }\n    ecs_ram_role: r');
+    const r1 = await runCli(['validate', '-c', s.write('a.yaml', both)]);
+    expect(r1.code).not.toBe(0);
+    expect(r1.stdout + r1.stderr).toMatch(/give either credentials or ecs_ram_role, not both/);
+    const r2 = await runCli(['validate', '-c', s.write('b.yaml', config(s.dir, 'http://127.0.0.1:9', 'ecs_ram_role: r\n    metadata_endpoint: ftp://x'))]);
+    expect(r2.code).not.toBe(0);
+    expect(r2.stdout + r2.stderr).toMatch(/metadata_endpoint/);
+    s.cleanup();
   });
 });

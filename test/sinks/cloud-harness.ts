@@ -44,3 +44,43 @@ export function requestSizes(em: RunningEmulator, provider: Provider): number[] 
   for (const e of em.events(provider)) sizes.set(e.request_id, (sizes.get(e.request_id) ?? 0) + 1);
   return [...sizes.values()];
 }
+
+export interface CmsConfigOptions {
+  /** CloudMonitor base URL (the emulator or a test's own fake). */
+  endpoint: string;
+  /** Credential lines of the sink (`credentials: {...}`, `ecs_ram_role: ...`), or none. */
+  auth?: string;
+  extra?: string;
+  batch?: string;
+  concurrency?: number;
+  retry?: string;
+  event?: string;
+}
+
+/** A stdin → `alibaba_cms` config whose one rule turns `order N failed` into an OrderFailed event. */
+export function cmsConfig(dir: string, o: CmsConfigOptions): string {
+  return `state_dir: ${dir}/state
+sources: { in: { type: stdin } }
+sinks:
+  cms:
+    type: alibaba_cms
+    region: cn-hangzhou
+    endpoint: ${o.endpoint}
+    ${o.auth ?? ''}
+    batch: ${o.batch ?? '{ linger: 50ms }'}
+    concurrency: ${o.concurrency ?? 1}
+    retry: ${o.retry ?? '{ initial: 50ms, max: 500ms, max_elapsed: 2m }'}
+    ${o.extra ?? ''}
+rules:
+  - name: orders
+    when: { body: 'order (?<id>\\d+) failed' }
+    event:
+      name: OrderFailed
+      source: shop.orders
+      content: "order {{id}} failed"
+      resource: { id: "order-{{id}}" }
+      attributes: { order: "{{id}}" }
+      ${o.event ?? ''}
+    to: [cms]
+`;
+}

@@ -1,5 +1,6 @@
 import type { Event } from '../../model/event.ts';
 import { type AlibabaCredentialProvider, alibabaCredentialProvider } from '../alibaba/credential-provider.ts';
+import type { AlibabaCredentials } from '../alibaba/credentials.ts';
 import { percentEncode, signAcs3, signRpcV1 } from '../alibaba/signer.ts';
 import { entryCache } from '../entry-cache.ts';
 import { httpCall, type HttpCallResult, sendGrouped } from '../http-call.ts';
@@ -60,14 +61,13 @@ export class CmsSink implements Sink {
    * request is retryable (`alibaba.credentials`).
    */
   private async call(params: Record<string, string>, count: number, signal: AbortSignal): Promise<HttpCallResult> {
-    let c;
+    let creds: AlibabaCredentials;
     try {
-      c = await this.credentials.get();
+      creds = await this.credentials.get();
     } catch (err) {
       const message = `no ${this.credentials.source} credentials: ${err instanceof Error ? err.message : String(err)}`;
       return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'alibaba.credentials', message }), throttled: false } };
     }
-    const creds = { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, ...(c.securityToken ? { securityToken: c.securityToken } : {}) };
     if (this.signature === 'v1') {
       const signed = signRpcV1({ method: 'POST', params: { Action: CMS_ACTION, Version: CMS_VERSION, ...params }, ...creds });
       return httpCall(this.url, { method: 'POST', headers: { 'content-type': FORM }, body: formBody(signed) }, count, signal);
