@@ -1,4 +1,6 @@
 import { type HttpCallResult, httpCall } from '../http-call.ts';
+import { allOutcomes } from '../sink.ts';
+import type { HuaweiAuth } from './credential-provider.ts';
 import type { HuaweiTarget } from './credentials.ts';
 import { signHuaweiRequest } from './signer.ts';
 
@@ -13,26 +15,35 @@ export interface HuaweiRequest {
 
 /**
  * One call to a Huawei Cloud API: AK/SK-signed (`SDK-HMAC-SHA256`, with `X-Project-Id`) or with
- * `X-Auth-Token`. Signed fresh on every call, so a retry never reuses a stale `X-Sdk-Date`.
+ * `X-Auth-Token`. Signed fresh on every call, so a retry never reuses a stale `X-Sdk-Date`, with
+ * credentials asked of the target's provider each time. Credentials that cannot be obtained
+ * (IAM or the metadata service down or refusing) make every entry retryable `huawei.credentials`.
  */
-export function huaweiCall(target: HuaweiTarget, req: HuaweiRequest, count: number, signal: AbortSignal): Promise<HttpCallResult> {
+export async function huaweiCall(target: HuaweiTarget, req: HuaweiRequest, count: number, signal: AbortSignal): Promise<HttpCallResult> {
+  let auth: HuaweiAuth;
+  try {
+    auth = await target.auth.get();
+  } catch (err) {
+    const message = `no credentials: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'huawei.credentials', message }), throttled: false } };
+  }
   const url = new URL(target.endpoint + req.path);
   for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
   const base: Record<string, string> = { ...req.headers };
   if (req.body !== undefined) base['Content-Type'] = 'application/json';
   let headers: Record<string, string>;
-  if (target.auth.kind === 'token') {
-    headers = { ...base, 'X-Auth-Token': target.auth.token };
+  if (auth.kind === 'token') {
+    headers = { ...base, 'X-Auth-Token': auth.token };
   } else {
     headers = signHuaweiRequest({
       method: req.method,
       url,
       headers: base,
       ...(req.body !== undefined ? { body: req.body } : {}),
-      ak: target.auth.ak,
-      sk: target.auth.sk,
+      ak: auth.ak,
+      sk: auth.sk,
       projectId: target.projectId,
-      ...(target.auth.securityToken ? { securityToken: target.auth.securityToken } : {}),
+      ...(auth.securityToken ? { securityToken: auth.securityToken } : {}),
     });
     // fetch sets Host itself from the URL; the signed value is the same.
     delete headers.host;

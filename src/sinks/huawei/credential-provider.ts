@@ -1,0 +1,212 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { clip } from '../http-call.ts';
+import { parseHuaweiError } from './error-classifier.ts';
+
+export type HuaweiAuth =
+  | { kind: 'aksk'; ak: string; sk: string; securityToken?: string }
+  | { kind: 'token'; token: string };
+
+/** No credentials could be obtained; a send turns it into a retryable `huawei.credentials` outcome. */
+export class HuaweiCredentialError extends Error {}
+
+/** Where a Huawei call gets its credentials from; asked on every call (cheap once cached). */
+export interface HuaweiCredentialProvider {
+  /** What the credentials are, for messages: "config credentials", "CCE workload identity (OIDC)"… */
+  readonly source: string;
+  /** Rejects with a `HuaweiCredentialError` when none can be obtained. */
+  get(): Promise<HuaweiAuth>;
+}
+
+export function staticCredentials(source: string, auth: HuaweiAuth): HuaweiCredentialProvider {
+  const value = Promise.resolve(auth);
+  return { source, get: () => value };
+}
+
+/** Temporary AK/SK with their security token, as IAM and the ECS metadata service issue them. */
+export interface TemporaryCredential {
+  ak: string;
+  sk: string;
+  securityToken: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** A credential is replaced this long before it expires. */
+export const REFRESH_AHEAD_MS = 5 * 60_000;
+/** A credential is not used any more this close to its expiry (clock skew, request in flight). */
+const EXPIRY_SLACK_MS = 30_000;
+/** After a failed refresh, a still-valid credential is used this long before trying again. */
+const RETRY_GAP_MS = 10_000;
+/** Each IAM or metadata request gives up after this long. */
+const CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * Temporary credentials, cached and refreshed ahead of expiry. Refreshes are single flight: calls
+ * that arrive during one wait for it. When a refresh fails the old credential stays in use while it
+ * is still valid; with none left, `get` rejects and the batch is retried later.
+ */
+export class RefreshingCredentials implements HuaweiCredentialProvider {
+  private current: TemporaryCredential | undefined;
+  private inflight: Promise<TemporaryCredential> | undefined;
+  private lastFailureAt = Number.NEGATIVE_INFINITY;
+  readonly source: string;
+  private readonly fetchCredential: () => Promise<TemporaryCredential>;
+  private readonly now: () => number;
+
+  constructor(source: string, fetchCredential: () => Promise<TemporaryCredential>, now: () => number = Date.now) {
+    this.source = source;
+    this.fetchCredential = fetchCredential;
+    this.now = now;
+  }
+
+  async get(): Promise<HuaweiAuth> {
+    const now = this.now();
+    const cur = this.usable(now);
+    if (cur && (now < cur.expiresAt - REFRESH_AHEAD_MS || now - this.lastFailureAt < RETRY_GAP_MS)) return toAuth(cur);
+    try {
+      return toAuth(await this.refresh());
+    } catch (err) {
+      const still = this.usable(this.now());
+      if (still) return toAuth(still);
+      throw new HuaweiCredentialError(`${this.source}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private usable(now: number): TemporaryCredential | undefined {
+    return this.current && now < this.current.expiresAt - EXPIRY_SLACK_MS ? this.current : undefined;
+  }
+
+  private refresh(): Promise<TemporaryCredential> {
+    this.inflight ??= this.fetchCredential()
+      .then((c) => {
+        if (c.expiresAt - EXPIRY_SLACK_MS <= this.now()) throw new HuaweiCredentialError(`the credential handed out expires at ${new Date(c.expiresAt).toISOString()}, already past`);
+        this.current = c;
+        return c;
+      })
+      .catch((err: unknown) => {
+        this.lastFailureAt = this.now();
+        throw err;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+}
+
+function toAuth(c: TemporaryCredential): HuaweiAuth {
+  return { kind: 'aksk', ak: c.ak, sk: c.sk, securityToken: c.securityToken };
+}
+
+/** `{credential: {access, secret, securitytoken, expires_at}}`: IAM securitytokens and ECS securitykey alike. */
+const credentialAnswer = z.object({
+  credential: z.object({
+    access: z.string().min(1),
+    secret: z.string().min(1),
+    securitytoken: z.string().min(1),
+    expires_at: z.string().transform((s, ctx) => {
+      const t = Date.parse(s);
+      if (Number.isNaN(t)) ctx.addIssue({ code: 'custom', message: `not a time: ${JSON.stringify(s)}` });
+      return t;
+    }),
+  }),
+});
+
+function parseCredential(body: string, what: string): TemporaryCredential {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new HuaweiCredentialError(`${what} answered with a body that is not JSON: ${clip(body, 200)}`);
+  }
+  const r = credentialAnswer.safeParse(json);
+  if (!r.success) throw new HuaweiCredentialError(`${what} answered without a usable credential: ${z.prettifyError(r.error).replace(/\s*\n\s*/g, '; ')}`);
+  const c = r.data.credential;
+  return { ak: c.access, sk: c.secret, securityToken: c.securitytoken, expiresAt: c.expires_at };
+}
+
+interface RawReply {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** One request to IAM or the metadata service; no answer or a non-2xx (unless `accept`ed) throws. */
+async function credentialCall(url: string, init: { method: string; headers?: Record<string, string>; body?: unknown }, what: string, accept: readonly number[] = []): Promise<RawReply> {
+  let reply: RawReply;
+  try {
+    const res = await fetch(url, {
+      method: init.method,
+      headers: { ...init.headers, ...(init.body !== undefined ? { 'Content-Type': 'application/json;charset=utf8' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
+    reply = { status: res.status, headers: res.headers, body: await res.text() };
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    throw new HuaweiCredentialError(`${what} (${url}) did not answer: ${err instanceof Error ? err.message : String(err)}${cause ? ` (${cause})` : ''}`);
+  }
+  if ((reply.status < 200 || reply.status >= 300) && !accept.includes(reply.status)) {
+    const e = parseHuaweiError(reply);
+    throw new HuaweiCredentialError(`${what} answered HTTP ${e.status} ${e.code}: ${e.message}`);
+  }
+  return reply;
+}
+
+export interface OidcOptions {
+  idpId: string;
+  /** Re-read at each refresh: kubelet rotates the projected token. */
+  idTokenFile: string;
+  /** Base URL without trailing slash. */
+  iamEndpoint: string;
+  /** Lifetime asked of the temporary AK/SK (IAM allows 900 s – 24 h). */
+  durationSeconds: number;
+}
+
+/**
+ * CCE workload identity: the projected service-account id token → IAM federation
+ * (`POST /v3.0/OS-AUTH/id-token/tokens` with `X-Idp-Id`, token in `X-Subject-Token`) → temporary
+ * AK/SK and security token (`POST /v3.0/OS-CREDENTIAL/securitytokens`), as the Huawei SDKs do.
+ */
+export async function fetchOidcCredential(o: OidcOptions): Promise<TemporaryCredential> {
+  let idToken: string;
+  try {
+    idToken = (await readFile(o.idTokenFile, 'utf8')).trim();
+  } catch (err) {
+    throw new HuaweiCredentialError(`cannot read the id token file: ${(err as Error).message}`);
+  }
+  if (idToken === '') throw new HuaweiCredentialError(`the id token file ${o.idTokenFile} is empty`);
+  const federated = await credentialCall(
+    `${o.iamEndpoint}/v3.0/OS-AUTH/id-token/tokens`,
+    { method: 'POST', headers: { 'X-Idp-Id': o.idpId }, body: { auth: { id_token: { id: idToken } } } },
+    'IAM (token with id token)',
+  );
+  const token = federated.headers.get('x-subject-token');
+  if (!token) throw new HuaweiCredentialError('IAM (token with id token) answered without an X-Subject-Token header');
+  const sts = await credentialCall(
+    `${o.iamEndpoint}/v3.0/OS-CREDENTIAL/securitytokens`,
+    { method: 'POST', body: { auth: { identity: { methods: ['token'], token: { id: token, duration_seconds: o.durationSeconds } } } } },
+    'IAM (security token)',
+  );
+  return parseCredential(sts.body, 'IAM (security token)');
+}
+
+export const ECS_METADATA_ENDPOINT = 'http://169.254.169.254';
+const METADATA_SESSION_TTL_SECONDS = 6 * 60 * 60;
+
+/**
+ * The temporary AK/SK of the ECS agency: `GET /openstack/latest/securitykey`, with a session token
+ * (`PUT /meta-data/latest/api/token`) where the metadata service supports one (404/405: it does not).
+ */
+export async function fetchEcsMetadataCredential(endpoint: string): Promise<TemporaryCredential> {
+  const session = await credentialCall(
+    `${endpoint}/meta-data/latest/api/token`,
+    { method: 'PUT', headers: { 'X-Metadata-Token-Ttl-Seconds': String(METADATA_SESSION_TTL_SECONDS) } },
+    'ECS metadata (session token)',
+    [404, 405],
+  );
+  const headers: Record<string, string> = session.status === 200 && session.body.trim() !== '' ? { 'X-Metadata-Token': session.body.trim() } : {};
+  const key = await credentialCall(`${endpoint}/openstack/latest/securitykey`, { method: 'GET', headers }, 'ECS metadata (securitykey)');
+  return parseCredential(key.body, 'ECS metadata (securitykey)');
+}
