@@ -1,0 +1,409 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
+import { verifyHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
+import { runCli, scratchDir } from '../helpers/cli.ts';
+import { deadLetters, linesOf } from './cloud-harness.ts';
+
+/**
+ * Temporary credentials for the Huawei sinks and `query`: CCE workload identity (id token file →
+ * IAM → temporary AK/SK) and the ECS metadata service, against fake IAM and metadata servers and a
+ * capture server standing in for Cloud Eye / AOM. All of them listen on 127.0.0.1, started and
+ * stopped here; `log2events` runs as a real process.
+ */
+
+const HW = EMULATOR_CREDENTIALS.huawei;
+const PROJECT = HW.projectId;
+
+interface Received {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+interface Server {
+  url: string;
+  requests: Received[];
+  close(): Promise<void>;
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A loopback server recording every request; `handle` answers it. */
+async function serve(handle: (req: Received, res: ServerResponse) => void): Promise<Server> {
+  const requests: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const r = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
+      requests.push(r);
+      handle(r, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const s: Server = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  servers.push(s);
+  return s;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Temporary AK/SK number `n` as IAM or the metadata service hands it out. */
+const temp = (n: number, prefix = 'TEMPAK') => ({ ak: `${prefix}${n}`, sk: `temp-secret-${prefix}-${n}`, token: `sec-${prefix}-${n}` });
+const credentialBody = (c: { ak: string; sk: string; token: string }, expiresInMs: number) => ({
+  // IAM's own format: microseconds and Z
+  credential: { access: c.ak, secret: c.sk, securitytoken: c.token, expires_at: new Date(Date.now() + expiresInMs).toISOString().replace('Z', '000Z') },
+});
+
+type Answer = 'ok' | { status: number; body: unknown } | 'malformed';
+
+/**
+ * Fake IAM: `POST /v3.0/OS-AUTH/id-token/tokens` → X-Subject-Token, then
+ * `POST /v3.0/OS-CREDENTIAL/securitytokens` → temporary AK/SK number n (the n-th exchange).
+ * `answer(n)` decides each exchange; `onExchange` runs after one (e.g. kubelet rotating the file).
+ */
+async function fakeIam(o: { expiresInMs?: number; answer?: (n: number) => Answer; onExchange?: (n: number) => void } = {}) {
+  let exchanges = 0;
+  const idTokens: { idp: string | undefined; token: string }[] = [];
+  const server = await serve((req, res) => {
+    if (req.method === 'POST' && req.path === '/v3.0/OS-AUTH/id-token/tokens') {
+      const n = ++exchanges;
+      const body = JSON.parse(req.body) as { auth: { id_token: { id: string } } };
+      idTokens.push({ idp: req.headers['x-idp-id'] as string | undefined, token: body.auth.id_token.id });
+      o.onExchange?.(n);
+      const a = o.answer?.(n) ?? 'ok';
+      if (typeof a === 'object') return json(res, a.status, a.body);
+      return json(res, 201, { token: { expires_at: new Date(Date.now() + 86_400_000).toISOString(), methods: ['mapped'] } }, { 'X-Subject-Token': `iam-token-${n}-${a}` });
+    }
+    if (req.method === 'POST' && req.path === '/v3.0/OS-CREDENTIAL/securitytokens') {
+      const body = JSON.parse(req.body) as { auth: { identity: { methods: string[]; token: { id: string } } } };
+      const [, n, mode] = /^iam-token-(\d+)-(\w+)$/.exec(body.auth.identity.token.id) ?? [];
+      if (!n || body.auth.identity.methods[0] !== 'token') return json(res, 401, { error: { code: 401, message: 'The token is invalid', title: 'Unauthorized' } });
+      if (mode === 'malformed') return json(res, 201, { credential: { access: 'only-an-ak' } });
+      return json(res, 201, credentialBody(temp(Number(n)), o.expiresInMs ?? 3_600_000));
+    }
+    json(res, 404, { error_code: 'APIGW.0101', error_msg: 'no such API' });
+  });
+  return { ...server, idTokens, exchanges: () => exchanges };
+}
+
+/**
+ * Fake ECS metadata service: `PUT /meta-data/latest/api/token` (or 405 when `session` is false),
+ * `GET /openstack/latest/securitykey` → temporary AK/SK number n (the n-th GET that `answer` lets through).
+ */
+async function fakeMetadata(o: { session?: boolean; answer?: (n: number) => Answer } = {}) {
+  let gets = 0;
+  const server = await serve((req, res) => {
+    if (req.method === 'PUT' && req.path === '/meta-data/latest/api/token') {
+      if (o.session === false) return json(res, 405, { message: 'method not allowed' });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('meta-session-token');
+    }
+    if (req.method === 'GET' && req.path === '/openstack/latest/securitykey') {
+      if (o.session !== false && req.headers['x-metadata-token'] !== 'meta-session-token') return json(res, 401, { message: 'token required' });
+      const n = ++gets;
+      const a = o.answer?.(n) ?? 'ok';
+      if (typeof a === 'object') return json(res, a.status, a.body);
+      return json(res, 200, credentialBody(temp(n, 'METAAK'), 3_600_000));
+    }
+    json(res, 404, { message: 'not found' });
+  });
+  return { ...server, gets: () => gets };
+}
+
+/**
+ * Stands in for Cloud Eye (201 `[]`) and AOM (204): checks the SDK-HMAC-SHA256 signature against
+ * every AK/SK handed out here, and records the AK and X-Security-Token of each request.
+ */
+async function fakeCloud() {
+  const secrets = new Map<string, string>([[HW.ak, HW.sk]]);
+  for (let n = 1; n <= 20; n++) {
+    for (const prefix of ['TEMPAK', 'METAAK']) secrets.set(temp(n, prefix).ak, temp(n, prefix).sk);
+  }
+  const calls: { ak: string | undefined; securityToken: string | undefined; method: string }[] = [];
+  const server = await serve((req, res) => {
+    const url = new URL(req.path, 'http://x');
+    const v = verifyHuaweiRequest({ method: req.method, path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, body: Buffer.from(req.body), secretFor: (ak) => secrets.get(ak) });
+    if (!v.ok) return json(res, 401, { error_code: 'APIGW.0301', error_msg: `Incorrect IAM authentication information: ${v.message}` });
+    calls.push({ ak: v.ak, securityToken: req.headers['x-security-token'] as string | undefined, method: req.method });
+    if (req.method === 'PUT') {
+      res.writeHead(204);
+      return res.end();
+    }
+    if (req.method === 'GET') return json(res, 200, { events: [], meta_data: { count: 0, marker: '', total: 0 } });
+    json(res, 201, []);
+  });
+  return { ...server, calls };
+}
+
+/** No Huawei credentials from the test runner's own environment. */
+const CLEAN_ENV = {
+  HUAWEICLOUD_SDK_AK: '',
+  HUAWEICLOUD_SDK_SK: '',
+  HUAWEICLOUD_SDK_SECURITY_TOKEN: '',
+  HUAWEICLOUD_SDK_IDP_ID: '',
+  HUAWEICLOUD_SDK_ID_TOKEN_FILE: '',
+  HUAWEICLOUD_SDK_IAM_ENDPOINT: '',
+  LOG2EVENTS_HUAWEI_ECS_METADATA: '',
+};
+
+function config(dir: string, endpoint: string, o: { type?: 'huawei_ces' | 'huawei_aom'; auth?: string; concurrency?: number; maxElapsed?: string } = {}): string {
+  const type = o.type ?? 'huawei_ces';
+  return `state_dir: ${dir}/state
+sources: { in: { type: stdin } }
+sinks:
+  hw:
+    type: ${type}
+    region: cn-north-4
+    project_id: ${PROJECT}
+    endpoint: ${endpoint}
+    ${o.auth ?? ''}
+    batch: { linger: 20ms, max_entries: 1 }
+    concurrency: ${o.concurrency ?? 1}
+    retry: { initial: 20ms, max: 100ms, max_elapsed: ${o.maxElapsed ?? '1m'} }
+rules:
+  - name: orders
+    when: { body: 'order (?<id>\\S+) failed' }
+    event: { name: OrderFailed, source: shop.orders, content: "order {{id}} failed", resource: { id: "order-{{id}}" } }
+    to: [hw]
+`;
+}
+
+const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);
+
+describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
+  it('exchanges the id token from the SDK variables at IAM and signs with the temporary AK and X-Security-Token, one exchange for concurrent sends', async () => {
+    const iam = await fakeIam();
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const tokenFile = s.write('oidc-token', 'projected-id-token-1\n');
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { concurrency: 4 })), '--once'], {
+      input: lines(4),
+      env: { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: tokenFile, HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(iam.idTokens).toEqual([{ idp: 'cce-idp', token: 'projected-id-token-1' }]);
+    const sts = JSON.parse(iam.requests.find((q) => q.path === '/v3.0/OS-CREDENTIAL/securitytokens')!.body) as unknown;
+    expect(sts).toEqual({ auth: { identity: { methods: ['token'], token: { id: 'iam-token-1-ok', duration_seconds: 3600 } } } });
+    expect(cloud.calls).toHaveLength(4);
+    for (const c of cloud.calls) expect(c).toMatchObject({ ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1' });
+    s.cleanup();
+  });
+
+  it('refreshes an expiring credential, sending IAM the rotated id-token file', async () => {
+    const s = scratchDir();
+    const tokenFile = s.write('oidc-token', 'id-token-v1');
+    // Expires in 2 min: inside the refresh window, so the next send refreshes; kubelet rotates after each exchange.
+    const iam = await fakeIam({ expiresInMs: 120_000, onExchange: (n) => writeFileSync(tokenFile, `id-token-v${n + 1}`) });
+    const cloud = await fakeCloud();
+    const auth = `oidc: { idp_id: cce-idp, id_token_file: ${tokenFile}, iam_endpoint: ${iam.url}, duration_seconds: 900 }`;
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth })), '--once'], { input: lines(2), env: CLEAN_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(iam.idTokens.map((t) => t.token)).toEqual(['id-token-v1', 'id-token-v2']);
+    expect(readFileSync(tokenFile, 'utf8')).toBe('id-token-v3');
+    expect(cloud.calls.map((c) => [c.ak, c.securityToken])).toEqual([
+      ['TEMPAK1', 'sec-TEMPAK-1'],
+      ['TEMPAK2', 'sec-TEMPAK-2'],
+    ]);
+    s.cleanup();
+  });
+
+  it('keeps using a still-valid credential when its refresh fails', async () => {
+    const iam = await fakeIam({ expiresInMs: 120_000, answer: (n) => (n === 1 ? 'ok' : { status: 503, body: { error_code: 'IAM.0001', error_msg: 'busy' } }) });
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const auth = `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }`;
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth })), '--once'], { input: lines(2), env: CLEAN_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(iam.exchanges()).toBe(2);
+    expect(cloud.calls.map((c) => c.ak)).toEqual(['TEMPAK1', 'TEMPAK1']);
+    s.cleanup();
+  });
+
+  it('retries while IAM fails or answers a malformed credential, and delivers once it recovers', async () => {
+    const iam = await fakeIam({ answer: (n) => (n === 1 ? { status: 500, body: { error_code: 'IAM.0006', error_msg: 'internal' } } : n === 2 ? 'malformed' : 'ok') });
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const file = s.write('c.yaml', config(s.dir, cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }` }));
+    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(iam.exchanges()).toBe(3);
+    expect(cloud.calls.map((c) => c.ak)).toEqual(['TEMPAK3']);
+    expect(await deadLetters(file)).toEqual([]);
+    s.cleanup();
+  });
+
+  it('dead-letters as huawei.credentials, after retries, when IAM keeps refusing; the process does not crash', async () => {
+    const iam = await fakeIam({ answer: () => ({ status: 401, body: { error: { code: 401, message: 'The id token is invalid', title: 'Unauthorized' } } }) });
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const auth = `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }`;
+    const file = s.write('c.yaml', config(s.dir, cloud.url, { auth, maxElapsed: '300ms' }));
+    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(cloud.calls).toEqual([]);
+    const dead = await deadLetters(file);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ sink: 'hw', code: 'huawei.credentials' });
+    expect(dead[0]!.attempts).toBeGreaterThan(1);
+    expect(dead[0]!.message).toMatch(/CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 401 .*The id token is invalid/);
+    s.cleanup();
+  });
+
+  it('retries when the id token file is missing', async () => {
+    const iam = await fakeIam();
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const file = s.write('c.yaml', config(s.dir, cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: ${s.dir}/absent, iam_endpoint: ${iam.url} }`, maxElapsed: '200ms' }));
+    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(iam.exchanges()).toBe(0);
+    const dead = await deadLetters(file);
+    expect(dead.map((d) => [d.code, d.attempts > 1])).toEqual([['huawei.credentials', true]]);
+    expect(dead[0]!.message).toMatch(/cannot read the id token file/);
+    s.cleanup();
+  });
+
+  it('drives huawei_aom the same way', async () => {
+    const iam = await fakeIam();
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { type: 'huawei_aom' })), '--once'], {
+      input: lines(2),
+      env: { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(cloud.calls).toEqual([
+      { ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'PUT' },
+      { ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'PUT' },
+    ]);
+    s.cleanup();
+  });
+
+  it('gives query the same credentials, and a clear error when IAM refuses', async () => {
+    const iam = await fakeIam({ answer: (n) => (n === 1 ? 'ok' : { status: 403, body: { error_code: 'IAM.0003', error_msg: 'idp disabled' } }) });
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const file = s.write('c.yaml', config(s.dir, cloud.url));
+    const env = { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url };
+    const ok = await runCli(['query', '-c', file, '--json'], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(cloud.calls).toEqual([{ ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'GET' }]);
+    const refused = await runCli(['query', '-c', file, '--json'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/huawei\.credentials: no credentials: CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 403 IAM\.0003: idp disabled/);
+    expect(cloud.calls).toHaveLength(1);
+    s.cleanup();
+  });
+});
+
+describe('Huawei temporary credentials: ECS metadata', () => {
+  it('uses the agency AK/SK from the metadata service (config ecs_metadata), with its session token', async () => {
+    const meta = await fakeMetadata();
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth: `ecs_metadata: { endpoint: ${meta.url} }` })), '--once'], { input: lines(2), env: CLEAN_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(meta.gets()).toBe(1);
+    expect(cloud.calls.map((c) => [c.ak, c.securityToken])).toEqual([
+      ['METAAK1', 'sec-METAAK-1'],
+      ['METAAK1', 'sec-METAAK-1'],
+    ]);
+    s.cleanup();
+  });
+
+  it('is enabled by LOG2EVENTS_HUAWEI_ECS_METADATA, works without session tokens, and retries a failing metadata service', async () => {
+    const meta = await fakeMetadata({ session: false, answer: (n) => (n === 1 ? { status: 500, body: { message: 'agency not ready' } } : 'ok') });
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const file = s.write('c.yaml', config(s.dir, cloud.url));
+    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: { ...CLEAN_ENV, LOG2EVENTS_HUAWEI_ECS_METADATA: meta.url } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(meta.gets()).toBe(2);
+    expect(meta.requests.filter((q) => q.method === 'GET').every((q) => q.headers['x-metadata-token'] === undefined)).toBe(true);
+    expect(cloud.calls.map((c) => c.ak)).toEqual(['METAAK2']);
+    expect(await deadLetters(file)).toEqual([]);
+    s.cleanup();
+  });
+
+  it('is not asked when nothing enables it', async () => {
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, 'http://127.0.0.1:9')), '--once'], { input: lines(1), env: CLEAN_ENV });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/no credentials: .*ecs_metadata: true or LOG2EVENTS_HUAWEI_ECS_METADATA=true/);
+    s.cleanup();
+  });
+});
+
+describe('Huawei credentials: order', () => {
+  it('environment AK/SK win over workload identity and metadata from the environment', async () => {
+    const iam = await fakeIam();
+    const meta = await fakeMetadata();
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url)), '--once'], {
+      input: lines(1),
+      env: {
+        ...CLEAN_ENV,
+        HUAWEICLOUD_SDK_AK: HW.ak,
+        HUAWEICLOUD_SDK_SK: HW.sk,
+        HUAWEICLOUD_SDK_IDP_ID: 'cce-idp',
+        HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'),
+        HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url,
+        LOG2EVENTS_HUAWEI_ECS_METADATA: meta.url,
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(cloud.calls).toEqual([{ ak: HW.ak, securityToken: undefined, method: 'POST' }]);
+    expect(iam.requests).toEqual([]);
+    expect(meta.requests).toEqual([]);
+    s.cleanup();
+  });
+
+  it('config credentials win over everything in the environment', async () => {
+    const iam = await fakeIam();
+    const cloud = await fakeCloud();
+    const s = scratchDir();
+    const auth = `credentials: { ak: ${HW.ak}, sk: "${HW.sk}", security_token: static-token }`;
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth })), '--once'], {
+      input: lines(1),
+      env: { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(cloud.calls).toEqual([{ ak: HW.ak, securityToken: 'static-token', method: 'POST' }]);
+    expect(iam.requests).toEqual([]);
+    s.cleanup();
+  });
+
+  it('refuses two credential sources in one sink config, and malformed oidc / ecs_metadata keys', async () => {
+    const s = scratchDir();
+    const bad = [
+      [`credentials: { ak: a, sk: b }\n    oidc: { idp_id: i, id_token_file: /f }`, /give one of credentials, auth_token, oidc, ecs_metadata, not credentials and oidc/],
+      [`oidc: { idp_id: i, id_token_file: /f }\n    ecs_metadata: true`, /not oidc and ecs_metadata/],
+      [`oidc: { idp_id: i }`, /id_token_file/],
+      [`oidc: { idp_id: i, id_token_file: /f, iam_endpoint: not-a-url }`, /iam_endpoint/],
+      [`oidc: { idp_id: i, id_token_file: /f, duration_seconds: 60 }`, /duration_seconds/],
+      [`ecs_metadata: { endpoint: ftp://x }`, /ecs_metadata/],
+    ] as const;
+    for (const [auth, message] of bad) {
+      const r = await runCli(['validate', '-c', s.write('c.yaml', config(s.dir, 'http://127.0.0.1:9', { auth }))], { env: CLEAN_ENV });
+      expect(r.code, auth).toBe(1);
+      expect(r.stdout + r.stderr, auth).toMatch(message);
+    }
+    s.cleanup();
+  });
+});
