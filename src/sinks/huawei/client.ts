@@ -22,7 +22,7 @@ export interface HuaweiRequest {
 export async function huaweiCall(target: HuaweiTarget, req: HuaweiRequest, count: number, signal: AbortSignal): Promise<HttpCallResult> {
   let auth: HuaweiAuth;
   try {
-    auth = await target.auth.get();
+    auth = await untilAborted(target.auth.get(), signal);
   } catch (err) {
     const message = `no credentials: ${err instanceof Error ? err.message : String(err)}`;
     return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'huawei.credentials', message }), throttled: false } };
@@ -49,4 +49,14 @@ export async function huaweiCall(target: HuaweiTarget, req: HuaweiRequest, count
     delete headers.host;
   }
   return httpCall(url, { method: req.method, headers, ...(req.body !== undefined ? { body: req.body } : {}) }, count, signal);
+}
+
+/** The credentials, unless the send's own deadline passes first (a refresh keeps going for the next call). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('the send was aborted before credentials were available'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('the send timed out waiting for credentials'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
