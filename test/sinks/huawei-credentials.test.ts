@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
+import { HuaweiCredentialError, REFRESH_AHEAD_MS, RefreshingCredentials, type TemporaryCredential } from '../../src/sinks/huawei/credential-provider.ts';
 import { verifyHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
 import { deadLetters, linesOf } from './cloud-harness.ts';
@@ -405,5 +406,64 @@ describe('Huawei credentials: order', () => {
       expect(r.stdout + r.stderr, auth).toMatch(message);
     }
     s.cleanup();
+  });
+});
+
+describe('RefreshingCredentials (the cache both sinks and query use), on a fake clock', () => {
+  /** With `hold`, the first fetch waits until `release()`. */
+  function provider(expiresIn: number, hold = false) {
+    let clock = 1_000_000;
+    let n = 0;
+    let fail = false;
+    let release: (() => void) | undefined;
+    const gate = hold ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+    const p = new RefreshingCredentials(
+      'test source',
+      async (): Promise<TemporaryCredential> => {
+        n++;
+        await gate;
+        if (fail) throw new HuaweiCredentialError('IAM down');
+        return { ak: `AK${n}`, sk: 'sk', securityToken: `st${n}`, expiresAt: clock + expiresIn };
+      },
+      () => clock,
+    );
+    return {
+      p,
+      fetches: () => n,
+      release: () => release?.(),
+      advance: (ms: number) => (clock += ms),
+      failFromNowOn: () => (fail = true),
+    };
+  }
+
+  it('lets concurrent callers wait for one fetch, then serves the cache until the refresh window', async () => {
+    const t = provider(3_600_000, true);
+    const all = Promise.all([t.p.get(), t.p.get(), t.p.get()]);
+    await Promise.resolve();
+    t.release();
+    const got = await all;
+    expect(t.fetches()).toBe(1);
+    expect(got.map((a) => (a.kind === 'aksk' ? a.ak : a.kind))).toEqual(['AK1', 'AK1', 'AK1']);
+    t.advance(3_600_000 - REFRESH_AHEAD_MS - 1);
+    expect(await t.p.get()).toMatchObject({ ak: 'AK1', securityToken: 'st1' });
+    t.advance(2);
+    expect(await t.p.get()).toMatchObject({ ak: 'AK2', securityToken: 'st2' });
+    expect(t.fetches()).toBe(2);
+  });
+
+  it('keeps a valid credential through failed refreshes, and gives up on it once it expires', async () => {
+    const t = provider(3_600_000);
+    await t.p.get();
+    t.failFromNowOn();
+    t.advance(3_600_000 - REFRESH_AHEAD_MS + 1);
+    expect(await t.p.get()).toMatchObject({ ak: 'AK1' });
+    t.advance(REFRESH_AHEAD_MS);
+    await expect(t.p.get()).rejects.toThrow(/test source: IAM down/);
+  });
+
+  it('refuses a credential that is already expired when handed out', async () => {
+    const t = provider(-1);
+    await expect(t.p.get()).rejects.toBeInstanceOf(HuaweiCredentialError);
+    await expect(t.p.get()).rejects.toThrow(/already past/);
   });
 });
