@@ -11,6 +11,7 @@
  */
 import type { Logger } from '../../observability/logger.ts';
 import { EMULATOR_CREDENTIALS } from '../../emulator/credentials.ts';
+import { CredentialCache } from '../credential-cache.ts';
 import { AlibabaConfigError, type AlibabaCredentials } from './credentials.ts';
 import { CredentialFetchError, assumeRoleWithOidc, ecsRamRoleCredentials, type TemporaryCredentials } from './temporary-credentials.ts';
 
@@ -104,58 +105,33 @@ export function alibabaCredentialProvider(cfg: AlibabaCredentialConfig, opts: Ch
 }
 
 /**
- * Caches temporary credentials and refreshes them REFRESH_MARGIN_MS before they expire. One
- * refresh at a time: callers arriving during it wait for its result. A failed refresh keeps the
- * old credentials while they are valid (and waits RETRY_AFTER_FAILURE_MS before trying again);
- * without valid ones the caller gets the error.
+ * Temporary credentials (RRSA, ECS RAM role) through the shared CredentialCache: refreshed
+ * REFRESH_MARGIN_MS before they expire, one refresh at a time; a failed refresh keeps the old
+ * credentials while they are valid (trying again after RETRY_AFTER_FAILURE_MS); without valid
+ * ones the caller gets a CredentialFetchError.
  */
 export class RefreshingProvider implements AlibabaCredentialProvider {
-  private current: TemporaryCredentials | undefined;
-  private inflight: Promise<TemporaryCredentials> | undefined;
-  private nextAttemptAt = 0;
-  private readonly now: () => number;
   readonly source: CredentialSource;
-  private readonly fetchCredentials: () => Promise<TemporaryCredentials>;
-  private readonly logger: Logger | undefined;
+  private readonly cache: CredentialCache<AlibabaCredentials>;
 
   constructor(source: CredentialSource, fetchCredentials: () => Promise<TemporaryCredentials>, opts: ChainOptions = {}) {
     this.source = source;
-    this.fetchCredentials = fetchCredentials;
-    this.logger = opts.logger;
-    this.now = opts.now ?? Date.now;
+    const logger = opts.logger;
+    this.cache = new CredentialCache(async () => {
+      const c = await fetchCredentials();
+      return { value: strip(c), expiresAt: c.expiresAt };
+    }, {
+      refreshAheadMs: REFRESH_MARGIN_MS,
+      retryGapMs: RETRY_AFTER_FAILURE_MS,
+      ...(opts.now ? { now: opts.now } : {}),
+      onRefreshFailed: (err) => logger?.warn('alibaba credentials refresh failed', { source, error: err instanceof Error ? err.message : String(err) }),
+    });
   }
 
-  async get(): Promise<AlibabaCredentials> {
-    const now = this.now();
-    const cur = this.current;
-    const usable = cur !== undefined && now < cur.expiresAt;
-    if (usable && (now < cur.expiresAt - REFRESH_MARGIN_MS || now < this.nextAttemptAt)) return strip(cur);
-    try {
-      return strip(await this.refresh());
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const stillValid = this.current !== undefined && this.now() < this.current.expiresAt;
-      if (stillValid) return strip(this.current!);
-      throw err instanceof CredentialFetchError ? err : new CredentialFetchError(message);
-    }
-  }
-
-  private refresh(): Promise<TemporaryCredentials> {
-    this.inflight ??= this.fetchCredentials()
-      .then((fresh) => {
-        this.current = fresh;
-        this.nextAttemptAt = 0;
-        return fresh;
-      })
-      .catch((err: unknown) => {
-        this.nextAttemptAt = this.now() + RETRY_AFTER_FAILURE_MS;
-        this.logger?.warn('alibaba credentials refresh failed', { source: this.source, error: err instanceof Error ? err.message : String(err) });
-        throw err;
-      })
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return this.inflight;
+  get(): Promise<AlibabaCredentials> {
+    return this.cache.get().catch((err: unknown) => {
+      throw err instanceof CredentialFetchError ? err : new CredentialFetchError(err instanceof Error ? err.message : String(err));
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CredentialCache } from '../credential-cache.ts';
 import { clip } from '../http-call.ts';
 import { parseHuaweiError } from './error-classifier.ts';
 
@@ -36,62 +37,30 @@ export interface TemporaryCredential {
 export const REFRESH_AHEAD_MS = 5 * 60_000;
 /** A credential is not used any more this close to its expiry (clock skew, request in flight). */
 const EXPIRY_SLACK_MS = 30_000;
-/** After a failed refresh, a still-valid credential is used this long before trying again. */
-const RETRY_GAP_MS = 10_000;
 /** Each IAM or metadata request gives up after this long. */
 const CALL_TIMEOUT_MS = 10_000;
 
 /**
- * Temporary credentials, cached and refreshed ahead of expiry. Refreshes are single flight: calls
- * that arrive during one wait for it. When a refresh fails the old credential stays in use while it
- * is still valid; with none left, `get` rejects and the batch is retried later.
+ * Temporary credentials (workload identity, ECS metadata) through the shared CredentialCache:
+ * refreshed ahead of expiry, one refresh at a time; a failed refresh keeps the old credential
+ * while it is still valid; with none left, `get` rejects and the batch is retried later.
  */
 export class RefreshingCredentials implements HuaweiCredentialProvider {
-  private current: TemporaryCredential | undefined;
-  private inflight: Promise<TemporaryCredential> | undefined;
-  private lastFailureAt = Number.NEGATIVE_INFINITY;
   readonly source: string;
-  private readonly fetchCredential: () => Promise<TemporaryCredential>;
-  private readonly now: () => number;
+  private readonly cache: CredentialCache<HuaweiAuth>;
 
   constructor(source: string, fetchCredential: () => Promise<TemporaryCredential>, now: () => number = Date.now) {
     this.source = source;
-    this.fetchCredential = fetchCredential;
-    this.now = now;
+    this.cache = new CredentialCache(async () => {
+      const c = await fetchCredential();
+      return { value: toAuth(c), expiresAt: c.expiresAt };
+    }, { refreshAheadMs: REFRESH_AHEAD_MS, expirySlackMs: EXPIRY_SLACK_MS, now });
   }
 
-  async get(): Promise<HuaweiAuth> {
-    const now = this.now();
-    const cur = this.usable(now);
-    if (cur && (now < cur.expiresAt - REFRESH_AHEAD_MS || now - this.lastFailureAt < RETRY_GAP_MS)) return toAuth(cur);
-    try {
-      return toAuth(await this.refresh());
-    } catch (err) {
-      const still = this.usable(this.now());
-      if (still) return toAuth(still);
+  get(): Promise<HuaweiAuth> {
+    return this.cache.get().catch((err: unknown) => {
       throw new HuaweiCredentialError(`${this.source}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  private usable(now: number): TemporaryCredential | undefined {
-    return this.current && now < this.current.expiresAt - EXPIRY_SLACK_MS ? this.current : undefined;
-  }
-
-  private refresh(): Promise<TemporaryCredential> {
-    this.inflight ??= this.fetchCredential()
-      .then((c) => {
-        if (c.expiresAt - EXPIRY_SLACK_MS <= this.now()) throw new HuaweiCredentialError(`the credential handed out expires at ${new Date(c.expiresAt).toISOString()}, already past`);
-        this.current = c;
-        return c;
-      })
-      .catch((err: unknown) => {
-        this.lastFailureAt = this.now();
-        throw err;
-      })
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return this.inflight;
+    });
   }
 }
 
