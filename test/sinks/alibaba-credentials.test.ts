@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alibabaCredentialProvider, RefreshingProvider, REFRESH_MARGIN_MS, stsEndpoint } from '../../src/sinks/alibaba/credential-provider.ts';
 import { verifyAcs3, verifyRpcV1 } from '../../src/sinks/alibaba/signer.ts';
 import { CredentialFetchError, type TemporaryCredentials } from '../../src/sinks/alibaba/temporary-credentials.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
+import { json, recordingServers, type RecordedRequest } from '../helpers/recording-server.ts';
 import { cmsConfig, deadLetters, linesOf } from './cloud-harness.ts';
 
 /**
@@ -14,51 +14,8 @@ import { cmsConfig, deadLetters, linesOf } from './cloud-harness.ts';
  * metadata service and a fake CloudMonitor, all on 127.0.0.1 and started and stopped here.
  */
 
-interface Received {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-interface FakeServer {
-  url: string;
-  requests: Received[];
-  close(): Promise<void>;
-}
-
-const servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function fakeServer(handle: (req: Received, res: ServerResponse) => void): Promise<FakeServer> {
-  const requests: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const r: Received = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString() };
-      requests.push(r);
-      handle(r, res);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const s: FakeServer = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
-  servers.push(s);
-  return s;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
+/** Loopback servers (test/helpers/recording-server.ts), closed after each test. */
+const fakeServer = recordingServers();
 
 const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const temp = (n: number, expiresInMs: number) => ({ AccessKeyId: `STS.KEY${n}`, AccessKeySecret: `temp-secret-${n}`, SecurityToken: `sec-token-${n}`, Expiration: isoIn(expiresInMs) });
@@ -122,7 +79,7 @@ function rrsaEnv(tokenFile: string, stsUrl: string): NodeJS.ProcessEnv {
   };
 }
 
-const stsForm = (r: Received) => Object.fromEntries(new URLSearchParams(r.body));
+const stsForm = (r: RecordedRequest) => Object.fromEntries(new URLSearchParams(r.body));
 
 describe('alibaba_cms with RRSA (STS AssumeRoleWithOIDC)', () => {
   it('signs with the temporary key and security token; an expiring credential is refreshed with the token file read again', async () => {

@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { HuaweiCredentialError, REFRESH_AHEAD_MS, RefreshingCredentials, type TemporaryCredential } from '../../src/sinks/huawei/credential-provider.ts';
 import { verifyHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
+import { json, recordingServers, type RecordedRequest } from '../helpers/recording-server.ts';
 import { deadLetters, linesOf } from './cloud-harness.ts';
 
 /**
@@ -18,50 +18,8 @@ import { deadLetters, linesOf } from './cloud-harness.ts';
 const HW = EMULATOR_CREDENTIALS.huawei;
 const PROJECT = HW.projectId;
 
-interface Received {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-interface Server {
-  url: string;
-  requests: Received[];
-  close(): Promise<void>;
-}
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-/** A loopback server recording every request; `handle` answers it. */
-async function serve(handle: (req: Received, res: ServerResponse) => void): Promise<Server> {
-  const requests: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const r = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
-      requests.push(r);
-      handle(r, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const s: Server = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-  servers.push(s);
-  return s;
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
+/** Loopback servers (test/helpers/recording-server.ts), closed after each test. */
+const serve = recordingServers();
 
 /** Temporary AK/SK number `n` as IAM or the metadata service hands it out. */
 const temp = (n: number, prefix = 'TEMPAK') => ({ ak: `${prefix}${n}`, sk: `temp-secret-${prefix}-${n}`, token: `sec-${prefix}-${n}` });
@@ -137,7 +95,7 @@ async function fakeCloud() {
   }
   const calls: { ak: string | undefined; securityToken: string | undefined; method: string }[] = [];
   const server = await serve((req, res) => {
-    const url = new URL(req.path, 'http://x');
+    const url = new URL(req.url, 'http://x');
     const v = verifyHuaweiRequest({ method: req.method, path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, body: Buffer.from(req.body), secretFor: (ak) => secrets.get(ak) });
     if (!v.ok) return json(res, 401, { error_code: 'APIGW.0301', error_msg: `Incorrect IAM authentication information: ${v.message}` });
     calls.push({ ak: v.ak, securityToken: req.headers['x-security-token'] as string | undefined, method: req.method });
