@@ -1,4 +1,5 @@
 import type { Decoder, Entry } from './formats/entry.ts';
+import { LiteralFinder } from './literal-finder.ts';
 import type { MultilineAggregator } from './multiline.ts';
 
 const NL = 0x0a;
@@ -43,6 +44,8 @@ export class FileCursor {
   private skipping: boolean;
   private readonly opts: CursorOptions;
   private readonly nextHit: number[];
+  /** One per literal: a memchr on its rarest byte, checked (literal-finder.ts). */
+  private readonly finders: LiteralFinder[];
   /** The buffer `nextHit` positions refer to. */
   private hitBuffer: Buffer | undefined;
   /** The open multiline record holds a literal (so it is read to its end). */
@@ -53,6 +56,7 @@ export class FileCursor {
     this.skipping = start.skip;
     this.opts = opts;
     this.nextHit = new Array<number>(opts.literals?.length ?? 0).fill(0);
+    this.finders = (opts.literals ?? []).map((l) => new LiteralFinder(l));
   }
 
   /** Bytes held back from the previous chunk, to go in front of the next read. */
@@ -133,9 +137,9 @@ export class FileCursor {
   private relevant(data: Buffer, start: number, end: number): boolean {
     const lits = this.opts.literals;
     if (lits === null || this.opts.multiline || this.decoderPending) return true;
-    for (const lit of lits) {
-      const at = data.indexOf(lit, start);
-      if (at >= 0 && at + lit.length <= end) return true;
+    for (const f of this.finders) {
+      const at = f.find(data, start);
+      if (at >= 0 && at + f.literal.length <= end) return true;
     }
     return false;
   }
@@ -173,12 +177,12 @@ export class FileCursor {
 
   /** Where the next literal starts at or after `pos` (-1: nowhere in the buffer). */
   private nextHitFrom(data: Buffer, pos: number): number {
-    const lits = this.opts.literals!;
+    const finders = this.finders;
     const next = this.nextHit;
     let hit = -1;
-    for (let i = 0; i < lits.length; i++) {
+    for (let i = 0; i < finders.length; i++) {
       let at = next[i]!;
-      if (at === -2 || (at >= 0 && at < pos)) next[i] = at = data.indexOf(lits[i]!, pos);
+      if (at === -2 || (at >= 0 && at < pos)) next[i] = at = finders[i]!.find(data, pos);
       if (at >= 0 && (hit < 0 || at < hit)) hit = at;
     }
     return hit;
