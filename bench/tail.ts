@@ -12,18 +12,19 @@
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
  *
- * Results (2026-11-25, 2 vCPU, page cache warm, load < 1; three runs in a row, the range):
+ * Results (2026-11-25, 2 vCPU, page cache warm, load < 1; three runs, the range):
  *   tool                      wall s   CPU s    MB/s  peak RSS MiB
- *   cat > /dev/null             0.09  0.06-0.07  ~11900         1.5
- *   grep -F -c             0.11-0.13  0.08-0.11   ~8900         2.0   count=53800
- *   log2events run --once  1.08-1.28  1.38-1.70  840-994   93.4-93.7   53,800 events; file read
- *                                                                      1,116-1,362 MB/s
- *   log2events, 0% matching 0.60-0.68 0.68-0.82 ~1660          69.7   file read ~3000 MB/s
- *   steady 10k lines/s: 1.4-1.6 % of a core, RSS 70 MiB; 50k lines/s: 2.2-2.5 %, 79-80 MiB.
+ *   cat > /dev/null        0.08-0.11  0.06-0.08  ~11600         1.5
+ *   grep -F -c             0.11-0.12       0.09   ~9400         2.1   count=53800
+ *   log2events run --once  1.12-1.25  1.51-1.67  862-962   92.5-94.5   53,800 events; file read
+ *                                                                      1,145-1,284 MB/s
+ *   log2events, 0% matching 0.49-0.54 0.54-0.58 ~2080          69.9   file read ~4700 MB/s
+ *   steady 10k lines/s: 1.4-1.7 % of a core, RSS 70 MiB; 50k lines/s: 2.1-2.8 %, 79.6-79.8 MiB.
  * The 1% backlog a round earlier (every event written to the sqlite spool and deleted on
- * delivery, a lingering last batch, V8's default heap growth): 1.96-2.02 s wall, 2.11-2.27 CPU s,
- * 532-550 MB/s, peak RSS 145-146 MiB. Where the CPU goes now with 1% matching: garbage
- * collection ~25%, start-up ~20%, reads and scanning ~15%, JSON ~7%, rules and event building.
+ * delivery, a lingering last batch, V8's default heap growth, substring search for literals):
+ * 1.96-2.02 s wall, 2.11-2.27 CPU s, 532-550 MB/s, peak RSS 145-146 MiB. Where the CPU goes now
+ * with 1% matching: garbage collection ~25%, start-up ~20%, reads and scanning ~15%, JSON ~7%,
+ * rules and event building.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
