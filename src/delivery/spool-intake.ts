@@ -38,6 +38,8 @@ export interface SpoolIntakeDeps {
   onSpilled?: (entries: readonly LaneEntry[], sinks: readonly string[]) => void;
 }
 
+const NO_DEAD_SINKS: EventToSpool['deadSinks'] = Object.freeze([]);
+
 /** How long a blocked source waits before trying again when it does not use `waitForRoom`. */
 const FULL_RETRY_AFTER_MS = 100;
 /** ...and after a failed write (disk full, I/O error), which is unlikely to clear at once. */
@@ -87,14 +89,21 @@ export class SpoolIntake implements Intake {
     for (const event of events) {
       const body = eventJson(event);
       const bytes = Buffer.byteLength(body);
-      const sinks: string[] = [];
-      const deadSinks: EventToSpool['deadSinks'][number][] = [];
-      // Most rules name one sink: no Set for those.
-      const targets = event.to.length === 1 ? event.to : new Set(event.to);
-      if (event.to.length === 0) deadSinks.push({ sink: '', code: 'no_sink', message: `rule "${event.rule}" routes the event to no sink` });
-      for (const sink of targets) {
-        if (sinkNames.has(sink)) sinks.push(sink);
-        else deadSinks.push({ sink, code: 'unknown_sink', message: `sink "${sink}" is not configured` });
+      let sinks: readonly string[];
+      let deadSinks: EventToSpool['deadSinks'] = NO_DEAD_SINKS;
+      if (event.to.length === 1 && sinkNames.has(event.to[0]!)) {
+        // Most rules name one configured sink: its list serves as is.
+        sinks = event.to;
+      } else {
+        const found: string[] = [];
+        const dead: EventToSpool['deadSinks'][number][] = [];
+        if (event.to.length === 0) dead.push({ sink: '', code: 'no_sink', message: `rule "${event.rule}" routes the event to no sink` });
+        for (const sink of new Set(event.to)) {
+          if (sinkNames.has(sink)) found.push(sink);
+          else dead.push({ sink, code: 'unknown_sink', message: `sink "${sink}" is not configured` });
+        }
+        sinks = found;
+        deadSinks = dead;
       }
       if (sinks.length > 0) {
         adding.events += 1;
