@@ -4,11 +4,12 @@
  *   AccessKey and no signature, the OIDC token the kubelet mounts is the proof of identity;
  * - the ECS RAM role: the instance metadata service, in hardened mode (a session token from
  *   `PUT /latest/api/token`) unless that is not available and normal mode is allowed.
- * Answers are parsed with zod; anything unexpected is a `CredentialFetchError` (retryable).
+ * Answers are parsed with zod (identity-endpoint.ts); anything unexpected throws, and the
+ * provider hands it on as a `CredentialFetchError` (retryable).
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { clip } from '../http-call.ts';
+import { identityCall, parseReply, readTokenFile } from '../identity-endpoint.ts';
 import type { AlibabaCredentials } from './credentials.ts';
 import { formatAlibabaTimestamp, percentEncode } from './signer.ts';
 
@@ -41,28 +42,6 @@ function toTemporary(c: { AccessKeyId: string; AccessKeySecret: string; Security
   return { accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, securityToken: c.SecurityToken, expiresAt: Date.parse(c.Expiration) };
 }
 
-async function request(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; body: string }> {
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: await res.text() };
-  } catch (err) {
-    const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw new CredentialFetchError(`${what}: no answer from ${url}: ${cause}`);
-  }
-}
-
-function parseJson<T>(what: string, schema: z.ZodType<T>, body: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new CredentialFetchError(`${what}: the answer is not JSON: ${clip(body, 200)}`);
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) throw new CredentialFetchError(`${what}: unexpected answer (${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')})`);
-  return r.data;
-}
-
 export interface OidcRoleOptions {
   roleArn: string;
   oidcProviderArn: string;
@@ -76,20 +55,14 @@ export interface OidcRoleOptions {
 
 export async function assumeRoleWithOidc(o: OidcRoleOptions): Promise<TemporaryCredentials> {
   const what = 'STS AssumeRoleWithOIDC';
-  let token: string;
-  try {
-    token = (await readFile(o.oidcTokenFile, 'utf8')).trim();
-  } catch (err) {
-    throw new CredentialFetchError(`${what}: cannot read the OIDC token file ${o.oidcTokenFile}: ${(err as Error).message}`);
-  }
-  if (!token) throw new CredentialFetchError(`${what}: the OIDC token file ${o.oidcTokenFile} is empty`);
+  const token = await readTokenFile('OIDC token', o.oidcTokenFile);
   const url = new URL(o.stsEndpoint);
   for (const [k, v] of Object.entries({ Action: 'AssumeRoleWithOIDC', Version: STS_VERSION, Format: 'JSON', Timestamp: formatAlibabaTimestamp(new Date()) })) url.searchParams.set(k, v);
   const form = { RoleArn: o.roleArn, OIDCProviderArn: o.oidcProviderArn, OIDCToken: token, RoleSessionName: o.roleSessionName, DurationSeconds: String(o.durationSeconds) };
   const body = Object.entries(form)
     .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .join('&');
-  const res = await request(what, url.href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, STS_TIMEOUT_MS);
+  const res = await identityCall(what, url.href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, STS_TIMEOUT_MS);
   if (res.status !== 200) {
     let detail = clip(res.body, 300) || 'empty body';
     try {
@@ -100,7 +73,7 @@ export async function assumeRoleWithOidc(o: OidcRoleOptions): Promise<TemporaryC
     }
     throw new CredentialFetchError(`${what} failed (HTTP ${res.status}): ${detail}`);
   }
-  return toTemporary(parseJson(what, stsAnswer, res.body).Credentials);
+  return toTemporary(parseReply(what, stsAnswer, res.body).Credentials);
 }
 
 export interface EcsRoleOptions {
@@ -116,7 +89,7 @@ async function metadataToken(o: EcsRoleOptions): Promise<string | undefined> {
   const what = 'ECS metadata token';
   const url = new URL('/latest/api/token', o.metadataEndpoint).href;
   try {
-    const res = await request(what, url, { method: 'PUT', headers: { 'x-aliyun-ecs-metadata-token-ttl-seconds': String(METADATA_TOKEN_TTL_SECONDS) } }, METADATA_TIMEOUT_MS);
+    const res = await identityCall(what, url, { method: 'PUT', headers: { 'x-aliyun-ecs-metadata-token-ttl-seconds': String(METADATA_TOKEN_TTL_SECONDS) } }, METADATA_TIMEOUT_MS);
     if (res.status !== 200 || !res.body.trim()) throw new CredentialFetchError(`${what} failed (HTTP ${res.status}): ${clip(res.body, 200) || 'empty body'}`);
     return res.body.trim();
   } catch (err) {
@@ -129,7 +102,7 @@ export async function ecsRamRoleCredentials(o: EcsRoleOptions): Promise<Temporar
   const what = `ECS RAM role ${o.roleName}`;
   const token = await metadataToken(o);
   const url = new URL(`/latest/meta-data/ram/security-credentials/${encodeURIComponent(o.roleName)}`, o.metadataEndpoint).href;
-  const res = await request(what, url, { method: 'GET', headers: token ? { 'x-aliyun-ecs-metadata-token': token } : {} }, METADATA_TIMEOUT_MS);
+  const res = await identityCall(what, url, { method: 'GET', headers: token ? { 'x-aliyun-ecs-metadata-token': token } : {} }, METADATA_TIMEOUT_MS);
   if (res.status !== 200) throw new CredentialFetchError(`${what}: metadata service answered HTTP ${res.status}: ${clip(res.body, 300) || 'empty body'}`);
-  return toTemporary(parseJson(what, metadataAnswer, res.body));
+  return toTemporary(parseReply(what, metadataAnswer, res.body));
 }

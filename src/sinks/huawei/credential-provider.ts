@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CredentialCache } from '../credential-cache.ts';
-import { clip } from '../http-call.ts';
+import { identityCall, type IdentityReply, parseReply, readTokenFile } from '../identity-endpoint.ts';
 import { parseHuaweiError } from './error-classifier.ts';
 
 export type HuaweiAuth =
@@ -83,39 +82,17 @@ const credentialAnswer = z.object({
 });
 
 function parseCredential(body: string, what: string): TemporaryCredential {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new HuaweiCredentialError(`${what} answered with a body that is not JSON: ${clip(body, 200)}`);
-  }
-  const r = credentialAnswer.safeParse(json);
-  if (!r.success) throw new HuaweiCredentialError(`${what} answered without a usable credential: ${z.prettifyError(r.error).replace(/\s*\n\s*/g, '; ')}`);
-  const c = r.data.credential;
+  const c = parseReply(what, credentialAnswer, body).credential;
   return { ak: c.access, sk: c.secret, securityToken: c.securitytoken, expiresAt: c.expires_at };
 }
 
-interface RawReply {
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
 /** One request to IAM or the metadata service; no answer or a non-2xx (unless `accept`ed) throws. */
-async function credentialCall(url: string, init: { method: string; headers?: Record<string, string>; body?: unknown }, what: string, accept: readonly number[] = []): Promise<RawReply> {
-  let reply: RawReply;
-  try {
-    const res = await fetch(url, {
-      method: init.method,
-      headers: { ...init.headers, ...(init.body !== undefined ? { 'Content-Type': 'application/json;charset=utf8' } : {}) },
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-    });
-    reply = { status: res.status, headers: res.headers, body: await res.text() };
-  } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message;
-    throw new HuaweiCredentialError(`${what} (${url}) did not answer: ${err instanceof Error ? err.message : String(err)}${cause ? ` (${cause})` : ''}`);
-  }
+async function credentialCall(url: string, init: { method: string; headers?: Record<string, string>; body?: unknown }, what: string, accept: readonly number[] = []): Promise<IdentityReply> {
+  const reply = await identityCall(what, url, {
+    method: init.method,
+    headers: { ...init.headers, ...(init.body !== undefined ? { 'Content-Type': 'application/json;charset=utf8' } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  }, CALL_TIMEOUT_MS);
   if ((reply.status < 200 || reply.status >= 300) && !accept.includes(reply.status)) {
     const e = parseHuaweiError(reply);
     throw new HuaweiCredentialError(`${what} answered HTTP ${e.status} ${e.code}: ${e.message}`);
@@ -139,13 +116,7 @@ export interface OidcOptions {
  * AK/SK and security token (`POST /v3.0/OS-CREDENTIAL/securitytokens`), as the Huawei SDKs do.
  */
 export async function fetchOidcCredential(o: OidcOptions): Promise<TemporaryCredential> {
-  let idToken: string;
-  try {
-    idToken = (await readFile(o.idTokenFile, 'utf8')).trim();
-  } catch (err) {
-    throw new HuaweiCredentialError(`cannot read the id token file: ${(err as Error).message}`);
-  }
-  if (idToken === '') throw new HuaweiCredentialError(`the id token file ${o.idTokenFile} is empty`);
+  const idToken = await readTokenFile('id token', o.idTokenFile);
   const federated = await credentialCall(
     `${o.iamEndpoint}/v3.0/OS-AUTH/id-token/tokens`,
     { method: 'POST', headers: { 'X-Idp-Id': o.idpId }, body: { auth: { id_token: { id: idToken } } } },
