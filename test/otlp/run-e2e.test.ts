@@ -1,5 +1,6 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { OTLPLogExporter as HttpJsonExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as HttpProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { scratchDir, startCli } from '../helpers/cli.ts';
+import { recordingServer, type RecordingServer } from '../helpers/recording-server.ts';
 
 /** A port that was free a moment ago: another process must bind it, so port 0 cannot be used. */
 function freePort(): Promise<number> {
@@ -113,16 +115,30 @@ rules:
 
 describe('log2events run with a full spool', () => {
   const scratch = scratchDir('l2e-otlp-full-');
-  // The file sink writes into a FIFO: its open() blocks until the test starts reading, so the
-  // first events stay in flight, the spool (3 events at most) fills and the receiver answers 429.
-  const fifo = join(scratch.dir, 'out.fifo');
+  // The sink's receiver leaves every request unanswered until the test opens it, so the first
+  // events stay in flight, the spool (3 events at most) fills and the OTLP receiver answers 429.
+  // (A FIFO does not do: the file sink opens its path read-write, which never blocks.)
+  let receiver: RecordingServer;
+  let open = false;
+  const stalled: ServerResponse[] = [];
+  const answer = (res: ServerResponse, body: string): void => {
+    const { events } = JSON.parse(body) as { events: unknown[] };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: events.map(() => ({ status: 'ok' })) }));
+  };
+  const bodies = new Map<ServerResponse, string>();
   let httpPort = 0;
   let adminPort = 0;
   let child: ChildProcess;
   let exited: Promise<number | null>;
 
   beforeAll(async () => {
-    execFileSync('mkfifo', [fifo]);
+    receiver = await recordingServer((req, res) => {
+      if (open) answer(res, req.body);
+      else {
+        bodies.set(res, req.body);
+        stalled.push(res);
+      }
+    });
     [httpPort, adminPort] = [await freePort(), await freePort()];
     const config = scratch.write(
       'config.yaml',
@@ -132,7 +148,7 @@ delivery: { spool: { max_events: 3 } }
 sources:
   otlp: { type: otlp, http: { listen: "127.0.0.1:${httpPort}" }, grpc: false }
 sinks:
-  out: { type: file, path: ${fifo}, fsync: false, batch: { linger: 0 } }
+  out: { type: http, url: "${receiver.url}/events", timeout: 60s, batch: { linger: 0 } }
 rules:
   - name: payment_failed
     when: { body: 'payment failed for order (?<order_id>\\d+)' }
@@ -143,8 +159,10 @@ rules:
     ({ child, exited } = await startCli(['run', '-c', config]));
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     if (child?.exitCode === null) child.kill('SIGKILL'); // only when a test failed before SIGTERM
+    for (const res of stalled) res.destroy();
+    await receiver?.close();
     scratch.cleanup();
   });
 
@@ -164,19 +182,17 @@ rules:
 
     while ((await fullAnswers()) === 0) await new Promise((r) => setTimeout(r, 50));
 
-    let received = '';
-    const reader = createReadStream(fifo, 'utf8');
-    reader.on('data', (chunk) => (received += chunk));
+    open = true;
+    for (const res of stalled) answer(res, bodies.get(res)!);
     await flushed;
     await provider.shutdown();
-    for (let i = 0; i < 200 && received.split('\n').filter(Boolean).length < 10; i++) await new Promise((r) => setTimeout(r, 50));
+    const delivered = (): string[] => receiver.requests.flatMap((r) => (JSON.parse(r.body) as { events: { content: string }[] }).events.map((e) => e.content));
+    for (let i = 0; i < 200 && delivered().length < 10; i++) await new Promise((r) => setTimeout(r, 50));
 
-    const orders = received.split('\n').filter(Boolean).map((l) => JSON.parse(l).content as string);
-    expect(orders.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `order ${i + 1}`).sort());
+    expect(delivered().sort()).toEqual(Array.from({ length: 10 }, (_, i) => `order ${i + 1}`).sort());
     expect(await fullAnswers()).toBeGreaterThanOrEqual(1);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    reader.destroy();
   });
 });
