@@ -101,9 +101,14 @@ export class DeliveryEngine {
   /** Gives held entries to their lanes if every lane has room for its share; else takes none. */
   private hold(entries: readonly LaneEntry[], sinks: readonly string[]): boolean {
     if (!this.started || this.stopping) return false;
-    const counts = new Map<string, number>();
-    for (const s of sinks) counts.set(s, (counts.get(s) ?? 0) + 1);
-    for (const [sink, n] of counts) if (!this.lanes.get(sink)?.canHold(n)) return false;
+    if (sinks.every((s) => s === sinks[0])) {
+      // The common case, one sink for the whole commit: no per-commit tally.
+      if (sinks.length > 0 && !this.lanes.get(sinks[0]!)?.canHold(sinks.length)) return false;
+    } else {
+      const counts = new Map<string, number>();
+      for (const s of sinks) counts.set(s, (counts.get(s) ?? 0) + 1);
+      for (const [sink, n] of counts) if (!this.lanes.get(sink)?.canHold(n)) return false;
+    }
     for (let i = 0; i < entries.length; i++) this.lanes.get(sinks[i]!)!.offerHeld(entries[i]!);
     return true;
   }

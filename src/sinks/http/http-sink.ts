@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { byteSize } from '../../config/duration.ts';
 import { sinkCommonShape } from '../../delivery/options.ts';
 import type { Event } from '../../model/event.ts';
+import { eventJson } from '../../model/event-json.ts';
+import { eventJsonLineBytes } from '../event-json.ts';
 import type { SendResult, Sink, SinkLimits } from '../sink.ts';
 import { classifyFailure, classifyResponse } from './outcome-classifier.ts';
 
@@ -39,13 +41,13 @@ export class HttpSink implements Sink {
     this.limits = { maxEntries: config.max_entries, maxBytes: Math.max(1, config.max_bytes - ENVELOPE_BYTES) };
   }
 
-  /** Serialised bytes plus the separating comma. */
+  /** Serialised bytes plus the separating comma (the size of the JSON line: a newline is one byte too). */
   entrySize(event: Event): number {
-    return Buffer.byteLength(JSON.stringify(event)) + 1;
+    return eventJsonLineBytes(event);
   }
 
   async send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult> {
-    const body = ENVELOPE_OPEN + batch.map((e) => JSON.stringify(e)).join(',') + ENVELOPE_CLOSE;
+    const body = ENVELOPE_OPEN + batch.map(eventJson).join(',') + ENVELOPE_CLOSE;
     try {
       const res = await fetch(this.url, { method: 'POST', headers: this.headers, body, signal });
       const text = await res.text();
