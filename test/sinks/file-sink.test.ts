@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSink } from '../../src/sinks/file/file-sink.ts';
@@ -32,6 +33,25 @@ describe('file sink', () => {
     const sink = new FileSink('out', s.dir, true);
     const r = await sink.send([event('a')]);
     expect(r.outcomes[0]).toMatchObject({ kind: 'permanent', code: 'EISDIR' });
+    s.cleanup();
+  });
+
+  it('writes into a FIFO only once a reader opens it, and fsync does not fail on a pipe', async () => {
+    const s = scratchDir();
+    const fifo = join(s.dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const sink = new FileSink('out', fifo, true);
+    let settled = false;
+    const sent = sink.send([event('a'), event('b')]).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(settled).toBe(false); // no reader yet: the write waits instead of filling a pipe nobody reads
+
+    let received = '';
+    const reader = createReadStream(fifo, 'utf8').on('data', (c) => (received += c));
+    expect((await sent).outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
+    await sink.close();
+    await new Promise((r) => reader.on('close', r));
+    expect(received.trimEnd().split('\n').map((l) => JSON.parse(l).id)).toEqual(['a', 'b']);
     s.cleanup();
   });
 });

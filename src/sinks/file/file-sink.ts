@@ -1,10 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Event } from '../../model/event.ts';
 import { allOutcomes, deliveredAll, type SendResult, type Sink } from '../sink.ts';
 import { eventJson } from '../../model/event-json.ts';
 import { eventJsonLineBytes } from '../event-json.ts';
+
+interface OpenTarget {
+  fh: FileHandle;
+  /** A regular file: fsync applies and a torn last line can be repaired. */
+  regular: boolean;
+}
 
 /**
  * Appends events as JSON lines. Each batch is one write followed by fsync, so "delivered"
@@ -17,7 +23,7 @@ export class FileSink implements Sink {
   readonly limits = { maxEntries: 2000, maxBytes: 8 * 1024 * 1024 };
   private readonly path: string;
   private readonly fsync: boolean;
-  private handle: Promise<FileHandle> | undefined;
+  private handle: Promise<OpenTarget> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   /**
    * Where batches are encoded, reused (writes are serialised): a fresh megabyte-sized buffer per
@@ -43,9 +49,9 @@ export class FileSink implements Sink {
 
   private async write(batch: readonly Event[]): Promise<SendResult> {
     try {
-      const fh = await (this.handle ??= this.openFile());
+      const { fh, regular } = await (this.handle ??= this.openFile());
       await fh.appendFile(this.jsonLines(batch));
-      if (this.fsync) await fh.datasync();
+      if (this.fsync && regular) await fh.datasync();
       return deliveredAll(batch.length);
     } catch (err) {
       this.handle = undefined;
@@ -59,17 +65,23 @@ export class FileSink implements Sink {
     }
   }
 
-  private async openFile(): Promise<FileHandle> {
+  /**
+   * A regular file is opened read-write, to look at its last byte. Anything else (a FIFO, a
+   * character device such as /dev/stdout) is opened write-only: a FIFO then waits for its reader
+   * instead of buffering into a pipe nobody reads, and there is nothing to repair or fsync.
+   */
+  private async openFile(): Promise<OpenTarget> {
     mkdirSync(dirname(this.path), { recursive: true });
-    const fh = await open(this.path, 'a+');
+    const existing = await stat(this.path).catch(() => undefined);
+    const fh = await open(this.path, existing && !existing.isFile() ? 'a' : 'a+');
+    const st = await fh.stat();
     // A crash mid-write leaves a torn last line; end it so the next event starts a line of its own.
-    const { size } = await fh.stat();
-    if (size > 0) {
+    if (st.isFile() && st.size > 0) {
       const last = Buffer.alloc(1);
-      await fh.read(last, 0, 1, size - 1);
+      await fh.read(last, 0, 1, st.size - 1);
       if (last[0] !== 0x0a) await fh.appendFile('\n');
     }
-    return fh;
+    return { fh, regular: st.isFile() };
   }
 
   /** The batch as JSON lines, encoded straight into the scratch buffer (no joined string in between). */
@@ -90,6 +102,6 @@ export class FileSink implements Sink {
     await this.tail;
     const h = this.handle;
     this.handle = undefined;
-    if (h) await (await h).close();
+    if (h) await (await h).fh.close();
   }
 }
