@@ -12,14 +12,16 @@
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
  *
- * Results (2026-11-25, 2 vCPU, page cache warm, load < 1; three runs, the range):
+ * Results (2026-11-25, 2 vCPU, page cache warm, load < 1; four runs, the range; the slowest run
+ * was ~30% slower across the board, cat and grep included):
  *   tool                      wall s   CPU s    MB/s  peak RSS MiB
- *   cat > /dev/null        0.08-0.11  0.06-0.08  ~11600         1.5
- *   grep -F -c             0.11-0.12       0.09   ~9400         2.1   count=53800
- *   log2events run --once  1.12-1.25  1.51-1.67  862-962   92.5-94.5   53,800 events; file read
- *                                                                      1,145-1,284 MB/s
- *   log2events, 0% matching 0.49-0.54 0.54-0.58 ~2080          69.9   file read ~4700 MB/s
- *   steady 10k lines/s: 1.4-1.7 % of a core, RSS 70 MiB; 50k lines/s: 2.1-2.8 %, 79.6-79.8 MiB.
+ *   cat > /dev/null        0.08-0.10  0.06-0.08  ~11800         1.6
+ *   grep -F -c             0.11-0.13  0.08-0.10   ~9400         2.2   count=53800
+ *   log2events run --once  1.11-1.43  1.40-1.87  751-970   92.5-97.6   53,800 events; file read
+ *                                                                      1,015-1,388 MB/s
+ *   log2events, 0% matching 0.41-0.62 0.43-0.66 1734-2627      69.9   file read 4,154-8,608 MB/s
+ *   steady 10k lines/s: 1.5-2.1 % of a core, RSS 70.4-70.7 MiB; 50k lines/s: 2.1-2.4 %,
+ *   79.0-80.0 MiB.
  * The 1% backlog a round earlier (every event written to the sqlite spool and deleted on
  * delivery, a lingering last batch, V8's default heap growth, substring search for literals):
  * 1.96-2.02 s wall, 2.11-2.27 CPU s, 532-550 MB/s, peak RSS 145-146 MiB. Where the CPU goes now
