@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSink } from '../../src/sinks/file/file-sink.ts';
 import type { Event } from '../../src/model/event.ts';
-import { scratchDir } from '../helpers/cli.ts';
+import { scratchDir, startCli } from '../helpers/cli.ts';
 
 const event = (id: string): Event => ({
   id, rule: 'r', name: 'E', source: 's', time: 0, severity: 'Info', state: 'normal', action: 'raise', content: id,
@@ -36,22 +37,96 @@ describe('file sink', () => {
     s.cleanup();
   });
 
-  it('writes into a FIFO only once a reader opens it, and fsync does not fail on a pipe', async () => {
-    const s = scratchDir();
-    const fifo = join(s.dir, 'events.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const sink = new FileSink('out', fifo, true);
-    let settled = false;
-    const sent = sink.send([event('a'), event('b')]).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(settled).toBe(false); // no reader yet: the write waits instead of filling a pipe nobody reads
+  describe('into a FIFO', () => {
+    /** A reader that never blocks a thread: read-write, so it neither waits for a writer nor sees EOF. */
+    const fifoReader = (path: string): { socket: Socket; text: () => string } => {
+      const socket = new Socket({ fd: openSync(path, 'r+'), readable: true, writable: false });
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      return { socket, text: () => text };
+    };
+    const fifo = (): { path: string; cleanup(): void } => {
+      const s = scratchDir();
+      const path = join(s.dir, 'events.fifo');
+      execFileSync('mkfifo', [path]);
+      return { path, cleanup: s.cleanup };
+    };
 
-    let received = '';
-    const reader = createReadStream(fifo, 'utf8').on('data', (c) => (received += c));
-    expect((await sent).outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
-    await sink.close();
-    await new Promise((r) => reader.on('close', r));
-    expect(received.trimEnd().split('\n').map((l) => JSON.parse(l).id)).toEqual(['a', 'b']);
-    s.cleanup();
+    it('without a reader, fails the batch at once as retryable (ENXIO) instead of waiting', async () => {
+      const f = fifo();
+      const sink = new FileSink('out', f.path, true);
+      const r = await sink.send([event('a')], new AbortController().signal);
+      expect(r.outcomes[0]).toMatchObject({ kind: 'retryable', code: 'ENXIO' });
+      await sink.close();
+      f.cleanup();
+    });
+
+    it('writes JSON lines to its reader; fsync does not fail on a pipe', async () => {
+      const f = fifo();
+      const reader = fifoReader(f.path);
+      const sink = new FileSink('out', f.path, true);
+      expect((await sink.send([event('a'), event('b')], new AbortController().signal)).outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
+      await sink.close();
+      for (let i = 0; i < 50 && !reader.text().endsWith('\n'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(reader.text().trimEnd().split('\n').map((l) => JSON.parse(l).id)).toEqual(['a', 'b']);
+      reader.socket.destroy();
+      f.cleanup();
+    });
+
+    it('a reader that stops reading holds the batch until the engine aborts it; close does not hang', async () => {
+      const f = fifo();
+      const reader = fifoReader(f.path);
+      reader.socket.pause(); // the pipe (64 KiB) fills and stays full
+      const sink = new FileSink('out', f.path, false);
+      const big = Array.from({ length: 100 }, (_, i) => ({ ...event(`e${i}`), content: 'x'.repeat(4096) }));
+      const abort = new AbortController();
+      let settled = false;
+      const sent = sink.send(big, abort.signal).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+      abort.abort();
+      expect((await sent).outcomes[0]).toMatchObject({ kind: 'retryable' });
+      await sink.close(); // a close waiting on the full pipe would time the test out
+      reader.socket.destroy();
+      f.cleanup();
+    });
   });
+
+  it('log2events run with a FIFO sink: no reader keeps the events spooled and SIGTERM exits; a reader then gets them', async () => {
+    const s = scratchDir();
+    const path = join(s.dir, 'events.fifo');
+    execFileSync('mkfifo', [path]);
+    writeFileSync(join(s.dir, 'app.log'), 'x ERROR one\nx INFO skip\nx ERROR two\n');
+    const config = s.write(
+      'config.yaml',
+      `state_dir: ${join(s.dir, 'state')}
+delivery: { shutdown_timeout: 2s }
+sources:
+  app: { type: file, include: ["${join(s.dir, 'app.log')}"], format: plain, start_at: beginning }
+sinks:
+  out: { type: file, path: ${path}, retry: { initial: 50ms, max: 200ms } }
+rules:
+  - name: err
+    when: { contains: "ERROR" }
+    event: { name: Err, content: "{{body}}" }
+    to: [out]
+`,
+    );
+    const first = await startCli(['run', '-c', config]);
+    await new Promise((r) => setTimeout(r, 1000)); // a few ENXIO retries
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.stderr()).toMatch(/"spooled_events":2/);
+
+    const reader = new Socket({ fd: openSync(path, 'r+'), readable: true, writable: false });
+    let text = '';
+    reader.on('data', (c: Buffer) => (text += c.toString()));
+    const second = await startCli(['run', '-c', config]);
+    for (let i = 0; i < 200 && text.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    reader.destroy();
+    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l).content)).toEqual(['x ERROR one', 'x ERROR two']);
+    s.cleanup();
+  }, 30_000);
 });
