@@ -125,6 +125,7 @@ rules:
     for (let i = 0; i < 200 && text.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 25));
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(second.stderr()).toMatch(/"out":\{"delivered":2,/);
     reader.destroy();
     expect(text.trimEnd().split('\n').map((l) => JSON.parse(l).content)).toEqual(['x ERROR one', 'x ERROR two']);
     s.cleanup();
