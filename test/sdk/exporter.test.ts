@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
@@ -66,8 +67,8 @@ describe('Log2EventsLogExporter in an application using the OpenTelemetry SDK', 
   });
 
   it('waits while the spool is full and exports every record once it drains', async () => {
-    // The file sink writes into a FIFO whose open() blocks until the test reads it: the first
-    // events stay in flight and the 2-event spool is full for the next exports.
+    // The file sink writes into a FIFO that nobody reads yet: its batches fail (ENXIO, retried),
+    // so the first events stay in the 2-event spool and it is full for the next exports.
     const fifo = join(scratch.dir, 'events.fifo');
     execFileSync('mkfifo', [fifo]);
     const file = scratch.write(
@@ -75,7 +76,7 @@ describe('Log2EventsLogExporter in an application using the OpenTelemetry SDK', 
       `state_dir: ${join(scratch.dir, 'state')}
 delivery: { spool: { max_events: 2 } }
 sinks:
-  out: { type: file, path: ${fifo}, fsync: false, batch: { linger: 0 } }
+  out: { type: file, path: ${fifo}, fsync: false, batch: { linger: 0 }, retry: { initial: 20ms, max: 100ms } }
 rules:
   - name: payment_failed
     when: { body: 'payment failed for order (?<order_id>\\d+)' }
@@ -94,9 +95,11 @@ rules:
 
     while (agent.metrics.total('log2events_spool_full_total') === 0) await new Promise((r) => setTimeout(r, 20));
     let received = '';
-    const reader = createReadStream(fifo, 'utf8').on('data', (chunk) => (received += chunk));
+    // Read-write, so the reader neither blocks a thread waiting for a writer nor sees EOF.
+    const reader = new Socket({ fd: openSync(fifo, 'r+'), readable: true, writable: false }).on('data', (chunk: Buffer) => (received += chunk.toString()));
     await flushed;
     await provider.shutdown();
+    for (let i = 0; i < 400 && received.split('\n').filter(Boolean).length < 6; i++) await new Promise((r) => setTimeout(r, 25));
     await agent.stop();
     reader.destroy();
 
