@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
@@ -12,6 +11,7 @@ import { loadConfigFile } from '../../src/config/load.ts';
 import { Log2EventsLogExporter } from '../../src/sdk/exporter.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { scratchDir } from '../helpers/cli.ts';
+import { fifoReader } from '../helpers/fifo.ts';
 
 function configFile(scratch: ReturnType<typeof scratchDir>, out: string): string {
   return scratch.write(
@@ -94,16 +94,14 @@ rules:
     const flushed = provider.forceFlush();
 
     while (agent.metrics.total('log2events_spool_full_total') === 0) await new Promise((r) => setTimeout(r, 20));
-    let received = '';
-    // Read-write, so the reader neither blocks a thread waiting for a writer nor sees EOF.
-    const reader = new Socket({ fd: openSync(fifo, 'r+'), readable: true, writable: false }).on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const reader = fifoReader(fifo);
     await flushed;
     await provider.shutdown();
-    for (let i = 0; i < 400 && received.split('\n').filter(Boolean).length < 6; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 400 && reader.text().split('\n').filter(Boolean).length < 6; i++) await new Promise((r) => setTimeout(r, 25));
     await agent.stop();
-    reader.destroy();
+    reader.socket.destroy();
 
-    const orders = received.split('\n').filter(Boolean).map((l) => JSON.parse(l).content as string);
+    const orders = reader.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).content as string);
     expect(orders.sort()).toEqual(['order 1', 'order 2', 'order 3', 'order 4', 'order 5', 'order 6']);
   });
 

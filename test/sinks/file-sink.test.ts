@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSink } from '../../src/sinks/file/file-sink.ts';
 import type { Event } from '../../src/model/event.ts';
 import { scratchDir, startCli } from '../helpers/cli.ts';
+import { fifoReader } from '../helpers/fifo.ts';
 
 const event = (id: string): Event => ({
   id, rule: 'r', name: 'E', source: 's', time: 0, severity: 'Info', state: 'normal', action: 'raise', content: id,
@@ -38,13 +38,6 @@ describe('file sink', () => {
   });
 
   describe('into a FIFO', () => {
-    /** A reader that never blocks a thread: read-write, so it neither waits for a writer nor sees EOF. */
-    const fifoReader = (path: string): { socket: Socket; text: () => string } => {
-      const socket = new Socket({ fd: openSync(path, 'r+'), readable: true, writable: false });
-      let text = '';
-      socket.on('data', (c: Buffer) => (text += c.toString()));
-      return { socket, text: () => text };
-    };
     const fifo = (): { path: string; cleanup(): void } => {
       const s = scratchDir();
       const path = join(s.dir, 'events.fifo');
@@ -118,16 +111,14 @@ rules:
     expect(await first.exited).toBe(0);
     expect(first.stderr()).toMatch(/"spooled_events":2/);
 
-    const reader = new Socket({ fd: openSync(path, 'r+'), readable: true, writable: false });
-    let text = '';
-    reader.on('data', (c: Buffer) => (text += c.toString()));
+    const reader = fifoReader(path);
     const second = await startCli(['run', '-c', config]);
-    for (let i = 0; i < 200 && text.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && reader.text().split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 25));
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.stderr()).toMatch(/"out":\{"delivered":2,/);
-    reader.destroy();
-    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l).content)).toEqual(['x ERROR one', 'x ERROR two']);
+    reader.socket.destroy();
+    expect(reader.text().trimEnd().split('\n').map((l) => JSON.parse(l).content)).toEqual(['x ERROR one', 'x ERROR two']);
     s.cleanup();
   }, 30_000);
 });
