@@ -167,11 +167,38 @@ const bytes = statSync(logPath).size;
 console.log(`${gen.lines} lines, ${gen.matching} matching "${LITERAL}", ${fmt(bytes / 1048576, 1)} MiB`);
 timed(['cat', logPath], { stdout: 'null' }); // warm the page cache
 
-const rows: { name: string; m: Measured; note: string }[] = [];
+const rows: { name: string; m: Measured; note: string; reads?: false }[] = [];
 const cat = timed(['cat', logPath], { stdout: 'null' });
 rows.push({ name: 'cat > /dev/null', m: cat, note: '' });
 const grep = timed(['grep', '-F', '-c', LITERAL, logPath]);
 rows.push({ name: `grep -F -c`, m: grep, note: `count=${grep.stdout.trim()}` });
+
+// The floor under any Node program on this task: the same node binary and flags, doing nothing
+// but read the file in 1 MiB chunks and count the literal with Buffer.indexOf.
+const floorScript = join(dir, 'node-floor.mjs');
+writeFileSync(
+  floorScript,
+  `import { openSync, readSync } from 'node:fs';
+const fd = openSync(process.argv[2], 'r');
+const buf = Buffer.allocUnsafe(1 << 20);
+const lit = Buffer.from(process.argv[3]);
+let count = 0, pos = 0, n;
+while ((n = readSync(fd, buf, 0, buf.length, pos)) > 0) {
+  pos += n;
+  const view = buf.subarray(0, n);
+  for (let i = view.indexOf(lit); i !== -1; i = view.indexOf(lit, i + lit.length)) count++;
+}
+console.log(count);
+`,
+);
+const floor = timed([process.execPath, ...NODE_FLAGS, floorScript, logPath, LITERAL]);
+rows.push({ name: 'node read + indexOf', m: floor, note: `count=${floor.stdout.trim()}; the runtime's floor` });
+
+// The agent's own start-up and shutdown: the same config over an empty file.
+const emptyPath = join(dir, 'empty.log');
+writeFileSync(emptyPath, '');
+const empty = timed([process.execPath, ...NODE_FLAGS, MAIN, 'run', '-c', agentConfig('empty', 'beginning', emptyPath), '--once']);
+rows.push({ name: 'log2events, empty file', m: empty, note: 'start-up and shutdown only', reads: false });
 
 const backlogCfg = agentConfig('backlog', 'beginning', logPath);
 const agent = timed([process.execPath, ...NODE_FLAGS, MAIN, 'run', '-c', backlogCfg, '--once']);
@@ -192,10 +219,11 @@ rows.push({ name: 'log2events, 0% matching', m: idle, note: `file read ${fmt(idl
 
 console.log(`\nbacklog read of ${fmt(bytes / 1e6, 0)} MB`);
 console.log(['tool'.padEnd(24), 'wall s'.padStart(8), 'CPU s'.padStart(8), 'MB/s'.padStart(8), 'peak RSS MiB'.padStart(13), '  notes'].join(''));
-for (const { name, m, note } of rows) {
-  console.log([name.padEnd(24), fmt(m.wallS).padStart(8), fmt(m.cpuS).padStart(8), fmt(bytes / 1e6 / m.wallS, 0).padStart(8), fmt(m.maxRssMiB, 1).padStart(13), `  ${note}`].join(''));
+for (const { name, m, note, reads } of rows) {
+  console.log([name.padEnd(24), fmt(m.wallS).padStart(8), fmt(m.cpuS).padStart(8), (reads === false ? '-' : fmt(bytes / 1e6 / m.wallS, 0)).padStart(8), fmt(m.maxRssMiB, 1).padStart(13), `  ${note}`].join(''));
 }
-console.log(`log2events CPU / grep CPU: ${fmt(agent.cpuS / grep.cpuS, 1)}x`);
+console.log(`log2events CPU / grep CPU: ${fmt(agent.cpuS / grep.cpuS, 1)}x (target <= 4x); node floor / grep: ${fmt(floor.cpuS / grep.cpuS, 1)}x; empty-file run / grep: ${fmt(empty.cpuS / grep.cpuS, 1)}x`);
+console.log(`log2events peak RSS: ${fmt(agent.maxRssMiB * 1.048576, 1)} MB (target <= 80 MB); empty-file run: ${fmt(empty.maxRssMiB * 1.048576, 1)} MB`);
 
 // ---- steady state --------------------------------------------------------------------------
 
