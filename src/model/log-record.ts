@@ -48,8 +48,16 @@ export interface LogRecord {
   origin?: string;
 }
 
+let nowMs = -1;
+let nowNano = 0n;
+/** Now, in nanoseconds since the epoch (millisecond precision); one BigInt per millisecond, not per record. */
 export function nowUnixNano(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+  const ms = Date.now();
+  if (ms !== nowMs) {
+    nowMs = ms;
+    nowNano = BigInt(ms) * 1_000_000n;
+  }
+  return nowNano;
 }
 
 /** The body as text: strings as they are, other values as JSON. */
@@ -67,7 +75,14 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+let lastNs = -1n;
+let lastMs = 0;
 export function recordTimeMs(record: LogRecord): number {
   const ns = record.timeUnixNano !== 0n ? record.timeUnixNano : record.observedTimeUnixNano;
-  return Number(ns / 1_000_000n);
+  // Records of one read share their observed time: divide once per distinct value.
+  if (ns !== lastNs) {
+    lastNs = ns;
+    lastMs = Number(ns / 1_000_000n);
+  }
+  return lastMs;
 }

@@ -331,8 +331,9 @@ export class Tailer {
       severityNumber: entry.severityNumber ?? 0,
       severityText: entry.severityText ?? '',
       body: entry.body ?? entry.text,
-      attributes: entry.attributes ? { ...o.attributes, ...entry.attributes } : { ...o.attributes },
-      resource: { ...o.resource },
+      // Records are never changed once made: a file's own attributes and resource are shared.
+      attributes: entry.attributes ? { ...o.attributes, ...entry.attributes } : o.attributes,
+      resource: o.resource,
       origin: `${f.id}:${entry.offset}`,
     };
     if (entry.severityNumber === undefined) {
