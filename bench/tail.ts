@@ -243,13 +243,11 @@ async function steady(rate: number): Promise<{ cpuPct: number; rss: number; hwm:
   writeFileSync(path, '');
   const cfg = agentConfig(`steady-${rate}`, 'end', path);
   const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, 'run', '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   await new Promise<void>((res, rej) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('"msg":"started"')) res();
-    });
-    child.on('exit', (code) => rej(new Error(`agent exited ${code}: ${err}`)));
+    child.stderr!.on('data', () => log.includes('"msg":"started"') && res());
+    child.on('exit', (code) => rej(new Error(`agent exited ${code}: ${log}`)));
   });
   const fd = openSync(path, 'a');
   let i = 0;
@@ -281,6 +279,7 @@ async function steady(rate: number): Promise<{ cpuPct: number; rss: number; hwm:
   await new Promise((r) => child.on('close', r));
   const out = join(dir, `steady-${rate}.jsonl`);
   const events = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).length : 0;
+  if (events !== expected) console.log(`agent log (${events} events of ${expected}):\n${log}`);
   return { cpuPct: ((cpu1 - cpu0) / ((w1 - w0) / 1000)) * 100, rss, hwm, events, expected };
 }
 

@@ -1,12 +1,20 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --max-opt=2 --no-concurrent-recompilation
 // Entry point of the published package: the CLI bundle in dist/bundle/ (built by `npm run build`,
 // which `npm ci` runs through the `prepare` script; run node with --enable-source-maps for stack
 // traces into src/).
 //
+// The shebang's flags are measured choices (bench/tail.ts, bench/otlp.ts; README, "Benchmarks"):
 // --max-semi-space-size=2 (MiB): V8 otherwise grows the young generation to 16-32 MiB under a
-// backlog. Measured on bench/tail.ts: peak RSS 216 -> 152 MiB and less system time, at equal or
-// better throughput (1 MiB saves another ~3 MiB but costs ~5% more CPU in a backlog).
-// `node bin/log2events.js` skips the flag; the installed command applies it.
+//   backlog: peak RSS 216 -> 152 MiB and less system time at equal throughput. 1 MiB would save
+//   ~3 MiB more but cuts the OTLP receiver's rate to a third (large requests promote early).
+// --max-opt=2: optimise with Maglev, never TurboFan, whose code pages and compile zones cost
+//   ~7 MiB; the file paths run at the same or lower CPU, while OTLP protobuf decoding drops from
+//   ~360k to ~225k records/s per core (its target is 150k).
+// --no-concurrent-recompilation: compile on the main thread, not in helper threads that each
+//   keep a malloc arena: ~3 MiB.
+// V8 takes --max-opt only on the command line (v8.setFlagsFromString below has no effect on it,
+// NODE_OPTIONS refuses it). `node bin/log2events.js` runs without these flags, with TurboFan:
+// the choice for an agent that mostly receives OTLP at hundreds of thousands of records/s.
 import { enableCompileCache } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 
