@@ -16,8 +16,11 @@ import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
 
-/** Bytes per read (two buffers of this size are held). */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes per read (two buffers of this size are held). 512 KiB rather than 1 MiB: ~1 MiB less
+ * resident memory for ~0.02 CPU s more per GiB read (bench/tail.ts).
+ */
+const CHUNK_BYTES = 512 << 10;
 /**
  * Smallest read: where lines match densely, reads shrink so that a chunk yields about
  * COMMIT_EVENTS events (a commit is cut only between chunks).
