@@ -62,17 +62,26 @@ export function eventSeverityFor(severityNumber: number): EventSeverity {
   return 'Info';
 }
 
-const LEVEL_WORD =
-  /(?:^|[\s[(<|"'=:,])(TRACE|DEBUG|INFO|INFORMATION|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC|SEVERE|trace|debug|info|notice|warn|warning|error|fatal|critical)(?=$|[\s\]):|>"',.])/;
+/** Level words a plain text line may announce, in the spellings that count. */
+const LEVEL_WORDS = [
+  'TRACE', 'DEBUG', 'INFO', 'INFORMATION', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'ERR', 'FATAL', 'CRITICAL', 'CRIT', 'ALERT', 'EMERG', 'PANIC', 'SEVERE',
+  'trace', 'debug', 'info', 'notice', 'warn', 'warning', 'error', 'fatal', 'critical',
+];
+const LEVEL_WORD = new RegExp(`(?:^|[\\s[(<|"'=:,])(${LEVEL_WORDS.join('|')})(?=$|[\\s\\]):|>"',.])`);
 
 /**
  * The severity a plain text line announces in its first 120 characters (`2024-01-01 ERROR ...`,
  * `[WARN]`, `level=error`), or undefined when it names none.
  */
-export function detectSeverity(line: string): { number: number; text: string } | undefined {
+export function detectSeverity(line: string): { readonly number: number; readonly text: string } | undefined {
   const m = LEVEL_WORD.exec(line.length > 120 ? line.slice(0, 120) : line);
-  if (!m) return undefined;
-  const text = m[1]!.toUpperCase();
+  return m ? DETECTED[m[1]!] : undefined;
+}
+
+/** The answer for each level word LEVEL_WORD captures, made once rather than per line. */
+const DETECTED: Record<string, { readonly number: number; readonly text: string } | undefined> = Object.create(null);
+for (const word of LEVEL_WORDS) {
+  const text = word.toUpperCase();
   const number = severityNumberOf(text);
-  return number === undefined ? undefined : { number, text };
+  DETECTED[word] = number === undefined ? undefined : Object.freeze({ number, text });
 }

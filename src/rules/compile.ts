@@ -161,15 +161,16 @@ function compileMapping(
     if (block) overrides.push([provider, compileOverride(block, [provider], t) as (ctx: MatchContext) => Record<string, unknown>]);
   }
 
+  // Indexed loops below, not for-of: the mapper runs once per matched record, and an iterator
+  // (with the array literal it walks) is garbage the optimiser does not always remove.
+  const resourceKeys = RESOURCE_KEYS.filter((k) => resource[k] !== undefined);
   return (ctx) => {
     const sev = (severity && (severity(ctx) as EventSeverity | undefined)) || eventSeverityFor(effective(ctx));
     const res: Event['resource'] = {};
-    for (const k of ['id', 'name', 'type', 'provider'] as const) {
-      const tt = resource[k];
-      if (tt) {
-        const v = tt(ctx);
-        if (v) res[k] = v;
-      }
+    for (let i = 0; i < resourceKeys.length; i++) {
+      const k = resourceKeys[i]!;
+      const v = resource[k]!(ctx);
+      if (v) res[k] = v;
     }
     const ev: Event = {
       id: eventId(ctx.record, ruleName),
@@ -193,7 +194,7 @@ function compileMapping(
     if (ctx.record.traceId) ev.traceId = ctx.record.traceId;
     if (ctx.record.spanId) ev.spanId = ctx.record.spanId;
     ev.key = key ? key(ctx) : `${ev.name}|${res.id ?? ''}`;
-    for (const [p, f] of overrides) ev.overrides[p] = f(ctx);
+    for (let i = 0; i < overrides.length; i++) ev.overrides[overrides[i]![0]] = overrides[i]![1](ctx);
     return ev;
   };
 }
@@ -239,9 +240,11 @@ function mapTemplates(
 
 function evalMap(entries: [string, Template][], ctx: MatchContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, tpl] of entries) out[k] = tpl(ctx);
+  for (let i = 0; i < entries.length; i++) out[entries[i]![0]] = entries[i]![1](ctx);
   return out;
 }
+
+const RESOURCE_KEYS = ['id', 'name', 'type', 'provider'] as const;
 
 function compileOverride(
   value: OverrideValue,
