@@ -36,7 +36,8 @@ const zodEnglishOnly = {
 // Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: join(root, 'src/cli/main.ts') },
+  // runtime-profile: what bin/log2events.js loads before anything else, to pick V8's flags.
+  entryPoints: { main: join(root, 'src/cli/main.ts'), 'runtime-profile': join(root, 'src/cli/runtime-profile.ts') },
   outdir,
   bundle: true,
   splitting: true,

@@ -3,6 +3,7 @@ import { listenAddress } from '../config/duration.ts';
 import { Agent } from '../agent/agent.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createLogger } from '../observability/logger.ts';
+import { currentProfile } from './runtime-profile.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events run -c FILE [--emulator] [--once]
@@ -65,7 +66,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const admin = config.admin.listen
     ? await startAdminServer(config.admin.listen, { ready: () => agent.ready, metrics: () => agent.collectRuleMetrics(), status: () => agent.status() })
     : undefined;
-  logger.info('started', { sources: [...config.sources.keys()], sinks: [...config.sinks.keys()], rules: config.rules.length, ...(admin ? { admin: admin.url } : {}) });
+  logger.info('started', {
+    sources: [...config.sources.keys()],
+    sinks: [...config.sinks.keys()],
+    rules: config.rules.length,
+    ...(admin ? { admin: admin.url } : {}),
+    pid: process.pid,
+    runtime: currentProfile(process.execArgv),
+  });
 
   const stopped = new Promise<string>((resolve) => {
     let signals = 0;
