@@ -12,13 +12,19 @@
  * The spool is replaced by an in-memory intake everywhere, so the figures are the receiver's
  * own cost (the spool's commit cost is measured by its own benchmark).
  *
- * Results (2026-11-25, Node 24.21, 2 vCPUs shared with other jobs, load average ~3.5, so
- * expect ±30% between runs; `--seconds 5`), records/s per core:
- *   encoding   decode only   decode + rules   HTTP end-to-end
- *   protobuf       340,611          308,268           236,162
- *   json           153,301          116,646           107,699
- * Target: ≥ 150,000 protobuf records/s per core through the receiver: met. Before AnyValue was
- * declared without `oneof` (see proto/schema.ts) protobuf decode + rules was ~205,000.
+ * This process runs with V8's defaults: the `throughput` runtime profile, the one the installed
+ * command picks for a config with an `otlp` source (src/cli/runtime-profile.ts). Run it as
+ * `node --max-semi-space-size=2 --max-opt=2 --no-concurrent-recompilation bench/otlp.ts` to see
+ * the `lean` profile's figures (why OTLP does not run lean).
+ *
+ * Results (2026-11-25, Node 24.21, 2 vCPUs, load ~1.2; `--seconds 5`, two runs), records/s per core:
+ *   encoding   decode only      decode + rules   HTTP end-to-end
+ *   protobuf   457,068-495,377  439,618-450,725  354,743-362,622
+ *   json       174,684-183,341  156,671-161,697  108,552-129,068
+ * Lean profile (one run): protobuf 83,985 / 81,355 / 65,132; JSON 98,373 / 111,434 / 81,729.
+ * Target: ≥ 150,000 protobuf records/s per core through the receiver: met (throughput profile).
+ * Before AnyValue was declared without `oneof` (see proto/schema.ts) protobuf decode + rules was
+ * ~205,000.
  */
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';

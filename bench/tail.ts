@@ -12,21 +12,24 @@
  * CPU and peak RSS come from `/usr/bin/time -v` for the backlog runs and from /proc/<pid> for
  * the steady-state runs.
  *
- * Results (2026-11-25, 2 vCPU, page cache warm, load < 1; four runs, the range; the slowest run
- * was ~30% slower across the board, cat and grep included):
- *   tool                      wall s   CPU s    MB/s  peak RSS MiB
- *   cat > /dev/null        0.08-0.10  0.06-0.08  ~11800         1.6
- *   grep -F -c             0.11-0.13  0.08-0.10   ~9400         2.2   count=53800
- *   log2events run --once  1.11-1.43  1.40-1.87  751-970   92.5-97.6   53,800 events; file read
- *                                                                      1,015-1,388 MB/s
- *   log2events, 0% matching 0.41-0.62 0.43-0.66 1734-2627      69.9   file read 4,154-8,608 MB/s
- *   steady 10k lines/s: 1.5-2.1 % of a core, RSS 70.4-70.7 MiB; 50k lines/s: 2.1-2.4 %,
- *   79.0-80.0 MiB.
- * The 1% backlog a round earlier (every event written to the sqlite spool and deleted on
- * delivery, a lingering last batch, V8's default heap growth, substring search for literals):
- * 1.96-2.02 s wall, 2.11-2.27 CPU s, 532-550 MB/s, peak RSS 145-146 MiB. Where the CPU goes now
- * with 1% matching: garbage collection ~25%, start-up ~20%, reads and scanning ~15%, JSON ~7%,
- * rules and event building.
+ * Next to them, in the same run: a bare node process (same binary and flags) that only reads the
+ * file and counts the literal with Buffer.indexOf, the floor under any Node program here; and
+ * the agent on an empty file, its start-up and shutdown alone.
+ *
+ * Results (2026-11-25, 2 vCPU, page cache warm, load < 1, commit e219ae9; three runs, the range):
+ *   tool                      wall s     CPU s      MB/s  peak RSS MiB
+ *   cat > /dev/null             0.09      0.06   ~12,400          1.6
+ *   grep -F -c                  0.11      0.09    ~9,700          2.0   count=53800
+ *   node read + indexOf    0.21-0.23 0.19-0.21 4671-5192         51.1
+ *   log2events, empty file 0.28-0.30 0.26-0.28         -         65.9
+ *   log2events run --once  0.95-1.01 1.17-1.30 1060-1128   77.3-77.9   53,800 events; file read
+ *                                                                      1,468-1,625 MB/s
+ *   log2events, 0% matching     0.41 0.43-0.44 2535-2644         68.1   file read 7,421-7,912 MB/s
+ *   CPU / grep: 13.0-14.4x (node floor 2.1-2.3x, empty-file run 2.9-3.1x).
+ *   steady 10k lines/s: 1.1-1.2 % of a core, RSS 68.3-68.6 MiB; 50k lines/s: 1.6-1.7 %,
+ *   69.2-69.7 MiB.
+ * Before the lean runtime profile (TurboFan, compiler threads, 2,000-event file batches, 1 MiB
+ * reads): 1% backlog peak RSS 92.5-97.9 MiB, 50k lines/s 77.9-80.0 MiB, CPU about the same.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
