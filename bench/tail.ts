@@ -277,11 +277,14 @@ async function steady(rate: number): Promise<{ cpuPct: number; rss: number; hwm:
   const hwm = procRssMiB(child.pid!, 'VmHWM');
   clearInterval(timer);
   closeSync(fd);
-  await new Promise((r) => setTimeout(r, 1500));
+  // SIGTERM stops reading at once (lines not read yet wait behind the checkpoint for the next
+  // start), so give the agent up to 5 s to deliver the last lines before asking it to stop.
+  const out = join(dir, `steady-${rate}.jsonl`);
+  const delivered = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).length : 0);
+  for (const until = Date.now() + 5000; delivered() < expected && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));
-  const out = join(dir, `steady-${rate}.jsonl`);
-  const events = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).length : 0;
+  const events = delivered();
   if (events !== expected) console.log(`agent log (${events} events of ${expected}):\n${log}`);
   return { cpuPct: ((cpu1 - cpu0) / ((w1 - w0) / 1000)) * 100, rss, hwm, events, expected };
 }
