@@ -22,7 +22,12 @@ const args = process.argv.slice(2);
 const { relaunch } = await import('../dist/bundle/runtime-profile.js');
 const next = await relaunch(args, process.env, process.execArgv);
 if (next && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, ...next.execArgv, process.argv[1], ...args], next.env);
+  try {
+    process.execve(process.execPath, [process.execPath, ...next.execArgv, process.argv[1], ...args], next.env);
+  } catch (err) {
+    // Still this process, with the flags it started with: slower or larger, never stopped by it.
+    process.stderr.write(`log2events: could not restart node for the ${next.profile} runtime profile (${err.message}); going on as started\n`);
+  }
 }
 
 // Between full collections V8 lets the old generation grow to several times its live size, and
