@@ -29,7 +29,7 @@
  *   steady 10k lines/s: 1.1-1.2 % of a core, RSS 68.3-68.6 MiB; 50k lines/s: 1.6-1.7 %,
  *   69.2-69.7 MiB.
  * Before the lean runtime profile (TurboFan, compiler threads, 2,000-event file batches, 1 MiB
- * reads): 1% backlog peak RSS 92.5-97.9 MiB, 50k lines/s 77.9-80.0 MiB, CPU about the same.
+ * reads): 1% backlog peak RSS 92.5-97.6 MiB, 50k lines/s 77.9-80.0 MiB, CPU about the same.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
