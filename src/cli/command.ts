@@ -14,6 +14,8 @@ export const processIO: CliIO = { stdin: process.stdin, stdout: process.stdout, 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** `run --once --once-timeout`: the input was read, but events were still undelivered (they stay spooled). */
+export const EXIT_UNDELIVERED = 3;
 
 export class UsageError extends Error {}
 

@@ -1,12 +1,12 @@
 import { loadConfigFile } from '../config/load.ts';
-import { listenAddress } from '../config/duration.ts';
+import { listenAddress, parseDuration } from '../config/duration.ts';
 import { Agent } from '../agent/agent.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { currentProfile } from './runtime-profile.ts';
-import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
-const USAGE = `Usage: log2events run -c FILE [--emulator] [--once]
+const USAGE = `Usage: log2events run -c FILE [--emulator] [--once [--once-timeout DURATION]]
 
 Runs the agent: starts the sources, applies the rules, spools events durably under state_dir
 and delivers them to the sinks. SIGTERM or SIGINT drains (up to delivery.shutdown_timeout) and
@@ -20,6 +20,10 @@ Options:
       --once                 exit when the sources have consumed their input (stdin closed,
                              files read to the end) and the spool is delivered (a sink that
                              stays unreachable holds it until retry.max_elapsed dead-letters)
+      --once-timeout DURATION
+                             with --once: wait at most this long for delivery once the input is
+                             consumed; what is still undelivered stays spooled for the next run,
+                             and the exit code is 3
   -h, --help                 this help`;
 
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
@@ -30,13 +34,21 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       emulator: { type: 'boolean' },
       'emulator-listen': { type: 'string' },
       once: { type: 'boolean' },
+      'once-timeout': { type: 'string' },
     },
     USAGE,
     io,
   );
   if (!parsed) return EXIT_OK;
-  const v = parsed.values as { config?: string; emulator?: boolean; 'emulator-listen'?: string; once?: boolean };
+  const v = parsed.values as { config?: string; emulator?: boolean; 'emulator-listen'?: string; once?: boolean; 'once-timeout'?: string };
   const file = requireConfig(v.config, USAGE);
+  let onceTimeoutMs = Infinity;
+  if (v['once-timeout'] !== undefined) {
+    if (!v.once) throw new UsageError(`--once-timeout needs --once\n\n${USAGE}`);
+    const ms = parseDuration(v['once-timeout']);
+    if (ms === undefined) throw new UsageError(`--once-timeout: not a duration: ${v['once-timeout']} (e.g. 30s, 5m)\n\n${USAGE}`);
+    onceTimeoutMs = ms;
+  }
   const result = loadConfigFile(file);
   if (!result.ok) {
     io.stderr.write(result.errors.join('\n') + '\n');
@@ -91,11 +103,13 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   });
 
   let reason: string;
+  let undelivered = false;
   if (v.once) {
     reason = await Promise.race([
       agent.sourcesDrained().then(async () => {
-        await agent.flush();
-        return 'input consumed';
+        if (await agent.flush(onceTimeoutMs)) return 'input consumed';
+        undelivered = true;
+        return 'input consumed; --once-timeout reached before every event was delivered';
       }),
       stopped,
     ]);
@@ -104,6 +118,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   logger.info('stopping', { reason });
   await agent.stop();
+  // The count is the "delivery stopped" line's spooled_events, logged by stop().
+  if (undelivered) logger.warn('--once-timeout reached: the undelivered events stay in the spool for the next run', { exit_code: EXIT_UNDELIVERED });
   logger.info('delivery summary', { sinks: deliverySummary(agent) });
   await admin?.close();
   if (emulator) {
@@ -111,7 +127,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     await emulator.close();
   }
   logger.info('stopped');
-  return EXIT_OK;
+  return undelivered ? EXIT_UNDELIVERED : EXIT_OK;
 }
 
 /** Per sink: events delivered, retried and dead-lettered during this run. */

@@ -125,6 +125,39 @@ rules:
     expect(new Set(secondIds).size).toBe(secondIds.length);
   }, 60_000);
 
+  it('--once --once-timeout: a sink that stays down does not hold the run; it exits 3, the events stay spooled, and the next run delivers them once', async () => {
+    writeConfig();
+    receiver.script = () => ({ status: 503 });
+    const t0 = Date.now();
+    const first = await runCli(['run', '-c', config, '--once', '--once-timeout', '1s'], { input: lines(30), timeoutMs: 30_000 });
+    const took = Date.now() - t0;
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toMatch(/"msg":"--once-timeout reached: the undelivered events stay in the spool for the next run"/);
+    expect(first.stderr).toMatch(/"msg":"delivery stopped".*"spooled_events":30/);
+    expect(receiver.requests.length, 'it did try the sink').toBeGreaterThan(0);
+    // bounded by the timeout and the shutdown, not by retry.max_elapsed (1 h)
+    expect(took).toBeLessThan(15_000);
+    expect(spooled()).toBe(30);
+
+    receiver.script = () => ({});
+    const boundary = receiver.requests.length;
+    const second = await runCli(['run', '-c', config, '--once', '--once-timeout', '10s'], { input: '', timeoutMs: 30_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(contentIds(boundary).size).toBe(30);
+    for (const ids of contentIds(boundary).values()) expect(ids.size).toBe(1);
+    expect(spooled()).toBe(0);
+  }, 60_000);
+
+  it('refuses --once-timeout without --once, and a malformed duration, with usage errors', async () => {
+    writeConfig();
+    const alone = await runCli(['run', '-c', config, '--once-timeout', '5s'], { input: '' });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--once-timeout needs --once/);
+    const bad = await runCli(['run', '-c', config, '--once', '--once-timeout', 'soon'], { input: '' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--once-timeout: not a duration: soon/);
+  });
+
   it('SIGTERM drains in-flight requests and exits 0; the next start delivers the remainder', async () => {
     // Too short to send all 1,000 at 100 ms per request of 20: some must be left for the next start.
     writeConfig(', max_entries: 20', '400ms');
