@@ -36,8 +36,9 @@ const zodEnglishOnly = {
 // Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  // runtime-profile: what bin/log2events.js loads before anything else, to pick V8's flags.
-  entryPoints: { main: join(root, 'src/cli/main.ts'), 'runtime-profile': join(root, 'src/cli/runtime-profile.ts') },
+  // start: what bin/log2events.js loads once the Node.js version is checked (it picks V8's
+  // flags, then loads main, the CLI).
+  entryPoints: { start: join(root, 'src/cli/start.ts'), main: join(root, 'src/cli/main.ts') },
   outdir,
   bundle: true,
   splitting: true,

@@ -58,7 +58,10 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   }
 }
 
-// Run directly (`node src/cli/main.ts ...`, as the tests do); the published bin imports main().
+// Run directly (`node src/cli/main.ts ...`, as the tests do); the installed command runs start.ts.
+// No top-level await: the standalone executable's bundle is CommonJS, which has none.
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
