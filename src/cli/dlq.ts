@@ -1,5 +1,6 @@
 import { loadConfigFile } from '../config/load.ts';
-import { StateStore, StateStoreError, type DeadLetter, type DeadLetterFilter } from '../store/state-store.ts';
+import { StateStore, StateStoreError, storeError, type DeadLetter, type DeadLetterFilter } from '../store/state-store.ts';
+import { storeErrorLine } from './store-errors.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events dlq <list|show|replay|purge> -c FILE [options]
@@ -118,45 +119,63 @@ export async function dlqCommand(args: string[], io: CliIO): Promise<number> {
     store = StateStore.open(loaded.config.state_dir, { lock: false });
   } catch (err) {
     if (err instanceof StateStoreError) {
-      io.stderr.write(`log2events dlq: ${err.message}\n`);
+      io.stderr.write(`log2events dlq: ${storeErrorLine(err, file)}\n`);
       return EXIT_FAILURE;
     }
     throw err;
   }
   try {
-    switch (action) {
-      case 'list': {
-        const rows = store.listDeadLetters(filter, limit);
-        const total = store.countDeadLetters(filter);
-        if (v.json) io.stdout.write(JSON.stringify(rows.map(asJson), null, 2) + '\n');
-        else if (rows.length === 0) io.stdout.write('no dead letters\n');
-        else {
-          io.stdout.write(table(rows));
-          if (total > rows.length) io.stdout.write(`(${rows.length} of ${total}; use --limit to see more)\n`);
-        }
-        return EXIT_OK;
-      }
-      case 'show': {
-        const d = store.getDeadLetter(showId!);
-        if (!d) {
-          io.stderr.write(`log2events dlq: no dead letter with id ${showId}\n`);
-          return EXIT_FAILURE;
-        }
-        io.stdout.write(JSON.stringify(asJson(d), null, 2) + '\n');
-        return EXIT_OK;
-      }
-      case 'replay': {
-        const n = store.replayDeadLetters(filter, Date.now());
-        io.stdout.write(`replayed ${n} dead letter(s) into the spool\n`);
-        return EXIT_OK;
-      }
-      default: {
-        const n = store.purgeDeadLetters(v.all ? {} : filter);
-        io.stdout.write(`purged ${n} dead letter(s)\n`);
-        return EXIT_OK;
-      }
-    }
+    return run(store, action, filter, limit, showId, v.json === true, v.all === true, io);
+  } catch (err) {
+    // A page of the store found damaged (or a full disk) under a read or write: one line.
+    io.stderr.write(`log2events dlq: ${storeErrorLine(storeError(store.file, err), file)}\n`);
+    return EXIT_FAILURE;
   } finally {
     store.close();
+  }
+}
+
+/** One dlq action on an open store. */
+function run(
+  store: StateStore,
+  action: string,
+  filter: DeadLetterFilter,
+  limit: number,
+  showId: number | undefined,
+  json: boolean,
+  all: boolean,
+  io: CliIO,
+): number {
+  switch (action) {
+    case 'list': {
+      const rows = store.listDeadLetters(filter, limit);
+      const total = store.countDeadLetters(filter);
+      if (json) io.stdout.write(JSON.stringify(rows.map(asJson), null, 2) + '\n');
+      else if (rows.length === 0) io.stdout.write('no dead letters\n');
+      else {
+        io.stdout.write(table(rows));
+        if (total > rows.length) io.stdout.write(`(${rows.length} of ${total}; use --limit to see more)\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'show': {
+      const d = store.getDeadLetter(showId!);
+      if (!d) {
+        io.stderr.write(`log2events dlq: no dead letter with id ${showId}\n`);
+        return EXIT_FAILURE;
+      }
+      io.stdout.write(JSON.stringify(asJson(d), null, 2) + '\n');
+      return EXIT_OK;
+    }
+    case 'replay': {
+      const n = store.replayDeadLetters(filter, Date.now());
+      io.stdout.write(`replayed ${n} dead letter(s) into the spool\n`);
+      return EXIT_OK;
+    }
+    default: {
+      const n = store.purgeDeadLetters(all ? {} : filter);
+      io.stdout.write(`purged ${n} dead letter(s)\n`);
+      return EXIT_OK;
+    }
   }
 }

@@ -4,6 +4,8 @@ import { Agent } from '../agent/agent.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { currentProfile } from './runtime-profile.ts';
+import { StateStoreError } from '../store/state-store.ts';
+import { storeErrorLine } from './store-errors.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events run -c FILE [--emulator] [--once [--once-timeout DURATION]]
@@ -71,7 +73,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   try {
     agent = await Agent.start({ config, logger, ...(emulator ? { emulatorUrl: emulator.url } : {}) });
   } catch (err) {
-    io.stderr.write(`log2events run: ${(err as Error).message}\n`);
+    io.stderr.write(`log2events run: ${err instanceof StateStoreError ? storeErrorLine(err, file) : (err as Error).message}\n`);
     await emulator?.close();
     return EXIT_FAILURE;
   }

@@ -1,18 +1,41 @@
-import { mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, accessSync, existsSync, statSync, constants as fsConstants } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { inspectFiles, quickCheck, storeFiles, summarize, writeManifest, type Manifest, type StoreFiles } from './integrity.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 
 export const STATE_FILE_NAME = 'log2events.db';
 
+/**
+ * What went wrong with a store: `damaged` (its files are missing, empty or corrupt: only a
+ * person can decide, with `log2events state check|reset`), `full` (its file system has no room:
+ * the write can be retried once there is), `unusable` (anything else).
+ */
+export type StoreErrorKind = 'damaged' | 'full' | 'unusable';
+
 /** A store that cannot be opened or used; the message names the file and the reason. */
 export class StateStoreError extends Error {
   readonly file: string;
-  constructor(file: string, reason: string) {
+  readonly kind: StoreErrorKind;
+  constructor(file: string, reason: string, kind: StoreErrorKind = 'unusable') {
     super(`state store ${file}: ${reason}`);
     this.name = 'StateStoreError';
     this.file = file;
+    this.kind = kind;
   }
+  /** Only a full disk clears by itself. */
+  get retryable(): boolean {
+    return this.kind === 'full';
+  }
+}
+
+/** Longest dead-letter (and retry) code and message stored; longer ones are cut. */
+export const MAX_CODE_CHARS = 128;
+export const MAX_MESSAGE_CHARS = 4096;
+
+/** `s` cut to `max` characters (an ellipsis marks the cut). */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 /**
@@ -31,7 +54,15 @@ export interface StateStoreOptions {
   lock?: boolean;
   /** How long to wait for another process to release the agent lock (a rolling update). */
   lockWaitMs?: number;
+  /**
+   * The WAL is checkpointed (copied into the database and cut back) once it holds about this
+   * many bytes; the agent also checkpoints it at this size when readers held it back (see
+   * `boundWal`). Default 64 MiB.
+   */
+  walMaxBytes?: number;
 }
+
+export const DEFAULT_WAL_MAX_BYTES = 64 << 20;
 
 export const LOCK_FILE_NAME = 'log2events.lock';
 const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -184,9 +215,17 @@ export class StateStore {
   private readonly lock: DatabaseSync | undefined;
   private durable: Synchronous;
   private applied: Synchronous;
+  private readonly files: StoreFiles;
+  private readonly manifest: Manifest;
+  private readonly walMaxBytes: number;
+  /** Set by a write that failed for lack of space, cleared by the next one that succeeds. */
+  private fullError: StateStoreError | undefined;
 
-  private constructor(file: string, db: DatabaseSync, synchronous: Synchronous, lock: DatabaseSync | undefined) {
-    this.file = file;
+  private constructor(files: StoreFiles, db: DatabaseSync, synchronous: Synchronous, lock: DatabaseSync | undefined, manifest: Manifest, walMaxBytes: number) {
+    this.file = files.db;
+    this.files = files;
+    this.manifest = manifest;
+    this.walMaxBytes = walMaxBytes;
     this.db = db;
     this.lock = lock;
     this.durable = synchronous;
@@ -242,7 +281,8 @@ export class StateStore {
    * newer schema. Never resets a store it cannot read.
    */
   static open(stateDir: string, options: StateStoreOptions = {}): StateStore {
-    const file = join(stateDir, STATE_FILE_NAME);
+    const files = storeFiles(stateDir, STATE_FILE_NAME);
+    const file = files.db;
     try {
       mkdirSync(stateDir, { recursive: true });
     } catch (err) {
@@ -254,6 +294,11 @@ export class StateStore {
       throw new StateStoreError(file, `state_dir ${stateDir} is not writable`);
     }
     const lock = options.lock === false ? undefined : acquireAgentLock(stateDir, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+    const inspection = inspectFiles(files);
+    if (inspection.problems.length > 0) {
+      lock?.close();
+      throw new StateStoreError(file, `damaged: ${summarize(inspection.problems)}`, 'damaged');
+    }
     let db: DatabaseSync;
     try {
       db = new DatabaseSync(file, { timeout: 5000 });
@@ -261,6 +306,7 @@ export class StateStore {
       lock?.close();
       throw new StateStoreError(file, `cannot open: ${(err as Error).message}`);
     }
+    const walMaxBytes = options.walMaxBytes ?? DEFAULT_WAL_MAX_BYTES;
     try {
       // Only takes effect on a new file (before its first table): lets a drained spool give its
       // pages back to the file system (see `reclaim`) instead of keeping its high-water mark.
@@ -270,18 +316,27 @@ export class StateStore {
       const synchronous = options.synchronous ?? 'FULL';
       db.exec(`PRAGMA synchronous = ${synchronous}`);
       db.exec('PRAGMA foreign_keys = OFF');
-      // Checkpoint the WAL every ~40 MiB rather than SQLite's ~4 MiB: spooled rows are mostly
-      // deleted again (delivered) before a checkpoint, so fewer of them are ever copied into the
-      // database file (bench/tail.ts: ~5% less wall time on a backlog). The WAL file is cut back
-      // to 64 MiB after a checkpoint.
-      db.exec('PRAGMA wal_autocheckpoint = 10000');
-      db.exec('PRAGMA journal_size_limit = 67108864');
+      // Checkpoint the WAL at walMaxBytes (64 MiB) rather than SQLite's ~4 MiB: spooled rows are
+      // mostly deleted again (delivered) before a checkpoint, so fewer of them are ever copied
+      // into the database file (bench/tail.ts: ~5% less wall time on a backlog). The WAL file is
+      // cut back to that size after a checkpoint.
+      const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+      db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.floor(walMaxBytes / pageSize))}`);
+      db.exec(`PRAGMA journal_size_limit = ${Math.floor(walMaxBytes)}`);
+      if (!inspection.fresh) {
+        // Damage SQLite would only meet later (or never: a page of dead letters nobody reads).
+        const problems = quickCheck(db, files);
+        if (problems.length > 0) throw new StateStoreError(file, `damaged: ${summarize(problems)}`, 'damaged');
+      }
       migrate(db);
       // A write probe: a read-only file or directory must fail here, not at the first commit.
       db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
         new Date().toISOString(),
       );
-      return new StateStore(file, db, synchronous, lock);
+      // From here on a store is expected in this directory, its WAL live until close().
+      const manifest: Manifest = { created_at: inspection.manifest?.created_at ?? new Date().toISOString(), wal: 'live' };
+      if (inspection.manifest?.wal !== 'live') writeManifest(files.manifest, manifest);
+      return new StateStore(files, db, synchronous, lock, manifest, walMaxBytes);
     } catch (err) {
       try {
         db.close();
@@ -290,8 +345,17 @@ export class StateStore {
       }
       lock?.close();
       if (err instanceof StateStoreError) throw err;
-      throw new StateStoreError(file, describeSqliteError(err));
+      throw storeError(file, err);
     }
+  }
+
+  /**
+   * Takes the agent lock without opening the store (to move its files): fails at once when an
+   * agent holds it.
+   */
+  static lockOnly(stateDir: string): { release(): void } {
+    const lock = acquireAgentLock(stateDir, 0);
+    return { release: () => lock.close() };
   }
 
   /** The durability of commits that take data in (spool commits, checkpoints, replays). */
@@ -317,11 +381,43 @@ export class StateStore {
     this.applied = level;
   }
 
+  /**
+   * Closes the store. SQLite checkpoints the WAL into the database and deletes it when the last
+   * connection closes: the manifest then says so. The agent (lock holder) says it first: should
+   * it die in between, the WAL is still there and is recovered; a tool that opened the store
+   * alongside says it only once the WAL is gone (the agent may still be running).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const closed: Manifest = { ...this.manifest, wal: 'closed' };
+    if (this.lock) tryWriteManifest(this.files.manifest, closed);
     this.db.close();
+    if (!this.lock && !existsSync(this.files.wal)) tryWriteManifest(this.files.manifest, closed);
     this.lock?.close();
+  }
+
+  /** The error of the last write when it failed for lack of space and none succeeded since. */
+  get full(): StateStoreError | undefined {
+    return this.fullError;
+  }
+
+  /**
+   * Keeps the WAL bounded: SQLite's automatic checkpoint is passive and stops at pages a reader
+   * still needs (a \`dlq\` run alongside), and it gives up while the disk is full; so the agent
+   * checkpoints itself, cutting the file back, once it has grown past the limit. Cheap (one
+   * stat) when it has not. Answers whether a checkpoint ran.
+   */
+  boundWal(): boolean {
+    let size: number;
+    try {
+      size = statSync(this.files.wal).size;
+    } catch {
+      return false;
+    }
+    if (size <= this.walMaxBytes) return false;
+    this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+    return true;
   }
 
   get isOpen(): boolean {
@@ -334,15 +430,26 @@ export class StateStore {
 
   /** Runs `fn` in one IMMEDIATE transaction; rolls back if it throws. */
   private tx<T>(fn: () => T, kind: 'intake' | 'outcome' = 'intake'): T {
-    this.syncFor(kind);
-    this.db.exec('BEGIN IMMEDIATE');
     try {
+      this.syncFor(kind);
+      this.db.exec('BEGIN IMMEDIATE');
       const result = fn();
       this.db.exec('COMMIT');
+      this.fullError = undefined;
       return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
+      // SQLite rolls a transaction back by itself after some errors (a full disk among them):
+      // a ROLLBACK then fails, and its error must not hide the real one.
+      if (this.db.isTransaction) {
+        try {
+          this.db.exec('ROLLBACK');
+        } catch {
+          /* the original error says more */
+        }
+      }
+      const e = storeError(this.file, err);
+      if (e.kind === 'full') this.fullError = e;
+      throw e;
     }
   }
 
@@ -359,7 +466,7 @@ export class StateStore {
     this.tx(() => {
       for (let i = 0; i < events.length; i++) {
         const ev = events[i]!;
-        for (const d of ev.deadSinks) insertDeadLetterBody.run(ev.eventId, d.sink, ev.body, d.code, d.message, now);
+        for (const d of ev.deadSinks) insertDeadLetterBody.run(ev.eventId, d.sink, ev.body, clip(d.code, MAX_CODE_CHARS), clip(d.message, MAX_MESSAGE_CHARS), now);
         if (ev.sinks.length === 0) continue;
         const eventRow = Number(insertEvent.run(ev.eventId, ev.body, ev.bytes, now).lastInsertRowid);
         for (const sink of ev.sinks) {
@@ -387,11 +494,11 @@ export class StateStore {
     const { updateRetry, deadLetterFromEntry } = this.st;
     this.tx(() => {
       if (s.delivered.length > 0) this.removeDelivered(s.delivered, freed);
-      for (const r of s.retried) updateRetry.run(r.attempts, r.firstAttempt, r.lastAttempt, r.code, r.message, r.seq);
+      for (const r of s.retried) updateRetry.run(r.attempts, r.firstAttempt, r.lastAttempt, clip(r.code, MAX_CODE_CHARS), clip(r.message, MAX_MESSAGE_CHARS), r.seq);
       for (const d of s.dead) {
         // Only if the entry is still spooled (drop_oldest may have taken it meanwhile).
         if (!this.entryExists(d.seq)) continue;
-        deadLetterFromEntry.run(d.sink, d.code, d.message, d.attempts, d.firstAttempt, d.lastAttempt, now, d.eventRow);
+        deadLetterFromEntry.run(d.sink, clip(d.code, MAX_CODE_CHARS), clip(d.message, MAX_MESSAGE_CHARS), d.attempts, d.firstAttempt, d.lastAttempt, now, d.eventRow);
         this.removeEntry(d.seq, d.eventRow, freed);
       }
     }, 'outcome');
@@ -498,7 +605,7 @@ export class StateStore {
         .prepare('SELECT seq, event_row AS eventRow, attempts, first_attempt AS firstAttempt, last_attempt AS lastAttempt FROM entries WHERE sink = ?')
         .all(sink) as { seq: number; eventRow: number; attempts: number; firstAttempt: number | null; lastAttempt: number | null }[];
       for (const r of rows) {
-        this.st.deadLetterFromEntry.run(sink, code, message, r.attempts, r.firstAttempt, r.lastAttempt, now, r.eventRow);
+        this.st.deadLetterFromEntry.run(sink, clip(code, MAX_CODE_CHARS), clip(message, MAX_MESSAGE_CHARS), r.attempts, r.firstAttempt, r.lastAttempt, now, r.eventRow);
         this.removeEntry(r.seq, r.eventRow, freed);
         entries += 1;
       }
@@ -616,10 +723,35 @@ function migrate(db: DatabaseSync): void {
   }
 }
 
-function describeSqliteError(err: unknown): string {
-  const e = err as { message?: string; errstr?: string };
+/** SQLite's primary result codes that this module tells apart (extended codes carry them in the low byte). */
+const SQLITE_CORRUPT = 11;
+const SQLITE_FULL = 13;
+const SQLITE_NOTADB = 26;
+
+/**
+ * A failed store operation as a StateStoreError naming the file: a full file system (`state_dir
+ * DIR is full`), a damaged file, or another reason. Errors that already are one pass through.
+ */
+export function storeError(file: string, err: unknown): StateStoreError {
+  if (err instanceof StateStoreError) return err;
+  const e = err as { message?: string; errcode?: unknown };
   const msg = e.message ?? String(err);
-  if (/not a database|malformed|corrupt/i.test(msg)) return `the file is corrupt or not a log2events state store (${msg}); move it away to start afresh`;
-  if (/readonly|read-only|permission|unable to open/i.test(msg)) return `not writable (${msg})`;
-  return msg;
+  const code = typeof e.errcode === 'number' ? e.errcode & 0xff : undefined;
+  if (code === SQLITE_FULL || /database or disk is full|ENOSPC|no space left/i.test(msg)) {
+    return new StateStoreError(file, `state_dir ${dirname(file)} is full: ${msg}`, 'full');
+  }
+  if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB || /not a database|malformed|corrupt/i.test(msg)) {
+    return new StateStoreError(file, `damaged: ${msg}`, 'damaged');
+  }
+  if (/readonly|read-only|permission|unable to open/i.test(msg)) return new StateStoreError(file, `not writable (${msg})`);
+  return new StateStoreError(file, msg);
+}
+
+function tryWriteManifest(file: string, manifest: Manifest): void {
+  try {
+    writeManifest(file, manifest);
+  } catch {
+    // The manifest is rewritten in place (see writeManifest), which needs no new space; should
+    // even that fail, a later start reports a missing WAL, and `state check` tells the rest.
+  }
 }

@@ -254,7 +254,8 @@ rules:
     writeFileSync(file, garbage);
     const r = await runCli(['run', '-c', config], { input: '', timeoutMs: 30_000 });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`state store ${file}: the file is corrupt or not a log2events state store`);
+    expect(r.stderr).toContain(`state store ${file}: damaged: ${file} has no SQLite header`);
+    expect(r.stderr).toContain('log2events state reset -c');
     expect(readFileSync(file, 'utf8')).toBe(garbage);
   }, 60_000);
 });

@@ -1,9 +1,10 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
-import { STATE_FILE_NAME, StateStore, StateStoreError, type EventToSpool } from '../../src/store/state-store.ts';
+import { MANIFEST_FILE_NAME } from '../../src/store/integrity.ts';
+import { MAX_CODE_CHARS, MAX_MESSAGE_CHARS, STATE_FILE_NAME, StateStore, StateStoreError, type EventToSpool } from '../../src/store/state-store.ts';
 import { tempDir } from '../delivery/helpers.ts';
 
 function spoolable(id: string, sinks: string[] = ['s']): EventToSpool {
@@ -166,5 +167,42 @@ describe('StateStore', () => {
     tool.close();
     agent.close();
     open(d).close();
+  });
+
+  it('stores dead-letter and retry codes and messages up to a bounded length', () => {
+    const store = open(dir());
+    const created = store.commitEvents([spoolable('a'), spoolable('b')], [], 1);
+    const code = 'C'.repeat(100_000);
+    const message = 'M'.repeat(1_000_000);
+    store.settle({ delivered: [], retried: [{ seq: created[1]!.seq, attempts: 1, firstAttempt: 1, lastAttempt: 1, code, message }], dead: [{ ...created[0]!, code, message, attempts: 1, firstAttempt: 1, lastAttempt: 1 }] }, 2);
+    store.commitEvents([{ ...spoolable('c', []), deadSinks: [{ sink: 'gone', code, message }] }], [], 3);
+    const dead = store.listDeadLetters();
+    expect(dead).toHaveLength(2);
+    for (const d of dead) {
+      expect(d.code.length).toBe(MAX_CODE_CHARS);
+      expect(d.message.length).toBe(MAX_MESSAGE_CHARS);
+      expect(d.code.endsWith('…')).toBe(true);
+    }
+    const raw = new DatabaseSync(store.file, { readOnly: true });
+    const row = raw.prepare('SELECT length(last_code) AS c, length(last_message) AS m FROM entries WHERE seq = ?').get(created[1]!.seq) as { c: number; m: number };
+    raw.close();
+    expect(row).toEqual({ c: MAX_CODE_CHARS, m: MAX_MESSAGE_CHARS });
+  });
+
+  it('takes over a store of an older build (no manifest) and marks it live while open, closed after', () => {
+    const d = dir();
+    open(d).close();
+    rmSync(join(d, MANIFEST_FILE_NAME));
+    const store = open(d);
+    expect(JSON.parse(readFileSync(join(d, MANIFEST_FILE_NAME), 'utf8'))).toMatchObject({ wal: 'live' });
+    store.close();
+    expect(JSON.parse(readFileSync(join(d, MANIFEST_FILE_NAME), 'utf8'))).toMatchObject({ wal: 'closed' });
+    // An empty file with no manifest and no WAL is a first start that died early: a new store.
+    const e = dir();
+    writeFileSync(join(e, STATE_FILE_NAME), '');
+    open(e).close();
+    // With a manifest it is a store that lost its content.
+    truncateSync(join(e, STATE_FILE_NAME), 0);
+    expect(() => StateStore.open(e)).toThrow(/damaged: .* is empty \(0 bytes\)/);
   });
 });
