@@ -5,7 +5,8 @@ import type { Event } from '../../model/event.ts';
 import { eventJson } from '../../model/event-json.ts';
 import { eventJsonLineBytes } from '../event-json.ts';
 import type { SendResult, Sink, SinkLimits } from '../sink.ts';
-import { classifyFailure, classifyResponse } from './outcome-classifier.ts';
+import { httpCall } from '../http-call.ts';
+import { classifyResponse } from './outcome-classifier.ts';
 
 export const httpSinkSchema = z.strictObject({
   type: z.literal('http'),
@@ -48,13 +49,8 @@ export class HttpSink implements Sink {
 
   async send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult> {
     const body = ENVELOPE_OPEN + batch.map(eventJson).join(',') + ENVELOPE_CLOSE;
-    try {
-      const res = await fetch(this.url, { method: 'POST', headers: this.headers, body, signal });
-      const text = await res.text();
-      return classifyResponse(res.status, res.headers, text, batch.length);
-    } catch (err) {
-      return classifyFailure(err, batch.length, signal);
-    }
+    const r = await httpCall(this.url, { method: 'POST', headers: this.headers, body }, batch.length, signal);
+    return r.ok ? classifyResponse(r.reply.status, r.reply.headers, r.reply.body, batch.length) : r.failure;
   }
 
   async close(): Promise<void> {}
