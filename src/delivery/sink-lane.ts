@@ -3,7 +3,8 @@ import type { Event } from '../model/event.ts';
 import { rememberEventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
+import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
+import { type EntryOutcome, type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
 import type { HeldEvent } from './held-commits.ts';
@@ -232,6 +233,13 @@ export class SinkLane {
 
   /** Sizes an entry and queues it, or dead-letters it when no request can carry it. */
   private push(entry: LaneEntry): void {
+    // An event the provider can never accept goes to dead letters alone, before a batch would
+    // carry it to an all-or-nothing API with its neighbours.
+    const problem = this.sink.check?.(entry.event);
+    if (problem) {
+      this.deadOnArrival(entry, problem.code, problem.message);
+      return;
+    }
     try {
       entry.size = this.sink.entrySize(entry.event);
     } catch (err) {
@@ -485,7 +493,10 @@ export class SinkLane {
     if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
     if (retried.length) {
       this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
-      this.logger.debug('retrying entries', { count: retried.length, code: retried[0]!.update.code, message: retried[0]!.update.message });
+      const first = retried[0]!.update;
+      // An answer that is no acceptance, or a redirect, points at a wrong endpoint or a proxy in the way: say so.
+      const level = first.code === UNRECOGNISED_ANSWER || first.code === REDIRECT_NOT_FOLLOWED ? 'warn' : 'debug';
+      this.logger[level]('retrying entries', { count: retried.length, code: first.code, message: first.message });
     }
     if (this.state === 'running') {
       const at = Date.now() + jitter;

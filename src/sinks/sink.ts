@@ -7,7 +7,26 @@ import type { Event } from '../model/event.ts';
 export type EntryOutcome =
   | { kind: 'delivered'; providerId?: string }
   | { kind: 'retryable'; code: string; message: string; retryAfterMs?: number }
-  | { kind: 'permanent'; code: string; message: string };
+  | {
+      kind: 'permanent';
+      code: string;
+      message: string;
+      /**
+       * `request`: the provider refused the request as a whole for its content (an
+       * all-or-nothing API), so which entry is at fault is not known: the request is split until
+       * the refused entry is alone (sinks/isolate.ts). Absent: this entry itself was refused.
+       */
+      scope?: 'request';
+    };
+
+/** Why the provider can never accept an event: a provider-style code and a message naming the field. */
+export interface EntryProblem {
+  code: string;
+  message: string;
+}
+
+/** Code of an answer that is neither the provider's acceptance nor one of its documented errors. */
+export const UNRECOGNISED_ANSWER = 'unrecognised_answer';
 
 export interface SendResult {
   outcomes: EntryOutcome[];
@@ -33,6 +52,11 @@ export interface Sink {
   readonly limits: SinkLimits;
   /** Size of one entry in the provider's own accounting (e.g. EventBridge's entry-size rule). */
   entrySize(event: Event): number;
+  /**
+   * The provider's rules for one event, after templates and overrides: a problem means it can
+   * never be accepted, so the engine dead-letters it alone, before it is batched with others.
+   */
+  check?(event: Event): EntryProblem | undefined;
   /** Sends one batch. Must not throw: every failure is an outcome. */
   send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult>;
   close(): Promise<void>;
@@ -44,4 +68,15 @@ export function allOutcomes(count: number, outcome: EntryOutcome): EntryOutcome[
 
 export function deliveredAll(count: number): SendResult {
   return { outcomes: allOutcomes(count, { kind: 'delivered' }), throttled: false };
+}
+
+/**
+ * An answer the classifier does not recognise (an HTML page with 200, an empty 200, a 202 where
+ * the provider answers 201): never an acceptance. Retried, so a passing proxy fault heals, and
+ * dead-lettered after `retry.max_elapsed` with the answer's first bytes.
+ */
+export function unrecognisedAnswer(status: number, contentType: string | null, body: string, count: number, expected: string): SendResult {
+  const head = body.trim().slice(0, 200).replace(/\s+/g, ' ');
+  const message = `HTTP ${status}${contentType ? ` (${contentType})` : ''} is not the provider's acceptance (${expected})${head ? `: ${JSON.stringify(head)}` : ', empty body'}`;
+  return { outcomes: allOutcomes(count, { kind: 'retryable', code: UNRECOGNISED_ANSWER, message }), throttled: false };
 }
