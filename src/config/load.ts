@@ -4,6 +4,7 @@ import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Docume
 import type { z } from 'zod';
 import '../builtins.ts';
 import { Diagnostics, type ConfigPath } from './diagnostics.ts';
+import { checkProviderFields } from './provider-fields.ts';
 import { substituteVariables } from './substitute.ts';
 import { topLevelSchema, ruleSchema, ruleTestSchema } from './schema.ts';
 import { sourceType, sourceTypeNames } from '../sources/registry.ts';
@@ -89,6 +90,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   const sources = validateTyped<SourceConfig>('sources', top.sources, sourceTypeNames(), (t) => sourceType(t)?.schema, diag);
   const sinks = validateTyped<SinkConfig>('sinks', top.sinks, sinkTypeNames(), (t) => sinkType(t)?.schema, diag);
 
+  const sinkTypes = new Map([...sinks].map(([name, s]) => [name, s.type]));
   const rules: RuleConfig[] = [];
   const seenRules = new Map<string, number>();
   top.rules.forEach((value, i) => {
@@ -103,6 +105,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     rule.from?.forEach((src, j) => {
       if (!top.sources[src]) diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
     });
+    checkProviderFields(rule, ['rules', i], sinkTypes, diag);
     rules.push(rule);
   });
   const compiled = compileRules(rules, (ruleIndex, path, message) => {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { TypeRegistry } from '../config/type-registry.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { EmulatorTarget } from './emulator-target.ts';
 import type { Sink } from './sink.ts';
 import type { SinkCommonOptions } from '../delivery/options.ts';
 
@@ -11,10 +12,10 @@ export interface SinkFactoryDeps {
   /** Directory of the config file: relative paths in the sink's config resolve against it. */
   baseDir: string;
   /**
-   * Set by `run --emulator`: the base URL of the in-process provider emulator that every cloud
-   * sink must call instead of the real endpoint (credentials fall back to the emulator's defaults).
+   * Set by `run --emulator`: the in-process provider emulator that every cloud sink must call
+   * instead of the real endpoint (credentials fall back to the emulator's).
    */
-  emulatorUrl?: string;
+  emulator?: EmulatorTarget;
 }
 
 /**
@@ -23,8 +24,31 @@ export interface SinkFactoryDeps {
  */
 export interface SinkType<S extends z.ZodType = z.ZodType> {
   schema: S;
+  /**
+   * The provider's rules for what a rule fixes at load (its literal fields): a field no event of
+   * that rule could ever send (a rule without `source:` routed to Cloud Eye, whose default
+   * source is not `service.item`) is a `validate` error rather than a dead letter per event.
+   */
+  checkStatic?(fields: StaticEventFields): StaticProblem[];
   /** May be async, so that a sink's heavy dependencies load only when it is configured. */
   create(name: string, config: z.output<S> & SinkCommonOptions, deps: SinkFactoryDeps): Sink | Promise<Sink>;
+}
+
+/**
+ * What a rule's `event:` fixes for every event it makes, as far as it is known at load: literal
+ * values only; a templated field is `undefined`. `source` has its default applied.
+ */
+export interface StaticEventFields {
+  name: string | undefined;
+  source: string | undefined;
+  /** The rule's override block for the sink's provider: literal values only. */
+  overrides: Record<string, unknown>;
+}
+
+/** A problem with a rule's field, its path relative to the rule's `event:`. */
+export interface StaticProblem {
+  path: (string | number)[];
+  message: string;
 }
 
 const registry = new TypeRegistry<SinkType>();

@@ -1,0 +1,67 @@
+import type { ProviderName } from '../model/event.ts';
+import { PROVIDER_NAMES } from '../model/event.ts';
+import type { RuleConfig } from '../rules/schema.ts';
+import { isTemplated } from '../sinks/override-values.ts';
+import { PROVIDER_OVERRIDES } from '../sinks/provider-overrides.ts';
+import { sinkType, type StaticEventFields } from '../sinks/registry.ts';
+import type { ConfigPath, Diagnostics } from './diagnostics.ts';
+
+/** The source an event gets when its rule names none (rules/compile.ts). */
+const DEFAULT_SOURCE = 'log2events';
+
+/**
+ * Checks a rule's provider fields at load: each override block against its provider's schema (a
+ * misspelled key or a wrong literal value is an error at its line; templated values are checked
+ * when they render), and the rule's literal fields against the rules of every sink it routes to.
+ */
+export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes: ReadonlyMap<string, string>, diag: Diagnostics): void {
+  const ev = rule.event;
+  if (!ev) return;
+  const literals: Partial<Record<ProviderName, Record<string, unknown>>> = {};
+  for (const provider of PROVIDER_NAMES) {
+    const block = ev[provider];
+    if (!block) continue;
+    const schema = PROVIDER_OVERRIDES[provider];
+    const known = Object.keys(schema.shape);
+    const fixed: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(block)) {
+      if (!known.includes(key)) diag.add([...at, 'event', provider, key], `unknown key "${key}" in ${provider} (keys: ${known.join(', ')})`, 'key');
+      else if (!isTemplated(value)) fixed[key] = value;
+    }
+    const r = schema.partial().safeParse(fixed);
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        if (issue.code === 'unrecognized_keys') continue;
+        diag.add([...at, 'event', provider, ...(issue.path as (string | number)[])], issue.message.replace(/^Invalid input: /, ''));
+      }
+    }
+    literals[provider] = fixed;
+  }
+  rule.to?.forEach((sink) => {
+    const type = sinkTypes.get(sink);
+    const def = type ? sinkType(type) : undefined;
+    if (!def?.checkStatic) return;
+    const provider = providerOf(type);
+    const fields: StaticEventFields = {
+      name: literal(ev.name),
+      source: ev.source === undefined ? DEFAULT_SOURCE : literal(ev.source),
+      overrides: provider ? (literals[provider] ?? {}) : {},
+    };
+    for (const p of def.checkStatic(fields)) diag.add([...at, 'event', ...p.path], `${p.message} (routed to sink "${sink}")`);
+  });
+}
+
+function literal(v: string | undefined): string | undefined {
+  return v === undefined || isTemplated(v) ? undefined : v;
+}
+
+const PROVIDER_OF_SINK: Record<string, ProviderName> = {
+  aws_eventbridge: 'aws',
+  alibaba_cms: 'alibaba',
+  huawei_ces: 'huawei_ces',
+  huawei_aom: 'huawei_aom',
+};
+
+function providerOf(type: string | undefined): ProviderName | undefined {
+  return type ? PROVIDER_OF_SINK[type] : undefined;
+}
