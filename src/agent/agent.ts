@@ -4,6 +4,7 @@ import type { Event } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import type { EmulatorTarget } from '../sinks/emulator-target.ts';
 import { sinkType } from '../sinks/registry.ts';
 import { sourceType } from '../sources/registry.ts';
 import type { CommitResult, Source } from '../sources/source.ts';
@@ -15,8 +16,8 @@ export interface AgentOptions {
   metrics?: Metrics;
   /** Start the config's sources (false in library mode, where records come through `ingest`). */
   withSources?: boolean;
-  /** Base URL of a provider emulator that cloud sinks must call instead of the clouds. */
-  emulatorUrl?: string;
+  /** A provider emulator that cloud sinks must call instead of the clouds. */
+  emulator?: EmulatorTarget;
 }
 
 /**
@@ -52,7 +53,7 @@ export class Agent {
     try {
       for (const [name, sc] of config.sinks) {
         const def = sinkType(sc.type)!;
-        const deps = { logger: logger.child({ sink: name }), metrics, baseDir: config.baseDir, ...(opts.emulatorUrl ? { emulatorUrl: opts.emulatorUrl } : {}) };
+        const deps = { logger: logger.child({ sink: name }), metrics, baseDir: config.baseDir, ...(opts.emulator ? { emulator: opts.emulator } : {}) };
         sinks.set(name, { sink: await def.create(name, sc.options, deps), options: sc.options });
       }
     } catch (err) {

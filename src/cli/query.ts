@@ -1,4 +1,5 @@
 import { loadConfigFile } from '../config/load.ts';
+import { EMULATOR_CREDENTIALS } from '../emulator/credentials.ts';
 import type { HttpReply } from '../sinks/http-call.ts';
 import { huaweiCall } from '../sinks/huawei/client.ts';
 import { HuaweiConfigError, resolveHuaweiTarget } from '../sinks/huawei/credentials.ts';
@@ -150,7 +151,7 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
 
   let target;
   try {
-    target = resolveHuaweiTarget('ces', cfg, { emulatorUrl: v['emulator-url'] });
+    target = resolveHuaweiTarget('ces', cfg, v['emulator-url'] !== undefined ? { emulator: { url: v['emulator-url'], credentials: EMULATOR_CREDENTIALS } } : {});
   } catch (err) {
     if (!(err instanceof HuaweiConfigError)) throw err;
     io.stderr.write(`log2events query: sink "${sink.name}": ${err.message}\n`);

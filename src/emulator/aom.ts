@@ -3,6 +3,7 @@
  * keep state: a report makes an alarm active, a clear with the same identity (event_name +
  * resource_provider + resource_type + resource_id, or its id) ends it, `timeout` auto-clears.
  */
+import type { AomEvent } from '../sinks/huawei-aom/wire.ts';
 import { randomUUID } from 'node:crypto';
 import type { ProviderApi } from './api.ts';
 import { type Reply, header, hexId, jsonReply } from './http.ts';
@@ -15,15 +16,7 @@ export const AOM_MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
 export const AOM_DEFAULT_TIMEOUT_MS = 5 * 24 * 3_600_000;
 const METADATA_MAX = 2048;
 
-export interface AomEvent {
-  starts_at?: number;
-  ends_at?: number;
-  timeout?: number;
-  metadata: Record<string, string>;
-  annotations?: Record<string, unknown>;
-  attach_rule?: Record<string, unknown>;
-  id?: string;
-}
+export type { AomEvent };
 
 export interface StoredAomEvent extends AomEvent {
   project_id: string;

@@ -4,6 +4,7 @@
  * Validation errors use Cloud Eye's v1 form `{"http_code":400,"message":{"details","code"}}`.
  */
 import { randomBytes } from 'node:crypto';
+import type { CesDetail } from '../sinks/huawei-ces/wire.ts';
 import type { ProviderApi } from './api.ts';
 import { type EmuRequest, type Reply, hexId, jsonReply } from './http.ts';
 import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
@@ -22,18 +23,7 @@ export const MAX_DIMENSIONS = 4;
 /** The accepted `time` window relative to the server clock. */
 export const TIME_WINDOW = { pastMs: 3_600_000 - 10_000, futureMs: 600_000 - 10_000 };
 
-export interface CesDetail {
-  content?: string;
-  group_id?: string;
-  resource_id?: string;
-  resource_name?: string;
-  event_state?: string;
-  event_level?: string;
-  event_user?: string;
-  event_type?: string;
-  sub_event_type?: string;
-  dimensions?: Array<{ name: string; value: string }>;
-}
+export type { CesDetail };
 
 export interface StoredCesEvent {
   event_id: string;

@@ -3,7 +3,9 @@
  * documented, public and worthless anywhere but on the emulator; `run --emulator` injects them
  * into the cloud sinks.
  */
-export const EMULATOR_CREDENTIALS = {
+import type { EmulatorCredentials } from '../sinks/emulator-target.ts';
+
+export const EMULATOR_CREDENTIALS: EmulatorCredentials = {
   aws: {
     accessKeyId: 'AKIDEMULATOR00000000',
     secretAccessKey: 'emulator/secret/aws/0000000000000000000000',
@@ -21,10 +23,6 @@ export const EMULATOR_CREDENTIALS = {
     /** Accepted as `X-Auth-Token` (stands in for an IAM token). */
     token: 'emulator-iam-token',
   },
-} as const;
+};
 
-export interface EmulatorCredentials {
-  aws: { accessKeyId: string; secretAccessKey: string; region: string };
-  alibaba: { accessKeyId: string; accessKeySecret: string };
-  huawei: { ak: string; sk: string; projectId: string; token: string };
-}
+export type { EmulatorCredentials };

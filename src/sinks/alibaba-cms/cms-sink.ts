@@ -28,9 +28,9 @@ export class CmsSink implements Sink {
 
   constructor(name: string, cfg: AlibabaCmsSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
-    const base = deps.emulatorUrl ?? cfg.endpoint ?? `https://metrics.${cfg.region}.aliyuncs.com`;
+    const base = deps.emulator?.url ?? cfg.endpoint ?? `https://metrics.${cfg.region}.aliyuncs.com`;
     this.url = base.endsWith('/') ? base : `${base}/`;
-    this.credentials = alibabaCredentialProvider(cfg, { emulator: deps.emulatorUrl !== undefined, logger: deps.logger });
+    this.credentials = alibabaCredentialProvider(cfg, { emulator: deps.emulator?.credentials.alibaba, logger: deps.logger });
     this.signature = cfg.signature;
     this.info = entryCache((event) => toEventInfo(event, cfg.group_id));
     this.limits = { maxEntries: cfg.batch.max_entries ?? CMS_DEFAULT_MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES };

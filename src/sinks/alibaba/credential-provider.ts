@@ -10,7 +10,7 @@
  * use, cached, and refreshed ahead of expiry by one request that concurrent callers share.
  */
 import type { Logger } from '../../observability/logger.ts';
-import { EMULATOR_CREDENTIALS } from '../../emulator/credentials.ts';
+import type { EmulatorCredentials } from '../emulator-target.ts';
 import { CredentialCache } from '../credential-cache.ts';
 import { AlibabaConfigError, type AlibabaCredentials } from './credentials.ts';
 import { CredentialFetchError, assumeRoleWithOidc, ecsRamRoleCredentials, type TemporaryCredentials } from './temporary-credentials.ts';
@@ -31,7 +31,8 @@ export interface AlibabaCredentialConfig {
 }
 
 export interface ChainOptions {
-  emulator?: boolean;
+  /** The emulator's credentials, when calling one. */
+  emulator?: EmulatorCredentials['alibaba'] | undefined;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   /** Clock for expiry decisions (tests). */
@@ -97,7 +98,7 @@ export function alibabaCredentialProvider(cfg: AlibabaCredentialConfig, opts: Ch
     const o = { roleName, metadataEndpoint: cfg.metadata_endpoint ?? DEFAULT_METADATA_ENDPOINT, requireToken: env.ALIBABA_CLOUD_IMDSV1_DISABLE?.toLowerCase() === 'true' };
     return new RefreshingProvider('ecs_ram_role', () => ecsRamRoleCredentials(o), opts);
   }
-  if (opts.emulator) return fixed('emulator', withToken(EMULATOR_CREDENTIALS.alibaba.accessKeyId, EMULATOR_CREDENTIALS.alibaba.accessKeySecret, undefined));
+  if (opts.emulator) return fixed('emulator', withToken(opts.emulator.accessKeyId, opts.emulator.accessKeySecret, undefined));
   throw new AlibabaConfigError(
     'no credentials: set credentials { access_key_id, access_key_secret } or ecs_ram_role, or ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET, ' +
       'or RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), or ALIBABA_CLOUD_ECS_METADATA (ECS RAM role name)',

@@ -2,7 +2,6 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { Event } from '../../model/event.ts';
 import { parseRetryAfter } from '../../delivery/retry-policy.ts';
-import { EMULATOR_CREDENTIALS } from '../../emulator/credentials.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
 import type { SendResult, Sink, SinkLimits } from '../sink.ts';
 import type { AwsEventBridgeSinkConfig } from './index.ts';
@@ -26,17 +25,17 @@ export class EventBridgeSink implements Sink {
     this.name = name;
     this.bus = cfg.event_bus;
     this.limits = { maxEntries: 10, maxBytes: cfg.max_request_bytes };
-    const emulator = deps.emulatorUrl;
+    const emulator = deps.emulator;
     const staticCreds = cfg.credentials
       ? { accessKeyId: cfg.credentials.access_key_id, secretAccessKey: cfg.credentials.secret_access_key, ...(cfg.credentials.session_token ? { sessionToken: cfg.credentials.session_token } : {}) }
       : emulator
-        ? { accessKeyId: EMULATOR_CREDENTIALS.aws.accessKeyId, secretAccessKey: EMULATOR_CREDENTIALS.aws.secretAccessKey }
+        ? { accessKeyId: emulator.credentials.aws.accessKeyId, secretAccessKey: emulator.credentials.aws.secretAccessKey }
         : undefined;
-    const region = cfg.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (emulator ? EMULATOR_CREDENTIALS.aws.region : undefined);
+    const region = cfg.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? emulator?.credentials.aws.region;
     this.client = new EventBridgeClient({
       maxAttempts: 1,
       ...(region ? { region } : {}),
-      ...(emulator ? { endpoint: emulator } : cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+      ...(emulator ? { endpoint: emulator.url } : cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
       credentials: staticCreds ?? fromNodeProviderChain(),
     });
   }

@@ -27,7 +27,7 @@ export class AomSink implements Sink {
 
   constructor(name: string, cfg: HuaweiAomSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
-    this.target = resolveHuaweiTarget('aom', cfg, { emulatorUrl: deps.emulatorUrl });
+    this.target = resolveHuaweiTarget('aom', cfg, { emulator: deps.emulator });
     const build: AomBuildOptions = { eventType: cfg.event_type, resourceProvider: cfg.resource_provider, resourceType: cfg.resource_type, timeoutMs: cfg.alarm_timeout };
     this.entry = entryCache((event) => toAomEntry(event, build));
     this.headers = cfg.enterprise_project_id ? { 'enterprise-project-id': cfg.enterprise_project_id } : {};

@@ -1,4 +1,4 @@
-import type { AomEvent } from '../../emulator/aom.ts';
+import type { AomEvent } from './wire.ts';
 import type { Event } from '../../model/event.ts';
 import { isRecord, overrideBlock, overrideText } from '../overrides.ts';
 

@@ -23,7 +23,7 @@ export class CesSink implements Sink {
 
   constructor(name: string, cfg: HuaweiCesSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
-    this.target = resolveHuaweiTarget('ces', cfg, { emulatorUrl: deps.emulatorUrl });
+    this.target = resolveHuaweiTarget('ces', cfg, { emulator: deps.emulator });
     this.oldEvents = cfg.old_events;
     this.entry = entryCache((event) => toCesEntry(event, { groupId: cfg.group_id }));
     // `batch.max_entries` may go above the default: the limit is not documented, only assumed.

@@ -1,4 +1,4 @@
-import type { CesDetail as WireDetail } from '../../emulator/ces.ts';
+import type { CesDetail as WireDetail } from './wire.ts';
 import type { Event } from '../../model/event.ts';
 import { isRecord, overrideBlock, overrideString } from '../overrides.ts';
 

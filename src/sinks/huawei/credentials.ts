@@ -1,4 +1,4 @@
-import { EMULATOR_CREDENTIALS } from '../../emulator/credentials.ts';
+import type { EmulatorTarget } from '../emulator-target.ts';
 import type { HuaweiConnectionConfig } from './config.ts';
 import {
   ECS_METADATA_ENDPOINT,
@@ -43,17 +43,17 @@ const DEFAULT_OIDC_DURATION_SECONDS = 3600;
  * 1. config: `credentials`, `auth_token`, `oidc` or `ecs_metadata` (at most one is allowed);
  * 2. environment: `HUAWEICLOUD_SDK_AK` / `_SK` (+ `_SECURITY_TOKEN`), then `HUAWEICLOUD_SDK_IDP_ID`
  *    + `HUAWEICLOUD_SDK_ID_TOKEN_FILE` (workload identity), then `LOG2EVENTS_HUAWEI_ECS_METADATA`;
- * 3. with `emulatorUrl`, the emulator's documented defaults.
+ * 3. with an emulator target, the emulator's credentials.
  * With an emulator URL every call goes there, whatever `endpoint` says.
  */
 export function resolveHuaweiTarget(
   service: 'ces' | 'aom',
   cfg: HuaweiConnectionConfig,
-  opts: { emulatorUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+  opts: { emulator?: EmulatorTarget | undefined; env?: NodeJS.ProcessEnv } = {},
 ): HuaweiTarget {
   const env = opts.env ?? process.env;
-  const emu = opts.emulatorUrl ? EMULATOR_CREDENTIALS.huawei : undefined;
-  const endpoint = (opts.emulatorUrl ?? cfg.endpoint ?? (cfg.region ? `https://${service}.${cfg.region}.myhuaweicloud.com` : undefined))?.replace(/\/+$/, '');
+  const emu = opts.emulator?.credentials.huawei;
+  const endpoint = (opts.emulator?.url ?? cfg.endpoint ?? (cfg.region ? `https://${service}.${cfg.region}.myhuaweicloud.com` : undefined))?.replace(/\/+$/, '');
   if (!endpoint) throw new HuaweiConfigError('no endpoint: set region or endpoint');
   const projectId = cfg.project_id ?? nonEmpty(env[HUAWEI_ENV.projectId]) ?? emu?.projectId;
   if (!projectId) throw new HuaweiConfigError(`no project id: set project_id or ${HUAWEI_ENV.projectId}`);
