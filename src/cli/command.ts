@@ -16,6 +16,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** `run --once --once-timeout`: the input was read, but events were still undelivered (they stay spooled). */
 export const EXIT_UNDELIVERED = 3;
+/** `run --once`: every event was settled, but some went to dead letters during the run (`log2events dlq list`). */
+export const EXIT_DEAD_LETTERED = 4;
 
 export class UsageError extends Error {}
 

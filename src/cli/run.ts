@@ -3,10 +3,11 @@ import { listenAddress, parseDuration } from '../config/duration.ts';
 import { Agent } from '../agent/agent.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createLogger } from '../observability/logger.ts';
+import type { EmulatorTarget } from '../sinks/emulator-target.ts';
 import { currentProfile } from './runtime-profile.ts';
 import { StateStoreError } from '../store/state-store.ts';
 import { storeErrorLine } from './store-errors.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
+import { EXIT_DEAD_LETTERED, EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events run -c FILE [--emulator] [--once [--once-timeout DURATION]]
 
@@ -25,7 +26,8 @@ Options:
       --once-timeout DURATION
                              with --once: wait at most this long for delivery once the input is
                              consumed; what is still undelivered stays spooled for the next run,
-                             and the exit code is 3
+                             and the exit code is 3; with --once, events dead-lettered during
+                             the run make the exit code 4
   -h, --help                 this help`;
 
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
@@ -59,19 +61,19 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const config = result.config;
   const logger = createLogger(config.log_level, {}, (line) => io.stderr.write(line));
 
-  let emulator: { url: string; close(): Promise<void>; summary(): unknown } | undefined;
+  let emulator: { target: EmulatorTarget; close(): Promise<void>; summary(): unknown } | undefined;
   if (v.emulator || v['emulator-listen']) {
     const addr = listenAddress.safeParse(v['emulator-listen'] ?? '127.0.0.1:0');
     if (!addr.success) throw new UsageError(`--emulator-listen: ${addr.error.issues[0]?.message}`);
-    const { startEmulator } = await import('../emulator/index.ts');
+    const { startEmulator, EMULATOR_CREDENTIALS } = await import('../emulator/index.ts');
     const running = await startEmulator({ host: addr.data.host, port: addr.data.port });
-    emulator = { url: running.url, close: () => running.close(), summary: () => running.stats() };
+    emulator = { target: { url: running.url, credentials: EMULATOR_CREDENTIALS }, close: () => running.close(), summary: () => running.stats() };
     logger.info('emulator listening', { url: running.url });
   }
 
   let agent: Agent;
   try {
-    agent = await Agent.start({ config, logger, ...(emulator ? { emulatorUrl: emulator.url } : {}) });
+    agent = await Agent.start({ config, logger, ...(emulator ? { emulator: emulator.target } : {}) });
   } catch (err) {
     io.stderr.write(`log2events run: ${err instanceof StateStoreError ? storeErrorLine(err, file) : (err as Error).message}\n`);
     await emulator?.close();
@@ -122,14 +124,18 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   await agent.stop();
   // The count is the "delivery stopped" line's spooled_events, logged by stop().
   if (undelivered) logger.warn('--once-timeout reached: the undelivered events stay in the spool for the next run', { exit_code: EXIT_UNDELIVERED });
-  logger.info('delivery summary', { sinks: deliverySummary(agent) });
+  const summary = deliverySummary(agent);
+  logger.info('delivery summary', { sinks: summary });
+  const deadLettered = Object.values(summary).reduce((n, s) => n + s.dead_letters, 0);
+  if (v.once && deadLettered > 0 && !undelivered) logger.warn('events went to dead letters during this run (log2events dlq list)', { dead_letters: deadLettered, exit_code: EXIT_DEAD_LETTERED });
   await admin?.close();
   if (emulator) {
     logger.info('emulator summary', { stats: emulator.summary() });
     await emulator.close();
   }
   logger.info('stopped');
-  return undelivered ? EXIT_UNDELIVERED : EXIT_OK;
+  if (undelivered) return EXIT_UNDELIVERED;
+  return v.once && deadLettered > 0 ? EXIT_DEAD_LETTERED : EXIT_OK;
 }
 
 /** Per sink: events delivered, retried and dead-lettered during this run. */

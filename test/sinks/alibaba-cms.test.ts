@@ -76,7 +76,8 @@ describe('alibaba_cms sink', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { auth: `credentials: { access_key_id: ${ALI.accessKeyId}, access_key_secret: wrong }` }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(3) });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().alibaba.requests).toBe(1);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(3);
@@ -95,7 +96,8 @@ describe('alibaba_cms sink', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { batch: '{ linger: 200ms, max_entries: 60 }' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(60) });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().alibaba).toMatchObject({ requests: 1, accepted: 0, rejected: { InvalidParameter: 1 } });
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(60);

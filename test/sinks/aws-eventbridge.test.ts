@@ -137,7 +137,8 @@ describe('aws_eventbridge sink', () => {
     const bad = config(s.dir, { credentials: `credentials: { access_key_id: ${AWS.accessKeyId}, secret_access_key: "wrong-secret" }` });
     const file = s.write('c.yaml', bad);
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(3) });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emulator.stats().aws.requests).toBe(1);
     expect(emulator.events('aws')).toHaveLength(0);
     const list = JSON.parse((await runCli(['dlq', 'list', '-c', file, '--json'])).stdout) as { code: string; message: string; attempts: number; sink: string }[];

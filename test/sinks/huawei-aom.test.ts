@@ -127,7 +127,8 @@ describe('huawei_aom sink', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { auth: `credentials: { ak: ${HW.ak}, sk: wrong-secret }` }));
     const r = await runCli(['run', '-c', file, '--once'], { input: 'ERROR queue billing stalled\n' });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().aom.requests).toBe(1);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);
@@ -144,7 +145,8 @@ describe('huawei_aom sink', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { event: 'huawei_aom: { metadata: { event_type: incident } }' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: 'ERROR queue billing stalled\n' });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().aom).toMatchObject({ requests: 1, accepted: 0, rejected: { 'AOM.0400': 1 } });
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);

@@ -128,7 +128,8 @@ describe('huawei_ces sink', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, { auth: `credentials: { ak: ${HW.ak}, sk: wrong-secret }` }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(3) });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().ces.requests).toBe(1);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(3);
@@ -149,7 +150,8 @@ describe('huawei_ces sink', () => {
     // A dimension name must start with a letter: only Cloud Eye knows.
     const file = s.write('c.yaml', config(s.dir, { event: 'huawei_ces: { dimensions: [{ name: "1st", value: v }] }' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(2) });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().ces).toMatchObject({ requests: 1, accepted: 0, rejected: { 'ces.0014': 1 } });
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(2);
@@ -166,7 +168,8 @@ describe('huawei_ces sink', () => {
     // "9X_order" starts with a digit; the others are valid names
     const input = 'ERROR order 1 failed\n9X order 2 failed\nWARN order 3 failed\n';
     const r = await runCli(['run', '-c', file, '--once'], { input });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.stats().ces).toMatchObject({ requests: 1, accepted: 2, rejected: {} });
     expect(emu.em.events('ces').map((e) => e.event.event_name).sort()).toEqual(['ERROR_order', 'WARN_order']);
     const dead = await deadLetters(file);
@@ -195,7 +198,8 @@ describe('huawei_ces sink', () => {
     const file = s.write('c.yaml', config(s.dir, { extra: 'old_events: reject' }));
     const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const r = await runCli(['run', '-c', file, '--once'], { input: `${old} ERROR order 1 failed\nERROR order 2 failed\n` });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(emu.em.events('ces').map((e) => e.event.detail.content)).toEqual(['order 2 failed']);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);

@@ -213,7 +213,8 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const auth = `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }`;
     const file = s.write('c.yaml', config(s.dir, cloud.url, { auth, maxElapsed: '300ms' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(cloud.calls).toEqual([]);
     const dead = await deadLetters(file);
     expect(dead).toHaveLength(1);
@@ -229,7 +230,8 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: ${s.dir}/absent, iam_endpoint: ${iam.url} }`, maxElapsed: '200ms' }));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
-    expect(r.code, r.stderr).toBe(0);
+    // --once exits 4: events went to dead letters during the run.
+    expect(r.code, r.stderr).toBe(4);
     expect(iam.exchanges()).toBe(0);
     const dead = await deadLetters(file);
     expect(dead.map((d) => [d.code, d.attempts > 1])).toEqual([['huawei.credentials', true]]);
