@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { byteSize, duration, listenAddress } from '../config/duration.ts';
+import { byteSize, duration, listenAddress, parseDuration } from '../config/duration.ts';
 import { EMULATOR_CREDENTIALS } from './credentials.ts';
 
 export const PROVIDERS = ['aws', 'alibaba', 'ces', 'aom'] as const;
@@ -107,6 +107,24 @@ export const emulatorConfigSchema = z.strictObject({
    * store, and cleared AOM alarms); the oldest are dropped beyond this.
    */
   max_stored_events: z.number().int().min(1).default(100_000),
+  /**
+   * How far the emulated providers' clock is from this machine's (`20m`, `-20m`): signatures,
+   * time windows and the `Date` header of every answer follow it, as a provider's would when
+   * the agent's clock is off by that much.
+   */
+  clock_offset: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const text = String(v).trim();
+      const negative = text.startsWith('-');
+      const ms = parseDuration(negative ? text.slice(1) : text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 20m or -20m)` });
+        return z.NEVER;
+      }
+      return negative ? -ms : ms;
+    })
+    .default(0),
   /** Largest request body read; larger requests get 413. */
   max_body_bytes: byteSize.default(2 * 1024 * 1024),
   credentials: credentialsSchema,

@@ -101,7 +101,9 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
   });
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+/** Writes a reply, with a `Date` header from the emulated providers' clock (as the clouds' gateways send one). */
+function send(res: ServerResponse, reply: Reply, now = Date.now()): void {
+  if (!res.hasHeader('date')) res.setHeader('date', new Date(now).toUTCString());
   if (reply.body === undefined) {
     res.writeHead(reply.status, reply.headers);
     res.end();
@@ -123,6 +125,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   // Order matters: AWS is recognised by its X-Amz-Target header, Huawei by path, Alibaba by `/` + Action.
   const apis: ProviderApi[] = [awsApi, ces, aom, createAlibabaApi()];
   let stats = emptyStats();
+  /** Answers on the emulated providers' clock (`clock_offset`). */
+  const answer = (res: ServerResponse, r: Reply): void => send(res, r, Date.now() + config.clock_offset);
 
   function record(provider: Provider, reply: Reply): void {
     const s = stats[provider];
@@ -149,7 +153,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     else reply = api.handle(req, ctx);
     record(api.provider, reply);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
-    send(res, reply);
+    answer(res, reply);
   }
 
   function inspect(req: EmuRequest): Reply {
@@ -201,24 +205,24 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   }
 
   async function onRequest(rawReq: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAt = Date.now();
+    const receivedAt = Date.now() + config.clock_offset;
     const body = await readBody(rawReq, config.max_body_bytes);
     if (body === undefined) {
       res.setHeader('connection', 'close');
-      send(res, jsonReply(413, { message: `request body larger than ${config.max_body_bytes} bytes` }));
+      answer(res, jsonReply(413, { message: `request body larger than ${config.max_body_bytes} bytes` }));
       return;
     }
     const req = toRequest(rawReq, body, receivedAt);
-    if (!req) return send(res, jsonReply(400, { message: 'malformed percent-encoding in path' }));
-    if (req.rawPath.startsWith(INSPECTION_PREFIX)) return send(res, inspect(req));
+    if (!req) return answer(res, jsonReply(400, { message: 'malformed percent-encoding in path' }));
+    if (req.rawPath.startsWith(INSPECTION_PREFIX)) return answer(res, inspect(req));
     const api = apis.find((a) => a.matches(req));
-    if (!api) return send(res, jsonReply(404, { message: `no emulated API serves ${req.method} ${req.rawPath}` }));
+    if (!api) return answer(res, jsonReply(404, { message: `no emulated API serves ${req.method} ${req.rawPath}` }));
     await serveProvider(api, req, res);
   }
 
   const server: Server = createServer({ keepAlive: true, keepAliveTimeout: 65_000 }, (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, jsonReply(500, { message: `emulator error: ${(err as Error).message}` }));
+      if (!res.headersSent) answer(res, jsonReply(500, { message: `emulator error: ${(err as Error).message}` }));
       else res.destroy();
     });
   });
