@@ -48,7 +48,7 @@ export class Agent {
     const { config } = opts;
     const logger = opts.logger ?? createLogger(config.log_level);
     const metrics = opts.metrics ?? new Metrics();
-    const store = StateStore.open(config.state_dir);
+    const store = StateStore.open(config.state_dir, { walMaxBytes: config.delivery.spool.wal_max_bytes });
     const sinks = new Map<string, EngineSink>();
     try {
       for (const [name, sc] of config.sinks) {

@@ -44,6 +44,7 @@ export class DeliveryEngine {
   private readonly opts: DeliveryEngineOptions;
   private readonly idleWaiters = new Set<() => void>();
   private recheckTimer: NodeJS.Timeout | undefined;
+  private readonly settler: SettleQueue;
   private knownMaxSeq = 0;
   private started = false;
   private stopping: Promise<void> | undefined;
@@ -77,7 +78,7 @@ export class DeliveryEngine {
       },
     });
     this.intake = this.spool;
-    const settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed));
+    const settler = (this.settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
     for (const [name, { sink, options }] of opts.sinks) {
       this.lanes.set(
         name,
@@ -140,7 +141,9 @@ export class DeliveryEngine {
     try {
       max = this.store.maxSeq();
       this.store.reclaim();
+      this.store.boundWal();
     } catch {
+      // A full or failing store: the writes that matter report it; this is tried again.
       return;
     }
     if (max <= this.knownMaxSeq) return;
@@ -199,6 +202,8 @@ export class DeliveryEngine {
   stop(timeoutMs: number): Promise<void> {
     this.stopping ??= (async () => {
       this.spool.close();
+      // Outcomes kept in memory for a store that refused them get one more try, then stay spooled.
+      this.settler.stop();
       if (this.recheckTimer) clearInterval(this.recheckTimer);
       // Keep a little of the budget for aborting what is still in flight and recording it.
       const deadline = Date.now() + timeoutMs - Math.min(STOP_MARGIN_MS, timeoutMs / 10);

@@ -64,8 +64,14 @@ export const spoolOptionsSchema = z
      * is spooled, with the offset, before delivery.
      */
     hold: duration.default(2000),
+    /**
+     * The state store's write-ahead log is checkpointed into the database and cut back once it
+     * holds this much (SQLite's automatic checkpoint, and the agent's own when readers or a full
+     * disk held that one back).
+     */
+    wal_max_bytes: byteSize.pipe(z.number().int().min(1 << 20)).default(64 * 1024 * 1024),
   })
-  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000 });
+  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000, wal_max_bytes: 64 * 1024 * 1024 });
 
 export const deliveryConfigSchema = z
   .strictObject({
@@ -73,7 +79,7 @@ export const deliveryConfigSchema = z
     shutdown_timeout: duration.default(25_000),
   })
   .default({
-    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000 },
+    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000, wal_max_bytes: 64 * 1024 * 1024 },
     shutdown_timeout: 25_000,
   });
 export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;

@@ -64,6 +64,8 @@ export class SpoolIntake implements Intake {
   private readonly waiters = new Set<() => void>();
   /** After a failed write, waiting sources hold off until then. */
   private failedUntil = 0;
+  /** The last commit failed in the store (logged once per streak). */
+  private commitsFailing = false;
   private readonly held = new HeldCommits();
   /** Checkpoints of complete held commits, written on the next turn (several commits, one write). */
   private completeScheduled = false;
@@ -112,7 +114,9 @@ export class SpoolIntake implements Intake {
       rows.push({ eventId: event.id, body, bytes, sinks, deadSinks });
     }
     const checkpointRows = checkpoints.map((c) => ({ source: c.source, key: c.key, value: c.value }));
-    if (options.replayable && this.tryHold(rows, events, checkpointRows)) return { ok: true };
+    // While the store refuses writes for lack of space, nothing is delivered from memory either:
+    // the commit goes to the store, which answers whether space has come back (intake pauses).
+    if (options.replayable && !this.deps.store.full && this.tryHold(rows, events, checkpointRows)) return { ok: true };
     if (!this.hasRoomFor(adding)) {
       if (this.deps.limits.full_policy === 'block') {
         this.wanted = adding;
@@ -135,12 +139,15 @@ export class SpoolIntake implements Intake {
       );
     } catch (err) {
       // Disk full, I/O error: nothing was committed (the transaction rolled back), so the source
-      // keeps its position and tries again, as when the spool is full.
+      // keeps its position and tries again, as when the spool is full (OTLP answers 429).
       this.deps.metrics.inc('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
-      this.deps.logger.error('spool commit failed; the source will retry', { file: this.deps.store.file, error: err as Error });
+      if (!this.commitsFailing) this.deps.logger.error('spool commit failed; intake pauses and retries', { error: err as Error });
+      this.commitsFailing = true;
       this.failedUntil = Date.now() + COMMIT_ERROR_RETRY_AFTER_MS;
       return { ok: false, reason: 'full', retryAfterMs: COMMIT_ERROR_RETRY_AFTER_MS };
     }
+    if (this.commitsFailing) this.deps.logger.info('spool commits succeed again; intake resumes', { file: this.deps.store.file });
+    this.commitsFailing = false;
     if (spill) created = this.afterSpill(heldCommits, spill, created);
     this.totals.events += adding.events;
     this.totals.bytes += adding.bytes;

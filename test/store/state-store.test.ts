@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -204,5 +204,23 @@ describe('StateStore', () => {
     // With a manifest it is a store that lost its content.
     truncateSync(join(e, STATE_FILE_NAME), 0);
     expect(() => StateStore.open(e)).toThrow(/damaged: .* is empty \(0 bytes\)/);
+  });
+
+  it('keeps the WAL bounded: checkpoints it back once a reader that held it grew it past wal_max_bytes', () => {
+    const d = dir();
+    const store = StateStore.open(d, { walMaxBytes: 1 << 20 });
+    cleanups.push(() => store.isOpen && store.close());
+    const reader = new DatabaseSync(store.file, { readOnly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM events').get();
+    const body = 'x'.repeat(4000);
+    for (let i = 0; i < 800; i++) store.commitEvents([{ eventId: `e${i}`, body, bytes: body.length, sinks: ['s'], deadSinks: [] }], [], 1);
+    const wal = `${store.file}-wal`;
+    expect(statSync(wal).size).toBeGreaterThan(2 << 20);
+    reader.exec('COMMIT');
+    reader.close();
+    expect(store.boundWal()).toBe(true);
+    expect(statSync(wal).size).toBe(0);
+    expect(store.boundWal()).toBe(false);
   });
 });
