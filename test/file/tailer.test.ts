@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdirSync, readlinkSync, readdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, mkdirSync, openSync, writeSync, readlinkSync, readdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -165,6 +165,47 @@ describe('file source tailing real files', () => {
     writeFileSync(join(dir, 'b.log'), banner + lines(10, 20));
     await waitFor(() => intake.events.length === 20, 'second file');
     expectExactlyOnce(intake, 20);
+  });
+
+  /** Rewrites `path` in place from its first byte (no truncation: the file only grows). */
+  function rewriteInPlace(path: string, text: string): void {
+    const fd = openSync(path, 'r+');
+    writeSync(fd, text, 0);
+    closeSync(fd);
+  }
+
+  it('rereads a file rewritten in place behind an unchanged banner (live), counted as a truncation', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    const banner = `${'=== service banner, build 1.2.3 ==='.repeat(40)}\n`;
+    writeFileSync(log, banner + lines(0, 300, 'ERROR old'));
+    const { metrics } = await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 300, 'the first content');
+    rewriteInPlace(log, banner + lines(0, 600, 'ERROR new'));
+    await waitFor(() => contents(intake).filter((c) => c.includes('ERROR new')).length >= 600, 'the rewritten content, all of it');
+    const fresh = contents(intake).filter((c) => c.includes('ERROR new'));
+    expect(new Set(fresh).size).toBe(600);
+    expect(fresh).toHaveLength(600);
+    expect(metrics.total('log2events_file_truncations_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rereads a file rewritten in place behind an unchanged banner while the source was stopped', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    const banner = `${'=== service banner, build 1.2.3 ==='.repeat(40)}\n`;
+    writeFileSync(log, banner + lines(0, 300, 'ERROR old'));
+    const first = await startSource(intake, { include: [log], start_at: 'beginning' });
+    await waitFor(() => intake.events.length === 300, 'the first content');
+    await first.source.stop();
+    rewriteInPlace(log, banner + lines(0, 600, 'ERROR new'));
+    const { metrics } = await startSource(intake, { include: [log], start_at: 'end' });
+    await waitFor(() => contents(intake).filter((c) => c.includes('ERROR new')).length >= 600, 'the rewritten content, all of it');
+    expect(contents(intake).filter((c) => c.includes('ERROR new'))).toHaveLength(600);
+    expect(metrics.total('log2events_file_truncations_total')).toBe(1);
+    // An append is not a rewrite: a restart after it resumes where it stopped.
+    appendFileSync(log, lines(600, 610, 'ERROR new'));
+    await waitFor(() => contents(intake).filter((c) => c.includes('ERROR new')).length >= 610, 'the appended lines');
+    expect(metrics.total('log2events_file_truncations_total')).toBe(1);
   });
 
   it('resumes after a restart exactly where it stopped', async () => {

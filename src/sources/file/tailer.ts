@@ -12,6 +12,7 @@ import { flushTimeoutMs, type ConcreteFormat, type FileSourceConfig } from './co
 import { FileCursor, type CursorPosition, type PartialGuard } from './cursor.ts';
 import { Discovery } from './discovery.ts';
 import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
+import { ReadTail, tailMatches } from './tail.ts';
 import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
@@ -62,6 +63,10 @@ interface TrackedFile {
   open?: OpenFile;
   /** When the file stopped being attached (truncated away, released, or not found yet after a restart). */
   detachedAt: number;
+  /** The second fingerprint of the committed position (see tail.ts). */
+  tail?: Fingerprint;
+  /** Its inode was found truncated or rewritten: its position no longer applies there. */
+  replaced?: boolean;
 }
 
 interface OpenFile {
@@ -79,6 +84,8 @@ interface OpenFile {
   readSize: number;
   /** A backlog being read since the file was opened: logged once it is read to the end. */
   backlog?: { since: number; bytes: number };
+  /** The last bytes read, to tell appends from rewrites (see tail.ts). */
+  readTail: ReadTail;
 }
 
 const inodeKey = (dev: number, ino: number) => `${dev}:${ino}`;
@@ -142,7 +149,7 @@ export class Tailer {
         this.logger.warn('ignoring unreadable file checkpoint', { key: id });
         continue;
       }
-      this.files.set(id, { id, fp: cp.fp, path: cp.path, dev: cp.dev, ino: cp.ino, position: { offset: cp.offset, skip: cp.skip }, detachedAt: now });
+      this.files.set(id, { id, fp: cp.fp, path: cp.path, dev: cp.dev, ino: cp.ino, position: { offset: cp.offset, skip: cp.skip }, detachedAt: now, ...(cp.tail ? { tail: cp.tail } : {}) });
       this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
     }
     // New and removed files wake the loop at once; appends are picked up by the poll, so a busy
@@ -268,6 +275,7 @@ export class Tailer {
       } else {
         o.cursor.consume(Buffer.concat([held, buf.subarray(HEAD_ROOM, HEAD_ROOM + n)]));
       }
+      o.readTail.update(buf.subarray(HEAD_ROOM, HEAD_ROOM + n), pos);
       o.readSize = nextReadSize(o.readSize, n, this.events.length - before);
       progressed = true;
       uncommitted = true;
@@ -300,17 +308,19 @@ export class Tailer {
   /** Commits the events gathered since the last commit with the file's new position. */
   private async commit(f: TrackedFile): Promise<boolean> {
     const position = f.open ? f.open.cursor.position() : f.position;
+    const tail = f.open?.readTail.before(position.offset) ?? (position.offset === f.position.offset ? f.tail : undefined);
     const events = this.events;
     this.events = [];
     const checkpoint: Checkpoint = {
       source: this.name,
       key: f.id,
-      value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino }),
+      value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino, ...(tail ? { tail } : {}) }),
     };
     for (;;) {
       const result = this.ctx.intake.commit(events, [checkpoint], REPLAYABLE);
       if (result.ok) {
         f.position = position;
+        f.tail = tail;
         return true;
       }
       if (result.reason === 'closed') {
@@ -414,7 +424,8 @@ export class Tailer {
       if (await this.stillSameFile(f, f.open, st)) return f;
       // Truncated (copytruncate) or rewritten: the old content lives on only in a copy, if any.
       this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
-      this.logger.info('file truncated; reading it from the start', { path });
+      this.logger.info('file truncated or rewritten in place; reading it from the start', { path });
+      f.replaced = true;
       await this.detach(f);
     }
     const aliasOf = this.aliases.get(key);
@@ -436,6 +447,8 @@ export class Tailer {
     o.mtimeMs = st.mtimeMs;
     const head = await readHead(o.fh, this.config.fingerprint_bytes);
     if (!headMatches(head, f.fp)) return false;
+    // Same leading bytes; but a rewrite behind a banner changes what was read last.
+    if (!(await o.readTail.matches(o.fh))) return false;
     if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len) f.fp = fingerprintOf(head, this.config.fingerprint_bytes);
     return true;
   }
@@ -498,13 +511,23 @@ export class Tailer {
     for (const f of this.files.values()) {
       if (!headMatches(head, f.fp)) continue;
       const sameInode = f.dev === st.dev && f.ino === st.ino;
-      // The same inode holding less than was read: rewritten in place, a new file.
-      if (sameInode && st.size < f.position.offset) continue;
+      // The same inode holding less than was read, or found rewritten: a new file.
+      if (sameInode && (st.size < f.position.offset || f.replaced)) continue;
       // A short (weak) fingerprint is trusted for another inode only right after its file went away.
       const strong = f.fp.len >= this.config.fingerprint_bytes;
       if (!sameInode && !strong && !(f.open === undefined && now - f.detachedAt <= this.config.rotate_wait)) continue;
       if (sameInode || !match || (match.open && !f.open)) match = f;
       if (sameInode) break;
+    }
+    if (match && !match.open && match.tail && !(st.size >= match.position.offset && (await tailMatches(fh, match.position.offset, match.tail)))) {
+      // The leading bytes match but not those before the position: rewritten (while not followed,
+      // e.g. while the agent was stopped), or another file behind the same banner.
+      if (match.dev === st.dev && match.ino === st.ino) {
+        match.replaced = true;
+        this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
+        this.logger.info('file rewritten in place since its position was written; reading it from the start', { path });
+      }
+      match = undefined;
     }
     if (match?.open) {
       const verdict = await this.copyOf(fh, st.size, match, match.open);
@@ -563,6 +586,7 @@ export class Tailer {
       resource: kubernetesResource(path, target),
       cursor: undefined as unknown as FileCursor,
       backlog: { since: Date.now(), bytes: 0 },
+      readTail: new ReadTail(),
     };
     open.cursor = new FileCursor(f.position, {
       maxLineBytes: this.config.max_line_bytes,
