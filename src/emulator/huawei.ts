@@ -5,7 +5,7 @@
  */
 import type { EmulatorContext } from './api.ts';
 import { type EmuRequest, type Reply, decodedPath, header, hexId, jsonReply, retryAfterSeconds } from './http.ts';
-import { verifyHuaweiRequest } from '../sinks/huawei/signer.ts';
+import { verifyHuaweiRequest } from './huawei-verify.ts';
 
 export function gatewayError(status: number, code: string, message: string, extra: Partial<Reply> = {}): Reply {
   const requestId = hexId();

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { HuaweiCredentialError, REFRESH_AHEAD_MS, RefreshingCredentials, type TemporaryCredential } from '../../src/sinks/huawei/credential-provider.ts';
-import { verifyHuaweiRequest } from '../../src/sinks/huawei/signer.ts';
+import { verifyHuaweiRequest } from '../../src/emulator/huawei-verify.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
 import { json, recordingServers, type RecordedRequest } from '../helpers/recording-server.ts';
 import { deadLetters, linesOf } from './cloud-harness.ts';

@@ -16,6 +16,11 @@ export interface HuaweiCredentialProvider {
   readonly source: string;
   /** Rejects with a `HuaweiCredentialError` when none can be obtained. */
   get(): Promise<HuaweiAuth>;
+  /**
+   * The gateway said the credential in hand is expired (`APIGW.0307`, a token or a temporary
+   * AK/SK past its time): the next `get` fetches a new one. Static credentials have nothing to renew.
+   */
+  invalidate?(): void;
 }
 
 export function staticCredentials(source: string, auth: HuaweiAuth): HuaweiCredentialProvider {
@@ -46,14 +51,22 @@ const CALL_TIMEOUT_MS = 10_000;
  */
 export class RefreshingCredentials implements HuaweiCredentialProvider {
   readonly source: string;
-  private readonly cache: CredentialCache<HuaweiAuth>;
+  private cache: CredentialCache<HuaweiAuth>;
+  private readonly newCache: () => CredentialCache<HuaweiAuth>;
 
   constructor(source: string, fetchCredential: () => Promise<TemporaryCredential>, now: () => number = Date.now) {
     this.source = source;
-    this.cache = new CredentialCache(async () => {
-      const c = await fetchCredential();
-      return { value: toAuth(c), expiresAt: c.expiresAt };
-    }, { refreshAheadMs: REFRESH_AHEAD_MS, expirySlackMs: EXPIRY_SLACK_MS, now });
+    this.newCache = () =>
+      new CredentialCache(async () => {
+        const c = await fetchCredential();
+        return { value: toAuth(c), expiresAt: c.expiresAt };
+      }, { refreshAheadMs: REFRESH_AHEAD_MS, expirySlackMs: EXPIRY_SLACK_MS, now });
+    this.cache = this.newCache();
+  }
+
+  /** Drops the credential in hand (the gateway refused it as expired): the next call fetches anew. */
+  invalidate(): void {
+    this.cache = this.newCache();
   }
 
   get(): Promise<HuaweiAuth> {

@@ -1,4 +1,5 @@
 import type { EmulatorTarget } from '../emulator-target.ts';
+import { SigningClock } from '../signing-clock.ts';
 import type { HuaweiConnectionConfig } from './config.ts';
 import {
   ECS_METADATA_ENDPOINT,
@@ -18,6 +19,8 @@ export interface HuaweiTarget {
   projectId: string;
   /** Asked on every call: static credentials, or temporary ones kept fresh. */
   auth: HuaweiCredentialProvider;
+  /** The gateway's time as learnt from its answers: requests are signed with it. */
+  clock: SigningClock;
 }
 
 export class HuaweiConfigError extends Error {}
@@ -63,7 +66,7 @@ export function resolveHuaweiTarget(
       `no credentials: set credentials { ak, sk }, auth_token, or ${HUAWEI_ENV.ak} / ${HUAWEI_ENV.sk}; on CCE oidc { idp_id, id_token_file } or ${HUAWEI_ENV.idpId} / ${HUAWEI_ENV.idTokenFile}; on ECS ecs_metadata: true or ${HUAWEI_ENV.ecsMetadata}=true`,
     );
   }
-  return { endpoint, projectId, auth };
+  return { endpoint, projectId, auth, clock: new SigningClock() };
 }
 
 function configCredentials(cfg: HuaweiConnectionConfig, env: NodeJS.ProcessEnv): HuaweiCredentialProvider | undefined {
