@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { zodEnglishOnly } from './zod-english-only.js';
 
 const root = resolve(import.meta.dirname, '..');
 const outdir = resolve(process.argv[2] ?? join(root, 'dist/bundle'));
@@ -17,21 +18,6 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Small, pure packages on the start-up path: inlined. */
 const INLINED = new Set(['zod', 'yaml', 'chokidar', 'p-queue', 'picomatch']);
 const external = Object.keys(pkg.dependencies).filter((d) => !INLINED.has(d)).flatMap((d) => [d, `${d}/*`]);
-
-/**
- * zod's namespace export carries its 60-odd translations of error messages; the agent speaks
- * English (which zod configures by itself), so the others are left out: ~0.4 MB less source to
- * load and keep in memory at every start.
- */
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
-      contents: 'export { default as en } from "./en.js";\n',
-      resolveDir: join(root, 'node_modules/zod/v4/locales'),
-    }));
-  },
-};
 
 // Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
 rmSync(outdir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-// Installs the system tools some tests drive for real (logrotate, openssl) when they are
-// missing and this is a Debian-like machine where we may run apt-get (CI runs as root).
+// Installs the system tools some tests drive for real (logrotate, openssl, and systemd-analyze
+// for the .deb's unit) when they are missing and this is a Debian-like machine where we may run
+// apt-get (CI runs as root).
 // Without them, those tests skip with a message; nothing else depends on this script.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const wanted = { logrotate: 'logrotate', openssl: 'openssl' };
+const wanted = { logrotate: 'logrotate', openssl: 'openssl', 'systemd-analyze': 'systemd' };
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
 
