@@ -187,6 +187,42 @@ describe('OTLP/HTTP receiver on bad input', () => {
     expect(r.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'http', outcome: 'partial' })).toBe(1);
   });
 
+  it('rejects only the bad record of a request: null array items, ids as byte arrays, bad shapes', async () => {
+    const cases: [string, RegExp][] = [
+      ['{"body":{"arrayValue":{"values":[null]}}}', /AnyValue must be an object, got null/],
+      [`{"traceId":[${Array.from({ length: 16 }, (_, i) => i)}]}`, /traceId must be 32 hex digits, got \[0,1,2/],
+      ['{"spanId":[1,2,3,4,5,6,7,8]}', /spanId must be 16 hex digits/],
+      ['null', /must be an object, got null/],
+      ['{"body":[]}', /AnyValue must be an object/],
+      ['{"body":{"kvlistValue":{"values":[{"key":null}]}}}', /attribute key must be a string/],
+      ['{"timeUnixNano":{"low":1,"high":2}}', /timeUnixNano must be an integer/],
+      ['{"flags":"x"}', /flags must be an integer/], ['{"flags":4294967296}', /flags 4294967296 is not a fixed32/],
+      ['{"body":{"intValue":"99999999999999999999999999999999"}}', /intValue must be an integer/],
+    ];
+    for (const [bad, reason] of cases) {
+      const body = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"payment failed ok"}},${bad}]}]}]}`;
+      const before = r.intake.committed.length;
+      const res = await post(r.httpUrl, body, { 'content-type': 'application/json' });
+      expect(res.status, bad).toBe(200);
+      expect(jsonOf(res.bytes).partialSuccess, bad).toEqual({ rejectedLogRecords: '1', errorMessage: expect.stringMatching(reason) });
+      expect(r.intake.committed.length, bad).toBe(before + 1);
+    }
+  });
+
+  it('accepts integers as decimal text, null as an unset field, and notes a bad container without failing its siblings', async () => {
+    const body = JSON.stringify({
+      resourceLogs: [
+        { scopeLogs: [{ logRecords: [{ severityNumber: '17', flags: '1', traceId: '5b8efff798038103d269b633813fc60c', body: { stringValue: null, boolValue: true } }] }] },
+        { scopeLogs: 'nope' },
+        null,
+      ],
+    });
+    const res = await post(r.httpUrl, body, { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    expect(jsonOf(res.bytes).partialSuccess).toEqual({ rejectedLogRecords: '0', errorMessage: 'resourceLogs[2] must be an object; resourceLogs[1].scopeLogs must be an array' });
+    expect(r.processor.records.at(-1)).toMatchObject({ severityNumber: 17, traceFlags: 1, body: true });
+  });
+
   it('replies to protobuf in protobuf, with partial_success', async () => {
     const { ExportLogsServiceRequestType } = await import('../../src/sources/otlp/proto/schema.ts');
     const msg = ExportLogsServiceRequestType.fromObject({
@@ -230,6 +266,7 @@ describe('OTLP/HTTP receiver when the pipeline fails', () => {
     const res = await post(r.httpUrl, goodJson, { 'content-type': 'application/json' });
     expect(res.status).toBe(500);
     expect(jsonOf(res.bytes)).toEqual({ code: 13, message: 'internal error', details: [] });
+    expect(r.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'http', outcome: 'internal' })).toBe(1);
     r.intake.setBroken(undefined);
     expect((await post(r.httpUrl, goodJson, { 'content-type': 'application/json' })).status).toBe(200);
   });

@@ -1,32 +1,35 @@
 import { isUtf8 } from 'node:buffer';
-import {
-  ExportLogsServiceRequestType,
-  ExportLogsServiceResponseType,
-  RETRY_INFO_TYPE_URL,
-  RetryInfoType,
-  StatusType,
-  type RawExportRequest,
-} from './proto/schema.ts';
+import { ExportLogsServiceResponseType, RETRY_INFO_TYPE_URL, RetryInfoType, StatusType } from './proto/schema.ts';
+import { planJson, TooManyRecords, type DecodedRequest } from './request.ts';
+import { planProtobuf, WireError } from './wire.ts';
 
 /** The two OTLP payload encodings; a reply uses the encoding of its request. */
 export type Encoding = 'protobuf' | 'json';
 
-export type DecodeResult = { ok: true; request: RawExportRequest } | { ok: false; message: string };
+export type DecodeResult =
+  | { ok: true; request: DecodedRequest }
+  | { ok: false; message: string }
+  /** More than `limit` log records: refused before any record is mapped. */
+  | { ok: false; message: string; tooManyRecords: number };
 
-
-export function decodeRequest(body: Uint8Array, encoding: Encoding): DecodeResult {
-  return encoding === 'protobuf' ? decodeProtobuf(body) : decodeJson(body);
+/** Reads the envelope of a request; its records are decoded one by one as they are mapped. */
+export function decodeRequest(body: Uint8Array, encoding: Encoding, maxRecords = Infinity): DecodeResult {
+  const planned = encoding === 'protobuf' ? decodeProtobuf(body, maxRecords) : decodeJson(body, maxRecords);
+  if (!(planned instanceof TooManyRecords)) return planned;
+  return { ok: false, message: `request has more than max_records (${planned.limit}) log records; send smaller batches`, tooManyRecords: planned.limit };
 }
 
-function decodeProtobuf(body: Uint8Array): DecodeResult {
+function decodeProtobuf(body: Uint8Array, maxRecords: number): DecodeResult | TooManyRecords {
   try {
-    return { ok: true, request: ExportLogsServiceRequestType.decode(body) as RawExportRequest };
+    const planned = planProtobuf(body, maxRecords);
+    return planned instanceof TooManyRecords ? planned : { ok: true, request: planned };
   } catch (err) {
-    return { ok: false, message: `invalid protobuf ExportLogsServiceRequest: ${(err as Error).message}` };
+    if (err instanceof WireError) return { ok: false, message: `invalid protobuf ExportLogsServiceRequest: ${err.message}` };
+    throw err;
   }
 }
 
-function decodeJson(body: Uint8Array): DecodeResult {
+function decodeJson(body: Uint8Array, maxRecords: number): DecodeResult | TooManyRecords {
   if (!isUtf8(body)) return { ok: false, message: 'invalid JSON ExportLogsServiceRequest: body is not UTF-8' };
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   let parsed: unknown;
@@ -40,7 +43,9 @@ function decodeJson(body: Uint8Array): DecodeResult {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, message: 'invalid JSON ExportLogsServiceRequest: expected an object' };
   }
-  return { ok: true, request: parsed as RawExportRequest };
+  const planned = planJson(parsed, maxRecords);
+  if (planned === undefined) return { ok: false, message: 'invalid JSON ExportLogsServiceRequest: resourceLogs must be an array' };
+  return planned instanceof TooManyRecords ? planned : { ok: true, request: planned };
 }
 
 /** A bare JSON number of 16+ digits, the shortest that can exceed 2^53. */

@@ -81,6 +81,10 @@ export class OtlpGrpcReceiver {
   }
 
   private readonly onExport = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): void => {
+    void this.export(call, callback);
+  };
+
+  private async export(call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): Promise<void> {
     if (this.token && !this.token.accepts(call.metadata.get('authorization')[0]?.toString())) {
       this.handler.countRequest('grpc', 'unauthenticated');
       callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' });
@@ -88,7 +92,7 @@ export class OtlpGrpcReceiver {
     }
     let outcome: ExportOutcome;
     try {
-      outcome = this.handler.handle(call.request, 'protobuf', 'grpc');
+      outcome = await this.handler.handle(call.request, 'protobuf', 'grpc');
     } catch (err) {
       this.logger.error('OTLP/gRPC export failed', { error: err });
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
@@ -101,6 +105,10 @@ export class OtlpGrpcReceiver {
       case 'invalid':
         callback({ code: grpc.status.INVALID_ARGUMENT, details: outcome.message });
         return;
+      case 'too_large':
+        // Without RetryInfo: the same request would be refused again.
+        callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: outcome.message });
+        return;
       case 'full':
         callback(retryableError(grpc.status.RESOURCE_EXHAUSTED, 'spool is full, retry later', outcome.retryAfterMs));
         return;
@@ -108,7 +116,7 @@ export class OtlpGrpcReceiver {
         callback(retryableError(grpc.status.UNAVAILABLE, outcome.message, outcome.retryAfterMs));
         return;
     }
-  };
+  }
 }
 
 /** A status with google.rpc.RetryInfo in `grpc-status-details-bin`, as OTLP asks for throttling. */

@@ -106,12 +106,14 @@ export class OtlpHttpReceiver {
       return;
     }
 
-    const outcome = this.handler.handle(body.bytes, encoding, 'http');
+    const outcome = await this.handler.handle(body.bytes, encoding, 'http');
     switch (outcome.kind) {
       case 'accepted':
         return this.reply(res, 200, encodeExportResponse(outcome.partial, encoding), encoding);
       case 'invalid':
         return this.reply(res, 400, encodeStatus(GrpcCode.INVALID_ARGUMENT, outcome.message, encoding), encoding);
+      case 'too_large':
+        return this.reply(res, 413, encodeStatus(GrpcCode.INVALID_ARGUMENT, outcome.message, encoding), encoding);
       case 'full':
         return this.reply(
           res,

@@ -80,5 +80,7 @@ export class OtlpSource implements Source {
     this.http = undefined;
     this.grpc = undefined;
     await Promise.all([http?.stop(), grpc?.stop()]);
+    // A request cut off by the stop grace may still be between two slices: let it finish.
+    await this.handler?.idle();
   }
 }

@@ -1,5 +1,6 @@
 import type { AnyValue, Attributes, InstrumentationScope, LogRecord } from '../../model/log-record.ts';
-import type { LongLike, RawAnyValue, RawExportRequest, RawKeyValue, RawLogRecord } from './proto/schema.ts';
+import type { LongLike, RawAnyValue, RawKeyValue, RawLogRecord } from './proto/schema.ts';
+import { Undecodable, type DecodedRequest } from './request.ts';
 
 /**
  * Maps a decoded export request (protobuf or JSON, same shape) to the LogRecord model, one
@@ -13,18 +14,19 @@ export interface MappedRequest {
   errors: string[];
 }
 
-/** Structural problems that make the whole request undecodable (HTTP 400 / INVALID_ARGUMENT). */
-export class MalformedRequestError extends Error {}
-
 /** Nesting deeper than this is not a log body, it is an attack on the stack. */
 const MAX_DEPTH = 32;
 const MAX_REPORTED_ERRORS = 3;
+/** A reason quotes at most this much of the value it refuses. */
+const MAX_QUOTED = 40;
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 const HEX = /^[0-9a-fA-F]*$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const DECIMAL = /^-?\d+$/;
+/** Longer decimal text cannot be a 64-bit integer (and BigInt() of megabytes of digits is slow). */
+const MAX_DECIMAL_DIGITS = 24;
 const ZEROS = /^0+$/;
 
 /** A reason a single record is unusable. */
@@ -37,60 +39,107 @@ export interface MapOptions {
   nowUnixNano: bigint;
 }
 
-export function mapExportRequest(request: RawExportRequest, options: MapOptions): MappedRequest {
-  const out: MappedRequest = { records: [], rejected: 0, errors: [] };
-  const reject = (index: number, reason: string) => {
-    out.rejected++;
-    if (out.errors.length < MAX_REPORTED_ERRORS) out.errors.push(`log record #${index}: ${reason}`);
-  };
-  let index = 0;
-  for (const resourceLogs of list(request.resourceLogs, 'resourceLogs')) {
-    let resource: Attributes | RecordError;
+/**
+ * Maps the records of a decoded request a slice at a time (`step`), so that the caller can
+ * let the event loop run between the slices of a large request.
+ */
+export class RequestMapper {
+  readonly out: MappedRequest;
+  private readonly request: DecodedRequest;
+  private readonly options: MapOptions;
+  private group = 0;
+  private next = 0;
+  private index = 0;
+  private resource: Attributes | RecordError = {};
+  private scope: InstrumentationScope | undefined | RecordError;
+
+  constructor(request: DecodedRequest, options: MapOptions) {
+    this.request = request;
+    this.options = options;
+    this.out = { records: [], rejected: 0, errors: request.notes.slice(0, MAX_REPORTED_ERRORS) };
+    this.enterGroup();
+  }
+
+  /** Maps up to `max` more records; true while records remain. */
+  step(max: number): boolean {
+    const groups = this.request.groups;
+    let budget = max;
+    while (this.group < groups.length) {
+      const list = groups[this.group]!.records;
+      while (this.next < list.length) {
+        if (budget-- <= 0) return true;
+        this.mapOne(list.get(this.next++));
+      }
+      this.group++;
+      this.next = 0;
+      this.enterGroup();
+    }
+    return false;
+  }
+
+  private enterGroup(): void {
+    const g = this.request.groups[this.group];
+    if (!g) return;
+    // The groups of one ResourceLogs share its raw resource: map it once.
+    if (this.group === 0 || this.request.groups[this.group - 1]!.resource !== g.resource) {
+      this.resource = guarded('resource', () => resourceOf(g.resource));
+    }
+    this.scope = guarded('scope', () => scopeOf(g.scope));
+  }
+
+  private mapOne(raw: unknown): void {
+    const i = this.index++;
     try {
-      resource = attributesOf(resourceLogs.resource?.attributes, 0);
+      if (this.resource instanceof RecordError) throw this.resource;
+      if (this.scope instanceof RecordError) throw this.scope;
+      if (raw instanceof Undecodable) throw new RecordError(raw.reason);
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RecordError(`must be an object, got ${quote(raw)}`);
+      this.out.records.push(mapRecord(raw as RawLogRecord, this.resource, this.scope, `${this.options.originPrefix}:${i}`, this.options.nowUnixNano));
     } catch (err) {
-      resource = asRecordError(err, 'resource');
-    }
-    for (const scopeLogs of list(resourceLogs.scopeLogs, 'scopeLogs')) {
-      let scope: InstrumentationScope | undefined | RecordError;
-      try {
-        scope = scopeOf(scopeLogs.scope);
-      } catch (err) {
-        scope = asRecordError(err, 'scope');
-      }
-      for (const raw of list(scopeLogs.logRecords, 'logRecords')) {
-        const i = index++;
-        if (resource instanceof RecordError) {
-          reject(i, resource.message);
-          continue;
-        }
-        if (scope instanceof RecordError) {
-          reject(i, scope.message);
-          continue;
-        }
-        try {
-          out.records.push(mapRecord(raw, resource, scope, `${options.originPrefix}:${i}`, options.nowUnixNano));
-        } catch (err) {
-          reject(i, asRecordError(err).message);
-        }
-      }
+      this.out.rejected++;
+      if (this.out.errors.length < MAX_REPORTED_ERRORS) this.out.errors.push(`log record #${i}: ${reasonOf(err)}`);
     }
   }
-  return out;
 }
 
-function asRecordError(err: unknown, where?: string): RecordError {
-  if (err instanceof RecordError) return where ? new RecordError(`${where}: ${err.message}`) : err;
-  throw err;
+/** Maps every record at once (tests and benchmarks; the receiver steps through large requests). */
+export function mapExportRequest(request: DecodedRequest, options: MapOptions): MappedRequest {
+  const mapper = new RequestMapper(request, options);
+  while (mapper.step(Number.MAX_SAFE_INTEGER));
+  return mapper.out;
 }
 
-function list<T>(value: T[] | undefined | null, field: string): T[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new MalformedRequestError(`${field} must be an array`);
-  for (const item of value) {
-    if (item === null || typeof item !== 'object') throw new MalformedRequestError(`${field} must contain objects`);
+function guarded<T>(where: string, fn: () => T): T | RecordError {
+  try {
+    return fn();
+  } catch (err) {
+    return new RecordError(`${where}: ${reasonOf(err)}`);
   }
-  return value;
+}
+
+/** The reason a record is refused: ours, or (a bug, but the record's alone) the error's message. */
+function reasonOf(err: unknown): string {
+  if (err instanceof RecordError) return err.message;
+  if (err instanceof RangeError) return 'value nested too deeply or too large';
+  return `unreadable record (${err instanceof Error ? err.message : String(err)})`;
+}
+
+function resourceOf(raw: unknown): Attributes {
+  if (raw === undefined || raw === null) return {};
+  if (raw instanceof Undecodable) throw new RecordError(raw.reason);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new RecordError(`must be an object, got ${quote(raw)}`);
+  return attributesOf((raw as { attributes?: RawKeyValue[] }).attributes, 0);
+}
+
+/** A value as a reason quotes it: short, whatever it is. */
+function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
 }
 
 function mapRecord(
@@ -116,16 +165,25 @@ function mapRecord(
   if (traceId !== undefined) record.traceId = traceId;
   const spanId = id(raw.spanId, 8, 'spanId');
   if (spanId !== undefined) record.spanId = spanId;
-  const flags = raw.flags ?? 0;
-  if (typeof flags !== 'number' || !Number.isInteger(flags)) throw new RecordError('flags must be an integer');
+  const flags = flagsOf(raw.flags);
   // The low byte of the record flags carries the W3C trace flags.
   if (traceId !== undefined) record.traceFlags = flags & 0xff;
   return record;
 }
 
-function scopeOf(raw: { name?: string; version?: string } | undefined | null): InstrumentationScope | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'object') throw new RecordError('scope must be an object');
+/** fixed32: a number (protobuf, JSON) or decimal text (JSON). */
+function flagsOf(value: number | string | undefined | null): number {
+  if (value === undefined || value === null) return 0;
+  const n = typeof value === 'number' ? value : Number(integer(value, 'flags'));
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new RecordError(`flags ${quote(value)} is not a fixed32`);
+  return n;
+}
+
+function scopeOf(value: unknown): InstrumentationScope | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Undecodable) throw new RecordError(value.reason);
+  if (typeof value !== 'object' || Array.isArray(value)) throw new RecordError(`must be an object, got ${quote(value)}`);
+  const raw = value as { name?: unknown; version?: unknown };
   const name = optionalString(raw.name, 'scope.name');
   const version = optionalString(raw.version, 'scope.version');
   if (name === '' && version === '') return undefined;
@@ -147,7 +205,7 @@ function nanos(value: LongLike | number | string | undefined | null, field: stri
 }
 
 function integer(value: LongLike | number | string, field: string): bigint {
-  if (typeof value === 'object') {
+  if (isLong(value)) {
     const unsigned = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
     return value.unsigned ? unsigned : BigInt.asIntN(64, unsigned);
   }
@@ -155,8 +213,19 @@ function integer(value: LongLike | number | string, field: string): bigint {
     if (!Number.isSafeInteger(value)) throw new RecordError(`${field} must be an integer (use a string for 64-bit values)`);
     return BigInt(value);
   }
-  if (typeof value === 'string' && DECIMAL.test(value)) return BigInt(value);
-  throw new RecordError(`${field} must be an integer`);
+  if (typeof value === 'string' && value.length <= MAX_DECIMAL_DIGITS && DECIMAL.test(value)) return BigInt(value);
+  throw new RecordError(`${field} must be an integer, got ${quote(value)}`);
+}
+
+/** A 64-bit integer as protobufjs decodes it; a JSON object with the same keys is not one. */
+function isLong(value: unknown): value is LongLike {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) !== Object.prototype &&
+    typeof (value as LongLike).low === 'number' &&
+    typeof (value as LongLike).high === 'number'
+  );
 }
 
 const SEVERITY_PREFIX = 'SEVERITY_NUMBER_';
@@ -167,17 +236,30 @@ const SEVERITY_NAMES = [
 
 function severityNumber(value: number | string | undefined | null): number {
   if (value === undefined || value === null) return 0;
-  // Protobuf JSON allows the enum's name in place of its number.
-  const n = typeof value === 'string' && value.startsWith(SEVERITY_PREFIX) ? SEVERITY_NAMES.indexOf(value.slice(SEVERITY_PREFIX.length)) : value;
+  // Protobuf JSON allows the enum's name in place of its number, and integers as decimal text.
+  const n =
+    typeof value === 'string'
+      ? value.startsWith(SEVERITY_PREFIX)
+        ? SEVERITY_NAMES.indexOf(value.slice(SEVERITY_PREFIX.length))
+        : /^\d{1,2}$/.test(value)
+          ? Number(value)
+          : -1
+      : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 24) {
-    throw new RecordError(`severityNumber ${JSON.stringify(value)} is not a SeverityNumber (0..24)`);
+    throw new RecordError(`severityNumber ${quote(value)} is not a SeverityNumber (0..24)`);
   }
   return n;
 }
 
 /** Trace/span id as lower-case hex; undefined when absent (empty or all zeros, per OTLP). */
 function id(value: Uint8Array | string | undefined | null, bytes: number, field: string): string | undefined {
-  if (value === undefined || value === null || value.length === 0) return undefined;
+  // protobufjs's default for an absent bytes field is an empty array.
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return undefined;
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+    // OTLP/JSON spells ids as hex text; a byte array or number is not an id.
+    throw new RecordError(`${field} must be ${bytes * 2} hex digits, got ${quote(value)}`);
+  }
+  if (value.length === 0) return undefined;
   let hex: string;
   if (typeof value === 'string') {
     if (value.length !== bytes * 2 || !HEX.test(value)) throw new RecordError(`${field} must be ${bytes * 2} hex digits`);
@@ -194,8 +276,8 @@ function attributesOf(kvs: RawKeyValue[] | undefined | null, depth: number): Att
   const out: Attributes = {};
   if (kvs === undefined || kvs === null) return out;
   if (!Array.isArray(kvs)) throw new RecordError('attributes must be an array');
-  for (const kv of kvs) {
-    if (kv === null || typeof kv !== 'object') throw new RecordError('attribute must be an object');
+  for (const kv of kvs as unknown[] as (RawKeyValue | null)[]) {
+    if (kv === null || typeof kv !== 'object' || Array.isArray(kv)) throw new RecordError('attribute must be an object');
     const key = kv.key;
     if (typeof key !== 'string') throw new RecordError('attribute key must be a string');
     setOwn(out, key, kv.value === undefined || kv.value === null ? null : anyValue(kv.value, depth + 1));
@@ -212,14 +294,14 @@ export function setOwn(target: Record<string, AnyValue>, key: string, value: Any
 const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
 
 function anyValueKind(v: RawAnyValue): (typeof ANY_VALUE_FIELDS)[number] | undefined {
-  // Strings first: by far the most common kind.
-  for (const field of ANY_VALUE_FIELDS) if (Object.hasOwn(v, field)) return field;
+  // Strings first: by far the most common kind. A JSON null is an unset field (protobuf JSON).
+  for (const field of ANY_VALUE_FIELDS) if (Object.hasOwn(v, field) && v[field] !== null) return field;
   return undefined;
 }
 
 function anyValue(v: RawAnyValue, depth: number): AnyValue {
   if (depth > MAX_DEPTH) throw new RecordError(`value nested deeper than ${MAX_DEPTH} levels`);
-  if (typeof v !== 'object') throw new RecordError('AnyValue must be an object');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RecordError(`AnyValue must be an object, got ${quote(v)}`);
   // The member of the oneof that is set is the one present as an own property, in both the
   // protobufjs message (defaults live on its prototype) and parsed JSON.
   const kind = anyValueKind(v);
@@ -241,12 +323,14 @@ function anyValue(v: RawAnyValue, depth: number): AnyValue {
     case 'doubleValue':
       return double(v.doubleValue);
     case 'arrayValue': {
-      const values = v.arrayValue?.values ?? [];
+      const values = container(v.arrayValue, 'arrayValue').values ?? [];
       if (!Array.isArray(values)) throw new RecordError('arrayValue.values must be an array');
-      return values.map((item) => anyValue(item, depth + 1));
+      const out: AnyValue[] = [];
+      for (const item of values) out.push(anyValue(item, depth + 1));
+      return out;
     }
     case 'kvlistValue':
-      return attributesOf(v.kvlistValue?.values, depth);
+      return attributesOf(container(v.kvlistValue, 'kvlistValue').values, depth);
     case 'bytesValue': {
       const b = v.bytesValue;
       if (b instanceof Uint8Array) return b;
@@ -254,6 +338,11 @@ function anyValue(v: RawAnyValue, depth: number): AnyValue {
       throw new RecordError('bytesValue must be base64');
     }
   }
+}
+
+function container<T extends object>(value: T | undefined, field: string): T {
+  if (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) throw new RecordError(`${field} must be an object`);
+  return value;
 }
 
 function double(value: number | string | undefined): number {

@@ -136,6 +136,9 @@ const root = buildRoot();
 export const ExportLogsServiceRequestType = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
 export const ExportLogsServiceResponseType = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
 export const StatusType = root.lookupType('google.rpc.Status');
+export const LogRecordType = root.lookupType('opentelemetry.proto.logs.v1.LogRecord');
+export const ResourceType = root.lookupType('opentelemetry.proto.resource.v1.Resource');
+export const InstrumentationScopeType = root.lookupType('opentelemetry.proto.common.v1.InstrumentationScope');
 export const RetryInfoType = root.lookupType('google.rpc.RetryInfo');
 
 export const LOGS_SERVICE_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
