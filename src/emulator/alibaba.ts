@@ -1,21 +1,16 @@
 /**
  * Alibaba CloudMonitor `PutCustomEvent` (RPC style on `/`, API version 2019-01-01). Parameters
  * come from the query and/or an `application/x-www-form-urlencoded` body; requests are signed
- * with RPC v1 (HMAC-SHA1) or ACS3-HMAC-SHA256.
+ * with RPC v1 (HMAC-SHA1) or ACS3-HMAC-SHA256. What is accepted is the contract the sink checks
+ * against (sinks/alibaba-cms/limits.ts); every refusal is all-or-nothing, as at CloudMonitor.
  */
 import type { ProviderApi } from './api.ts';
 import { type EmuRequest, type Reply, decodedPath, header, jsonReply, retryAfterSeconds, upperUuid } from './http.ts';
-import { ALIBABA_MAX_SKEW_MS, verifyAcs3, verifyRpcV1 } from '../sinks/alibaba/signer.ts';
+import { verifyAcs3, verifyRpcV1 } from './alibaba-signature.ts';
+import { CMS_MAX_REQUEST_BYTES, CMS_SIGNATURE_MAX_SKEW_MS, cmsEventInfoProblem } from '../sinks/alibaba-cms/limits.ts';
+import { CMS_ACTION, CMS_FORM_TYPE, CMS_VERSION, type StoredCmsEventInfo } from '../sinks/alibaba-cms/wire.ts';
 
-export const PUT_CUSTOM_EVENT = 'PutCustomEvent';
-export const CMS_VERSION = '2019-01-01';
-
-export interface StoredAlibabaEvent {
-  EventName: string;
-  Content: string;
-  Time?: string;
-  GroupId?: string;
-}
+export type StoredAlibabaEvent = StoredCmsEventInfo;
 
 export function alibabaError(req: EmuRequest, status: number, code: string, message: string, extra: Partial<Reply> = {}): Reply {
   const body = {
@@ -36,7 +31,7 @@ export function alibabaParams(req: EmuRequest): Record<string, string> {
   if (params) return params;
   params = Object.fromEntries(req.query);
   const type = header(req, 'content-type') ?? '';
-  if (type.startsWith('application/x-www-form-urlencoded') && req.body.length > 0) {
+  if (type.startsWith(CMS_FORM_TYPE) && req.body.length > 0) {
     for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params[k] = v;
   }
   paramsCache.set(req, params);
@@ -51,7 +46,7 @@ class NonceCache {
     if (this.#seen.size > 10_000) for (const [n, exp] of this.#seen) if (exp < now) this.#seen.delete(n);
     const exp = this.#seen.get(nonce);
     if (exp !== undefined && exp >= now) return false;
-    this.#seen.set(nonce, now + 2 * ALIBABA_MAX_SKEW_MS);
+    this.#seen.set(nonce, now + 2 * CMS_SIGNATURE_MAX_SKEW_MS);
     return true;
   }
   clear(): void {
@@ -60,37 +55,33 @@ class NonceCache {
 }
 
 const EVENT_KEY = /^EventInfo\.(\d+)\.(EventName|Content|Time|GroupId)$/;
-const TIME_FORMAT = /^(\d{8}T\d{6}\.\d{3}[+-]\d{4}|\d{1,16})$/;
 
 type ParsedEvents = { ok: true; events: StoredAlibabaEvent[] } | { ok: false; status: number; code: string; message: string };
 
 export function parseEventInfo(params: Record<string, string>, maxEvents: number): ParsedEvents {
-  const byIndex = new Map<number, Record<string, string>>();
+  const byIndex = new Map<number, Partial<StoredAlibabaEvent>>();
   for (const [k, v] of Object.entries(params)) {
     const m = EVENT_KEY.exec(k);
-    if (!m) continue;
+    if (!m?.[1] || !m[2]) continue;
     const n = Number(m[1]);
     if (n < 1 || n > maxEvents) {
       return { ok: false, status: 400, code: 'InvalidParameter', message: `The parameter EventInfo.${m[1]} is out of range: N must be 1 to ${maxEvents}.` };
     }
     const fields = byIndex.get(n) ?? {};
-    fields[m[2]!] = v;
+    fields[m[2] as keyof StoredAlibabaEvent] = v;
     byIndex.set(n, fields);
   }
   if (byIndex.size === 0) return { ok: false, status: 400, code: 'MissingEventInfo', message: 'EventInfo is mandatory for this action.' };
   const events: StoredAlibabaEvent[] = [];
-  for (const n of [...byIndex.keys()].sort((a, b) => a - b)) {
-    const f = byIndex.get(n)!;
-    for (const required of ['EventName', 'Content'] as const) {
-      if (!f[required]) return { ok: false, status: 400, code: `MissingEventInfo.${n}.${required}`, message: `EventInfo.${n}.${required} is mandatory for this action.` };
+  for (const [n, f] of [...byIndex.entries()].sort(([a], [b]) => a - b)) {
+    const p = cmsEventInfoProblem(f);
+    if (p?.field === 'EventName' || p?.field === 'Content') {
+      return { ok: false, status: 400, code: `MissingEventInfo.${n}.${p.field}`, message: `EventInfo.${n}.${p.field} is mandatory for this action.` };
     }
-    if (f.Time !== undefined && !TIME_FORMAT.test(f.Time)) {
-      return { ok: false, status: 400, code: 'InvalidParameter', message: `The specified parameter EventInfo.${n}.Time is not valid: use yyyyMMddTHHmmss.SSSZ or epoch milliseconds.` };
-    }
-    const ev: StoredAlibabaEvent = { EventName: f.EventName!, Content: f.Content! };
-    if (f.Time !== undefined) ev.Time = f.Time;
-    if (f.GroupId !== undefined) ev.GroupId = f.GroupId;
-    events.push(ev);
+    if (p) return { ok: false, status: 400, code: 'InvalidParameter', message: `The specified parameter EventInfo.${n}.${p.field} is not valid: ${p.message}.` };
+    const { EventName, Content, Time, GroupId } = f;
+    if (EventName === undefined || Content === undefined) continue;
+    events.push({ EventName, Content, ...(Time !== undefined ? { Time } : {}), ...(GroupId !== undefined ? { GroupId } : {}) });
   }
   return { ok: true, events };
 }
@@ -128,9 +119,14 @@ export function createAlibabaApi(): ProviderApi {
     handle(req, ctx) {
       const params = alibabaParams(req);
       const action = header(req, 'x-acs-action') ?? params.Action;
-      if (action !== PUT_CUSTOM_EVENT) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      if (action !== CMS_ACTION) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
       const version = header(req, 'x-acs-version') ?? params.Version;
       if (version !== CMS_VERSION) return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);
+      // The user guide's 500 KB per request: the form body and the query together.
+      const size = req.body.length + req.query.toString().length;
+      if (size > CMS_MAX_REQUEST_BYTES) {
+        return alibabaError(req, 400, 'InvalidParameter', `The request is ${size} bytes; PutCustomEvent accepts at most ${CMS_MAX_REQUEST_BYTES} (500 KB).`);
+      }
       const parsed = parseEventInfo(params, ctx.config.limits.alibaba.max_events);
       if (!parsed.ok) return alibabaError(req, parsed.status, parsed.code, parsed.message);
       const requestId = upperUuid();

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { canonicalRequest, signHuaweiRequest, sha256Hex } from '../../src/sinks/huawei/signer.ts';
 import { verifyHuaweiRequest } from '../../src/emulator/huawei-verify.ts';
-import { acs3CanonicalRequest, rpcV1Signature, signAcs3, signRpcV1, verifyAcs3, verifyRpcV1 } from '../../src/sinks/alibaba/signer.ts';
+import { acs3CanonicalRequest, rpcV1Signature, signAcs3, signRpcV1 } from '../../src/sinks/alibaba/signer.ts';
+import { verifyAcs3, verifyRpcV1 } from '../../src/emulator/alibaba-signature.ts';
 import { NodeSha256, sigV4CanonicalRequest, sigV4Signature, verifySigV4 } from '../../src/emulator/sigv4.ts';
 import { AKSKSigner, OpenApiUtil } from './vendor-clients.ts';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { alibabaCredentialProvider, RefreshingProvider, REFRESH_MARGIN_MS, stsEndpoint } from '../../src/sinks/alibaba/credential-provider.ts';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/credentials.ts';
-import { verifyAcs3, verifyRpcV1 } from '../../src/sinks/alibaba/signer.ts';
+import { verifyAcs3, verifyRpcV1 } from '../../src/emulator/alibaba-signature.ts';
 import { CredentialFetchError, type TemporaryCredentials } from '../../src/sinks/alibaba/temporary-credentials.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
 import { json, recordingServers, type RecordedRequest } from '../helpers/recording-server.ts';

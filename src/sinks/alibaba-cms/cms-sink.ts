@@ -1,20 +1,18 @@
 import type { Event } from '../../model/event.ts';
 import { type AlibabaCredentialProvider, alibabaCredentialProvider } from '../alibaba/credential-provider.ts';
 import type { AlibabaCredentials } from '../alibaba/credentials.ts';
-import { percentEncode, signAcs3, signRpcV1 } from '../alibaba/signer.ts';
+import { signAcs3, signRpcV1 } from '../alibaba/signer.ts';
 import { entryCache } from '../entry-cache.ts';
-import { httpCall, type HttpCallResult, sendGrouped } from '../http-call.ts';
+import { httpCall, type HttpCallResult } from '../http-call.ts';
+import { sendIsolating } from '../isolate.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
-import { allOutcomes, type SendResult, type Sink, type SinkLimits } from '../sink.ts';
-import { type AlibabaCmsSinkConfig, CMS_DEFAULT_MAX_ENTRIES } from './index.ts';
-import { classifyCmsResponse } from './outcome-classifier.ts';
-import { type CmsEventInfo, eventInfoParams, eventInfoProblem, eventInfoSize, toEventInfo } from './request-builder.ts';
-
-export const CMS_ACTION = 'PutCustomEvent';
-export const CMS_VERSION = '2019-01-01';
-/** The user guide's 500 KB per request, less room for the common and signature parameters. */
-const MAX_REQUEST_BYTES = 500 * 1000 - 1024;
-const FORM = 'application/x-www-form-urlencoded';
+import { SigningClock } from '../signing-clock.ts';
+import { allOutcomes, type EntryOutcome, type EntryProblem, type SendResult, type Sink, type SinkLimits } from '../sink.ts';
+import type { AlibabaCmsSinkConfig } from './index.ts';
+import { CMS_COMMON_PARAMS_ALLOWANCE, CMS_DEFAULT_MAX_EVENTS, CMS_MAX_REQUEST_BYTES } from './limits.ts';
+import { classifyCmsAnswer } from './outcome-classifier.ts';
+import { type BuiltEventInfo, buildEventInfo, formBody } from './request-builder.ts';
+import { CMS_ACTION, CMS_FORM_TYPE, CMS_VERSION, type CmsEventInfo, eventInfoParams } from './wire.ts';
 
 /** Alibaba CloudMonitor custom events: RPC `PutCustomEvent`, POST with form parameters. */
 export class CmsSink implements Sink {
@@ -24,7 +22,9 @@ export class CmsSink implements Sink {
   private readonly url: string;
   private readonly credentials: AlibabaCredentialProvider;
   private readonly signature: 'v1' | 'acs3';
-  private readonly info: (event: Event) => CmsEventInfo;
+  /** The provider's time as learnt from a timestamp-expired answer: every request is signed with it. */
+  readonly clock = new SigningClock();
+  private readonly built: (event: Event) => BuiltEventInfo;
 
   constructor(name: string, cfg: AlibabaCmsSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
@@ -32,33 +32,53 @@ export class CmsSink implements Sink {
     this.url = base.endsWith('/') ? base : `${base}/`;
     this.credentials = alibabaCredentialProvider(cfg, { emulator: deps.emulator?.credentials.alibaba, logger: deps.logger });
     this.signature = cfg.signature;
-    this.info = entryCache((event) => toEventInfo(event, cfg.group_id));
-    this.limits = { maxEntries: cfg.batch.max_entries ?? CMS_DEFAULT_MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES };
+    const maxBytes = CMS_MAX_REQUEST_BYTES - CMS_COMMON_PARAMS_ALLOWANCE;
+    this.limits = { maxEntries: cfg.batch.max_entries ?? CMS_DEFAULT_MAX_EVENTS, maxBytes };
+    this.built = entryCache((event) => buildEventInfo(event, cfg.group_id, maxBytes));
+  }
+
+  check(event: Event): EntryProblem | undefined {
+    const b = this.built(event);
+    return b.ok ? undefined : b.problem;
   }
 
   entrySize(event: Event): number {
-    return eventInfoSize(this.info(event));
-  }
-
-  send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult> {
-    return sendGrouped(
-      batch,
-      (event) => {
-        const problem = eventInfoProblem(this.info(event));
-        return problem ? { kind: 'permanent', code: 'cms.invalid_event', message: problem } : 'send';
-      },
-      async (_key, events) => {
-        const params = eventInfoParams(events.map((e) => this.info(e)));
-        const r = await this.call(params, events.length, signal);
-        return r.ok ? classifyCmsResponse(r.reply, events.length) : r.failure;
-      },
-    );
+    const b = this.built(event);
+    return b.ok ? b.size : 0;
   }
 
   /**
-   * Signed fresh per attempt: a new nonce and timestamp every time, with the provider's current
-   * credentials (cached; temporary ones are refreshed ahead of expiry). No credentials: the whole
-   * request is retryable (`alibaba.credentials`).
+   * One request for the batch; a request refused for its content is split until the refused
+   * event is alone (sendIsolating), so its neighbours are delivered. An event that fails `check`
+   * (the engine never batches one) is settled alone without being sent.
+   */
+  async send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult> {
+    const outcomes: EntryOutcome[] = new Array<EntryOutcome>(batch.length);
+    const sendable: { at: number; info: CmsEventInfo }[] = [];
+    batch.forEach((event, at) => {
+      const b = this.built(event);
+      if (b.ok) sendable.push({ at, info: b.info });
+      else outcomes[at] = { kind: 'permanent', code: b.problem.code, message: b.problem.message };
+    });
+    if (sendable.length === 0) return { outcomes, throttled: false };
+    const r = await sendIsolating(
+      sendable.map((s) => s.info),
+      (part) => this.put(part, signal),
+      signal,
+    );
+    sendable.forEach((s, i) => (outcomes[s.at] = r.outcomes[i] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${i}` }));
+    return { outcomes, throttled: r.throttled };
+  }
+
+  private async put(infos: readonly CmsEventInfo[], signal: AbortSignal): Promise<SendResult> {
+    const r = await this.call(eventInfoParams(infos), infos.length, signal);
+    return r.ok ? classifyCmsAnswer(r.reply, infos.length, this.clock) : r.failure;
+  }
+
+  /**
+   * Signed fresh per attempt: a new nonce, a timestamp from the signing clock, the provider's
+   * current credentials (cached; temporary ones are refreshed ahead of expiry). No credentials:
+   * the whole request is retryable (`alibaba.credentials`).
    */
   private async call(params: Record<string, string>, count: number, signal: AbortSignal): Promise<HttpCallResult> {
     let creds: AlibabaCredentials;
@@ -68,21 +88,16 @@ export class CmsSink implements Sink {
       const message = `no ${this.credentials.source} credentials: ${err instanceof Error ? err.message : String(err)}`;
       return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'alibaba.credentials', message }), throttled: false } };
     }
+    const date = new Date(this.clock.now());
     if (this.signature === 'v1') {
-      const signed = signRpcV1({ method: 'POST', params: { Action: CMS_ACTION, Version: CMS_VERSION, ...params }, ...creds });
-      return httpCall(this.url, { method: 'POST', headers: { 'content-type': FORM }, body: formBody(signed) }, count, signal);
+      const signed = signRpcV1({ method: 'POST', params: { Action: CMS_ACTION, Version: CMS_VERSION, ...params }, date, ...creds });
+      return httpCall(this.url, { method: 'POST', headers: { 'content-type': CMS_FORM_TYPE }, body: formBody(signed) }, count, signal);
     }
     const body = formBody(params);
-    const headers = signAcs3({ method: 'POST', url: this.url, headers: { 'content-type': FORM }, body, action: CMS_ACTION, version: CMS_VERSION, ...creds });
+    const headers = signAcs3({ method: 'POST', url: this.url, headers: { 'content-type': CMS_FORM_TYPE }, body, action: CMS_ACTION, version: CMS_VERSION, date, ...creds });
     delete headers.host;
     return httpCall(this.url, { method: 'POST', headers, body }, count, signal);
   }
 
   async close(): Promise<void> {}
-}
-
-function formBody(params: Record<string, string>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-    .join('&');
 }

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { sinkCommonShape } from '../../delivery/options.ts';
-import { registerSinkType } from '../registry.ts';
-
-/** The API reference allows N = 1..50; the user guide says 100. 50 unless `batch.max_entries` raises it. */
-export const CMS_DEFAULT_MAX_ENTRIES = 50;
-export const CMS_MAX_ENTRIES = 100;
+import { registerSinkType, type StaticEventFields, type StaticProblem } from '../registry.ts';
+import { CMS_MAX_EVENTS, cmsEventInfoProblem } from './limits.ts';
 
 export const alibabaCmsSinkSchema = z
   .strictObject({
@@ -29,22 +26,42 @@ export const alibabaCmsSinkSchema = z
     sts_endpoint: z.url({ protocol: /^https?$/ }).optional(),
     /** Instance metadata service for the ECS RAM role. */
     metadata_endpoint: z.url({ protocol: /^https?$/ }).optional(),
-    /** `v1`: RPC HMAC-SHA1 (form parameters); `acs3`: ACS3-HMAC-SHA256 (headers). */
-    signature: z.enum(['v1', 'acs3']).default('v1'),
+    /**
+     * `acs3`: ACS3-HMAC-SHA256 (Alibaba's signature V3, current); `v1`: the RPC HMAC-SHA1 method
+     * (Alibaba's "signature V2", marked discontinued), for endpoints that still need it.
+     */
+    signature: z.enum(['v1', 'acs3']).default('acs3'),
     /** Application group of events whose rule names no group; `0` = none. */
-    group_id: z.string().min(1).default('0'),
+    group_id: z
+      .union([z.string(), z.number().int().min(0).transform(String)])
+      .refine((g) => cmsEventInfoProblem({ EventName: 'x', Content: 'x', GroupId: g }) === undefined, 'an application group id: digits, 0 = none')
+      .default('0'),
     ...sinkCommonShape,
   })
   .superRefine((cfg, ctx) => {
     if (cfg.credentials && cfg.ecs_ram_role) ctx.addIssue({ code: 'custom', path: ['ecs_ram_role'], message: 'give either credentials or ecs_ram_role, not both' });
     if (!cfg.endpoint && !cfg.region) ctx.addIssue({ code: 'custom', path: ['region'], message: 'region is required unless endpoint is given' });
-    if ((cfg.batch.max_entries ?? 0) > CMS_MAX_ENTRIES) {
-      ctx.addIssue({ code: 'custom', path: ['batch', 'max_entries'], message: `PutCustomEvent takes at most ${CMS_MAX_ENTRIES} events per request` });
+    // The API reference allows 50, the user guide 100: 50 unless raised, never above 100.
+    if ((cfg.batch.max_entries ?? 0) > CMS_MAX_EVENTS) {
+      ctx.addIssue({ code: 'custom', path: ['batch', 'max_entries'], message: `PutCustomEvent takes at most ${CMS_MAX_EVENTS} events per request` });
     }
   });
 export type AlibabaCmsSinkConfig = z.output<typeof alibabaCmsSinkSchema>;
 
+/**
+ * A rule's literal fields that no PutCustomEvent could carry (an empty name; the `alibaba:` block's
+ * literals are checked by its schema at load).
+ */
+export function cmsCheckStatic(fields: StaticEventFields): StaticProblem[] {
+  const name = typeof fields.overrides.event_name === 'string' ? fields.overrides.event_name : fields.name;
+  if (name !== undefined && name.trim() === '') {
+    return [{ path: fields.overrides.event_name !== undefined ? ['alibaba', 'event_name'] : ['name'], message: 'EventName must not be empty for PutCustomEvent' }];
+  }
+  return [];
+}
+
 registerSinkType('alibaba_cms', {
   schema: alibabaCmsSinkSchema,
+  checkStatic: cmsCheckStatic,
   create: async (name, cfg, deps) => new (await import('./cms-sink.ts')).CmsSink(name, cfg, deps),
 });

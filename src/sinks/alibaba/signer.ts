@@ -1,17 +1,14 @@
 /**
- * Alibaba Cloud request signing, shared by the CloudMonitor sink and the emulator:
+ * Alibaba Cloud request signing (the emulator's checks in emulator/alibaba-signature.ts use it):
  * - RPC "v1": HMAC-SHA1 over `METHOD&%2F&` + percentEncode(sorted, encoded `k=v` pairs);
  * - "v3" ACS3-HMAC-SHA256: a SigV4-like canonical request without key derivation.
  * Percent-encoding follows RFC 3986: only `A-Za-z0-9-_.~` stay literal, space is `%20`.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 // The canonicalisation helpers live with the Huawei signer; both families use the same rules.
-import { type CanonicalParts, canonicalRequestText, constantTimeEqual, rfc3986Encode, sha256Hex, signedHeaderValues } from '../huawei/signer.ts';
+import { type CanonicalParts, canonicalRequestText, rfc3986Encode, sha256Hex } from '../huawei/signer.ts';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
-/** Requests (Timestamp / x-acs-date) further than this from the server clock are refused. */
-export const ALIBABA_MAX_SKEW_MS = 15 * 60 * 1000;
-
 export const percentEncode = rfc3986Encode;
 
 /** `yyyy-MM-ddTHH:mm:ssZ`, the form of `Timestamp` and `x-acs-date`. */
@@ -19,7 +16,8 @@ export function formatAlibabaTimestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function parseAlibabaTimestamp(value: string): number | undefined {
+/** The inverse of `formatAlibabaTimestamp`; undefined for anything else. */
+export function parseAlibabaTimestamp(value: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
@@ -67,48 +65,6 @@ export function signRpcV1(input: RpcV1SignInput): Record<string, string> {
   if (input.securityToken !== undefined) params.SecurityToken = input.securityToken;
   params.Signature = rpcV1Signature(input.method, params, input.accessKeySecret);
   return params;
-}
-
-export type AlibabaVerifyFailure = {
-  ok: false;
-  /** Alibaba's error code for this failure. */
-  code: 'MissingSignature' | 'IncompleteSignature' | 'InvalidAccessKeyId.NotFound' | 'InvalidTimeStamp.Expired' | 'SignatureDoesNotMatch';
-  message: string;
-};
-export type AlibabaVerifyResult = { ok: true; accessKeyId: string; nonce: string } | AlibabaVerifyFailure;
-
-export interface RpcV1VerifyInput {
-  method: string;
-  /** Every parameter received (query and form), including `Signature`. */
-  params: Readonly<Record<string, string>>;
-  secretFor(accessKeyId: string): string | undefined;
-  now?: number;
-  maxSkewMs?: number;
-}
-
-export function verifyRpcV1(input: RpcV1VerifyInput): AlibabaVerifyResult {
-  const { Signature: provided, ...signed } = input.params;
-  if (!provided) return { ok: false, code: 'MissingSignature', message: 'Signature is mandatory for this action.' };
-  const { AccessKeyId: ak, SignatureNonce: nonce, Timestamp: timestamp, SignatureMethod: method } = signed;
-  if (!ak || !nonce || !timestamp || method !== 'HMAC-SHA1' || signed.SignatureVersion !== '1.0') {
-    return { ok: false, code: 'IncompleteSignature', message: 'The request signature does not conform to Aliyun standards.' };
-  }
-  const secret = input.secretFor(ak);
-  if (secret === undefined) return { ok: false, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
-  const expired = checkSkew(timestamp, input.now, input.maxSkewMs);
-  if (expired) return expired;
-  if (!constantTimeEqual(rpcV1Signature(input.method, signed, secret), provided)) {
-    return { ok: false, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' };
-  }
-  return { ok: true, accessKeyId: ak, nonce };
-}
-
-function checkSkew(timestamp: string, now = Date.now(), maxSkewMs = ALIBABA_MAX_SKEW_MS): AlibabaVerifyFailure | undefined {
-  const ms = parseAlibabaTimestamp(timestamp);
-  if (ms === undefined || Math.abs(now - ms) > maxSkewMs) {
-    return { ok: false, code: 'InvalidTimeStamp.Expired', message: 'Specified time stamp or date value is expired.' };
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,48 +117,4 @@ export function signAcs3(input: Acs3SignInput): Record<string, string> {
   });
   headers.authorization = `${ACS3_ALGORITHM} Credential=${input.accessKeyId},SignedHeaders=${signedHeaders.join(';')},Signature=${acs3Signature(input.accessKeySecret, canonical)}`;
   return headers;
-}
-
-export interface Acs3VerifyInput {
-  method: string;
-  path: string;
-  query: Iterable<readonly [string, string]>;
-  headers: Readonly<Record<string, string | string[] | undefined>>;
-  body: Uint8Array;
-  secretFor(accessKeyId: string): string | undefined;
-  now?: number;
-  maxSkewMs?: number;
-}
-
-export function verifyAcs3(input: Acs3VerifyInput): AlibabaVerifyResult {
-  const auth = input.headers.authorization;
-  if (typeof auth !== 'string' || !auth.startsWith(`${ACS3_ALGORITHM} `)) {
-    return { ok: false, code: 'MissingSignature', message: 'Authorization is mandatory for this action.' };
-  }
-  const fields = new Map<string, string>();
-  for (const part of auth.slice(ACS3_ALGORITHM.length + 1).split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  const ak = fields.get('Credential');
-  const signedList = fields.get('SignedHeaders');
-  const provided = fields.get('Signature');
-  const date = input.headers['x-acs-date'];
-  const nonce = input.headers['x-acs-signature-nonce'];
-  const claimedHash = input.headers['x-acs-content-sha256'];
-  if (!ak || !signedList || !provided || typeof date !== 'string' || typeof nonce !== 'string' || typeof claimedHash !== 'string') {
-    return { ok: false, code: 'IncompleteSignature', message: 'The request signature does not conform to Aliyun standards.' };
-  }
-  const signedHeaders = signedList.split(';');
-  const secret = input.secretFor(ak);
-  if (secret === undefined) return { ok: false, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
-  const expired = checkSkew(date, input.now, input.maxSkewMs);
-  if (expired) return expired;
-  const mismatch: AlibabaVerifyFailure = { ok: false, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' };
-  // The body must hash to what the client signed; otherwise the signature covers another body.
-  if (!signedHeaders.includes('x-acs-content-sha256') || claimedHash !== sha256Hex(input.body)) return mismatch;
-  const flat = signedHeaderValues(input.headers, signedHeaders);
-  const canonical = acs3CanonicalRequest({ method: input.method, path: input.path, query: input.query, headers: flat, signedHeaders, payloadHash: claimedHash });
-  if (!constantTimeEqual(acs3Signature(secret, canonical), provided)) return mismatch;
-  return { ok: true, accessKeyId: ak, nonce };
 }

@@ -54,6 +54,12 @@ const rows: SinkRow[] = [
     cases: REDIRECTS_AND_HUGE,
     secrets: ['x-api-key'],
   },
+  {
+    type: 'alibaba_cms',
+    config: (url) => `{ type: alibaba_cms, endpoint: "${url}", credentials: { access_key_id: LTAIhostile, access_key_secret: s3cret, security_token: sts-s3cret } }`,
+    cases: ALL,
+    secrets: ['authorization', 'x-acs-security-token'],
+  },
 ];
 
 let hostile: { server: Server; url: string; answer: Answer | undefined; requests: number };
