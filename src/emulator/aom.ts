@@ -1,31 +1,29 @@
 /**
  * Huawei AOM `PUT /v2/{project_id}/push/events` (report) and `?action=clear` (clear). Alarms
- * keep state: a report makes an alarm active, a clear with the same identity (event_name +
- * resource_provider + resource_type + resource_id, or its id) ends it, `timeout` auto-clears.
+ * keep state by id: a report of type `alarm` makes an alarm active (with its `id`, or one made
+ * up as AOM does), a clear names the alarm it ends by `id` (mandatory, seed 002) and `timeout`
+ * auto-clears. Requests are validated by the contract the sink checks against (limits.ts).
  */
-import type { AomEvent } from '../sinks/huawei-aom/wire.ts';
 import { randomUUID } from 'node:crypto';
+import { AOM_BAD_REQUEST, AOM_DEFAULT_TIMEOUT_MS, AOM_ENTERPRISE_PROJECT_HEADERS, aomEventProblem } from '../sinks/huawei-aom/limits.ts';
+import type { AomErrorBody, AomEvent } from '../sinks/huawei-aom/wire.ts';
 import type { ProviderApi } from './api.ts';
-import { type Reply, header, hexId, jsonReply } from './http.ts';
+import { type EmuRequest, type Reply, header, hexId, jsonReply } from './http.ts';
 import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
-
-export const AOM_REQUIRED_METADATA = ['event_name', 'event_severity', 'event_type', 'resource_provider', 'resource_type', 'resource_id'] as const;
-export const AOM_SEVERITIES = ['Critical', 'Major', 'Minor', 'Info'] as const;
-export const AOM_EVENT_TYPES = ['event', 'alarm'] as const;
-export const AOM_MAX_TIMEOUT_MS = 15 * 24 * 3_600_000;
-export const AOM_DEFAULT_TIMEOUT_MS = 5 * 24 * 3_600_000;
-const METADATA_MAX = 2048;
 
 export type { AomEvent };
 
 export interface StoredAomEvent extends AomEvent {
   project_id: string;
   action: 'report' | 'clear';
+  /** The enterprise-project header, when the request carried one (either spelling). */
+  enterprise_project_id?: string;
 }
 
 export interface AomAlarm {
   id: string;
   project_id: string;
+  /** Project, name and resource: what AOM shows as the same alarm. */
   identity: string;
   metadata: Record<string, string>;
   annotations?: Record<string, unknown>;
@@ -38,51 +36,31 @@ export interface AomAlarm {
 }
 
 export function aomError(status: number, code: string, message: string, type: string): Reply {
-  return jsonReply(status, { error_code: code, error_msg: message, error_type: type, trace_id: hexId() }, 'application/json', { errorCode: code });
+  const body: AomErrorBody = { error_code: code, error_msg: message, error_type: type, trace_id: hexId() };
+  return jsonReply(status, body, 'application/json', { errorCode: code });
 }
 
-const badRequest = (message: string) => aomError(400, 'AOM.0400', message, 'SC_BAD_REQUEST');
+const badRequest = (message: string) => aomError(AOM_BAD_REQUEST.status, AOM_BAD_REQUEST.code, message, AOM_BAD_REQUEST.type);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-const isMillis = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-
-/** Returns the first rule the event breaks, or undefined. */
-export function aomEventProblem(raw: unknown, i: number, clear: boolean): string | undefined {
-  const at = `events[${i}]`;
-  if (!isObject(raw)) return `${at} must be an object`;
-  const md = raw.metadata;
-  if (!isObject(md)) return `${at}.metadata is mandatory`;
-  for (const key of AOM_REQUIRED_METADATA) {
-    const v = md[key];
-    if (typeof v !== 'string' || v.length === 0) return `${at}.metadata.${key} is mandatory`;
-  }
-  for (const [key, v] of Object.entries(md)) {
-    if (typeof v !== 'string' || v.length < 1 || v.length > METADATA_MAX) return `${at}.metadata.${key} must be a string of 1 to ${METADATA_MAX} characters`;
-  }
-  if (!(AOM_SEVERITIES as readonly unknown[]).includes(md.event_severity)) return `${at}.metadata.event_severity must be one of ${AOM_SEVERITIES.join(', ')}`;
-  if (!(AOM_EVENT_TYPES as readonly unknown[]).includes(md.event_type)) return `${at}.metadata.event_type must be one of ${AOM_EVENT_TYPES.join(', ')}`;
-  for (const key of ['starts_at', 'ends_at', 'timeout'] as const) {
-    if (raw[key] !== undefined && !isMillis(raw[key])) return `${at}.${key} must be a non-negative integer (milliseconds)`;
-  }
-  if (!clear && raw.starts_at === undefined) return `${at}.starts_at is mandatory when reporting`;
-  if (clear && raw.ends_at === undefined) return `${at}.ends_at is mandatory when clearing`;
-  if (typeof raw.timeout === 'number' && raw.timeout > AOM_MAX_TIMEOUT_MS) return `${at}.timeout must be at most 15 days`;
-  for (const key of ['annotations', 'attach_rule'] as const) {
-    if (raw[key] !== undefined && !isObject(raw[key])) return `${at}.${key} must be an object`;
-  }
-  if (raw.id !== undefined && typeof raw.id !== 'string') return `${at}.id must be a string`;
-  return undefined;
 }
 
 export function alarmIdentity(projectId: string, md: Record<string, string>): string {
   return JSON.stringify([projectId, md.event_name, md.resource_provider, md.resource_type, md.resource_id]);
 }
 
+function enterpriseProject(req: EmuRequest): string | undefined {
+  for (const name of AOM_ENTERPRISE_PROJECT_HEADERS) {
+    const v = header(req, name);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
 /** `maxCleared` bounds the history of cleared alarms kept for inspection. */
 export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: number): { active: AomAlarm[]; cleared: AomAlarm[] } } {
+  /** Active alarms by id. */
   let active = new Map<string, AomAlarm>();
   let cleared: AomAlarm[] = [];
   const endAlarm = (alarm: AomAlarm) => {
@@ -92,30 +70,32 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
 
   /** Moves alarms whose timeout elapsed to the cleared list. */
   function expire(now: number): void {
-    for (const [key, alarm] of active) {
+    for (const [id, alarm] of active) {
       if (alarm.expires_at <= now) {
-        active.delete(key);
+        active.delete(id);
         endAlarm({ ...alarm, ends_at: alarm.expires_at, cleared_by: 'timeout' });
       }
     }
   }
 
   function apply(projectId: string, e: AomEvent, clear: boolean, now: number): void {
-    const identity = alarmIdentity(projectId, e.metadata);
     if (clear) {
-      const byId = e.id !== undefined ? [...active.values()].find((a) => a.id === e.id) : undefined;
-      const alarm = byId ?? active.get(identity);
-      if (!alarm) return;
-      active.delete(alarm.identity);
+      // The id names the alarm (validated present); a clear of no active alarm changes nothing.
+      const alarm = e.id !== undefined ? active.get(e.id) : undefined;
+      if (!alarm || alarm.project_id !== projectId) return;
+      active.delete(alarm.id);
       endAlarm({ ...alarm, ends_at: e.ends_at ?? now, cleared_by: 'clear' });
       return;
     }
     if (e.metadata.event_type !== 'alarm') return;
+    const identity = alarmIdentity(projectId, e.metadata);
+    // A report without an id raises the same alarm again if one with its identity is active.
+    const previous = e.id !== undefined ? active.get(e.id) : [...active.values()].find((a) => a.identity === identity);
     const timeout = e.timeout && e.timeout > 0 ? e.timeout : AOM_DEFAULT_TIMEOUT_MS;
     const startsAt = e.starts_at ?? now;
-    const previous = active.get(identity);
-    active.set(identity, {
-      id: previous?.id ?? e.id ?? randomUUID(),
+    const id = previous?.id ?? e.id ?? randomUUID();
+    active.set(id, {
+      id,
       project_id: projectId,
       identity,
       metadata: e.metadata,
@@ -151,16 +131,17 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
       if (max !== undefined && body.events.length > max) return badRequest(`at most ${max} events per request`);
       const clear = req.query.get('action') === 'clear';
       for (const [i, raw] of body.events.entries()) {
-        const problem = aomEventProblem(raw, i, clear);
-        if (problem) return badRequest(problem);
+        const problem = aomEventProblem(raw, clear);
+        if (problem) return badRequest(`parse eventParam failed: events[${i}]${problem.field ? `.${problem.field}` : ''} ${problem.message}`);
       }
       const now = req.receivedAt;
       expire(now);
       const requestId = hexId();
+      const project = enterpriseProject(req);
       const stored: StoredAomEvent[] = [];
       for (const e of body.events as AomEvent[]) {
         apply(projectId, e, clear, now);
-        stored.push({ ...e, project_id: projectId, action: clear ? 'clear' : 'report' });
+        stored.push({ ...e, project_id: projectId, action: clear ? 'clear' : 'report', ...(project !== undefined ? { enterprise_project_id: project } : {}) });
       }
       ctx.events.push('aom', now, requestId, stored.length, stored);
       return { status: 204, headers: { 'x-request-id': requestId }, accepted: body.events.length };

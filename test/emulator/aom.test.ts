@@ -46,14 +46,24 @@ describe('AOM push events', () => {
     expect(emu.events('aom')[0]!.event).toMatchObject({ action: 'report', project_id: projectId });
   });
 
-  it('a clear with the same identity ends the alarm; other alarms stay', async () => {
-    await push([alarm(), alarm({}, { resource_id: 'ecs456' })]);
-    const clear = await push([{ ends_at: Date.now(), metadata: alarm().metadata }], { clear: true });
+  it('a clear naming the alarm by id ends it; other alarms stay', async () => {
+    await push([alarm({ id: 'alarm-1' }), alarm({ id: 'alarm-2' }, { resource_id: 'ecs456' })]);
+    const clear = await push([{ ends_at: Date.now(), metadata: alarm().metadata, id: 'alarm-1' }], { clear: true });
     expect(clear.status).toBe(204);
     const state = await readJson(await fetch(`${emu.url}/_emulator/alarms`));
     expect(state.active.map((a: { metadata: { resource_id: string } }) => a.metadata.resource_id)).toEqual(['ecs456']);
     expect(state.cleared).toHaveLength(1);
-    expect(state.cleared[0]).toMatchObject({ cleared_by: 'clear', metadata: { resource_id: 'ecs123' } });
+    expect(state.cleared[0]).toMatchObject({ id: 'alarm-1', cleared_by: 'clear', metadata: { resource_id: 'ecs123' } });
+  });
+
+  it('a report without an id gets one made up; a clear of an id no alarm has is accepted and changes nothing', async () => {
+    await push([alarm()]);
+    const [raised] = emu.alarms().active;
+    expect(raised!.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await push([{ ends_at: Date.now(), metadata: alarm().metadata, id: 'no-such-alarm' }], { clear: true })).status).toBe(204);
+    expect(emu.alarms().active.map((a) => a.id)).toEqual([raised!.id]);
+    expect((await push([{ ends_at: Date.now(), metadata: alarm().metadata, id: raised!.id }], { clear: true })).status).toBe(204);
+    expect(emu.alarms().active).toEqual([]);
   });
 
   it('a report of type event does not create alarm state', async () => {
@@ -81,10 +91,10 @@ describe('AOM push events', () => {
     const body = JSON.stringify({ events: [alarm()] });
     const headers = signHuaweiRequest({ method: 'PUT', url: `${emu.url}${pushPath}?action=clear`, headers: { 'content-type': 'application/json' }, body, ak, sk });
     delete headers.host;
-    const res = await fetch(`${emu.url}${pushPath}?action=clear`, { method: 'PUT', headers, body: JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now() }] }) });
+    const res = await fetch(`${emu.url}${pushPath}?action=clear`, { method: 'PUT', headers, body: JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now(), id: 'a1' }] }) });
     // The body sent differs from the body signed: refused. Same body: accepted.
     expect(res.status).toBe(401);
-    const good = JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now() }] });
+    const good = JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now(), id: 'a1' }] });
     const goodHeaders = signHuaweiRequest({ method: 'PUT', url: `${emu.url}${pushPath}?action=clear`, headers: { 'content-type': 'application/json' }, body: good, ak, sk });
     delete goodHeaders.host;
     expect((await fetch(`${emu.url}${pushPath}?action=clear`, { method: 'PUT', headers: goodHeaders, body: good })).status).toBe(204);

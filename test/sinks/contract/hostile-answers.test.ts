@@ -60,6 +60,12 @@ const rows: SinkRow[] = [
     cases: ALL,
     secrets: ['authorization', 'x-acs-security-token'],
   },
+  {
+    type: 'huawei_aom',
+    config: (url) => `{ type: huawei_aom, region: cn-north-4, project_id: p1, endpoint: "${url}", auth_token: "s3cret-token", enterprise_project_id: ep-1 }`,
+    cases: ALL,
+    secrets: ['x-auth-token', 'authorization'],
+  },
 ];
 
 let hostile: { server: Server; url: string; answer: Answer | undefined; requests: number };
