@@ -166,6 +166,8 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
         console.log(r.stdout.split('\n').filter((l) => l.startsWith('✗')).join('\n'));
         expect(overall?.[2]).toBe('OK');
         expect(Number(overall?.[1])).toBeLessThan(3);
+        // the figure the README quotes
+        expect(readFileSync(join(REPO, 'README.md'), 'utf8')).toContain(`rates it\n**${overall?.[1]} OK**`);
       });
     });
   });
