@@ -117,6 +117,29 @@ describe('alibaba_cms config', () => {
     if (!r.ok) expect(r.errors.join('\n')).toMatch(message);
   });
 
+  it("a rule's alibaba: block is checked at load: a misspelled key and a wrong literal, at file:line:col", () => {
+    const text = [
+      'sources: { in: { type: stdin } }',
+      'sinks: { cms: { type: alibaba_cms, region: cn-hangzhou } }',
+      'rules:',
+      '  - name: r',
+      '    when: { body: x }',
+      '    event:',
+      '      name: E',
+      '      alibaba: { group_id: shop, evnt_name: X, time: "{{attributes.t}}" }',
+      '    to: [cms]',
+      '',
+    ].join('\n');
+    const r = loadConfigText(text, 'rules.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const errors = r.errors.join('\n');
+    expect(errors).toMatch(/rules\.yaml:8:\d+.*group_id.*not an application group id/);
+    expect(errors).toMatch(/rules\.yaml:8:\d+.*unknown key "evnt_name" in alibaba/);
+    // A templated value is checked when it renders (a dead letter of that event), not at load.
+    expect(errors).not.toMatch(/alibaba\.time/);
+  });
+
   it('defaults: ACS3 signature, 50 events per request, 500 KB less room for the common parameters', async () => {
     const sink = await cmsSink(emu.url);
     expect(sink.limits).toEqual({ maxEntries: 50, maxBytes: 500_000 - 2048 });
