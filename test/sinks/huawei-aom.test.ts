@@ -6,14 +6,14 @@ import { deadLetters, linesOf } from './cloud-harness.ts';
 
 /**
  * The AOM sink end to end: a real `log2events run` against the emulator — a poison event among
- * 100, and a raise then its clear. The
+ * 100, a raise then its clear, and an agent whose clock is 20 minutes off either way. The
  * sink's logic is tested in-process under huawei-aom/.
  */
 const HW = EMULATOR_CREDENTIALS.huawei;
 const emus: Record<string, RunningEmulator> = {};
 
 beforeAll(async () => {
-  for (const offset of ['0s']) emus[offset] = await startEmulator({ port: 0, config: { clock_offset: offset } });
+  for (const offset of ['0s', '20m', '-20m']) emus[offset] = await startEmulator({ port: 0, config: { clock_offset: offset } });
 });
 afterAll(async () => {
   await Promise.all(Object.values(emus).map((e) => e.close()));
@@ -50,7 +50,7 @@ rules:
 }
 
 describe('huawei_aom end to end', () => {
-  it('100 events with one poison → 99 delivered and 1 dead letter naming the field; a raise then its clear ends the alarm by id', async () => {
+  it('100 events with one poison → 99 delivered and 1 dead letter naming the field; a raise then its clear ends the alarm by id; a clock 20 min off either way delivers everything', async () => {
     const emu = emus['0s']!;
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, emu.url));
@@ -74,5 +74,17 @@ describe('huawei_aom end to end', () => {
     expect(active).toHaveLength(98);
     s.cleanup();
 
+    for (const offset of ['20m', '-20m']) {
+      const skewed = emus[offset]!;
+      const t = scratchDir();
+      const f = t.write('c.yaml', config(t.dir, skewed.url));
+      const run = await runCli(['run', '-c', f, '--once'], { input: linesOf(20, (i) => `ERROR queue q${i} stalled`), timeoutMs: 120_000 });
+      expect(run.code, `clock_offset ${offset}: ${run.stderr}`).toBe(0);
+      // The first request was refused for its signing time; the corrected ones were accepted.
+      expect(skewed.stats().aom.rejected['APIGW.0301'], `clock_offset ${offset}`).toBeGreaterThanOrEqual(1);
+      expect(new Set(skewed.events('aom').map((e) => e.event.metadata.resource_id)).size, `clock_offset ${offset}`).toBe(20);
+      expect(await deadLetters(f)).toEqual([]);
+      t.cleanup();
+    }
   }, 300_000);
 });
