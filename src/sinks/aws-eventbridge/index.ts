@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { byteSize } from '../../config/duration.ts';
 import { sinkCommonShape } from '../../delivery/options.ts';
-import { registerSinkType } from '../registry.ts';
-
-/** 256 KB: the PutEvents request limit everywhere; accounts with the 1 MB limit may raise it. */
-export const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
+import { registerSinkType, type StaticEventFields, type StaticProblem } from '../registry.ts';
+import { EVENT_BUS_MAX, EVENT_BUS_PATTERN, REQUEST_BYTES_AWS_PARTITION, RESERVED_SOURCE_PREFIX } from './limits.ts';
 
 export const awsEventBridgeSinkSchema = z.strictObject({
   type: z.literal('aws_eventbridge'),
   region: z.string().min(1).optional(),
   /** VPC endpoint, a proxy, or the emulator. */
   endpoint: z.url().optional(),
-  /** Event bus name or ARN; `default` when absent. */
-  event_bus: z.string().min(1).optional(),
+  /** Event bus name or ARN; the account's `default` bus when absent. */
+  event_bus: z.string().min(1).max(EVENT_BUS_MAX).regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN').optional(),
   /** Static credentials (tests, emulator); otherwise the standard AWS credential chain. */
   credentials: z
     .strictObject({
@@ -21,14 +19,33 @@ export const awsEventBridgeSinkSchema = z.strictObject({
       session_token: z.string().min(1).optional(),
     })
     .optional(),
-  /** Request byte limit by the entry-size rule (PutEvents: 256 KB, or 1 MB where the account has it). */
-  max_request_bytes: byteSize.pipe(z.number().int().min(1024).max(1024 * 1024)).default(DEFAULT_MAX_REQUEST_BYTES),
+  /**
+   * Request byte limit by the entry-size rule. Unset: 1 MB in the `aws` partition, 256 KB in
+   * the others (China, GovCloud, isolated regions), by the region.
+   */
+  max_request_bytes: byteSize.pipe(z.number().int().min(1024).max(REQUEST_BYTES_AWS_PARTITION)).optional(),
   ...sinkCommonShape,
 });
 export type AwsEventBridgeSinkConfig = z.output<typeof awsEventBridgeSinkSchema>;
 
+/** What a rule fixes at load that PutEvents can never accept: a source in AWS's reserved `aws.` namespace. */
+export function checkEventBridgeStatic(fields: StaticEventFields): StaticProblem[] {
+  const override = fields.overrides.source;
+  const source = typeof override === 'string' ? override : fields.source;
+  if (source?.startsWith(RESERVED_SOURCE_PREFIX)) {
+    return [
+      {
+        path: typeof override === 'string' ? ['aws', 'source'] : ['source'],
+        message: `source "${source}" is in the namespace EventBridge reserves for AWS services (aws.*): every event would be refused with NotAuthorizedForSourceException`,
+      },
+    ];
+  }
+  return [];
+}
+
 registerSinkType('aws_eventbridge', {
   schema: awsEventBridgeSinkSchema,
+  checkStatic: checkEventBridgeStatic,
   // The AWS SDK is heavy: load it only when an EventBridge sink is configured.
-  create: async (name, cfg, deps) => new (await import('./eventbridge-sink.ts')).EventBridgeSink(name, cfg, deps),
+  create: async (name, cfg, deps) => (await import('./eventbridge-sink.ts')).createEventBridgeSink(name, cfg, deps),
 });

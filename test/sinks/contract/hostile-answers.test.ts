@@ -66,6 +66,12 @@ const rows: SinkRow[] = [
     cases: ALL,
     secrets: ['x-auth-token', 'authorization'],
   },
+  {
+    type: 'aws_eventbridge',
+    config: (url) => `{ type: aws_eventbridge, region: us-east-1, endpoint: "${url}", credentials: { access_key_id: AKIDHOSTILE, secret_access_key: "hostile-secret", session_token: "hostile-session" } }`,
+    cases: ALL,
+    secrets: ['authorization', 'x-amz-security-token'],
+  },
 ];
 
 let hostile: { server: Server; url: string; answer: Answer | undefined; requests: number };
