@@ -4,14 +4,13 @@
  * `ErrorCode`/`ErrorMessage` inside a 200, index-aligned with the request.
  */
 import { randomUUID } from 'node:crypto';
+import { defaultMaxRequestBytes, entryRuleProblem, MAX_ENTRIES, putEventsEntrySize, requestConstraintProblem } from '../sinks/aws-eventbridge/limits.ts';
+import { JSON_11, PUT_EVENTS_TARGET, type PutEventsEntry, type PutEventsResultEntry } from '../sinks/aws-eventbridge/wire.ts';
 import type { EmulatorContext, ProviderApi } from './api.ts';
 import { type Reply, header, jsonReply, retryAfterSeconds } from './http.ts';
 import { verifySigV4 } from './sigv4.ts';
 
-const JSON_11 = 'application/x-amz-json-1.1';
-export const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
-export const MAX_ENTRIES = 10;
-export const MAX_DETAIL_TYPE_LENGTH = 128;
+export { PUT_EVENTS_TARGET, putEventsEntrySize, type PutEventsEntry };
 
 export function awsError(status: number, type: string, message: string, extraHeaders: Record<string, string> = {}): Reply {
   return jsonReply(status, { __type: type, message }, JSON_11, {
@@ -20,30 +19,8 @@ export function awsError(status: number, type: string, message: string, extraHea
   });
 }
 
-export interface PutEventsEntry {
-  Time?: number;
-  Source?: string;
-  DetailType?: string;
-  Detail?: string;
-  Resources?: string[];
-  EventBusName?: string;
-  TraceHeader?: string;
-}
-
 export interface StoredAwsEvent extends PutEventsEntry {
   EventId: string;
-}
-
-type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
-
-/** EventBridge's size accounting for one entry (14 bytes when Time is set + UTF-8 bytes of the fields). */
-export function putEventsEntrySize(e: PutEventsEntry): number {
-  let size = e.Time !== undefined ? 14 : 0;
-  if (e.Source) size += Buffer.byteLength(e.Source);
-  if (e.DetailType) size += Buffer.byteLength(e.DetailType);
-  if (e.Detail) size += Buffer.byteLength(e.Detail);
-  for (const r of e.Resources ?? []) size += Buffer.byteLength(r);
-  return size;
 }
 
 const STRING_FIELDS = ['Source', 'DetailType', 'Detail', 'EventBusName', 'TraceHeader'] as const;
@@ -62,26 +39,9 @@ function shapeError(entries: unknown[]): string | undefined {
   return undefined;
 }
 
-function isJsonObjectText(text: string): boolean {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v);
-  } catch {
-    return false;
-  }
-}
-
-/** Entry-level rules; the returned failure goes into the entry's slot of a 200 response. */
-function entryError(e: PutEventsEntry): { ErrorCode: string; ErrorMessage: string } | undefined {
-  for (const f of ['Source', 'DetailType', 'Detail'] as const) {
-    if (!e[f]) return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${f} is not valid. Reason: ${f} is a required argument.` };
-  }
-  if (e.DetailType!.length > MAX_DETAIL_TYPE_LENGTH) {
-    return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter DetailType is not valid. Reason: DetailType is longer than ${MAX_DETAIL_TYPE_LENGTH} characters.` };
-  }
-  if (e.Source!.startsWith('aws.')) return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
-  if (!isJsonObjectText(e.Detail!)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
-  return undefined;
+/** Source, DetailType and Detail are required; a request where no entry has all three fails as a whole (botocore). */
+function lacksRequired(e: PutEventsEntry): boolean {
+  return !e.Source || !e.DetailType || !e.Detail;
 }
 
 export const awsApi: ProviderApi = {
@@ -96,17 +56,18 @@ export const awsApi: ProviderApi = {
       { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key, region: creds.region, service: 'events', now: req.receivedAt },
     );
     if (check.ok) return undefined;
+    // JSON 1.1 services answer signature problems with HTTP 400 (PROVIDERS.md, December 2026);
+    // a request with no signature at all gets 403 (EventBridge common errors).
     switch (check.reason) {
       case 'missing':
         return awsError(403, 'MissingAuthenticationTokenException', check.message);
       case 'malformed':
         return awsError(400, 'IncompleteSignatureException', check.message);
       case 'unknown_key':
-        return awsError(403, 'UnrecognizedClientException', check.message);
-      case 'expired':
-        return awsError(400, 'RequestExpired', check.message);
+        return awsError(400, 'UnrecognizedClientException', check.message);
       default:
-        return awsError(403, 'InvalidSignatureException', check.message);
+        // 'expired' included: "Signature expired: … is now earlier than … (… - 5 min.)".
+        return awsError(400, 'InvalidSignatureException', check.message);
     }
   },
 
@@ -139,18 +100,27 @@ export const awsApi: ProviderApi = {
     const shape = shapeError(entries);
     if (shape) return awsError(400, 'SerializationException', shape);
     const typed = entries as PutEventsEntry[];
+    for (const [i, e] of typed.entries()) {
+      const problem = requestConstraintProblem(e, i);
+      if (problem) return awsError(400, problem.code, problem.message);
+    }
     let total = 0;
     for (const e of typed) total += putEventsEntrySize(e);
-    if (total > ctx.config.limits.aws.max_request_bytes) {
-      return awsError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
+    const limit = ctx.config.limits.aws.max_request_bytes ?? defaultMaxRequestBytes(ctx.config.credentials.aws.region);
+    if (total > limit) {
+      return awsError(400, 'ValidationException', `Total size of the entries in the request is over the limit (${total} > ${limit} bytes).`);
+    }
+    if (typed.every(lacksRequired)) {
+      return awsError(400, 'ValidationException', 'No entry in the request has all of Source, DetailType and Detail.');
     }
     const requestId = randomUUID();
     const idBase = randomUUID();
-    const results: ResultEntry[] = [];
+    const results: PutEventsResultEntry[] = [];
     const failures: Record<string, number> = {};
     const acceptedIndexes: number[] = [];
     for (const [i, e] of typed.entries()) {
-      const failure = entryError(e) ?? injectedFailure(ctx);
+      const problem = entryRuleProblem(e);
+      const failure = problem ? { ErrorCode: problem.code, ErrorMessage: problem.message } : injectedFailure(ctx);
       if (failure) {
         results.push(failure);
         failures[failure.ErrorCode] = (failures[failure.ErrorCode] ?? 0) + 1;

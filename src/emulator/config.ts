@@ -89,7 +89,8 @@ const credentialsSchema = z
 
 const limitsSchema = z
   .strictObject({
-    aws: z.strictObject({ max_request_bytes: byteSize.default(256 * 1024) }).prefault({}),
+    /** PutEvents' request limit; unset: that of the emulated region's partition (1 MB in `aws`, else 256 KB). */
+    aws: z.strictObject({ max_request_bytes: byteSize.optional() }).prefault({}),
     alibaba: z.strictObject({ max_events: z.number().int().min(1).default(50) }).prefault({}),
     /** Cloud Eye documents no batch limit; unset means unlimited. */
     ces: z.strictObject({ max_events: z.number().int().min(1).optional() }).prefault({}),

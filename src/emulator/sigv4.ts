@@ -37,7 +37,11 @@ export class NodeSha256 {
   }
 }
 
-export const SIGV4_MAX_SKEW_MS = 15 * 60 * 1000;
+/**
+ * How far a request's X-Amz-Date may be from the server's clock: 5 minutes at AWS's JSON-protocol
+ * services (their "Signature expired: … (… - 5 min.)" answers; PROVIDERS.md, December 2026).
+ */
+export const SIGV4_MAX_SKEW_MS = 5 * 60 * 1000;
 
 export interface ParsedSigV4 {
   accessKeyId: string;
@@ -127,9 +131,8 @@ export function verifySigV4(req: SigV4Request, expect: SigV4Expectation): SigV4C
     return { ok: false, reason: 'unknown_key', message: 'The security token included in the request is invalid.' };
   }
   const now = expect.now ?? Date.now();
-  if (Math.abs(now - date.getTime()) > (expect.maxSkewMs ?? SIGV4_MAX_SKEW_MS)) {
-    return { ok: false, reason: 'expired', message: `Signature expired: ${amzDate} is now earlier or later than 15 minutes from the server time.` };
-  }
+  const skew = expect.maxSkewMs ?? SIGV4_MAX_SKEW_MS;
+  if (Math.abs(now - date.getTime()) > skew) return { ok: false, reason: 'expired', message: skewMessage(amzDate as string, date.getTime(), now, skew) };
   if (parsed.service !== expect.service) {
     return { ok: false, reason: 'scope', message: `Credential should be scoped to correct service: '${expect.service}'.` };
   }
@@ -153,4 +156,17 @@ export function verifySigV4(req: SigV4Request, expect: SigV4Expectation): SigV4C
     };
   }
   return { ok: true };
+}
+
+/** AWS's wording: `Signature expired: X is now earlier than Y (NOW - 5 min.)`, or `not yet current`. */
+function skewMessage(amzDate: string, signedAt: number, now: number, skewMs: number): string {
+  const min = Math.round(skewMs / 60_000);
+  return signedAt < now
+    ? `Signature expired: ${amzDate} is now earlier than ${toAmzDate(now - skewMs)} (${toAmzDate(now)} - ${min} min.)`
+    : `Signature not yet current: ${amzDate} is still later than ${toAmzDate(now + skewMs)} (${toAmzDate(now)} + ${min} min.)`;
+}
+
+/** ms → `20150830T123600Z`. */
+export function toAmzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }

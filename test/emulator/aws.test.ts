@@ -57,22 +57,29 @@ describe('PutEvents with the AWS SDK', () => {
     expect(http.events[0].received_at).toBeGreaterThan(0);
   });
 
-  it('rejects a wrong secret with InvalidSignatureException (403)', async () => {
-    expect(await sdkError(client({ secretAccessKey: 'not-the-secret' }), [entry()])).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
+  it('rejects a wrong secret with InvalidSignatureException (400)', async () => {
+    expect(await sdkError(client({ secretAccessKey: 'not-the-secret' }), [entry()])).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
     expect(emu.events('aws')).toHaveLength(0);
     expect(emu.stats().aws.rejected).toEqual({ InvalidSignatureException: 1 });
   });
 
-  it('rejects an unknown access key with UnrecognizedClientException (403)', async () => {
-    expect(await sdkError(client({ accessKeyId: 'AKIDUNKNOWN' }), [entry()])).toMatchObject({ name: 'UnrecognizedClientException', status: 403 });
+  it('rejects an unknown access key with UnrecognizedClientException (400)', async () => {
+    expect(await sdkError(client({ accessKeyId: 'AKIDUNKNOWN' }), [entry()])).toMatchObject({ name: 'UnrecognizedClientException', status: 400 });
   });
 
   it('rejects a credential scoped to another region', async () => {
-    expect(await sdkError(client({ region: 'eu-west-1' }), [entry()])).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
+    expect(await sdkError(client({ region: 'eu-west-1' }), [entry()])).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
   });
 
-  it('rejects a request signed more than 15 minutes off the server clock with RequestExpired (400)', async () => {
-    expect(await sdkError(client({ systemClockOffset: -16 * 60_000 }), [entry()])).toMatchObject({ name: 'RequestExpired', status: 400 });
+  it('rejects a request signed more than 5 minutes off the server clock as AWS does: 400 InvalidSignatureException "Signature expired"', async () => {
+    const behind = await sdkError(client({ systemClockOffset: -6 * 60_000 }), [entry()]);
+    expect(behind).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
+    expect(behind.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    const ahead = await sdkError(client({ systemClockOffset: 6 * 60_000 }), [entry()]);
+    expect(ahead.message).toMatch(/^Signature not yet current: \d{8}T\d{6}Z is still later than/);
+    // 4 minutes off is within the tolerance.
+    const ok = await client({ systemClockOffset: -4 * 60_000 }).send(new PutEventsCommand({ Entries: [entry()] }));
+    expect(ok.FailedEntryCount).toBe(0);
   });
 
   it('surfaces injected per-entry failures inside a 200', async () => {
@@ -117,11 +124,11 @@ describe('PutEvents validation', () => {
     expect(await sdkError(client(), [])).toMatchObject({ name: 'ValidationException', status: 400 });
   });
 
-  it('applies the entry-size rule to the whole request (256 KB by default)', async () => {
+  it('applies the entry-size rule to the whole request (1 MB by default in the aws partition)', async () => {
     // 14 (Time) + Source + DetailType + Detail + Resources per entry.
     const fixed = 14 + 'shop.payments'.length + 'PaymentFailed'.length + 'arn:aws:ecs:us-east-1:1:task/x'.length;
     const big = (bytes: number) => entry(0, { Detail: JSON.stringify({ p: 'x'.repeat(bytes - fixed - 8) }) });
-    const exactly = big(128 * 1024);
+    const exactly = big(512 * 1024);
     const ok = await client().send(new PutEventsCommand({ Entries: [exactly, exactly] }));
     expect(ok.FailedEntryCount).toBe(0);
     const e = await sdkError(client(), [exactly, exactly, entry()]);
