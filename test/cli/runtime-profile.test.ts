@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentProfile, LEAN_FLAGS, relaunch, wantedProfile } from '../../src/cli/runtime-profile.ts';
-import { INSTALLED, REPO, scratchDir } from '../helpers/cli.ts';
+import { INSTALLED, REPO, runOnceProfile, scratchDir } from '../helpers/cli.ts';
 
 const FILE_ONLY = `
 sources:
@@ -72,20 +71,10 @@ describe('runtime profile: the V8 settings the installed command runs with', () 
     ['an OTLP config: replaced in place by a node with V8 defaults', 'otlp', 'throughput'],
   ])('the installed command, %s', async (_name, kind, profile) => {
     const s = scratchDir();
-    const source = kind === 'otlp' ? `{ type: otlp, http: { listen: "127.0.0.1:0" } }` : `{ type: file, include: ["${join(s.dir, 'app.log')}"] }`;
-    writeFileSync(join(s.dir, 'app.log'), '');
-    writeFileSync(
-      join(s.dir, 'c.yaml'),
-      `state_dir: ${join(s.dir, 'state')}\nsources:\n  in: ${source}\nsinks:\n  out: { type: file, path: ${join(s.dir, 'out.jsonl')} }\nrules:\n  - { name: r, when: { contains: x }, event: { name: X }, to: [out] }\n`,
-    );
-    const child = spawn(INSTALLED[0]!, ['run', '-c', join(s.dir, 'c.yaml'), '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code, stderr).toBe(0);
-    const started = JSON.parse(stderr.split('\n').find((l) => l.includes('"msg":"started"'))!) as { pid: number; runtime: string };
+    const r = await runOnceProfile(INSTALLED[0]!, s.dir, kind as 'file' | 'otlp');
+    expect(r.code, r.stderr).toBe(0);
     // execve: the same process (PID, stdio) went on with other V8 flags
-    expect(started).toMatchObject({ runtime: profile, pid: child.pid });
+    expect(r.started).toMatchObject({ runtime: profile, pid: r.childPid });
     s.cleanup();
   });
 });

@@ -81,3 +81,20 @@ export function scratchDir(prefix = 'l2e-'): { dir: string; write(name: string, 
     },
   };
 }
+
+/**
+ * Runs `COMMAND run --once` on a one-source config (a file source on an empty file, or an OTLP
+ * receiver on a free port) written in `dir`, and returns its exit code, its `started` log line
+ * (pid, runtime profile) and the child's pid: what the runtime-profile tests compare.
+ */
+export async function runOnceProfile(command: string, dir: string, kind: 'file' | 'otlp', env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stderr: string; childPid: number | undefined; started: { pid: number; runtime: string } | undefined }> {
+  const source = kind === 'otlp' ? `{ type: otlp, http: { listen: "127.0.0.1:0" }, grpc: false }` : `{ type: file, include: ["${join(dir, 'app.log')}"] }`;
+  writeFileSync(join(dir, 'app.log'), '');
+  writeFileSync(join(dir, 'c.yaml'), `state_dir: ${join(dir, 'state')}\nsources:\n  in: ${source}\nsinks:\n  out: { type: file, path: ${join(dir, 'out.jsonl')} }\nrules:\n  - { name: r, when: { contains: x }, event: { name: X }, to: [out] }\n`);
+  const child = spawn(command, ['run', '-c', join(dir, 'c.yaml'), '--once'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const line = stderr.split('\n').find((l) => l.includes('"msg":"started"'));
+  return { code, stderr, childPid: child.pid, started: line ? (JSON.parse(line) as { pid: number; runtime: string }) : undefined };
+}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -195,5 +195,33 @@ describe('deploy/kubernetes manifests', () => {
       expect(Object.values(emulated.stats).reduce((n, p) => n + p.accepted, 0)).toBe(1);
       s.cleanup();
     });
+  });
+});
+
+describe('the Dockerfile (no Docker engine here: its steps checked against the repository)', () => {
+  const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const [build, final] = text.split(/\nFROM /).slice(1) as [string, string];
+  const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').filter(Boolean);
+
+  it('copies into the build stage only files that exist and are not docker-ignored', () => {
+    const sources = [...build.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'scripts', 'src']));
+    for (const src of sources) {
+      expect(existsSync(join(REPO, src)), src).toBe(true);
+      expect(ignored.some((i) => src === i || src.startsWith(`${i}/`)), `${src} is docker-ignored`).toBe(false);
+    }
+  });
+
+  it('builds the executable with scripts/package.js and ships it as the ENTRYPOINT, the state dir owned by USER', () => {
+    const { uid, gid, entrypoint } = image();
+    const run = /^RUN (node scripts\/package\.js[^&\n]*?)\s*&&(.*)$/m.exec(build);
+    expect(run, 'RUN node scripts/package.js ...').not.toBeNull();
+    for (const flag of run![1]!.match(/--[\w-]+/g) ?? []) expect(readFileSync(join(REPO, 'scripts/package.js'), 'utf8')).toContain(`'${flag.slice(2)}'`);
+    // package.js writes dist/release/log2events by default; the final stage takes it from /rootfs
+    expect(run![2]).toContain(`cp dist/release/log2events /rootfs${entrypoint[0]}`);
+    expect(final).toContain(`COPY --from=build /rootfs${entrypoint[0]} ${entrypoint[0]}`);
+    expect(final).toContain(`COPY --from=build --chown=${uid}:${gid} /rootfs/var/lib/log2events /var/lib/log2events`);
+    expect(final).toMatch(/^EXPOSE .*\b8686\b/m);
+    expect(final).toMatch(/^gcr\.io\/distroless\/cc-debian12/); // the final FROM
   });
 });

@@ -1,8 +1,8 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli, scratchDir } from '../helpers/cli.ts';
+import { REPO, runCli, runOnceProfile, scratchDir } from '../helpers/cli.ts';
 
 /**
  * `npm run package` (scripts/package.js), built once here into a scratch directory: the
@@ -83,16 +83,9 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
   ])('picks the runtime profile as the npm command does: %s', async (_name, kind, env, profile) => {
     const dir = join(s.dir, `profile-${kind}-${profile}`);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'app.log'), '');
-    const source = kind === 'otlp' ? `{ type: otlp, http: { listen: "127.0.0.1:0" }, grpc: false }` : `{ type: file, include: ["${join(dir, 'app.log')}"] }`;
-    writeFileSync(join(dir, 'c.yaml'), `state_dir: ${join(dir, 'state')}\nsources:\n  in: ${source}\nsinks:\n  out: { type: file, path: ${join(dir, 'out.jsonl')} }\nrules:\n  - { name: r, when: { contains: x }, event: { name: X }, to: [out] }\n`);
-    const child = spawn(exe, ['run', '-c', join(dir, 'c.yaml'), '--once'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...NO_NODE, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(code, stderr).toBe(0);
-    const started = JSON.parse(stderr.split('\n').find((l) => l.includes('"msg":"started"'))!) as { pid: number; runtime: string };
-    expect(started).toMatchObject({ runtime: profile, pid: child.pid });
+    const r = await runOnceProfile(exe, dir, kind as 'file' | 'otlp', { ...NO_NODE, ...env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.started).toMatchObject({ runtime: profile, pid: r.childPid });
   });
 
   describe.skipIf(!canDeb)('the .deb', () => {
