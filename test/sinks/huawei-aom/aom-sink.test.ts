@@ -132,4 +132,47 @@ describe('huawei_aom sink', () => {
     expect(r.outcomes[11]).toEqual({ kind: 'permanent', code: 'AOM.0400', message: expect.stringContaining('parse eventParam failed') });
     expect(fake.requests.length).toBeLessThanOrEqual(1 + 2 * 4);
   });
+
+  it('takes event_type and resource_provider from the config: an event of type event is a record, not an alarm', async () => {
+    const sink = await aomSink('event_type: event, resource_provider: shop');
+    expect((await send(sink, [queue('billing')])).outcomes[0]!.kind).toBe('delivered');
+    expect(emu.events('aom')[0]!.event.metadata).toMatchObject({ event_type: 'event', resource_provider: 'shop' });
+    expect(emu.alarms().active).toEqual([]);
+  });
+});
+
+describe('huawei_aom config', () => {
+  it("a rule's huawei_aom: block is checked at load: a misspelled key and wrong literals at file:line:col, templates later", () => {
+    const text = [
+      'sources: { in: { type: stdin } }',
+      'sinks: { aom: { type: huawei_aom, region: cn-north-4, project_id: p } }',
+      'rules:',
+      '  - name: r',
+      '    when: { body: x }',
+      '    event:',
+      '      name: E',
+      '      huawei_aom: { timout: 5, timeout: 16d, event_type: incident, metadata: { event_severity: Warning }, id: "{{attributes.id}}" }',
+      '    to: [aom]',
+      '',
+    ].join('\n');
+    const r = loadConfigText(text, 'rules.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const errors = r.errors.join('\n');
+    expect(errors).toMatch(/rules\.yaml:8:\d+.*unknown key "timout" in huawei_aom/);
+    expect(errors).toMatch(/rules\.yaml:8:\d+.*huawei_aom\.timeout: must be at most 15 days/);
+    expect(errors).toMatch(/rules\.yaml:8:\d+.*huawei_aom\.event_type/);
+    expect(errors).toMatch(/rules\.yaml:8:\d+.*huawei_aom\.metadata\.event_severity/);
+    expect(errors).not.toMatch(/huawei_aom\.id/);
+  });
+
+  it.each([
+    ['alarm_timeout: 16d', /alarm_timeout/],
+    ['event_type: incident', /event_type/],
+    ['enterprise_project_header: enterprise-prject-id', /enterprise_project_header/],
+  ])('refuses %s', (extra, message) => {
+    const r = loadConfigText(`sinks: { s: { type: huawei_aom, region: r, project_id: p, ${extra} } }\n`, 'aom.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toMatch(message);
+  });
 });
