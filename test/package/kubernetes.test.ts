@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,26 @@ describe('deploy/kubernetes manifests', () => {
   it.each(all.flatMap(({ file, docs }) => docs.map((d) => [file, `${d.kind}/${d.metadata.name}`, d] as const)))('%s: %s is valid against the Kubernetes OpenAPI schema', async (_f, _n, obj) => {
     const Model = await model(obj);
     expect(() => new Model(obj).validate()).not.toThrow();
+  });
+
+  it('has no field the Kubernetes API does not know (what kubectl --validate=strict refuses)', () => {
+    // The schemas leave unknown fields alone; kubernetes-models' TypeScript types do not: each
+    // object is compiled as an object literal of its type, whose excess properties are errors.
+    // One deliberately misspelled object shows that the check fails.
+    const dir = scratchDir('l2e-k8s-types-');
+    const objects = [...all.flatMap(({ file, docs }) => docs.map((d) => ({ where: `${file} ${d.kind}/${d.metadata.name}`, d }))), { where: 'misspelled', d: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namspace: 'y' } } as KubeObject }];
+    const kinds = [...new Set(objects.map(({ d }) => `${d.apiVersion}/${d.kind}`))];
+    const source = [
+      ...kinds.map((k, i) => `import type { I${k.split('/').pop()} as T${i} } from ${JSON.stringify(join(REPO, 'node_modules/kubernetes-models', `${k}.js`))};`),
+      ...objects.map(({ where, d }, i) => `// ${where}\nexport const o${i}: T${kinds.indexOf(`${d.apiVersion}/${d.kind}`)} = ${JSON.stringify(d)};`),
+    ].join('\n');
+    writeFileSync(join(dir.dir, 'manifests.ts'), source);
+    writeFileSync(join(dir.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2024', skipLibCheck: true, types: [] }, files: ['manifests.ts'] }));
+    const r = spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', dir.dir], { encoding: 'utf8' });
+    const errors = r.stdout.split('\n').filter((l) => l.includes('error TS'));
+    expect(errors.length, r.stdout + r.stderr).toBe(1);
+    expect(errors[0]).toMatch(/namspace\W* does not exist in type/);
+    dir.cleanup();
   });
 
   it('the schema check refuses a broken object (it can fail)', async () => {
