@@ -50,7 +50,6 @@ function checkSkew(timestamp: string, now = Date.now(), maxSkewMs = CMS_SIGNATUR
   return undefined;
 }
 
-
 export interface Acs3VerifyInput {
   method: string;
   path: string;
