@@ -45,6 +45,7 @@ export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes:
     const fields: StaticEventFields = {
       name: literal(ev.name),
       source: ev.source === undefined ? DEFAULT_SOURCE : literal(ev.source),
+      group: literal(ev.group),
       overrides: provider ? (literals[provider] ?? {}) : {},
     };
     for (const p of def.checkStatic(fields)) diag.add([...at, 'event', ...p.path], `${p.message} (routed to sink "${sink}")`);

@@ -41,6 +41,8 @@ export interface SinkType<S extends z.ZodType = z.ZodType> {
 export interface StaticEventFields {
   name: string | undefined;
   source: string | undefined;
+  /** The rule's `group:` (Alibaba's application group): literal only. */
+  group?: string | undefined;
   /** The rule's override block for the sink's provider: literal values only. */
   overrides: Record<string, unknown>;
 }

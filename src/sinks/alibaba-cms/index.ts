@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sinkCommonShape } from '../../delivery/options.ts';
 import { registerSinkType, type StaticEventFields, type StaticProblem } from '../registry.ts';
-import { CMS_MAX_EVENTS, cmsEventInfoProblem } from './limits.ts';
+import { CMS_MAX_EVENTS, isCmsGroupId } from './limits.ts';
 
 export const alibabaCmsSinkSchema = z
   .strictObject({
@@ -34,7 +34,7 @@ export const alibabaCmsSinkSchema = z
     /** Application group of events whose rule names no group; `0` = none. */
     group_id: z
       .union([z.string(), z.number().int().min(0).transform(String)])
-      .refine((g) => cmsEventInfoProblem({ EventName: 'x', Content: 'x', GroupId: g }) === undefined, 'an application group id: digits, 0 = none')
+      .refine(isCmsGroupId, 'an application group id: digits, 0 = none')
       .default('0'),
     ...sinkCommonShape,
   })
@@ -49,15 +49,19 @@ export const alibabaCmsSinkSchema = z
 export type AlibabaCmsSinkConfig = z.output<typeof alibabaCmsSinkSchema>;
 
 /**
- * A rule's literal fields that no PutCustomEvent could carry (an empty name; the `alibaba:` block's
- * literals are checked by its schema at load).
+ * A rule's literal fields that no PutCustomEvent could carry: an empty name, a `group:` that is no
+ * application group id (every event of the rule would be dead-lettered). The `alibaba:` block's
+ * literals are checked by its schema at load.
  */
 export function cmsCheckStatic(fields: StaticEventFields): StaticProblem[] {
-  const name = typeof fields.overrides.event_name === 'string' ? fields.overrides.event_name : fields.name;
-  if (name !== undefined && name.trim() === '') {
-    return [{ path: fields.overrides.event_name !== undefined ? ['alibaba', 'event_name'] : ['name'], message: 'EventName must not be empty for PutCustomEvent' }];
+  const problems: StaticProblem[] = [];
+  const named = fields.overrides.event_name !== undefined;
+  const name = named ? String(fields.overrides.event_name) : fields.name;
+  if (name !== undefined && name.trim() === '') problems.push({ path: named ? ['alibaba', 'event_name'] : ['name'], message: 'EventName must not be empty for PutCustomEvent' });
+  if (fields.group !== undefined && fields.overrides.group_id === undefined && !isCmsGroupId(fields.group)) {
+    problems.push({ path: ['group'], message: `group ${JSON.stringify(fields.group)} is not an Alibaba application group id (digits, 0 = none)` });
   }
-  return [];
+  return problems;
 }
 
 registerSinkType('alibaba_cms', {

@@ -140,6 +140,16 @@ describe('alibaba_cms config', () => {
     expect(errors).not.toMatch(/alibaba\.time/);
   });
 
+  it('a literal group: that is no application group id is a validate error where the rule routes to alibaba_cms', () => {
+    const rule = (group: string) =>
+      `sources: { in: { type: stdin } }\nsinks: { cms: { type: alibaba_cms, region: cn-hangzhou } }\nrules:\n  - name: r\n    when: { body: x }\n    event: { name: E, group: ${group} }\n    to: [cms]\n`;
+    const bad = loadConfigText(rule('shop'), 'g.yaml');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.join('\n')).toMatch(/g\.yaml:6:\d+: rules\[0\]\.event\.group: group "shop" is not an Alibaba application group id .*\(routed to sink "cms"\)/);
+    expect(loadConfigText(rule('"123"'), 'g.yaml').ok).toBe(true);
+    expect(loadConfigText(rule('"{{attributes.g}}"'), 'g.yaml').ok).toBe(true);
+  });
+
   it('defaults: ACS3 signature, 50 events per request, 500 KB less room for the common parameters', async () => {
     const sink = await cmsSink(emu.url);
     expect(sink.limits).toEqual({ maxEntries: 50, maxBytes: 500_000 - 2048 });
