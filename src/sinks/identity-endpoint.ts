@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { clip } from './http-call.ts';
+import { clip, type HttpReply, MAX_ANSWER_BYTES, request } from './http-call.ts';
 
 /**
  * What the providers' identity services (STS, IAM, instance metadata) are asked for temporary
@@ -8,17 +8,16 @@ import { clip } from './http-call.ts';
  * errors with a message that names what was asked; each chain's cache wraps them in its own
  * error type (a retryable outcome for the batch).
  */
-export interface IdentityReply {
-  status: number;
-  headers: Headers;
-  body: string;
-}
+export type IdentityReply = HttpReply;
 
-/** One request with its own time limit; throws, naming the endpoint and the cause, when nothing comes back. */
-export async function identityCall(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<IdentityReply> {
+/**
+ * One request with its own time limit, through the sinks' HTTP client (no redirects, the
+ * answer read up to MAX_ANSWER_BYTES); throws, naming the endpoint and the cause, when nothing
+ * comes back.
+ */
+export async function identityCall(what: string, url: string, init: { method: string; headers?: Record<string, string>; body?: string }, timeoutMs: number): Promise<IdentityReply> {
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, headers: res.headers, body: await res.text() };
+    return await request(new URL(url), { method: init.method, headers: init.headers ?? {}, ...(init.body !== undefined ? { body: init.body } : {}) }, AbortSignal.timeout(timeoutMs), MAX_ANSWER_BYTES);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';

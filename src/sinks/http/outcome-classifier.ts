@@ -1,4 +1,5 @@
 import { parseRetryAfter } from '../../delivery/retry-policy.ts';
+import type { ReplyHeaders } from '../http-call.ts';
 import { allOutcomes, type EntryOutcome, type SendResult } from '../sink.ts';
 
 /** Longest response body kept as an error message. */
@@ -29,7 +30,7 @@ function truncate(body: string): string {
  * delivered; 429/503 → retryable and throttled, honouring Retry-After; 408 and other 5xx →
  * retryable; other statuses → permanent, with the body as message.
  */
-export function classifyResponse(status: number, headers: Headers, body: string, count: number, now = Date.now()): SendResult {
+export function classifyResponse(status: number, headers: ReplyHeaders, body: string, count: number, now = Date.now()): SendResult {
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
   if (status >= 200 && status < 300) return classifySuccess(body, count, retryAfterMs);
   const message = truncate(body) || `HTTP ${status}`;
@@ -74,11 +75,12 @@ function withRetryAfter(o: EntryOutcome & { kind: 'retryable' }, retryAfterMs: n
 
 /** A request that got no answer: connection refused or reset, DNS, timeout, abort. */
 export function classifyFailure(err: unknown, count: number, signal: AbortSignal): SendResult {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  // node:http puts the system error's code on the error itself; fetch (undici) on its cause.
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError') {
     return { outcomes: allOutcomes(count, { kind: 'retryable', code: 'timeout', message: 'request aborted or timed out' }), throttled: false };
   }
-  const code = e.cause?.code ?? 'network';
+  const code = e.code ?? e.cause?.code ?? 'network';
   const message = e.cause?.message ?? e.message ?? String(err);
   return { outcomes: allOutcomes(count, { kind: 'retryable', code, message }), throttled: false };
 }
