@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../../src/config/load.ts';
+import { DeliveryEngine } from '../../../src/delivery/engine.ts';
+import { StateStore } from '../../../src/store/state-store.ts';
 import { EMULATOR_CREDENTIALS, startEmulator, type EmulatorConfigInput, type RunningEmulator } from '../../../src/emulator/index.ts';
-import type { Logger } from '../../../src/observability/logger.ts';
+import { type Logger, silentLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import type { EventBridgeSink } from '../../../src/sinks/aws-eventbridge/eventbridge-sink.ts';
 import { sinkType } from '../../../src/sinks/registry.ts';
-import { event } from '../../delivery/helpers.ts';
+import { event, sinkOptions, tempDir } from '../../delivery/helpers.ts';
 
 /**
  * The EventBridge sink in-process, through the AWS SDK, against the emulator: what each answer
@@ -83,6 +85,42 @@ describe('aws_eventbridge sink against the emulator', () => {
     expect(s.check(bad)).toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('aws.trace_header') });
     expect(s.check(event())).toBeUndefined();
   });
+});
+
+describe('aws_eventbridge under a throttling storm (delivery engine in-process)', () => {
+  it('50% HTTP 400 ThrottlingException and 20% failed entries: every event arrives once, nothing dead-lettered, concurrency backs off', async () => {
+    const seed = 7; // the emulator's fault PRNG: a failure reproduces with the same seed
+    const emu = await emulator({ seed, faults: { aws: { throttle: { probability: 0.5 }, entry_failure: { probability: 0.2 } } } });
+    const s = await sink(`region: us-east-1, endpoint: "${emu.url}", ${CREDS}`);
+    const tmp = tempDir('l2e-aws-storm-');
+    const store = StateStore.open(tmp.dir);
+    const engine = new DeliveryEngine({
+      store,
+      sinks: new Map([['aws', { sink: s, options: sinkOptions({ batch: { linger: 10 }, concurrency: { adaptive: { min: 1, max: 8, initial: 8 } }, retry: { initial: 10, max: 100, max_elapsed: 60_000 } }) }]]),
+      spool: { max_events: 10_000, max_bytes: 64 * 1024 * 1024, full_policy: 'block' },
+      logger: silentLogger,
+      metrics: new Metrics(),
+    });
+    try {
+      engine.start();
+      const events = Array.from({ length: 60 }, (_, i) => event({ content: `storm ${i}`, to: ['aws'] }));
+      expect(engine.intake.commit(events)).toEqual({ ok: true });
+      expect(await engine.flush(60_000)).toBe(true);
+      const contents = emu.events('aws').map((e) => JSON.parse(e.event.Detail!).content as string);
+      expect(contents.sort(), `seed ${seed}`).toEqual(events.map((e) => e.content).sort());
+      expect(store.listDeadLetters(), `seed ${seed}`).toEqual([]);
+      const stats = emu.stats().aws;
+      expect(stats.throttled).toBeGreaterThan(3);
+      expect(stats.rejected.ThrottlingException ?? 0).toBeGreaterThan(0);
+      expect(engine.concurrency('aws'), `seed ${seed}`).toBeLessThan(8);
+    } finally {
+      await engine.stop(1000);
+      store.close();
+      tmp.cleanup();
+      await s.close();
+      await emu.close();
+    }
+  }, 90_000);
 });
 
 describe('aws_eventbridge clock skew', () => {
