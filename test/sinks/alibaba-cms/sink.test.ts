@@ -75,6 +75,17 @@ describe('alibaba_cms sink against the emulator', () => {
     emu.setFaults({});
   });
 
+  it.each(['acs3', 'v1'])('%s: a batch filling the byte budget is one request the provider takes (500 KB with the common parameters)', async (signature) => {
+    emu.reset();
+    const sink = await cmsSink(emu.url, `, signature: ${signature}`);
+    // Events of ~49 KB of content whose encoded sizes add up to just under the sink's budget.
+    const batch = Array.from({ length: 10 }, (_, i) => event({ content: `${i} ${'ü'.repeat(8_000)}` }));
+    const total = batch.reduce((n, e) => n + sink.entrySize(e), 0);
+    expect(total).toBeGreaterThan(sink.limits.maxBytes - 60_000);
+    expect(total).toBeLessThanOrEqual(sink.limits.maxBytes);
+    expect(kinds(await sink.send(batch, AbortSignal.timeout(20_000)))).toEqual(Array(10).fill('delivered'));
+  });
+
   it('a wrong secret is final for the whole request, not split', async () => {
     emu.reset();
     const sink = await cmsSink(emu.url, '', 'wrong');
