@@ -20,7 +20,7 @@ export type BuiltEventInfo = { ok: true; info: CmsEventInfo; size: number } | { 
  * against limits.ts; `maxEntryBytes` is the most one event may take of a request.
  */
 export function buildEventInfo(event: Event, defaultGroupId: string, maxEntryBytes: number): BuiltEventInfo {
-  const o = parseOverrides('alibaba', cmsOverrides, event.overrides.alibaba);
+  const o = parseOverrides('alibaba', cmsOverrides, withoutEmpty(event.overrides.alibaba));
   if (!o.ok) return { ok: false, problem: { code: CMS_INVALID_EVENT, message: o.message } };
   const v = o.value;
   const info: CmsEventInfo = {
@@ -33,6 +33,15 @@ export function buildEventInfo(event: Event, defaultGroupId: string, maxEntryByt
   const p = cmsEventInfoProblem(info, maxEntryBytes, size);
   if (p) return { ok: false, problem: { code: CMS_INVALID_EVENT, message: `${p.message}${fieldOrigin(p.field, v)}` } };
   return { ok: true, info, size };
+}
+
+/**
+ * A template that rendered nothing (an attribute the record lacks) leaves its key out, so the
+ * neutral field applies, as when the key is not written; a literal empty value was refused at load.
+ */
+function withoutEmpty(block: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!block) return block;
+  return Object.fromEntries(Object.entries(block).filter(([, v]) => v !== ''));
 }
 
 /** Which rule field a refused wire field came from, so the message leads to the fix. */

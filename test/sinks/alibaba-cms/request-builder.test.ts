@@ -34,6 +34,12 @@ describe('event → EventInfo', () => {
     expect(b.info).toMatchObject(expected);
   });
 
+  it('a templated value that rendered empty is left out: the neutral field applies', () => {
+    const b = build({ event_name: '', group_id: '', time: '' }, { name: 'OrderFailed', group: '42', time: 1_700_000_000_000 });
+    if (!b.ok) throw new Error(b.problem.message);
+    expect(b.info).toMatchObject({ EventName: 'OrderFailed', GroupId: '42', Time: '1700000000000' });
+  });
+
   it('an empty content override keeps the JSON; detail keys are merged into it', () => {
     const b = build({ content: '', detail: { team: 'shop' } });
     if (!b.ok) throw new Error(b.problem.message);
@@ -43,7 +49,7 @@ describe('event → EventInfo', () => {
   it.each<[Record<string, unknown>, RegExp, Partial<Event>?]>([
     [{ group_id: 'shop' }, /alibaba\.group_id: not an application group id/],
     [{ time: 'yesterday' }, /alibaba\.time: "yesterday" is not a time/],
-    [{ event_name: '' }, /alibaba\.event_name: EventName must not be empty/],
+    [{ time: 99_999_999_999_999_999 }, /alibaba\.time: a time after year 9999/],
     [{}, /GroupId "x1" is not an application group id .* \(from the event's group/, { group: 'x1' }],
     [{}, /EventName is empty.*\(from the event's name\)/, { name: '' }],
     [{ content: 'x'.repeat(MAX) }, /the event takes \d+ bytes encoded; .* at most 500000 .*alibaba\.content/],
