@@ -13,6 +13,9 @@ import { defaultMaxRequestBytes, MAX_ENTRIES, partitionOf } from './limits.ts';
 import { classifyError, classifyResponse } from './outcome-classifier.ts';
 import { type BuiltEntry, buildEntry } from './request-builder.ts';
 
+/** A clock correction this large means the refused request was signed with the wrong time. */
+const CLOCK_CORRECTION_MS = 60_000;
+
 /**
  * Builds the sink once its region is known: the request limit depends on the partition, and the
  * region may come from the SDK's own sources (environment, shared config file).
@@ -101,11 +104,14 @@ export class EventBridgeSink implements Sink {
   }
 
   private async put(entries: readonly PutEventsRequestEntry[], signal: AbortSignal): Promise<SendResult> {
+    const offsetBefore = this.clockOffsetMs;
     try {
       const out = await this.client.send(new PutEventsCommand({ Entries: [...entries] }), { abortSignal: signal });
       return classifyResponse(out, entries.length);
     } catch (err) {
-      return classifyError(err, entries.length, parseRetryAfter);
+      // Signed with a clock the answer has since corrected by more than a minute.
+      const clockCorrected = Math.abs(this.clockOffsetMs - offsetBefore) >= CLOCK_CORRECTION_MS;
+      return classifyError(err, entries.length, parseRetryAfter, clockCorrected);
     }
   }
 

@@ -78,8 +78,12 @@ export interface ThrownError {
   $responseBodyText?: string;
 }
 
-/** A thrown error (an AWS error answer, an unreadable answer, a network failure) → the same outcome for every entry. */
-export function classifyError(err: unknown, count: number, parseRetryAfter: (v: string | undefined) => number | undefined = () => undefined): SendResult {
+/**
+ * A thrown error (an AWS error answer, an unreadable answer, a network failure) → the same outcome
+ * for every entry. `clockCorrected`: the SDK's signing clock moved by this answer (its Date header),
+ * so a skew refusal is retried at once; otherwise it waits for the usual backoff.
+ */
+export function classifyError(err: unknown, count: number, parseRetryAfter: (v: string | undefined) => number | undefined = () => undefined, clockCorrected = false): SendResult {
   const e: ThrownError = err !== null && typeof err === 'object' ? (err as ThrownError) : { message: String(err) };
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
@@ -98,10 +102,11 @@ export function classifyError(err: unknown, count: number, parseRetryAfter: (v: 
     const retryAfterMs = parseRetryAfter(headers['retry-after']);
     return all({ kind: 'retryable', code: name, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }, true);
   }
-  // The SDK has already learnt the server's time from the answer's Date header
-  // (`systemClockOffset`): the next attempt is signed right, so retry at once.
+  // The SDK has learnt the server's time from the answer's Date header (`systemClockOffset`):
+  // when that moved its clock, the next attempt is signed right, so retry at once. A refusal
+  // that did not move it (no Date header, or still refused) waits like any other, never a loop.
   if (CLOCK_SKEW.has(name) && (name === 'RequestExpired' || name === 'RequestTimeTooSkewed' || SKEW_MESSAGE.test(text))) {
-    return all({ kind: 'retryable', code: name, message, retryAfterMs: 0 });
+    return all({ kind: 'retryable', code: name, message, ...(clockCorrected ? { retryAfterMs: 0 } : {}) });
   }
   if (TRANSIENT.has(name)) return all({ kind: 'retryable', code: name, message });
   if (REFUSED_AS_WHOLE.has(name)) return all({ kind: 'permanent', code: name, message, scope: 'request' });

@@ -72,10 +72,19 @@ describe('PutEvents whole-request errors', () => {
     ['no credentials yet', { name: 'CredentialsProviderError', message: 'Could not load credentials from any providers' }, 'retryable'],
   ];
   it.each(table)('%s → %s', (_name, err, kind, extra = {}) => {
-    const r = classifyError(err, 3, retryAfter);
+    const r = classifyError(err, 3, retryAfter, true);
     expect(r.outcomes).toHaveLength(3);
     const { throttled, ...fields } = extra;
     for (const o of r.outcomes) expect(o).toMatchObject({ kind, ...fields });
     expect(r.throttled).toBe(throttled === true);
+  });
+});
+
+describe('clock skew without a correction', () => {
+  it('a skew refusal that did not move the signing clock waits for the usual backoff (no tight loop)', () => {
+    const err = sdkError('InvalidSignatureException', 400, 'Signature expired: 20261202T100000Z is now earlier than 20261202T101500Z (20261202T102000Z - 5 min.)');
+    const o = classifyError(err, 1, retryAfter, false).outcomes[0]!;
+    expect(o).toMatchObject({ kind: 'retryable', code: 'InvalidSignatureException' });
+    expect(o).not.toHaveProperty('retryAfterMs');
   });
 });
