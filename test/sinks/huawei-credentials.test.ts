@@ -85,7 +85,7 @@ async function fakeMetadata(o: { session?: boolean; answer?: (n: number) => Answ
 }
 
 /**
- * Stands in for Cloud Eye (201 `[]`) and AOM (204): checks the SDK-HMAC-SHA256 signature against
+ * Stands in for Cloud Eye (201 with an event id per event) and AOM (204): checks the SDK-HMAC-SHA256 signature against
  * every AK/SK handed out here, and records the AK and X-Security-Token of each request.
  */
 async function fakeCloud() {
@@ -104,7 +104,9 @@ async function fakeCloud() {
       return res.end();
     }
     if (req.method === 'GET') return json(res, 200, { events: [], meta_data: { count: 0, marker: '', total: 0 } });
-    json(res, 201, []);
+    // Cloud Eye's acceptance: one {event_id, event_name} per event of the request.
+    const entries = JSON.parse(req.body) as { event_name: string }[];
+    json(res, 201, entries.map((e, i) => ({ event_id: `ev${calls.length}x${i}`, event_name: e.event_name })));
   });
   return { ...server, calls };
 }

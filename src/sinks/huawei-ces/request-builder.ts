@@ -1,69 +1,156 @@
-import type { CesDetail as WireDetail } from './wire.ts';
 import type { Event } from '../../model/event.ts';
-import { isRecord, overrideBlock, overrideString } from '../overrides.ts';
+import { parseOverrides } from '../override-values.ts';
+import type { EntryProblem } from '../sink.ts';
+import {
+  DIMENSION_NAME,
+  MAX_CONTENT,
+  MAX_DIMENSION_NAME,
+  MAX_DIMENSION_VALUE,
+  MAX_DIMENSIONS,
+  MAX_EVENT_USER,
+  MAX_RESOURCE_ID,
+  MAX_RESOURCE_NAME,
+  REPORTABLE_EVENT_TYPE,
+  REPORTED_SUB_EVENT_TYPE,
+  entryProblem,
+} from './limits.ts';
+import { type CesOverrides, cesOverrides } from './overrides.ts';
+import type { CesDetail, CesDimension, CesEntry } from './wire.ts';
 
-/** A CreateEvents entry as Cloud Eye takes it. */
-export interface CesEntry {
-  event_name: string;
-  event_source: string;
-  time: number;
-  detail: CesDetail;
-}
-
-/** The documented detail fields (typed once, with the emulator), plus any a rule's override adds. */
-export type CesDetail = WireDetail & Record<string, unknown>;
-
-export const CES_EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-export const CES_EVENT_SOURCE = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/;
-export const MAX_CONTENT = 4096;
-const MAX_RESOURCE_ID = 128;
-const MAX_RESOURCE_NAME = 128;
-const MAX_USER = 64;
-const MAX_DIMENSIONS = 4;
-const DETAIL_KEYS = ['content', 'group_id', 'resource_id', 'resource_name', 'event_state', 'event_level', 'event_user', 'event_type', 'sub_event_type', 'dimensions'] as const;
-
-/** Cloud Eye's accepted `time` window, relative to its clock: [now − 1h + 10 s, now + 10 min − 10 s]. */
-export const TIME_WINDOW = { pastMs: 3_600_000 - 10_000, futureMs: 600_000 - 10_000 };
-/** Where clamped old events land: a minute inside the window, so clock skew and retries keep them in. */
-const CLAMP_PAST_MS = 3_600_000 - 60_000;
-const CLAMP_FUTURE_MS = 60_000;
+/** Code of an event Cloud Eye could never accept (its message names the field). */
+export const INVALID_EVENT = 'ces.invalid_event';
 
 export interface CesBuildOptions {
-  /** Default resource group (24 characters); an override's `group_id` wins. */
+  /** Default resource group (24 characters); a rule's `group_id` wins. */
   groupId?: string | undefined;
 }
 
 /**
- * Event → CreateEvents entry. `event_name` = name, `event_source` = source, `time` = event time,
- * detail from content (truncated to 4096), resource (id sanitised to `[A-Za-z0-9_:-]`, ≤ 128),
- * state, severity, user and the first four dimensions; `event_type` EVENT.CUSTOM and
- * `sub_event_type` SUB_EVENT.CUSTOM. The rule's `huawei_ces:` block may set `event_name`,
- * `event_source`, `time`, any detail key at top level, or a `detail:` object.
+ * An event as Cloud Eye will get it: the entry (its time still the event's own; the sink fits it
+ * into the window when it sends) and the entry's Cloud Eye identity without the time.
  */
-export function toCesEntry(event: Event, opts: CesBuildOptions = {}): CesEntry {
-  const o = overrideBlock(event, 'huawei_ces');
+export interface CesBuilt {
+  entry: CesEntry;
+  identity: string;
+}
+
+export type CesBuildResult = { ok: true; built: CesBuilt } | { ok: false; problem: EntryProblem };
+
+/**
+ * Event → CreateEvents entry: `event_name` = name, `event_source` = source, `time` = event time;
+ * detail from content, resource, state, severity (`event_level`), user, group and dimensions;
+ * `event_type` EVENT.CUSTOM, `sub_event_type` SUB_EVENT.CUSTOM. The rule's `huawei_ces:` block
+ * (typed by overrides.ts) may set any of them. Values Cloud Eye's alphabet does not take are
+ * fixed without loss (see `Fixes`); what still breaks a rule is a problem naming the field.
+ */
+export function buildCesEntry(event: Event, opts: CesBuildOptions = {}): CesBuildResult {
+  const parsed = parseOverrides('huawei_ces', cesOverrides, event.overrides.huawei_ces);
+  if (!parsed.ok) return { ok: false, problem: { code: INVALID_EVENT, message: parsed.message } };
+  const o: CesOverrides = { ...parsed.value, ...parsed.value.detail };
+  const fixes = new Fixes();
   const detail: CesDetail = {
-    content: event.content,
-    event_state: event.state,
-    event_level: event.severity,
-    event_type: 'EVENT.CUSTOM',
-    sub_event_type: 'SUB_EVENT.CUSTOM',
+    event_state: o.event_state ?? event.state,
+    event_level: o.event_level ?? event.severity,
+    event_type: o.event_type ?? REPORTABLE_EVENT_TYPE,
+    sub_event_type: o.sub_event_type ?? REPORTED_SUB_EVENT_TYPE,
   };
-  if (event.resource.id) detail.resource_id = sanitizeResourceId(event.resource.id);
-  if (event.resource.name) detail.resource_name = sanitizeResourceName(event.resource.name);
-  if (event.user) detail.event_user = sanitizeUser(event.user);
-  if (opts.groupId) detail.group_id = opts.groupId;
-  const dims = Object.entries(event.dimensions).slice(0, MAX_DIMENSIONS).map(([name, value]) => ({ name, value }));
+  const resourceId = nonEmpty(o.resource_id) ?? nonEmpty(event.resource.id);
+  if (resourceId) detail.resource_id = fixes.text('resource_id', resourceId, /[^A-Za-z0-9_:-]/g, MAX_RESOURCE_ID);
+  const resourceName = nonEmpty(o.resource_name) ?? nonEmpty(event.resource.name);
+  if (resourceName) detail.resource_name = fixes.text('resource_name', resourceName, /[^\p{L}\p{N}@_.-]/gu, MAX_RESOURCE_NAME);
+  const user = nonEmpty(o.event_user) ?? nonEmpty(event.user);
+  if (user) detail.event_user = fixes.text('event_user', user, /[^\p{L}\p{N}_\-/ ]/gu, MAX_EVENT_USER);
+  const group = o.group_id ?? opts.groupId;
+  if (group) detail.group_id = group;
+  const dims = fixes.dimensions(o.dimensions ?? Object.entries(event.dimensions).map(([name, value]) => ({ name, value })));
   if (dims.length) detail.dimensions = dims;
-  for (const k of DETAIL_KEYS) if (o[k] !== undefined) detail[k] = o[k] as never;
-  if (isRecord(o.detail)) Object.assign(detail, o.detail);
-  if (typeof detail.content === 'string' && detail.content.length > MAX_CONTENT) detail.content = truncate(detail.content, MAX_CONTENT);
-  return {
-    event_name: overrideString(o.event_name) ?? event.name,
-    event_source: overrideString(o.event_source) ?? event.source,
-    time: typeof o.time === 'number' ? o.time : event.time,
-    detail,
-  };
+  detail.content = fixes.appendTo(o.content ?? event.content);
+  const entry: CesEntry = { event_name: o.event_name ?? event.name, event_source: o.event_source ?? event.source, time: o.time ?? event.time, detail };
+  const problem = entryProblem(entry);
+  if (problem) return { ok: false, problem: { code: INVALID_EVENT, message: `${problem.message} (rule "${event.rule}")` } };
+  return { ok: true, built: { entry, identity: cesIdentity(entry) } };
+}
+
+/**
+ * Cloud Eye's identity of an event without its time (seed 001: time, project, source, name, type,
+ * sub-type, state, level, user, resource id and resource name; the project is the sink's).
+ */
+export function cesIdentity(entry: CesEntry): string {
+  const d = entry.detail;
+  return JSON.stringify([entry.event_source, entry.event_name, d.event_type ?? '', d.sub_event_type ?? '', d.event_state ?? '', d.event_level ?? '', d.event_user ?? '', d.resource_id ?? '', d.resource_name ?? '']);
+}
+
+/**
+ * Lossless fixes: a value Cloud Eye's alphabet does not take is sent with `_` for each character
+ * it refuses (cut to the field's length), a fifth dimension and beyond are left out, a dimension
+ * name is made valid — and every original is kept at the end of the content, as
+ * `[log2events fixed: resource_id "order/1"; dimension k8s_node "k8s.node"]`.
+ */
+class Fixes {
+  private readonly notes: string[] = [];
+
+  text(field: string, value: string, refused: RegExp, max: number): string {
+    const fixed = value.replace(refused, '_').slice(0, max);
+    if (fixed !== value) this.notes.push(`${field} ${JSON.stringify(value)}`);
+    return fixed;
+  }
+
+  dimensions(dims: readonly CesDimension[]): CesDimension[] {
+    const out: CesDimension[] = [];
+    const taken = new Set<string>();
+    for (const d of dims) {
+      if (d.value === '') {
+        this.notes.push(`dimension ${JSON.stringify(d.name)} (empty value)`);
+        continue;
+      }
+      if (out.length === MAX_DIMENSIONS) {
+        this.notes.push(`dimension ${JSON.stringify(d.name)}=${JSON.stringify(d.value)} (more than ${MAX_DIMENSIONS})`);
+        continue;
+      }
+      const name = uniqueName(dimensionName(d.name), taken);
+      taken.add(name);
+      if (name !== d.name) this.notes.push(`dimension ${name} ${JSON.stringify(d.name)}`);
+      const value = d.value.length > MAX_DIMENSION_VALUE ? d.value.slice(0, MAX_DIMENSION_VALUE) : d.value;
+      if (value !== d.value) this.notes.push(`dimension ${name} value ${JSON.stringify(d.value)}`);
+      out.push({ name, value });
+    }
+    return out;
+  }
+
+  /** The content with the notes at its end, within Cloud Eye's 4096 characters. */
+  appendTo(content: string): string {
+    if (this.notes.length === 0) return content.length > MAX_CONTENT ? truncate(content, MAX_CONTENT) : content;
+    const note = truncate(` [log2events fixed: ${this.notes.join('; ')}]`, MAX_CONTENT / 2);
+    return truncate(content, MAX_CONTENT - note.length) + note;
+  }
+}
+
+/** `k8s.node` → `k8s_node`, `1st` → `d_1st`: letters, digits, `_`, `-`, starting with a letter, ≤ 32. */
+function dimensionName(name: string): string {
+  if (DIMENSION_NAME.test(name)) return name;
+  let fixed = name.replace(/[^A-Za-z0-9_-]/g, '_');
+  if (!/^[A-Za-z]/.test(fixed)) fixed = `d_${fixed}`;
+  return fixed.slice(0, MAX_DIMENSION_NAME);
+}
+
+function uniqueName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name;
+  for (let i = 2; ; i++) {
+    const candidate = `${name.slice(0, MAX_DIMENSION_NAME - String(i).length - 1)}_${i}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** Cuts text to `max` characters, ending in `…`, without splitting a surrogate pair. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
 }
 
 /** Bytes of the entry in the JSON array (plus its comma), with room for a clamp note. */
@@ -71,66 +158,12 @@ export function cesEntrySize(entry: CesEntry): number {
   return Buffer.byteLength(JSON.stringify(entry)) + 1 + CLAMP_NOTE_BYTES;
 }
 
-/**
- * A name or source Cloud Eye can never accept: refused before sending, for that event alone
- * (the API is all-or-nothing, so one such event would otherwise sink its whole batch).
- */
-export function cesEntryProblem(entry: CesEntry): string | undefined {
-  if (!CES_EVENT_NAME.test(entry.event_name)) {
-    return `event_name "${clipName(entry.event_name)}" is invalid for Cloud Eye: it must start with a letter and have 1 to 64 letters, digits or underscores`;
-  }
-  const s = entry.event_source;
-  if (s.length < 3 || s.length > 32 || !CES_EVENT_SOURCE.test(s)) {
-    return `event_source "${clipName(s)}" is invalid for Cloud Eye: use service.item, 3 to 32 characters, each part starting with a letter ([A-Za-z0-9_])`;
-  }
-  return undefined;
-}
+const clampNote = (original: number) => ` [occurred at ${new Date(original).toISOString()}]`;
+const CLAMP_NOTE_BYTES = clampNote(0).length;
 
-export type OldEventsPolicy = 'clamp' | 'reject';
-export type TimeFit = { ok: true; entry: CesEntry } | { ok: false; message: string };
-
-const CLAMP_NOTE = (original: number) => ` [occurred at ${new Date(original).toISOString()}]`;
-const CLAMP_NOTE_BYTES = CLAMP_NOTE(0).length;
-
-/**
- * Fits an entry's time into Cloud Eye's window at send time (a spooled event may have aged past
- * it). `clamp` moves it to a minute inside the window and keeps the original time at the end of
- * the content; `reject` refuses it.
- */
-export function fitTimeWindow(entry: CesEntry, policy: OldEventsPolicy, now: number): TimeFit {
-  const earliest = now - TIME_WINDOW.pastMs;
-  const latest = now + TIME_WINDOW.futureMs;
-  if (entry.time >= earliest && entry.time <= latest) return { ok: true, entry };
-  const when = entry.time < earliest ? `${Math.round((now - entry.time) / 60_000)} min in the past` : `${Math.round((entry.time - now) / 60_000)} min in the future`;
-  if (policy === 'reject') {
-    return { ok: false, message: `event time ${new Date(entry.time).toISOString()} is ${when}; Cloud Eye only accepts [now - 1h + 10s, now + 10min - 10s] (old_events: reject)` };
-  }
-  const time = entry.time < earliest ? now - CLAMP_PAST_MS : now + CLAMP_FUTURE_MS;
-  const note = CLAMP_NOTE(entry.time);
+/** The entry sent at `time` instead of its own (outside the window): the original time ends the content. */
+export function clampedEntry(entry: CesEntry, time: number): CesEntry {
+  const note = clampNote(entry.time);
   const content = truncate(entry.detail.content ?? '', MAX_CONTENT - note.length) + note;
-  return { ok: true, entry: { ...entry, time, detail: { ...entry.detail, content } } };
-}
-
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Do not cut a surrogate pair in half.
-  let end = max - 1;
-  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
-  return `${text.slice(0, end)}…`;
-}
-
-function sanitizeResourceId(id: string): string {
-  return id.replace(/[^A-Za-z0-9_:-]/g, '_').slice(0, MAX_RESOURCE_ID);
-}
-
-function sanitizeResourceName(name: string): string {
-  return name.replace(/[^\p{L}\p{N}@_.-]/gu, '_').slice(0, MAX_RESOURCE_NAME);
-}
-
-function sanitizeUser(user: string): string {
-  return user.replace(/[^\p{L}\p{N}_\- ]/gu, '_').slice(0, MAX_USER);
-}
-
-function clipName(name: string): string {
-  return name.length > 80 ? `${name.slice(0, 79)}…` : name;
+  return { ...entry, time, detail: { ...entry.detail, content } };
 }

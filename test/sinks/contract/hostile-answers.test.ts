@@ -72,6 +72,12 @@ const rows: SinkRow[] = [
     cases: ALL,
     secrets: ['authorization', 'x-amz-security-token'],
   },
+  {
+    type: 'huawei_ces',
+    config: (url) => `{ type: huawei_ces, region: cn-north-4, project_id: p1, endpoint: "${url}", auth_token: s3cret-token }`,
+    cases: ALL,
+    secrets: ['x-auth-token', 'authorization'],
+  },
 ];
 
 let hostile: { server: Server; url: string; answer: Answer | undefined; requests: number };
