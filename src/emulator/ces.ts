@@ -4,26 +4,16 @@
  * Validation errors use Cloud Eye's v1 form `{"http_code":400,"message":{"details","code"}}`.
  */
 import { randomBytes } from 'node:crypto';
-import type { CesDetail } from '../sinks/huawei-ces/wire.ts';
+import { DOCUMENTED_TIME_MARGIN_MS, EVENT_LEVELS, EVENT_STATES, EVENT_TYPES, LIST_DEFAULT_SUB_EVENT_TYPE, LIST_LIMIT, SUB_EVENT_TYPES, entryProblem, timeProblem } from '../sinks/huawei-ces/limits.ts';
+import type { CesDetail, CesEntry } from '../sinks/huawei-ces/wire.ts';
 import type { ProviderApi } from './api.ts';
+import { CES_DEFAULT_RESOURCE_GROUP } from './config.ts';
 import { type EmuRequest, type Reply, hexId, jsonReply } from './http.ts';
 import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
 
-export const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-export const EVENT_SOURCE = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/;
-const RESOURCE_ID = /^[A-Za-z0-9_:-]{0,128}$/;
-const RESOURCE_NAME = /^[\p{L}\p{N}@_.-]{0,128}$/u;
-const EVENT_USER = /^[\p{L}\p{N}_\- ]{0,64}$/u;
-const DIMENSION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-export const EVENT_STATES = ['normal', 'warning', 'incident'] as const;
-export const EVENT_LEVELS = ['Critical', 'Major', 'Minor', 'Info'] as const;
-export const EVENT_TYPES = ['EVENT.SYS', 'EVENT.CUSTOM'] as const;
-export const SUB_EVENT_TYPES = ['SUB_EVENT.OPS', 'SUB_EVENT.PLAN', 'SUB_EVENT.CUSTOM'] as const;
-export const MAX_DIMENSIONS = 4;
-/** The accepted `time` window relative to the server clock. */
-export const TIME_WINDOW = { pastMs: 3_600_000 - 10_000, futureMs: 600_000 - 10_000 };
-
+export { EVENT_LEVELS, EVENT_STATES, EVENT_TYPES, SUB_EVENT_TYPES } from '../sinks/huawei-ces/limits.ts';
 export type { CesDetail };
+
 
 export interface StoredCesEvent {
   event_id: string;
@@ -40,68 +30,18 @@ export function cesError(status: number, code: string, details: string): Reply {
 
 const invalid = (details: string) => cesError(400, 'ces.0014', details);
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function optionalString(d: Record<string, unknown>, key: string, pattern: RegExp, what: string, at: string): string | undefined {
-  const v = d[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !pattern.test(v)) return `${at}.detail.${key} is invalid: ${what}`;
-  return undefined;
-}
-
-function optionalEnum(d: Record<string, unknown>, key: string, values: readonly string[], at: string): string | undefined {
-  const v = d[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !values.includes(v)) return `${at}.detail.${key} must be one of ${values.join(', ')}`;
-  return undefined;
-}
-
-/** Returns the first rule the event breaks, or undefined. */
-export function cesEventProblem(raw: unknown, index: number, now: number): string | undefined {
+/**
+ * The first rule entry `index` breaks, or undefined: the documented field rules (limits.ts, shared
+ * with the sink), the seed's time window around `now`, and a group id this Cloud Eye knows.
+ */
+export function cesEventProblem(raw: unknown, index: number, now: number, groups: ReadonlySet<string> = new Set([CES_DEFAULT_RESOURCE_GROUP])): string | undefined {
   const at = `[${index}]`;
-  if (!isObject(raw)) return `${at} must be an object`;
-  const { event_name, event_source, time, detail } = raw;
-  if (typeof event_name !== 'string' || !EVENT_NAME.test(event_name)) {
-    return `${at}.event_name is invalid: it must start with a letter and contain 1 to 64 letters, digits and underscores`;
-  }
-  if (typeof event_source !== 'string' || event_source.length < 3 || event_source.length > 32 || !EVENT_SOURCE.test(event_source)) {
-    return `${at}.event_source is invalid: use service.item, 3 to 32 characters, each part starting with a letter ([A-Za-z0-9_])`;
-  }
-  if (typeof time !== 'number' || !Number.isInteger(time)) return `${at}.time is required and must be epoch milliseconds`;
-  if (time < now - TIME_WINDOW.pastMs || time > now + TIME_WINDOW.futureMs) {
-    return `${at}.time ${time} is out of range: it must be within [now - 1h + 10s, now + 10min - 10s]`;
-  }
-  if (!isObject(detail)) return `${at}.detail is required`;
-  if (detail.content !== undefined && (typeof detail.content !== 'string' || detail.content.length > 4096)) {
-    return `${at}.detail.content must be a string of at most 4096 characters`;
-  }
-  if (detail.group_id !== undefined && (typeof detail.group_id !== 'string' || detail.group_id.length !== 24)) {
-    return `${at}.detail.group_id must be a resource group id of 24 characters`;
-  }
-  const problem =
-    optionalString(detail, 'resource_id', RESOURCE_ID, 'at most 128 letters, digits, _, - and :', at) ??
-    optionalString(detail, 'resource_name', RESOURCE_NAME, 'at most 128 letters, digits, @, _, - and .', at) ??
-    optionalString(detail, 'event_user', EVENT_USER, 'at most 64 letters, digits, _, - and spaces', at) ??
-    optionalEnum(detail, 'event_state', EVENT_STATES, at) ??
-    optionalEnum(detail, 'event_level', EVENT_LEVELS, at) ??
-    optionalEnum(detail, 'sub_event_type', SUB_EVENT_TYPES, at);
-  if (problem) return problem;
-  if (detail.event_type !== undefined && detail.event_type !== 'EVENT.CUSTOM') {
-    return `${at}.detail.event_type must be EVENT.CUSTOM (EVENT.SYS events cannot be reported)`;
-  }
-  const dims = detail.dimensions;
-  if (dims !== undefined) {
-    if (!Array.isArray(dims)) return `${at}.detail.dimensions must be a list`;
-    if (dims.length > MAX_DIMENSIONS) return `${at}.detail.dimensions has ${dims.length} items; at most ${MAX_DIMENSIONS} are supported`;
-    for (const [j, d] of dims.entries()) {
-      if (!isObject(d) || typeof d.name !== 'string' || !DIMENSION_NAME.test(d.name)) {
-        return `${at}.detail.dimensions[${j}].name must start with a letter and have 1 to 32 letters, digits, _ or -`;
-      }
-      if (typeof d.value !== 'string' || d.value.length < 1 || d.value.length > 256) return `${at}.detail.dimensions[${j}].value must have 1 to 256 characters`;
-    }
-  }
+  const problem = entryProblem(raw);
+  if (problem) return `${at}${problem.field ? '.' : ' '}${problem.message}`;
+  const e = raw as CesEntry;
+  const late = timeProblem(e.time, now, DOCUMENTED_TIME_MARGIN_MS);
+  if (late) return `${at}.${late.message}`;
+  if (e.detail.group_id !== undefined && !groups.has(e.detail.group_id)) return `${at}.detail.group_id "${e.detail.group_id}" does not exist`;
   return undefined;
 }
 
@@ -142,8 +82,13 @@ function parseListQuery(q: URLSearchParams, extraEnums: Record<string, readonly 
     if (!/^\d+$/.test(v)) return { ok: false, reply: invalid(`${key} must be a non-negative integer`) };
     value[key] = Number(v);
   }
-  const limit = (value.limit as number | undefined) ?? 100;
-  if (limit < 1 || limit > 100) return { ok: false, reply: invalid('limit must be in (0, 100]') };
+  const limit = (value.limit as number | undefined) ?? LIST_LIMIT.default;
+  if (limit < LIST_LIMIT.min || limit > LIST_LIMIT.max) return { ok: false, reply: invalid('limit must be in (0, 100]') };
+  // seed 004: system events are SUB_EVENT.OPS or SUB_EVENT.PLAN, custom events SUB_EVENT.CUSTOM.
+  const custom = value.sub_event_type === 'SUB_EVENT.CUSTOM';
+  if (value.event_type !== undefined && value.sub_event_type !== undefined && (value.event_type === 'EVENT.CUSTOM') !== custom) {
+    return { ok: false, reply: invalid(`sub_event_type ${String(value.sub_event_type)} does not go with event_type ${String(value.event_type)}`) };
+  }
   value.limit = limit;
   value.start ??= 0;
   if (value.from !== undefined && value.to !== undefined && (value.from as number) >= (value.to as number)) {
@@ -176,8 +121,9 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
     if (!Array.isArray(body) || body.length === 0) return invalid('The request body must be a non-empty array of events.');
     const max = ctx.config.limits.ces.max_events;
     if (max !== undefined && body.length > max) return invalid(`At most ${max} events can be reported in one request.`);
+    const groups = new Set(ctx.config.limits.ces.resource_groups);
     for (const [i, raw] of body.entries()) {
-      const problem = cesEventProblem(raw, i, req.receivedAt);
+      const problem = cesEventProblem(raw, i, req.receivedAt, groups);
       if (problem) return invalid(problem);
     }
     let store = projects.get(projectId);
@@ -207,7 +153,8 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
   function list(req: EmuRequest, projectId: string): Reply {
     const parsed = parseListQuery(req.query);
     if (!parsed.ok) return parsed.reply;
-    const q = parsed.value;
+    // seed 004: a query that names no sub-type lists SUB_EVENT.OPS (custom events stay hidden).
+    const q: Record<string, string | number | undefined> = { ...parsed.value, sub_event_type: parsed.value.sub_event_type ?? LIST_DEFAULT_SUB_EVENT_TYPE };
     const name = req.query.get('event_name');
     if (name !== null && (name.length < 1 || name.length > 64)) return invalid('event_name must have 1 to 64 characters');
     const groups = new Map<string, { event_name: string; event_type: string; sub_event_type: string; event_count: number; latest_occur_time: number; latest_event_source: string }>();

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { byteSize, duration, listenAddress, parseDuration } from '../config/duration.ts';
 import { EMULATOR_CREDENTIALS } from './credentials.ts';
 
+/** The resource group Cloud Eye knows when the config names none: the id in the CreateEvents reference's example (seed 001). */
+export const CES_DEFAULT_RESOURCE_GROUP = 'rg15221211517051YWWkEnVd';
+
 export const PROVIDERS = ['aws', 'alibaba', 'ces', 'aom'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
@@ -92,8 +95,16 @@ const limitsSchema = z
     /** PutEvents' request limit; unset: that of the emulated region's partition (1 MB in `aws`, else 256 KB). */
     aws: z.strictObject({ max_request_bytes: byteSize.optional() }).prefault({}),
     alibaba: z.strictObject({ max_events: z.number().int().min(1).default(50) }).prefault({}),
-    /** Cloud Eye documents no batch limit; unset means unlimited. */
-    ces: z.strictObject({ max_events: z.number().int().min(1).optional() }).prefault({}),
+    /**
+     * Cloud Eye documents no batch limit; unset means unlimited. `resource_groups`: the group ids
+     * that exist (a `group_id` naming another is refused); default: the seed's example group.
+     */
+    ces: z
+      .strictObject({
+        max_events: z.number().int().min(1).optional(),
+        resource_groups: z.array(z.string().length(24)).default([CES_DEFAULT_RESOURCE_GROUP]),
+      })
+      .prefault({}),
     aom: z.strictObject({ max_events: z.number().int().min(1).optional() }).prefault({}),
   })
   .prefault({});

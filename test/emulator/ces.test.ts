@@ -165,40 +165,45 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
 
   it('aggregates 250 events by name with counts, latest time and source, and pages them', async () => {
     const base = await seed250();
-    const all = await readJson(await get(eventsPath));
-    expect(all.meta_data).toEqual({ total: 5 });
-    expect(all.events).toHaveLength(5);
-    // newest first: event 249 is event_4, 248 event_3, ...
-    expect(all.events.map((e: { event_name: string }) => e.event_name)).toEqual(['event_4', 'event_3', 'event_2', 'event_1', 'event_0']);
+    const custom = { sub_event_type: 'SUB_EVENT.CUSTOM' };
+    const all = await readJson(await get(eventsPath, custom));
+    expect(all.meta_data).toEqual({ total: 4 });
+    // newest first: event 248 is event_3, 247 event_2, ...
+    expect(all.events.map((e: { event_name: string }) => e.event_name)).toEqual(['event_3', 'event_2', 'event_1', 'event_0']);
     expect(all.events[0]).toEqual({
-      event_name: 'event_4',
+      event_name: 'event_3',
       event_type: 'EVENT.CUSTOM',
-      sub_event_type: 'SUB_EVENT.OPS',
+      sub_event_type: 'SUB_EVENT.CUSTOM',
       event_count: 50,
-      latest_occur_time: base + 249 * 10_000,
-      latest_event_source: `svc.item${249 % 3}`,
+      latest_occur_time: base + 248 * 10_000,
+      latest_event_source: `svc.item${248 % 3}`,
     });
-    expect(all.events[4]).toMatchObject({ event_name: 'event_0', event_count: 50, latest_occur_time: base + 245 * 10_000, latest_event_source: `svc.item${245 % 3}` });
+    expect(all.events[3]).toMatchObject({ event_name: 'event_0', event_count: 50, latest_occur_time: base + 245 * 10_000, latest_event_source: `svc.item${245 % 3}` });
 
-    const page2 = await readJson(await get(eventsPath, { start: '2', limit: '2' }));
-    expect(page2.meta_data.total).toBe(5);
+    const page2 = await readJson(await get(eventsPath, { ...custom, start: '1', limit: '2' }));
+    expect(page2.meta_data.total).toBe(4);
     expect(page2.events.map((e: { event_name: string }) => e.event_name)).toEqual(['event_2', 'event_1']);
-    const past = await readJson(await get(eventsPath, { start: '5', limit: '2' }));
-    expect(past).toEqual({ events: [], meta_data: { total: 5 } });
+    const past = await readJson(await get(eventsPath, { ...custom, start: '4', limit: '2' }));
+    expect(past).toEqual({ events: [], meta_data: { total: 4 } });
+  });
+
+  it('lists SUB_EVENT.OPS when the query names no sub-type (ListEvents default)', async () => {
+    await seed250();
+    const plain = await readJson(await get(eventsPath));
+    expect(plain.events.map((e: { event_name: string; sub_event_type: string }) => [e.event_name, e.sub_event_type])).toEqual([['event_4', 'SUB_EVENT.OPS']]);
   });
 
   it('filters by name, type, sub-type and time range', async () => {
     const base = await seed250();
-    const byName = await readJson(await get(eventsPath, { event_name: 'event_1' }));
+    const custom = { sub_event_type: 'SUB_EVENT.CUSTOM' };
+    const byName = await readJson(await get(eventsPath, { ...custom, event_name: 'event_1' }));
     expect(byName.events).toHaveLength(1);
     expect(byName.events[0].event_count).toBe(50);
-    const ops = await readJson(await get(eventsPath, { sub_event_type: 'SUB_EVENT.OPS' }));
-    expect(ops.events.map((e: { event_name: string }) => e.event_name)).toEqual(['event_4']);
     const sys = await readJson(await get(eventsPath, { event_type: 'EVENT.SYS' }));
     expect(sys.meta_data.total).toBe(0);
-    // events 0..99 only: from base to base + 99 * 10 s
-    const early = await readJson(await get(eventsPath, { from: String(base), to: String(base + 99 * 10_000) }));
-    expect(early.events.reduce((sum: number, e: { event_count: number }) => sum + e.event_count, 0)).toBe(100);
+    // events 0..99 only: from base to base + 99 * 10 s; 80 of them custom
+    const early = await readJson(await get(eventsPath, { ...custom, from: String(base), to: String(base + 99 * 10_000) }));
+    expect(early.events.reduce((sum: number, e: { event_count: number }) => sum + e.event_count, 0)).toBe(80);
     expect(early.events.find((e: { event_name: string }) => e.event_name === 'event_0').latest_occur_time).toBe(base + 95 * 10_000);
   });
 

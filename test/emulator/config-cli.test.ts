@@ -32,7 +32,7 @@ describe('emulator config', () => {
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 4580 });
     expect(c.credentials.aws).toEqual({ access_key_id: EMULATOR_CREDENTIALS.aws.accessKeyId, secret_access_key: EMULATOR_CREDENTIALS.aws.secretAccessKey, region: 'us-east-1' });
     expect(c.credentials.huawei.ak).toBe(EMULATOR_CREDENTIALS.huawei.ak);
-    expect(c.limits).toEqual({ aws: {}, alibaba: { max_events: 50 }, ces: {}, aom: {} });
+    expect(c.limits).toEqual({ aws: {}, alibaba: { max_events: 50 }, ces: { resource_groups: ['rg15221211517051YWWkEnVd'] }, aom: {} });
     expect(parseEmulatorConfig(c)).toEqual(c);
   });
 

@@ -109,7 +109,7 @@ describe('inspection and runtime control over HTTP', () => {
     const listed = await readJson(await fetch(`${emu.url}/_emulator/events?provider=ces`));
     expect(listed.dropped).toBe(2);
     expect(listed.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4, 5]);
-    const query = await readJson(await huaweiSdkFetch(emu.url, 'GET', `/V1.0/${projectId}/events`, { ak, sk }));
+    const query = await readJson(await huaweiSdkFetch(emu.url, 'GET', `/V1.0/${projectId}/events`, { ak, sk, query: { sub_event_type: 'SUB_EVENT.CUSTOM' } }));
     expect(query.events.map((e: { event_name: string }) => e.event_name).sort()).toEqual(['e2', 'e3', 'e4']);
   });
 
