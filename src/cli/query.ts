@@ -5,6 +5,8 @@ import { huaweiCall } from '../sinks/huawei/client.ts';
 import { HuaweiConfigError, resolveHuaweiTarget } from '../sinks/huawei/credentials.ts';
 import { parseHuaweiError } from '../sinks/huawei/error-classifier.ts';
 import type { HuaweiCesSinkConfig } from '../sinks/huawei-ces/index.ts';
+import { EVENT_TYPES, LIST_DEFAULT_SUB_EVENT_TYPE, LIST_LIMIT, REPORTED_SUB_EVENT_TYPE, SUB_EVENT_TYPES } from '../sinks/huawei-ces/limits.ts';
+import type { CesEventDetailAnswer, CesListEventsAnswer } from '../sinks/huawei-ces/wire.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events query -c FILE [--sink NAME] [options]
@@ -18,7 +20,9 @@ Options:
   --sink NAME            the huawei_ces sink to use (optional when the config has only one)
   --event-name NAME      ListEvents: only this event name
   --event-type TYPE      EVENT.CUSTOM or EVENT.SYS (--detail: default EVENT.CUSTOM)
-  --sub-event-type TYPE  SUB_EVENT.CUSTOM, SUB_EVENT.OPS or SUB_EVENT.PLAN
+  --sub-event-type TYPE  SUB_EVENT.CUSTOM (default: the custom events log2events reports),
+                         SUB_EVENT.OPS or SUB_EVENT.PLAN; with --event-type EVENT.SYS the
+                         default is Cloud Eye's own (SUB_EVENT.OPS)
   --from TIME            start: epoch milliseconds or an ISO 8601 time
   --to TIME              end: epoch milliseconds or an ISO 8601 time (after --from)
   --start N              pagination offset (default 0)
@@ -43,8 +47,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-const EVENT_TYPES = ['EVENT.CUSTOM', 'EVENT.SYS'];
-const SUB_EVENT_TYPES = ['SUB_EVENT.CUSTOM', 'SUB_EVENT.OPS', 'SUB_EVENT.PLAN'];
 
 function usage(message: string): UsageError {
   return new UsageError(`${message}\n\n${USAGE}`);
@@ -64,7 +66,7 @@ function intFlag(value: string | undefined, flag: string, min: number, max: numb
   return Number(value);
 }
 
-function oneOf(value: string | undefined, allowed: string[], flag: string): string | undefined {
+function oneOf(value: string | undefined, allowed: readonly string[], flag: string): string | undefined {
   if (value !== undefined && !allowed.includes(value)) throw usage(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
   return value;
 }
@@ -80,17 +82,8 @@ function table(head: string[], rows: string[][]): string {
   return [head, ...cells].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-interface ListEventsAnswer {
-  events?: Array<{ event_name?: string; event_type?: string; sub_event_type?: string; event_count?: number; latest_occur_time?: number; latest_event_source?: string }>;
-  meta_data?: { total?: number };
-}
 
-interface EventDetailAnswer {
-  event_info?: Array<{ event_id?: string; event_source?: string; time?: number; detail?: Record<string, unknown> }>;
-  meta_data?: { total?: number };
-}
-
-function renderList(a: ListEventsAnswer): string {
+function renderList(a: CesListEventsAnswer): string {
   const rows = (a.events ?? []).map((e) => [
     e.event_name ?? '',
     e.event_type ?? '',
@@ -104,7 +97,7 @@ function renderList(a: ListEventsAnswer): string {
   return table(['EVENT NAME', 'TYPE', 'SUB TYPE', 'COUNT', 'LATEST', 'SOURCE'], rows) + `(${rows.length} of ${total})\n`;
 }
 
-function renderDetail(a: EventDetailAnswer): string {
+function renderDetail(a: CesEventDetailAnswer): string {
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   const rows = (a.event_info ?? []).map((e) => [
     e.event_id ?? '',
@@ -129,7 +122,7 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
   const to = v.to !== undefined ? parseQueryTime(v.to, '--to') : undefined;
   if (from !== undefined && to !== undefined && from >= to) throw usage('--from must be earlier than --to');
   const start = intFlag(v.start, '--start', 0, Number.MAX_SAFE_INTEGER);
-  const limit = intFlag(v.limit, '--limit', 1, 100);
+  const limit = intFlag(v.limit, '--limit', LIST_LIMIT.min, LIST_LIMIT.max);
   const eventType = oneOf(v['event-type'], EVENT_TYPES, '--event-type');
   const subEventType = oneOf(v['sub-event-type'], SUB_EVENT_TYPES, '--sub-event-type');
   if (v.detail !== undefined && v['event-name'] !== undefined) throw usage('--event-name filters ListEvents; --detail already names the event');
@@ -163,7 +156,10 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
     if (val !== undefined) query[k] = String(val);
   };
   set('event_type', v.detail !== undefined ? (eventType ?? 'EVENT.CUSTOM') : eventType);
-  set('sub_event_type', subEventType);
+  // Cloud Eye lists SUB_EVENT.OPS when a query names no sub-type (ListEvents reference): ask for
+  // the custom events this agent reports unless told otherwise.
+  const subType = subEventType ?? (eventType === 'EVENT.SYS' ? undefined : REPORTED_SUB_EVENT_TYPE);
+  set('sub_event_type', subType);
   set('event_name', v['event-name']);
   set('from', from);
   set('to', to);
@@ -177,10 +173,11 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
     io.stderr.write(`log2events query: ${target.endpoint}: ${o && o.kind !== 'delivered' ? `${o.code}: ${o.message}` : 'request failed'}\n`);
     return EXIT_FAILURE;
   }
-  return printAnswer(r.reply, v.detail !== undefined, v.json === true, io);
+  const listing = `sub_event_type ${subType ?? `${LIST_DEFAULT_SUB_EVENT_TYPE} (Cloud Eye's default)`}${subEventType === undefined && subType !== undefined ? ' (the custom events log2events reports; --sub-event-type to change)' : ''}`;
+  return printAnswer(r.reply, v.detail !== undefined, v.json === true, listing, io);
 }
 
-function printAnswer(reply: HttpReply, detail: boolean, json: boolean, io: CliIO): number {
+function printAnswer(reply: HttpReply, detail: boolean, json: boolean, listing: string, io: CliIO): number {
   if (reply.status !== 200) {
     const e = parseHuaweiError(reply);
     io.stderr.write(`log2events query: Cloud Eye answered HTTP ${e.status} ${e.code}: ${e.message}\n`);
@@ -193,7 +190,13 @@ function printAnswer(reply: HttpReply, detail: boolean, json: boolean, io: CliIO
     io.stderr.write(`log2events query: Cloud Eye answered with a body that is not JSON\n`);
     return EXIT_FAILURE;
   }
-  if (json) io.stdout.write(JSON.stringify(answer, null, 2) + '\n');
-  else io.stdout.write(detail ? renderDetail(answer as EventDetailAnswer) : renderList(answer as ListEventsAnswer));
+  // Which sub-type is listed: on stdout with the table, on stderr beside JSON (stdout stays JSON).
+  if (json) {
+    io.stderr.write(`log2events query: listing ${listing}\n`);
+    io.stdout.write(JSON.stringify(answer, null, 2) + '\n');
+  } else {
+    io.stdout.write(`Listing ${listing}\n`);
+    io.stdout.write(detail ? renderDetail(answer as CesEventDetailAnswer) : renderList(answer as CesListEventsAnswer));
+  }
   return EXIT_OK;
 }

@@ -60,10 +60,22 @@ describe('log2events query', () => {
     const r = await query(['-c', file, '--sink', 'ces']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^EVENT NAME\s+TYPE\s+SUB TYPE\s+COUNT\s+LATEST\s+SOURCE$/);
+    // Cloud Eye lists SUB_EVENT.OPS unless asked: query asks for the custom events and says so.
+    expect(lines[0]).toBe('Listing sub_event_type SUB_EVENT.CUSTOM (the custom events log2events reports; --sub-event-type to change)');
+    expect(lines[1]).toMatch(/^EVENT NAME\s+TYPE\s+SUB TYPE\s+COUNT\s+LATEST\s+SOURCE$/);
     expect(r.stdout).toMatch(/OrderFailed\s+EVENT\.CUSTOM\s+SUB_EVENT\.CUSTOM\s+3\s+\S+Z\s+shop\.Order/);
     expect(r.stdout).toMatch(/DiskFailed\s+EVENT\.CUSTOM\s+SUB_EVENT\.CUSTOM\s+1\s+\S+Z\s+shop\.Disk/);
     expect(lines.at(-1)).toBe('(2 of 2)');
+  });
+
+  it('--sub-event-type lists another sub-type, and says which', async () => {
+    const ops = await query(['-c', file, '--sub-event-type', 'SUB_EVENT.OPS']);
+    expect(ops.code, ops.stderr).toBe(0);
+    expect(ops.stdout).toBe('Listing sub_event_type SUB_EVENT.OPS\nno events (total 0)\n');
+    const sys = await query(['-c', file, '--event-type', 'EVENT.SYS', '--json']);
+    expect(sys.stderr).toBe("log2events query: listing sub_event_type SUB_EVENT.OPS (Cloud Eye's default)\n");
+    expect(JSON.parse(sys.stdout).events).toEqual([]);
+    await expect(query(['-c', file, '--sub-event-type', 'SUB_EVENT.X'])).rejects.toThrow(/--sub-event-type must be one of SUB_EVENT.OPS, SUB_EVENT.PLAN, SUB_EVENT.CUSTOM/);
   });
 
   it('prints the answer as JSON and filters by name and time (ms or ISO)', async () => {
@@ -79,7 +91,7 @@ describe('log2events query', () => {
   it('lists single events of one name with --detail (ListEventDetail), paged by --start/--limit', async () => {
     const r = await query(['-c', file, '--detail', 'OrderFailed']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^EVENT ID\s+TIME\s+SOURCE\s+LEVEL\s+STATE\s+RESOURCE\s+CONTENT/);
+    expect(r.stdout).toMatch(/^Listing sub_event_type SUB_EVENT.CUSTOM .*\nEVENT ID\s+TIME\s+SOURCE\s+LEVEL\s+STATE\s+RESOURCE\s+CONTENT/);
     for (const c of ['paid twice', 'lost', 'stuck']) expect(r.stdout).toContain(c);
     expect(r.stdout).toMatch(/ev\w+\s+\S+Z\s+shop\.Order\s+Info\s+normal\s+r\d\s+/);
     const page = JSON.parse((await query(['-c', file, '--detail', 'OrderFailed', '--start', '1', '--limit', '1', '--json'])).stdout);
