@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/bundle/ (after `tsc` has checked and compiled the library): one
 // file per lazily loaded part (each command, each cloud sink, the OTLP receiver, the emulator)
 // instead of ~270 modules. Measured on `log2events run`: ~8 MiB less resident memory and
-// ~60 ms less start-up than running the tsc output (README, "Benchmarks").
+// ~60 ms less start-up than running the tsc output (measured when the bundle replaced it).
 //
 //   node scripts/bundle.js [outdir]      (default: dist/bundle)
 //
