@@ -123,6 +123,9 @@ export class Agent {
   collectRuleMetrics(): Metrics {
     for (const [rule, n] of this.config.compiled.stats.matched) this.metrics.set('log2events_rule_matches', 'Records matched per rule', { rule }, n);
     for (const [rule, n] of this.config.compiled.stats.throttled) this.metrics.set('log2events_rule_throttled', 'Matches suppressed by throttle per rule', { rule }, n);
+    for (const [rule, n] of this.config.compiled.stats.slowRegex) {
+      this.metrics.set('log2events_rule_regex_slow', 'Regex matches on a long line that took over 50 ms, per rule', { rule }, n);
+    }
     return this.metrics;
   }
 

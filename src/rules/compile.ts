@@ -27,16 +27,19 @@ interface CompiledRule {
 export interface RuleStats {
   matched: Map<string, number>;
   throttled: Map<string, number>;
+  /** Regex matches on long subjects that took longer than SLOW_MATCH_MS (rules/regex.ts). */
+  slowRegex: Map<string, number>;
 }
 
 /** The compiled `rules:` list: a RecordProcessor for the sources. */
 export class CompiledRules implements RecordProcessor {
   readonly rules: readonly CompiledRule[];
-  readonly stats: RuleStats = { matched: new Map(), throttled: new Map() };
+  readonly stats: RuleStats;
   private readonly literalCache = new Map<string, readonly string[] | null>();
 
-  constructor(rules: CompiledRule[]) {
+  constructor(rules: CompiledRule[], stats: RuleStats = newRuleStats()) {
     this.rules = rules;
+    this.stats = stats;
   }
 
   process(record: LogRecord, sourceName: string): Event[] {
@@ -84,11 +87,17 @@ export class CompiledRules implements RecordProcessor {
   }
 }
 
+function newRuleStats(): RuleStats {
+  return { matched: new Map(), throttled: new Map(), slowRegex: new Map() };
+}
+
 export function compileRules(rules: RuleConfig[], report: RuleErrorSink): CompiledRules {
   const compiled: CompiledRule[] = [];
+  const stats = newRuleStats();
   rules.forEach((rule, index) => {
     const err = (path: (string | number)[], message: string) => report(index, path, message);
-    const cond = compileCondition(rule.when, (p, m) => err(['when', ...p], m));
+    const onSlow = () => stats.slowRegex.set(rule.name, (stats.slowRegex.get(rule.name) ?? 0) + 1);
+    const cond = compileCondition(rule.when, (p, m) => err(['when', ...p], m), [], onSlow);
     const map = rule.event ? compileMapping(rule.name, rule.event, rule.to ?? [], cond.captures, err) : undefined;
     let throttle: CompiledRule['throttle'];
     if (rule.throttle) {
@@ -112,7 +121,7 @@ export function compileRules(rules: RuleConfig[], report: RuleErrorSink): Compil
       throttle,
     });
   });
-  return new CompiledRules(compiled);
+  return new CompiledRules(compiled, stats);
 }
 
 type Err = (path: (string | number)[], message: string) => void;

@@ -1,7 +1,7 @@
 import type { AnyValue } from '../model/log-record.ts';
 import { severityNumberOf } from '../model/severity.ts';
 import { fieldLookup, lookup, valueText, type MatchContext } from './match-context.ts';
-import { compileRegex, requiredLiteral } from './regex.ts';
+import { compileRegex, execTimed, requiredLiteral } from './regex.ts';
 import type { ConditionConfig, MatcherConfig } from './schema.ts';
 
 export type Predicate = (ctx: MatchContext) => boolean;
@@ -21,7 +21,15 @@ export type ConditionErrorSink = (path: (string | number)[], message: string) =>
 
 const ALWAYS: CompiledCondition = { test: () => true, captures: new Set(), literals: null };
 
-export function compileCondition(cfg: ConditionConfig | undefined, report: ConditionErrorSink, path: (string | number)[] = []): CompiledCondition {
+const NO_OP = (): void => undefined;
+
+/** `onSlow` is called when one of the condition's regexes is slow on a long subject. */
+export function compileCondition(
+  cfg: ConditionConfig | undefined,
+  report: ConditionErrorSink,
+  path: (string | number)[] = [],
+  onSlow: () => void = NO_OP,
+): CompiledCondition {
   if (!cfg) return ALWAYS;
   const parts: CompiledCondition[] = [];
 
@@ -37,12 +45,12 @@ export function compileCondition(cfg: ConditionConfig | undefined, report: Condi
         literals: lit ? [lit] : null,
         test: hasNames
           ? (ctx) => {
-              const m = regex.exec(ctx.body);
+              const m = execTimed(regex, ctx.body, onSlow);
               if (!m) return false;
               if (m.groups) for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) ctx.captures[k] = v;
               return true;
             }
-          : (ctx) => regex.test(ctx.body),
+          : (ctx) => execTimed(regex, ctx.body, onSlow) !== null,
       });
     }
   }
@@ -73,7 +81,7 @@ export function compileCondition(cfg: ConditionConfig | undefined, report: Condi
           : scope === 'resource'
             ? (ctx: MatchContext) => lookup(ctx.record.resource, key)
             : (ctx: MatchContext) => fieldLookup(ctx, key);
-      const compiled = compileMatcher(m, get, (msg) => report([...path, scope, key], msg));
+      const compiled = compileMatcher(m, get, (msg) => report([...path, scope, key], msg), onSlow);
       if (compiled) parts.push(compiled);
     }
   }
@@ -84,11 +92,11 @@ export function compileCondition(cfg: ConditionConfig | undefined, report: Condi
   }
 
   if (cfg.all) {
-    const subs = cfg.all.map((c, i) => compileCondition(c, report, [...path, 'all', i]));
+    const subs = cfg.all.map((c, i) => compileCondition(c, report, [...path, 'all', i], onSlow));
     parts.push(conjunction(subs));
   }
   if (cfg.any) {
-    const subs = cfg.any.map((c, i) => compileCondition(c, report, [...path, 'any', i]));
+    const subs = cfg.any.map((c, i) => compileCondition(c, report, [...path, 'any', i], onSlow));
     parts.push({
       captures: union(subs.map((s) => s.captures)),
       literals: subs.every((s) => s.literals) ? [...new Set(subs.flatMap((s) => s.literals!))] : null,
@@ -96,7 +104,7 @@ export function compileCondition(cfg: ConditionConfig | undefined, report: Condi
     });
   }
   if (cfg.not) {
-    const sub = compileCondition(cfg.not, report, [...path, 'not']);
+    const sub = compileCondition(cfg.not, report, [...path, 'not'], onSlow);
     parts.push({ captures: new Set(), literals: null, test: (ctx) => !sub.test(ctx) });
   }
 
@@ -167,6 +175,7 @@ function compileMatcher(
   m: MatcherConfig,
   get: (ctx: MatchContext) => AnyValue | undefined,
   report: (msg: string) => void,
+  onSlow: () => void,
 ): CompiledCondition | undefined {
   const checks: ((v: AnyValue | undefined, ctx: MatchContext) => boolean)[] = [];
   const captures = new Set<string>();
@@ -204,7 +213,7 @@ function compileMatcher(
       r.names.forEach((n) => captures.add(n));
       checks.push((v, ctx) => {
         if (v === undefined) return false;
-        const match = regex.exec(valueText(v));
+        const match = execTimed(regex, valueText(v), onSlow);
         if (!match) return false;
         if (match.groups) for (const [k, val] of Object.entries(match.groups)) if (val !== undefined) ctx.captures[k] = val;
         return true;
