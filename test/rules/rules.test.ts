@@ -152,3 +152,20 @@ describe('required literal extraction', () => {
     expect(requiredLiteral(/error/i)).toBeUndefined();
   });
 });
+
+describe('rules: regexes on hostile lines', () => {
+  it('counts a match on a long line that takes longer than the budget, and keeps its result', () => {
+    const r = rules(`rules:
+  - name: words
+    when: { body: '^(\\w+\\s?)+$' }
+    event: { name: Words }
+    to: [out]
+`);
+    // Millions of characters: the linear-time engine takes well over 50 ms on any machine.
+    const long = `${Array(2_000_000).fill('ab').join(' ')}!`;
+    expect(r.process(line(long), 'app')).toEqual([]);
+    expect(r.stats.slowRegex.get('words')).toBe(1);
+    expect(r.process(line('ab ab ab'), 'app')).toHaveLength(1);
+    expect(r.stats.slowRegex.get('words')).toBe(1);
+  });
+});
