@@ -90,6 +90,17 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
 
   describe.skipIf(!canDeb)('the .deb', () => {
     const root = join(s.dir, 'root');
+    let installed: { status: number | null; output: string } = { status: null, output: '' };
+    // Installed once for the tests below (each can run alone).
+    beforeAll(() => {
+      mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
+      mkdirSync(join(root, 'var/lib/dpkg/info'), { recursive: true });
+      writeFileSync(join(root, 'var/lib/dpkg/status'), '');
+      // The scratch root has no libc6 package to satisfy Depends, and no shell to chroot into:
+      // the maintainer scripts run outside it (they only act on a running systemd, under DPKG_ROOT none).
+      const r = spawnSync('dpkg', [`--root=${root}`, '--force-depends', '--force-script-chrootless', '--log=/dev/null', '-i', deb], { encoding: 'utf8' });
+      installed = { status: r.status, output: r.stdout + r.stderr };
+    });
 
     it('declares the package, its dependencies, the conffile and the maintainer scripts', () => {
       const info = execFileSync('dpkg-deb', ['--info', deb], { encoding: 'utf8' });
@@ -105,13 +116,7 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
     });
 
     it('installs into a scratch root (dpkg --root): the executable runs there, the config is a conffile that passes validate and test', async () => {
-      mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
-      mkdirSync(join(root, 'var/lib/dpkg/info'), { recursive: true });
-      writeFileSync(join(root, 'var/lib/dpkg/status'), '');
-      // The scratch root has no libc6 package to satisfy Depends, and no shell to chroot into:
-      // the maintainer scripts run outside it (they only act on a running systemd, under DPKG_ROOT none).
-      const r = spawnSync('dpkg', [`--root=${root}`, '--force-depends', '--force-script-chrootless', '--log=/dev/null', '-i', deb], { encoding: 'utf8' });
-      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(installed.status, installed.output).toBe(0);
       const status = execFileSync('dpkg', [`--root=${root}`, '-s', 'log2events'], { encoding: 'utf8' });
       expect(status).toMatch(/Status: install ok installed/);
       expect(status).toMatch(/Conffiles:\n \/etc\/log2events\/config\.yaml [0-9a-f]{32}/);
