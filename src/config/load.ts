@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { checkAliasExpansion } from './aliases.ts';
+import { isReservedName, RESERVED_NAME_MESSAGE } from './reserved-names.ts';
 import type { z } from 'zod';
 import '../builtins.ts';
 import { Diagnostics, type ConfigPath } from './diagnostics.ts';
@@ -67,8 +69,11 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { doc, diag } = parsed;
 
+  // Aliases are counted before anything is expanded: a few lines of anchors can stand for
+  // billions of nodes. Within that bound the YAML library's own alias limit is not needed.
+  if (!checkAliasExpansion(doc, diag)) return { ok: false, errors: diag.formatted() };
   substituteVariables(doc, diag, options.env, dirname(resolve(file)));
-  const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const raw = doc.toJS({ maxAliasCount: -1 }) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     diag.add([], 'the config must be a YAML mapping (state_dir, sources, sinks, rules)');
     return { ok: false, errors: diag.formatted() };
@@ -79,7 +84,18 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   const shape = topLevelSchema.shape;
   const top = {} as z.output<typeof topLevelSchema>;
   for (const key of Object.keys(raw)) {
-    if (!(key in shape)) diag.add([key], `unknown key "${key}" (top-level keys: ${Object.keys(shape).join(', ')})`, 'key');
+    if (!Object.hasOwn(shape, key)) diag.add([key], `unknown key "${key}" (top-level keys: ${Object.keys(shape).join(', ')})`, 'key');
+  }
+  // Source and sink names become keys of plain objects: one named like a property every object
+  // has (`__proto__`, `toString`) would vanish or answer for a name that is not there.
+  for (const section of ['sources', 'sinks'] as const) {
+    const entries = (raw as Record<string, unknown>)[section];
+    if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) continue;
+    const kept = Object.entries(entries).filter(([name]) => {
+      if (isReservedName(name)) diag.add([section, name], RESERVED_NAME_MESSAGE(name), 'key');
+      return !isReservedName(name);
+    });
+    (raw as Record<string, unknown>)[section] = Object.fromEntries(kept);
   }
   for (const [key, schema] of Object.entries(shape) as [keyof typeof shape, z.ZodType][]) {
     const value = validate(schema, (raw as Record<string, unknown>)[key], [key], diag);
@@ -96,14 +112,15 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   top.rules.forEach((value, i) => {
     const rule = validate(ruleSchema, value, ['rules', i], diag);
     if (!rule) return;
+    if (isReservedName(rule.name)) diag.add(['rules', i, 'name'], RESERVED_NAME_MESSAGE(rule.name));
     const prev = seenRules.get(rule.name);
     if (prev !== undefined) diag.add(['rules', i, 'name'], `duplicate rule name (first used by rules[${prev}])`);
     seenRules.set(rule.name, i);
     rule.to?.forEach((sink, j) => {
-      if (!top.sinks[sink]) diag.add(['rules', i, 'to', j], `unknown sink "${sink}" (defined: ${listOr(Object.keys(top.sinks))})`);
+      if (!Object.hasOwn(top.sinks, sink)) diag.add(['rules', i, 'to', j], `unknown sink "${sink}" (defined: ${listOr(Object.keys(top.sinks))})`);
     });
     rule.from?.forEach((src, j) => {
-      if (!top.sources[src]) diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
+      if (!Object.hasOwn(top.sources, src)) diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
     });
     checkProviderFields(rule, ['rules', i], sinkTypes, diag);
     rules.push(rule);
@@ -153,8 +170,9 @@ function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests
   const parsed = parseYaml(text, path);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { doc, diag } = parsed;
+  if (!checkAliasExpansion(doc, diag)) return { ok: false, errors: diag.formatted() };
   substituteVariables(doc, diag, env, dirname(resolve(path)));
-  const raw = doc.toJS() as unknown;
+  const raw = doc.toJS({ maxAliasCount: -1 }) as unknown;
   const list = Array.isArray(raw) ? raw : (raw as { tests?: unknown } | null)?.tests;
   if (!Array.isArray(list)) {
     diag.add([], 'a tests file is a list of tests, or a mapping with a tests: list');
