@@ -1,18 +1,26 @@
-import type { ServerResponse } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { queryCommand } from '../../src/cli/query.ts';
+import { loadConfigText } from '../../src/config/load.ts';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
+import type { HttpCallResult } from '../../src/sinks/http-call.ts';
+import { huaweiCall } from '../../src/sinks/huawei/client.ts';
+import { huaweiConnectionShape } from '../../src/sinks/huawei/config.ts';
 import { HuaweiCredentialError, REFRESH_AHEAD_MS, RefreshingCredentials, type TemporaryCredential } from '../../src/sinks/huawei/credential-provider.ts';
+import { type HuaweiTarget, resolveHuaweiTarget } from '../../src/sinks/huawei/credentials.ts';
+import type { EntryOutcome } from '../../src/sinks/sink.ts';
 import { verifyHuaweiRequest } from '../../src/emulator/huawei-verify.ts';
-import { runCli, scratchDir } from '../helpers/cli.ts';
-import { json, recordingServers, type RecordedRequest } from '../helpers/recording-server.ts';
-import { deadLetters, linesOf } from './cloud-harness.ts';
+import { scratchDir } from '../helpers/cli.ts';
+import { json, recordingServers } from '../helpers/recording-server.ts';
 
 /**
  * Temporary credentials for the Huawei sinks and `query`: CCE workload identity (id token file →
  * IAM → temporary AK/SK) and the ECS metadata service, against fake IAM and metadata servers and a
  * capture server standing in for Cloud Eye / AOM. All of them listen on 127.0.0.1, started and
- * stopped here; `log2events` runs as a real process.
+ * stopped here. In-process: each target is resolved from a sink config as the sinks and `query`
+ * resolve theirs, and called through the Huawei client they share.
  */
 
 const HW = EMULATOR_CREDENTIALS.huawei;
@@ -122,29 +130,38 @@ const CLEAN_ENV = {
   LOG2EVENTS_HUAWEI_ECS_METADATA: '',
 };
 
-function config(dir: string, endpoint: string, o: { type?: 'huawei_ces' | 'huawei_aom'; auth?: string; concurrency?: number; maxElapsed?: string } = {}): string {
-  const type = o.type ?? 'huawei_ces';
-  return `state_dir: ${dir}/state
-sources: { in: { type: stdin } }
-sinks:
-  hw:
-    type: ${type}
-    region: cn-north-4
-    project_id: ${PROJECT}
-    endpoint: ${endpoint}
-    ${o.auth ?? ''}
-    batch: { linger: 20ms, max_entries: 1 }
-    concurrency: ${o.concurrency ?? 1}
-    retry: { initial: 20ms, max: 100ms, max_elapsed: ${o.maxElapsed ?? '1m'} }
-rules:
-  - name: orders
-    when: { body: 'order (?<id>\\S+) failed' }
-    event: { name: OrderFailed, source: shop.orders, content: "order {{id}} failed", resource: { id: "order-{{id}}" } }
-    to: [hw]
-`;
+type SinkKind = 'huawei_ces' | 'huawei_aom';
+
+/** The sink's config block as YAML flow text (`auth` is its credential keys). */
+const sinkYaml = (kind: SinkKind, endpoint: string, auth = '') => `{ type: ${kind}, region: cn-north-4, project_id: ${PROJECT}, endpoint: "${endpoint}"${auth ? `, ${auth}` : ''} }`;
+
+/** Where a sink of `kind` calls and with which credentials, resolved from its config and `env` as the sink does. */
+function target(endpoint: string, o: { kind?: SinkKind; auth?: string; env?: Record<string, string> } = {}): HuaweiTarget {
+  const kind = o.kind ?? 'huawei_ces';
+  const loaded = loadConfigText(`sinks: { hw: ${sinkYaml(kind, endpoint, o.auth)} }\n`, 'c.yaml');
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+  const options = huaweiConnection.parse(loaded.config.sinks.get('hw')?.options);
+  return resolveHuaweiTarget(kind === 'huawei_aom' ? 'aom' : 'ces', options, { env: { ...CLEAN_ENV, ...o.env } });
 }
 
-const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);
+/** The connection keys of a parsed sink config (both Huawei sinks share them). */
+const huaweiConnection = z.object(huaweiConnectionShape);
+
+/** One report as the sink of `kind` sends it (Cloud Eye POST, AOM PUT): the call's result. */
+async function report(t: HuaweiTarget, kind: SinkKind = 'huawei_ces'): Promise<HttpCallResult> {
+  const req =
+    kind === 'huawei_ces'
+      ? { method: 'POST' as const, path: `/V1.0/${PROJECT}/events`, body: JSON.stringify([{ event_name: 'OrderFailed', event_source: 'shop.orders', time: Date.now(), detail: {} }]) }
+      : { method: 'PUT' as const, path: `/v2/${PROJECT}/push/events`, body: JSON.stringify({ events: [] }) };
+  return huaweiCall(t, req, 1, AbortSignal.timeout(20_000));
+}
+
+/** The outcome of a call that got no answer: credentials could not be had. */
+function failure(r: HttpCallResult): EntryOutcome | undefined {
+  return r.ok ? undefined : r.failure.outcomes[0];
+}
+
+const ok = (r: HttpCallResult) => r.ok && r.reply.status < 300;
 
 describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
   it('exchanges the id token from the SDK variables at IAM and signs with the temporary AK and X-Security-Token, one exchange for concurrent sends', async () => {
@@ -152,13 +169,11 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const cloud = await fakeCloud();
     const s = scratchDir();
     const tokenFile = s.write('oidc-token', 'projected-id-token-1\n');
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { concurrency: 4 })), '--once'], {
-      input: lines(4),
-      env: { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: tokenFile, HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
-    });
-    expect(r.code, r.stderr).toBe(0);
+    const t = target(cloud.url, { env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: tokenFile, HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url } });
+    const results = await Promise.all([report(t), report(t), report(t), report(t)]);
+    expect(results.every(ok)).toBe(true);
     expect(iam.idTokens).toEqual([{ idp: 'cce-idp', token: 'projected-id-token-1' }]);
-    const sts = JSON.parse(iam.requests.find((q) => q.path === '/v3.0/OS-CREDENTIAL/securitytokens')!.body) as unknown;
+    const sts = JSON.parse(iam.requests.find((q) => q.path === '/v3.0/OS-CREDENTIAL/securitytokens')?.body ?? '{}') as unknown;
     expect(sts).toEqual({ auth: { identity: { methods: ['token'], token: { id: 'iam-token-1-ok', duration_seconds: 3600 } } } });
     expect(cloud.calls).toHaveLength(4);
     for (const c of cloud.calls) expect(c).toMatchObject({ ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1' });
@@ -171,10 +186,10 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     // Expires in 2 min: inside the refresh window, so the next send refreshes; kubelet rotates after each exchange.
     const iam = await fakeIam({ expiresInMs: 120_000, onExchange: (n) => writeFileSync(tokenFile, `id-token-v${n + 1}`) });
     const cloud = await fakeCloud();
-    const auth = `oidc: { idp_id: cce-idp, id_token_file: ${tokenFile}, iam_endpoint: ${iam.url}, duration_seconds: 900 }`;
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth })), '--once'], { input: lines(2), env: CLEAN_ENV });
-    expect(r.code, r.stderr).toBe(0);
-    expect(iam.idTokens.map((t) => t.token)).toEqual(['id-token-v1', 'id-token-v2']);
+    const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${tokenFile}", iam_endpoint: "${iam.url}", duration_seconds: 900 }` });
+    expect(ok(await report(t))).toBe(true);
+    expect(ok(await report(t))).toBe(true);
+    expect(iam.idTokens.map((x) => x.token)).toEqual(['id-token-v1', 'id-token-v2']);
     expect(readFileSync(tokenFile, 'utf8')).toBe('id-token-v3');
     expect(cloud.calls.map((c) => [c.ak, c.securityToken])).toEqual([
       ['TEMPAK1', 'sec-TEMPAK-1'],
@@ -187,42 +202,36 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const iam = await fakeIam({ expiresInMs: 120_000, answer: (n) => (n === 1 ? 'ok' : { status: 503, body: { error_code: 'IAM.0001', error_msg: 'busy' } }) });
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const auth = `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }`;
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth })), '--once'], { input: lines(2), env: CLEAN_ENV });
-    expect(r.code, r.stderr).toBe(0);
+    const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.write('t', 'tok')}", iam_endpoint: "${iam.url}" }` });
+    expect(ok(await report(t))).toBe(true);
+    expect(ok(await report(t))).toBe(true);
     expect(iam.exchanges()).toBe(2);
     expect(cloud.calls.map((c) => c.ak)).toEqual(['TEMPAK1', 'TEMPAK1']);
     s.cleanup();
   });
 
-  it('retries while IAM fails or answers a malformed credential, and delivers once it recovers', async () => {
+  it('answers retryable huawei.credentials while IAM fails or answers a malformed credential, and gets through once it recovers', async () => {
     const iam = await fakeIam({ answer: (n) => (n === 1 ? { status: 500, body: { error_code: 'IAM.0006', error_msg: 'internal' } } : n === 2 ? 'malformed' : 'ok') });
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const file = s.write('c.yaml', config(s.dir, cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }` }));
-    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
-    expect(r.code, r.stderr).toBe(0);
+    const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.write('t', 'tok')}", iam_endpoint: "${iam.url}" }` });
+    expect(failure(await report(t))).toMatchObject({ kind: 'retryable', code: 'huawei.credentials', message: expect.stringMatching(/IAM\.0006/) });
+    expect(failure(await report(t))).toMatchObject({ kind: 'retryable', code: 'huawei.credentials' });
+    expect(ok(await report(t))).toBe(true);
     expect(iam.exchanges()).toBe(3);
     expect(cloud.calls.map((c) => c.ak)).toEqual(['TEMPAK3']);
-    expect(await deadLetters(file)).toEqual([]);
     s.cleanup();
   });
 
-  it('dead-letters as huawei.credentials, after retries, when IAM keeps refusing; the process does not crash', async () => {
+  it('names IAM\'s refusal in the retryable huawei.credentials outcome (dead-lettered after retry.max_elapsed)', async () => {
     const iam = await fakeIam({ answer: () => ({ status: 401, body: { error: { code: 401, message: 'The id token is invalid', title: 'Unauthorized' } } }) });
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const auth = `oidc: { idp_id: cce-idp, id_token_file: ${s.write('t', 'tok')}, iam_endpoint: ${iam.url} }`;
-    const file = s.write('c.yaml', config(s.dir, cloud.url, { auth, maxElapsed: '300ms' }));
-    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
-    // --once exits 4: events went to dead letters during the run.
-    expect(r.code, r.stderr).toBe(4);
+    const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.write('t', 'tok')}", iam_endpoint: "${iam.url}" }` });
+    const o = failure(await report(t));
+    expect(o).toMatchObject({ kind: 'retryable', code: 'huawei.credentials' });
+    expect(o && o.kind !== 'delivered' && o.message).toMatch(/CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 401 .*The id token is invalid/);
     expect(cloud.calls).toEqual([]);
-    const dead = await deadLetters(file);
-    expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ sink: 'hw', code: 'huawei.credentials' });
-    expect(dead[0]!.attempts).toBeGreaterThan(1);
-    expect(dead[0]!.message).toMatch(/CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 401 .*The id token is invalid/);
     s.cleanup();
   });
 
@@ -230,14 +239,10 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const iam = await fakeIam();
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const file = s.write('c.yaml', config(s.dir, cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: ${s.dir}/absent, iam_endpoint: ${iam.url} }`, maxElapsed: '200ms' }));
-    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: CLEAN_ENV });
-    // --once exits 4: events went to dead letters during the run.
-    expect(r.code, r.stderr).toBe(4);
+    const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.dir}/absent", iam_endpoint: "${iam.url}" }` });
+    const o = failure(await report(t));
+    expect(o).toMatchObject({ kind: 'retryable', code: 'huawei.credentials', message: expect.stringMatching(/cannot read the id token file/) });
     expect(iam.exchanges()).toBe(0);
-    const dead = await deadLetters(file);
-    expect(dead.map((d) => [d.code, d.attempts > 1])).toEqual([['huawei.credentials', true]]);
-    expect(dead[0]!.message).toMatch(/cannot read the id token file/);
     s.cleanup();
   });
 
@@ -245,11 +250,9 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const iam = await fakeIam();
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { type: 'huawei_aom' })), '--once'], {
-      input: lines(2),
-      env: { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
-    });
-    expect(r.code, r.stderr).toBe(0);
+    const t = target(cloud.url, { kind: 'huawei_aom', env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url } });
+    expect(ok(await report(t, 'huawei_aom'))).toBe(true);
+    expect(ok(await report(t, 'huawei_aom'))).toBe(true);
     expect(cloud.calls).toEqual([
       { ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'PUT' },
       { ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'PUT' },
@@ -261,12 +264,13 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const iam = await fakeIam({ answer: (n) => (n === 1 ? 'ok' : { status: 403, body: { error_code: 'IAM.0003', error_msg: 'idp disabled' } }) });
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const file = s.write('c.yaml', config(s.dir, cloud.url));
+    const file = s.write('c.yaml', `sinks: { hw: ${sinkYaml('huawei_ces', cloud.url)} }\n`);
     const env = { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url };
-    const ok = await runCli(['query', '-c', file, '--json'], { env });
-    expect(ok.code, ok.stderr).toBe(0);
+    const first = await withEnv(env, () => query(['-c', file, '--json']));
+    expect(first.code, first.stderr).toBe(0);
     expect(cloud.calls).toEqual([{ ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'GET' }]);
-    const refused = await runCli(['query', '-c', file, '--json'], { env });
+    // A new query process: a new credential is fetched, and IAM refuses it.
+    const refused = await withEnv(env, () => query(['-c', file, '--json']));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/huawei\.credentials: no credentials: CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 403 IAM\.0003: idp disabled/);
     expect(cloud.calls).toHaveLength(1);
@@ -278,37 +282,29 @@ describe('Huawei temporary credentials: ECS metadata', () => {
   it('uses the agency AK/SK from the metadata service (config ecs_metadata), with its session token', async () => {
     const meta = await fakeMetadata();
     const cloud = await fakeCloud();
-    const s = scratchDir();
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth: `ecs_metadata: { endpoint: ${meta.url} }` })), '--once'], { input: lines(2), env: CLEAN_ENV });
-    expect(r.code, r.stderr).toBe(0);
+    const t = target(cloud.url, { auth: `ecs_metadata: { endpoint: "${meta.url}" }` });
+    expect(ok(await report(t))).toBe(true);
+    expect(ok(await report(t))).toBe(true);
     expect(meta.gets()).toBe(1);
     expect(cloud.calls.map((c) => [c.ak, c.securityToken])).toEqual([
       ['METAAK1', 'sec-METAAK-1'],
       ['METAAK1', 'sec-METAAK-1'],
     ]);
-    s.cleanup();
   });
 
   it('is enabled by LOG2EVENTS_HUAWEI_ECS_METADATA, works without session tokens, and retries a failing metadata service', async () => {
     const meta = await fakeMetadata({ session: false, answer: (n) => (n === 1 ? { status: 500, body: { message: 'agency not ready' } } : 'ok') });
     const cloud = await fakeCloud();
-    const s = scratchDir();
-    const file = s.write('c.yaml', config(s.dir, cloud.url));
-    const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: { ...CLEAN_ENV, LOG2EVENTS_HUAWEI_ECS_METADATA: meta.url } });
-    expect(r.code, r.stderr).toBe(0);
+    const t = target(cloud.url, { env: { LOG2EVENTS_HUAWEI_ECS_METADATA: meta.url } });
+    expect(failure(await report(t))).toMatchObject({ kind: 'retryable', code: 'huawei.credentials' });
+    expect(ok(await report(t))).toBe(true);
     expect(meta.gets()).toBe(2);
     expect(meta.requests.filter((q) => q.method === 'GET').every((q) => q.headers['x-metadata-token'] === undefined)).toBe(true);
     expect(cloud.calls.map((c) => c.ak)).toEqual(['METAAK2']);
-    expect(await deadLetters(file)).toEqual([]);
-    s.cleanup();
   });
 
-  it('is not asked when nothing enables it', async () => {
-    const s = scratchDir();
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, 'http://127.0.0.1:9')), '--once'], { input: lines(1), env: CLEAN_ENV });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/no credentials: .*ecs_metadata: true or LOG2EVENTS_HUAWEI_ECS_METADATA=true/);
-    s.cleanup();
+  it('is not asked when nothing enables it', () => {
+    expect(() => target('http://127.0.0.1:9')).toThrow(/no credentials: .*ecs_metadata: true or LOG2EVENTS_HUAWEI_ECS_METADATA=true/);
   });
 });
 
@@ -318,10 +314,8 @@ describe('Huawei credentials: order', () => {
     const meta = await fakeMetadata();
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url)), '--once'], {
-      input: lines(1),
+    const t = target(cloud.url, {
       env: {
-        ...CLEAN_ENV,
         HUAWEICLOUD_SDK_AK: HW.ak,
         HUAWEICLOUD_SDK_SK: HW.sk,
         HUAWEICLOUD_SDK_IDP_ID: 'cce-idp',
@@ -330,7 +324,7 @@ describe('Huawei credentials: order', () => {
         LOG2EVENTS_HUAWEI_ECS_METADATA: meta.url,
       },
     });
-    expect(r.code, r.stderr).toBe(0);
+    expect(ok(await report(t))).toBe(true);
     expect(cloud.calls).toEqual([{ ak: HW.ak, securityToken: undefined, method: 'POST' }]);
     expect(iam.requests).toEqual([]);
     expect(meta.requests).toEqual([]);
@@ -341,35 +335,58 @@ describe('Huawei credentials: order', () => {
     const iam = await fakeIam();
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const auth = `credentials: { ak: ${HW.ak}, sk: "${HW.sk}", security_token: static-token }`;
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cloud.url, { auth })), '--once'], {
-      input: lines(1),
-      env: { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
+    const t = target(cloud.url, {
+      auth: `credentials: { ak: ${HW.ak}, sk: "${HW.sk}", security_token: static-token }`,
+      env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
     });
-    expect(r.code, r.stderr).toBe(0);
+    expect(ok(await report(t))).toBe(true);
     expect(cloud.calls).toEqual([{ ak: HW.ak, securityToken: 'static-token', method: 'POST' }]);
     expect(iam.requests).toEqual([]);
     s.cleanup();
   });
 
-  it('refuses two credential sources in one sink config, and malformed oidc / ecs_metadata keys', async () => {
-    const s = scratchDir();
+  it('refuses two credential sources in one sink config, and malformed oidc / ecs_metadata keys', () => {
     const bad = [
-      [`credentials: { ak: a, sk: b }\n    oidc: { idp_id: i, id_token_file: /f }`, /give one of credentials, auth_token, oidc, ecs_metadata, not credentials and oidc/],
-      [`oidc: { idp_id: i, id_token_file: /f }\n    ecs_metadata: true`, /not oidc and ecs_metadata/],
-      [`oidc: { idp_id: i }`, /id_token_file/],
-      [`oidc: { idp_id: i, id_token_file: /f, iam_endpoint: not-a-url }`, /iam_endpoint/],
-      [`oidc: { idp_id: i, id_token_file: /f, duration_seconds: 60 }`, /duration_seconds/],
-      [`ecs_metadata: { endpoint: ftp://x }`, /ecs_metadata/],
+      ['credentials: { ak: a, sk: b }, oidc: { idp_id: i, id_token_file: /f }', /give one of credentials, auth_token, oidc, ecs_metadata, not credentials and oidc/],
+      ['oidc: { idp_id: i, id_token_file: /f }, ecs_metadata: true', /not oidc and ecs_metadata/],
+      ['oidc: { idp_id: i }', /id_token_file/],
+      ['oidc: { idp_id: i, id_token_file: /f, iam_endpoint: not-a-url }', /iam_endpoint/],
+      ['oidc: { idp_id: i, id_token_file: /f, duration_seconds: 60 }', /duration_seconds/],
+      ['ecs_metadata: { endpoint: "ftp://x" }', /ecs_metadata/],
     ] as const;
     for (const [auth, message] of bad) {
-      const r = await runCli(['validate', '-c', s.write('c.yaml', config(s.dir, 'http://127.0.0.1:9', { auth }))], { env: CLEAN_ENV });
-      expect(r.code, auth).toBe(1);
-      expect(r.stdout + r.stderr, auth).toMatch(message);
+      const loaded = loadConfigText(`sinks: { hw: ${sinkYaml('huawei_ces', 'http://127.0.0.1:9', auth)} }\n`, 'c.yaml');
+      expect(loaded.ok, auth).toBe(false);
+      expect(loaded.ok ? '' : loaded.errors.join('\n'), auth).toMatch(message);
     }
-    s.cleanup();
   });
 });
+
+/** Runs `fn` with these variables in process.env, restoring them after. */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** `log2events query ARGS` in-process. */
+async function query(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await queryCommand(args, { stdin: new PassThrough(), stdout, stderr });
+  return { code, stdout: out, stderr: err };
+}
 
 describe('RefreshingCredentials (the cache both sinks and query use), on a fake clock', () => {
   /** With `hold`, the first fetch waits until `release()`. */
