@@ -47,6 +47,7 @@ export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes:
       source: ev.source === undefined ? DEFAULT_SOURCE : literal(ev.source),
       group: literal(ev.group),
       overrides: provider ? (literals[provider] ?? {}) : {},
+      overridden: provider ? Object.keys(ev[provider] ?? {}) : [],
     };
     for (const p of def.checkStatic(fields)) diag.add([...at, 'event', ...p.path], `${p.message} (routed to sink "${sink}")`);
   });

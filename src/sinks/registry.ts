@@ -45,6 +45,8 @@ export interface StaticEventFields {
   group?: string | undefined;
   /** The rule's override block for the sink's provider: literal values only. */
   overrides: Record<string, unknown>;
+  /** Every key the override block sets, templated ones too (their value is known only per record). */
+  overridden?: readonly string[];
 }
 
 /** A problem with a rule's field, its path relative to the rule's `event:`. */

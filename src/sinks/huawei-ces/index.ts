@@ -31,11 +31,12 @@ export type HuaweiCesSinkConfig = z.output<typeof huaweiCesSinkSchema>;
 /** A rule's literal name or source Cloud Eye can never take (a rule without `source:` gets "log2events"). */
 export function checkCesStatic(fields: StaticEventFields): StaticProblem[] {
   const problems: StaticProblem[] = [];
-  if (fields.overrides.event_name === undefined && fields.name !== undefined) {
+  const overridden = (key: string) => fields.overrides[key] !== undefined || (fields.overridden?.includes(key) ?? false);
+  if (!overridden('event_name') && fields.name !== undefined) {
     const p = eventNameProblem(fields.name);
     if (p) problems.push({ path: ['name'], message: `${p.message} (or set huawei_ces.event_name)` });
   }
-  if (fields.overrides.event_source === undefined && fields.source !== undefined) {
+  if (!overridden('event_source') && fields.source !== undefined) {
     const p = eventSourceProblem(fields.source);
     if (p) problems.push({ path: ['source'], message: `${p.message}; set source: (or huawei_ces.event_source)` });
   }

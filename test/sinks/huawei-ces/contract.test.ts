@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../../src/config/load.ts';
 import type { Event } from '../../../src/model/event.ts';
 import { checkCesStatic } from '../../../src/sinks/huawei-ces/index.ts';
 import { CesTimes, clampTime } from '../../../src/sinks/huawei-ces/identity.ts';
@@ -127,6 +128,8 @@ describe('checkStatic', () => {
     expect(checkCesStatic({ name: 'order failed', source: 'shop.orders', overrides: {} })[0]?.path).toEqual(['name']);
     expect(checkCesStatic({ name: 'order failed', source: 'log2events', overrides: { event_name: 'Ok', event_source: 'shop.orders' } })).toEqual([]);
     expect(checkCesStatic({ name: undefined, source: undefined, overrides: {} })).toEqual([]);
+    // A templated override decides per record: not a load error.
+    expect(checkCesStatic({ name: 'order failed', source: 'log2events', overrides: {}, overridden: ['event_name', 'event_source'] })).toEqual([]);
   });
 });
 
@@ -162,5 +165,30 @@ describe('CesTimes: a send time unique per Cloud Eye identity', () => {
     expect(times.timeFor('a', 'id', now - 2 * 3_600_000, (own) => clampTime(own, later, 30_000), usable)).toBe(t + 60_000);
     times.prune(now + 2 * 3_600_000);
     expect(times.size).toBe(0);
+  });
+});
+
+describe('validate (config load) for a rule routed to huawei_ces', () => {
+  const load = (event: string) =>
+    loadConfigText(
+      `sinks:\n  ces: { type: huawei_ces, region: cn-north-4, project_id: p, auth_token: t }\nrules:\n  - name: r\n    when: { body: 'x(?<v>.*)' }\n    event:\n${event}\n    to: [ces]\n`,
+      'c.yaml',
+    );
+  const errors = (event: string) => {
+    const r = load(event);
+    return r.ok ? [] : r.errors;
+  };
+
+  it('reports a missing source, a misspelled override key and a wrong override value at file:line:col', () => {
+    expect(errors('      name: OrderFailed')).toEqual([expect.stringMatching(/^c\.yaml:\d+:\d+: .*event_source "log2events" is invalid.*routed to sink "ces"/)]);
+    expect(errors('      name: OrderFailed\n      source: shop.orders\n      huawei_ces: { event_levle: Major }')).toEqual([expect.stringMatching(/^c\.yaml:9:21: .*unknown key "event_levle"/)]);
+    expect(errors('      name: OrderFailed\n      source: shop.orders\n      huawei_ces: { event_level: major, group_id: shop }')).toEqual([
+      expect.stringMatching(/^c\.yaml:9:\d+: .*"Critical"/),
+      expect.stringMatching(/^c\.yaml:9:\d+: .*resource group id/),
+    ]);
+  });
+
+  it('accepts templated overrides, checked per record instead', () => {
+    expect(errors('      name: order failed\n      huawei_ces: { event_name: "E{{v}}", event_source: "shop.{{v}}" }')).toEqual([]);
   });
 });
