@@ -1,9 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError, type CliIO } from '../../src/cli/command.ts';
-import { queryCommand } from '../../src/cli/query.ts';
+import { UsageError } from '../../src/cli/command.ts';
 import { startEmulator, EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
+import { runQuery } from '../helpers/query.ts';
 
 /**
  * `log2events query`: events delivered by a real `log2events run` to the emulator's Cloud Eye,
@@ -43,17 +42,7 @@ afterAll(async () => {
   s.cleanup();
 });
 
-async function query(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const io: CliIO = { stdin: new PassThrough(), stdout, stderr };
-  const code = await queryCommand(args, io);
-  return { code, stdout: out, stderr: err };
-}
+const query = runQuery;
 
 describe('log2events query', () => {
   it('lists the aggregates Cloud Eye keeps per event name (ListEvents) as a table', async () => {

@@ -1,6 +1,7 @@
+import { expect } from 'vitest';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import { formatSdkDate } from '../../src/sinks/huawei/signer.ts';
-import { AKSKSigner } from './vendor-clients.ts';
+import { AKSKSigner, readJson } from './vendor-clients.ts';
 
 /** A Cloud Eye request for the negative matrices: what to send, and how it is signed. */
 export interface CesCall {
@@ -47,4 +48,21 @@ export async function cesCall(baseUrl: string, c: CesCall): Promise<Response> {
   }
   if (text !== undefined && c.tamper) text = c.tamper(text);
   return fetch(`${baseUrl}${path}${qs}`, { method, headers, ...(text !== undefined ? { body: text } : {}) });
+}
+
+/**
+ * Checks a refusal: Cloud Eye's own `{http_code, message: {details, code}}` for `ces.*` codes, the
+ * API gateway's `{error_code, error_msg, request_id}` for the others.
+ */
+export async function expectCesRefusal(res: Response, status: number, code: string, message: RegExp): Promise<void> {
+  expect(res.status).toBe(status);
+  const body = await readJson(res);
+  if (code.startsWith('ces.')) {
+    expect(body).toMatchObject({ http_code: status, message: { code } });
+    expect(body.message.details).toMatch(message);
+  } else {
+    expect(body).toMatchObject({ error_code: code, request_id: expect.any(String) });
+    expect(body.error_msg).toMatch(message);
+  }
+  expect(res.headers.get('date')).toBeTruthy();
 }

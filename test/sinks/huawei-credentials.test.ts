@@ -1,8 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { queryCommand } from '../../src/cli/query.ts';
 import { loadConfigText } from '../../src/config/load.ts';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import type { HttpCallResult } from '../../src/sinks/http-call.ts';
@@ -13,6 +11,7 @@ import { type HuaweiTarget, resolveHuaweiTarget } from '../../src/sinks/huawei/c
 import type { EntryOutcome } from '../../src/sinks/sink.ts';
 import { verifyHuaweiRequest } from '../../src/emulator/huawei-verify.ts';
 import { scratchDir } from '../helpers/cli.ts';
+import { runQuery } from '../helpers/query.ts';
 import { json, recordingServers } from '../helpers/recording-server.ts';
 
 /**
@@ -266,11 +265,11 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const s = scratchDir();
     const file = s.write('c.yaml', `sinks: { hw: ${sinkYaml('huawei_ces', cloud.url)} }\n`);
     const env = { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url };
-    const first = await withEnv(env, () => query(['-c', file, '--json']));
+    const first = await withEnv(env, () => runQuery(['-c', file, '--json']));
     expect(first.code, first.stderr).toBe(0);
     expect(cloud.calls).toEqual([{ ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'GET' }]);
     // A new query process: a new credential is fetched, and IAM refuses it.
-    const refused = await withEnv(env, () => query(['-c', file, '--json']));
+    const refused = await withEnv(env, () => runQuery(['-c', file, '--json']));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/huawei\.credentials: no credentials: CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 403 IAM\.0003: idp disabled/);
     expect(cloud.calls).toHaveLength(1);
@@ -374,18 +373,6 @@ async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Pr
       else process.env[k] = v;
     }
   }
-}
-
-/** `log2events query ARGS` in-process. */
-async function query(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await queryCommand(args, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
 }
 
 describe('RefreshingCredentials (the cache both sinks and query use), on a fake clock', () => {
