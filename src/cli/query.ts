@@ -1,10 +1,11 @@
+import { z } from 'zod';
 import { loadConfigFile } from '../config/load.ts';
 import { EMULATOR_CREDENTIALS } from '../emulator/credentials.ts';
 import type { HttpReply } from '../sinks/http-call.ts';
 import { huaweiCall } from '../sinks/huawei/client.ts';
 import { HuaweiConfigError, resolveHuaweiTarget } from '../sinks/huawei/credentials.ts';
 import { parseHuaweiError } from '../sinks/huawei/error-classifier.ts';
-import type { HuaweiCesSinkConfig } from '../sinks/huawei-ces/index.ts';
+import { huaweiConnectionShape } from '../sinks/huawei/config.ts';
 import { EVENT_TYPES, LIST_DEFAULT_SUB_EVENT_TYPE, LIST_LIMIT, REPORTED_SUB_EVENT_TYPE, SUB_EVENT_TYPES } from '../sinks/huawei-ces/limits.ts';
 import type { CesEventDetailAnswer, CesListEventsAnswer } from '../sinks/huawei-ces/wire.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
@@ -47,6 +48,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
+
+/** What query needs of a huawei_ces sink's (already validated) options: where, as whom, how long. */
+const queryOptions = z.object({ ...huaweiConnectionShape, timeout: z.number() });
 
 function usage(message: string): UsageError {
   return new UsageError(`${message}\n\n${USAGE}`);
@@ -140,7 +144,7 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
     throw usage(v.sink !== undefined ? `no sink "${v.sink}" in ${file} (huawei_ces sinks: ${names})` : `name the huawei_ces sink with --sink (huawei_ces sinks: ${names})`);
   }
   if (sink.type !== 'huawei_ces') throw usage(`sink "${sink.name}" is ${sink.type}; query reads Cloud Eye through a huawei_ces sink`);
-  const cfg = sink.options as unknown as HuaweiCesSinkConfig;
+  const cfg = queryOptions.parse(sink.options);
 
   let target;
   try {
