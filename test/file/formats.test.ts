@@ -23,8 +23,15 @@ describe('file source config', () => {
     expect(config).toEqual({
       type: 'file', include: ['/x/*.log'], exclude: [], format: 'auto', start_at: 'end',
       json: { message_key: 'message', severity_key: 'level', timestamp_key: 'time' },
-      max_line_bytes: 1048576, rotate_wait: 5000, poll_interval: 250, fingerprint_bytes: 1024,
+      max_line_bytes: 1048576, rotate_wait: 5000, poll_interval: 250, fingerprint_bytes: 1024, parse_leading_timestamp: true,
     });
+  });
+
+  it('reads a plain line’s leading timestamp as stdin does, unless told not to', () => {
+    const line = '2026-12-02T04:00:00Z INFO database reachable again';
+    expect(createDecoder('plain', config).push(line, 0)?.timeUnixNano).toBe(BigInt(Date.parse('2026-12-02T04:00:00Z')) * 1_000_000n);
+    expect(createDecoder('plain', { ...config, parse_leading_timestamp: false }).push(line, 0)?.timeUnixNano).toBeUndefined();
+    expect(createDecoder('plain', config).push('no time here', 0)?.timeUnixNano).toBeUndefined();
   });
 
   it('turns a start_pattern that does not compile into an issue carrying the regex error', () => {

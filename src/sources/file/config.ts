@@ -26,6 +26,8 @@ export const fileSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default([]),
   /** How lines are parsed; `auto` judges each file by its first line. */
   format: z.enum(FORMATS).default('auto'),
+  /** A plain line starting with an ISO-8601 timestamp carries that time (as on stdin); false: the time it was read. */
+  parse_leading_timestamp: z.boolean().default(true),
   /** Where to begin in files present at start that have no checkpoint; later files start at 0. */
   start_at: z.enum(['beginning', 'end']).default('end'),
   /** Keys of a `json` line's message, severity and timestamp; the other keys become record fields. */

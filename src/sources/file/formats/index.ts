@@ -22,7 +22,7 @@ export function detectFormat(firstLine: string, complete: boolean): ConcreteForm
 export function createDecoder(format: ConcreteFormat, config: FileSourceConfig): Decoder {
   switch (format) {
     case 'plain':
-      return new PlainDecoder();
+      return new PlainDecoder(config.parse_leading_timestamp);
     case 'json':
       return new JsonDecoder(config.json);
     case 'cri':

@@ -1,9 +1,20 @@
+import { leadingTimestamp } from '../../line-record.ts';
 import type { Decoder, Entry } from './entry.ts';
 
-/** Every line is one entry, as it is. */
+/** Every line is one entry, as it is; a leading ISO-8601 timestamp is its time (as stdin reads it). */
 export class PlainDecoder implements Decoder {
+  private readonly parseTime: boolean;
+  constructor(parseTime = true) {
+    this.parseTime = parseTime;
+  }
+
   push(line: string, offset: number): Entry {
-    return { offset, text: line };
+    const entry: Entry = { offset, text: line };
+    if (this.parseTime) {
+      const time = leadingTimestamp(line);
+      if (time !== 0n) entry.timeUnixNano = time;
+    }
+    return entry;
   }
   pendingOffset(): undefined {
     return undefined;
