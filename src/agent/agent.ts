@@ -2,6 +2,7 @@ import type { Config } from '../config/load.ts';
 import { DeliveryEngine, type EngineSink } from '../delivery/engine.ts';
 import type { Event } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
+import { PodMetadata } from '../kubernetes/pod-metadata.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { EmulatorTarget } from '../sinks/emulator-target.ts';
@@ -33,6 +34,7 @@ export class Agent {
   private readonly sinks: Map<string, EngineSink>;
   private readonly sources: Source[] = [];
   private readonly abort = new AbortController();
+  private pods: PodMetadata | undefined;
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
 
   private constructor(config: Config, logger: Logger, metrics: Metrics, store: StateStore, engine: DeliveryEngine, sinks: Map<string, EngineSink>) {
@@ -76,10 +78,17 @@ export class Agent {
   }
 
   private async startSources(): Promise<void> {
+    if (this.config.kubernetes) {
+      const made = PodMetadata.create(this.config.kubernetes, { logger: this.logger, metrics: this.metrics });
+      if (!made.ok) throw new Error(made.error);
+      this.pods = made.pods;
+      this.pods.start();
+    }
+    const pods = this.pods ? { pods: this.pods } : {};
     for (const [name, sc] of this.config.sources) {
       const def = sourceType(sc.type)!;
       const logger = this.logger.child({ source: name });
-      const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir, baseDir: this.config.baseDir });
+      const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir, baseDir: this.config.baseDir, ...pods });
       await source.start({ processor: this.config.compiled, intake: this.engine.intake, logger, signal: this.abort.signal });
       this.sources.push(source);
     }
@@ -113,6 +122,7 @@ export class Agent {
     this.state = 'stopping';
     this.abort.abort();
     await Promise.allSettled(this.sources.map((s) => s.stop()));
+    await this.pods?.stop();
     await this.engine.stop(this.config.delivery.shutdown_timeout);
     await Promise.allSettled([...this.sinks.values()].map((s) => s.sink.close()));
     this.store.close();

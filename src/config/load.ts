@@ -15,6 +15,7 @@ import { sinkCommonShape, type DeliveryConfig, type SinkCommonOptions } from '..
 import type { RuleConfig, RuleTestConfig } from '../rules/schema.ts';
 import { compileRules, type CompiledRules } from '../rules/compile.ts';
 import type { ListenAddress } from './duration.ts';
+import type { KubernetesConfig } from '../kubernetes/config.ts';
 
 export interface SourceConfig {
   name: string;
@@ -37,6 +38,7 @@ export interface Config {
   log_level: 'debug' | 'info' | 'warn' | 'error';
   admin: { listen?: ListenAddress | undefined };
   delivery: DeliveryConfig;
+  kubernetes?: KubernetesConfig | undefined;
   sources: Map<string, SourceConfig>;
   sinks: Map<string, SinkConfig>;
   rules: RuleConfig[];
@@ -99,7 +101,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   }
   for (const [key, schema] of Object.entries(shape) as [keyof typeof shape, z.ZodType][]) {
     const value = validate(schema, (raw as Record<string, unknown>)[key], [key], diag);
-    (top as Record<string, unknown>)[key] = value ?? schema.safeParse(undefined).data ?? (key === 'sources' || key === 'sinks' ? {} : []);
+    (top as Record<string, unknown>)[key] = value ?? schema.safeParse(undefined).data ?? (key === 'sources' || key === 'sinks' ? {} : key === 'rules' || key === 'tests' ? [] : undefined);
   }
 
   const baseDir = dirname(resolve(file));
@@ -151,6 +153,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
       log_level: top.log_level,
       admin: top.admin,
       delivery: top.delivery,
+      kubernetes: top.kubernetes,
       sources,
       sinks,
       rules,

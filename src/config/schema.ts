@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { listenAddress } from './duration.ts';
 import { deliveryConfigSchema } from '../delivery/options.ts';
 import { ruleSchema, ruleTestSchema } from '../rules/schema.ts';
+import { kubernetesConfigSchema } from '../kubernetes/config.ts';
 
 /**
  * The top level of a config file. `sources` and `sinks` are maps whose entries are validated by
@@ -16,6 +17,8 @@ export const topLevelSchema = z.strictObject({
     })
     .default({}),
   delivery: deliveryConfigSchema,
+  /** Pod metadata from the Kubernetes API (see kubernetes/config.ts). */
+  kubernetes: kubernetesConfigSchema.optional(),
   sources: z.record(z.string(), z.unknown()).default({}),
   sinks: z.record(z.string(), z.unknown()).default({}),
   rules: z.array(z.unknown()).default([]),

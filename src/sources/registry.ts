@@ -3,6 +3,7 @@ import { TypeRegistry } from '../config/type-registry.ts';
 import type { Source } from './source.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { PodMetadata } from '../kubernetes/pod-metadata.ts';
 
 export interface SourceFactoryDeps {
   logger: Logger;
@@ -11,6 +12,8 @@ export interface SourceFactoryDeps {
   stateDir: string;
   /** Directory of the config file: relative paths in the source's config resolve against it. */
   baseDir: string;
+  /** Pod metadata from the Kubernetes API, when the config has a `kubernetes:` block. */
+  pods?: PodMetadata;
 }
 
 /** How a source type plugs in: its config schema (a strict object with `type`) and a factory. */

@@ -139,7 +139,7 @@ rules:
     to: [toString, out]
 `);
     expect(errors).toEqual([
-      'cfg.yaml:1:1: __proto__: unknown key "__proto__" (top-level keys: state_dir, log_level, admin, delivery, sources, sinks, rules, tests)',
+      'cfg.yaml:1:1: __proto__: unknown key "__proto__" (top-level keys: state_dir, log_level, admin, delivery, kubernetes, sources, sinks, rules, tests)',
       expect.stringMatching(/^cfg\.yaml:3:3: sources\.__proto__: "__proto__" is a name every JavaScript object already has/),
       expect.stringMatching(/^cfg\.yaml:4:3: sources\.toString: "toString" is a name/),
       expect.stringMatching(/^cfg\.yaml:7:3: sinks\.hasOwnProperty: "hasOwnProperty" is a name/),

@@ -5,6 +5,7 @@ import type { OtlpSourceConfig } from './config.ts';
 import { ExportHandler } from './export-handler.ts';
 import { OtlpGrpcReceiver } from './grpc-server.ts';
 import { OtlpHttpReceiver } from './http-server.ts';
+import { withPodMetadata } from '../pod-enrichment.ts';
 
 export interface BoundAddresses {
   http?: { host: string; port: number };
@@ -36,7 +37,9 @@ export class OtlpSource implements Source {
   }
 
   async start(ctx: SourceContext): Promise<void> {
-    const handler = new ExportHandler(this.name, ctx, this.deps.metrics);
+    // OTLP records are not held for a pod not known yet: the client waits on the answer.
+    const pods = this.deps.pods;
+    const handler = new ExportHandler(this.name, pods ? withPodMetadata(ctx, pods, { wait: false }) : ctx, this.deps.metrics);
     this.handler = handler;
     try {
       if (this.cfg.http !== false) {
