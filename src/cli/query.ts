@@ -4,7 +4,7 @@ import { EMULATOR_CREDENTIALS } from '../emulator/credentials.ts';
 import type { HttpReply } from '../sinks/http-call.ts';
 import { huaweiCall } from '../sinks/huawei/client.ts';
 import { HuaweiConfigError, resolveHuaweiTarget } from '../sinks/huawei/credentials.ts';
-import { parseHuaweiError } from '../sinks/huawei/error-classifier.ts';
+import { authRenewal, parseHuaweiError } from '../sinks/huawei/error-classifier.ts';
 import { huaweiConnectionShape } from '../sinks/huawei/config.ts';
 import { EVENT_TYPES, LIST_DEFAULT_SUB_EVENT_TYPE, LIST_LIMIT, REPORTED_SUB_EVENT_TYPE, SUB_EVENT_TYPES } from '../sinks/huawei-ces/limits.ts';
 import type { CesEventDetailAnswer, CesListEventsAnswer } from '../sinks/huawei-ces/wire.ts';
@@ -171,7 +171,11 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
   set('limit', limit);
   const project = encodeURIComponent(target.projectId);
   const path = v.detail !== undefined ? `/V1.0/${project}/event/${encodeURIComponent(v.detail)}` : `/V1.0/${project}/events`;
-  const r = await huaweiCall(target, { method: 'GET', path, query }, 1, AbortSignal.timeout(cfg.timeout));
+  const call = () => huaweiCall(target, { method: 'GET', path, query }, 1, AbortSignal.timeout(cfg.timeout));
+  let r = await call();
+  // A signature refused as expired set the signing clock from the gateway's Date, an expired token
+  // was dropped: the same query once more is signed right.
+  if (r.ok && r.reply.status === 401 && authRenewal(parseHuaweiError(r.reply)) !== undefined) r = await call();
   if (!r.ok) {
     const o = r.failure.outcomes[0];
     io.stderr.write(`log2events query: ${target.endpoint}: ${o && o.kind !== 'delivered' ? `${o.code}: ${o.message}` : 'request failed'}\n`);

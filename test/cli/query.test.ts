@@ -96,6 +96,18 @@ describe('log2events query', () => {
     expect(JSON.parse(r.stdout).meta_data.total).toBe(2);
   });
 
+  it('answers from a Cloud Eye whose clock is 20 minutes off (signs again with the gateway\'s time)', async () => {
+    const skewed = await startEmulator({ port: 0, config: { clock_offset: '20m' } });
+    try {
+      const r = await query(['-c', file, '--emulator-url', skewed.url, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).events).toEqual([]);
+      expect(skewed.stats().ces.rejected).toMatchObject({ 'APIGW.0301': 1 });
+    } finally {
+      await skewed.close();
+    }
+  });
+
   it("fails with Cloud Eye's code and message when the credentials are refused", async () => {
     const bad = s.write('bad.yaml', config(`credentials: { ak: ${HW.ak}, sk: wrong },`));
     const r = await query(['-c', bad]);
