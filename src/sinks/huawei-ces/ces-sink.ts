@@ -107,8 +107,11 @@ export class CesSink implements Sink {
 
   /** An entry refused for its time is fitted anew (with `old_events: clamp`) and sent again at once. */
   private settle(event: Event, o: EntryOutcome): EntryOutcome {
-    if (o.kind === 'delivered') this.refusedTime.delete(event.id);
-    if (this.oldEvents !== 'clamp' || !refusedForTime(o) || o.kind !== 'permanent') return o;
+    if (this.oldEvents !== 'clamp' || !refusedForTime(o) || o.kind !== 'permanent') {
+      // Settled (or failing for another reason): its wider margin is no longer needed.
+      if (o.kind !== 'retryable') this.refusedTime.delete(event.id);
+      return o;
+    }
     this.times.forget(event.id);
     this.refusedTime.add(event.id);
     return { kind: 'retryable', code: TIME_WINDOW_CODE, message: `Cloud Eye refused the event's time (${o.code}: ${o.message}); it is fitted into the window again`, retryAfterMs: 0 };
