@@ -34,6 +34,7 @@ import type { Event } from '../src/model/event.ts';
 import { Metrics } from '../src/observability/metrics.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 import { decodeRequest, type Encoding } from '../src/sources/otlp/codec.ts';
+import { BodyBudget } from '../src/sources/otlp/body-budget.ts';
 import { ExportHandler } from '../src/sources/otlp/export-handler.ts';
 import { OtlpHttpReceiver } from '../src/sources/otlp/http-server.ts';
 import { ExportLogsServiceRequestType } from '../src/sources/otlp/proto/schema.ts';
@@ -222,7 +223,7 @@ function handlerContext(): { ctx: SourceContext; intake: MemoryIntake } {
 async function overHttp(encoding: Encoding, seconds: number, connections: number): Promise<{ perCore: number; cpu: number; records: number; failed: number }> {
   const { ctx, intake } = handlerContext();
   const handler = new ExportHandler('otlp', ctx, new Metrics());
-  const receiver = new OtlpHttpReceiver({ listen: { host: '127.0.0.1', port: 0 }, maxBody: 16 * 1024 * 1024 }, handler, silentLogger);
+  const receiver = new OtlpHttpReceiver({ listen: { host: '127.0.0.1', port: 0 }, maxBody: 16 * 1024 * 1024, budget: new BodyBudget(64 * 1024 * 1024), requestTimeoutMs: 30_000 }, handler, silentLogger);
   const { port } = await receiver.start();
   const child = fork(import.meta.filename, ['--child', JSON.stringify({ port, encoding, seconds, connections })], { stdio: 'inherit' });
   const start = process.cpuUsage();

@@ -7,7 +7,22 @@ describe('otlp source config', () => {
       type: 'otlp',
       http: { listen: { host: '127.0.0.1', port: 4318 }, max_body: 16 * 1024 * 1024 },
       grpc: { listen: { host: '127.0.0.1', port: 4317 }, max_receive_message_length: 16 * 1024 * 1024 },
+      max_inflight_bytes: 64 * 1024 * 1024,
+      max_records: 50_000,
+      request_timeout: 30_000,
     });
+  });
+
+  it('takes a body budget, a record cap and a request timeout; the budget holds the largest request', () => {
+    const cfg = otlpSourceSchema.parse({ type: 'otlp', max_inflight_bytes: '32MiB', max_records: 1000, request_timeout: '5s' });
+    expect([cfg.max_inflight_bytes, cfg.max_records, cfg.request_timeout]).toEqual([32 * 1024 * 1024, 1000, 5000]);
+    const small = otlpSourceSchema.safeParse({ type: 'otlp', max_inflight_bytes: '8MiB' });
+    expect(small.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['max_inflight_bytes', 'must be at least the largest request accepted (max_body / max_receive_message_length: 16777216 bytes)'],
+    ]);
+    expect(otlpSourceSchema.safeParse({ type: 'otlp', max_inflight_bytes: '8MiB', http: { max_body: '4MiB' }, grpc: { max_receive_message_length: '4MiB' } }).success).toBe(true);
+    expect(otlpSourceSchema.safeParse({ type: 'otlp', max_records: 0 }).success).toBe(false);
+    expect(otlpSourceSchema.safeParse({ type: 'otlp', request_timeout: '10ms' }).success).toBe(false);
   });
 
   it('takes listen addresses, sizes, a bearer token and TLS files', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, listenAddress } from '../../config/duration.ts';
+import { byteSize, duration, listenAddress } from '../../config/duration.ts';
 
 const tlsSchema = z.strictObject({
   /** PEM certificate chain the receiver presents. */
@@ -51,7 +51,27 @@ export const otlpSourceSchema = z
     type: z.literal('otlp'),
     http: receiver(httpSchema),
     grpc: receiver(grpcSchema),
+    /**
+     * Request bodies held at once by both receivers together (HTTP: as declared by
+     * Content-Length or as received; gRPC: each message). Beyond it new requests get
+     * 429/RESOURCE_EXHAUSTED with Retry-After; an eighth of it is kept for bodies under 1 MiB.
+     */
+    max_inflight_bytes: byteSize.prefault('64MiB'),
+    /** Log records in one request; more is answered 413 / RESOURCE_EXHAUSTED (without RetryInfo). */
+    max_records: z.number().int().min(1).default(50_000),
+    /** Time for a request's body (HTTP) or message (gRPC) to arrive once its headers have: 408 / DEADLINE_EXCEEDED after. */
+    request_timeout: duration.pipe(z.number().min(100)).prefault('30s'),
   })
-  .refine((cfg) => cfg.http !== false || cfg.grpc !== false, { message: 'at least one of http and grpc must be enabled' });
+  .refine((cfg) => cfg.http !== false || cfg.grpc !== false, { message: 'at least one of http and grpc must be enabled' })
+  .superRefine((cfg, ctx) => {
+    const largest = Math.max(cfg.http === false ? 0 : cfg.http.max_body, cfg.grpc === false ? 0 : cfg.grpc.max_receive_message_length);
+    if (cfg.max_inflight_bytes < largest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_inflight_bytes'],
+        message: `must be at least the largest request accepted (max_body / max_receive_message_length: ${largest} bytes)`,
+      });
+    }
+  });
 
 export type OtlpSourceConfig = z.output<typeof otlpSourceSchema>;

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ListenAddress } from '../../config/duration.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { BearerToken } from './bearer-token.ts';
+import { BUSY_RETRY_MS, Reservation, type BodyBudget } from './body-budget.ts';
 import { encodeExportResponse, encodeStatus, GrpcCode } from './codec.ts';
 import type { ExportHandler, ExportOutcome } from './export-handler.ts';
 import { LOGS_SERVICE_EXPORT_PATH } from './proto/schema.ts';
@@ -14,6 +15,10 @@ export interface GrpcReceiverOptions {
   /** When set, calls must carry `authorization: Bearer <token>` metadata (UNAUTHENTICATED otherwise). */
   bearerToken?: string | undefined;
   tls?: TlsFiles | undefined;
+  /** Shared with the HTTP receiver: request bodies held at once. */
+  budget: BodyBudget;
+  /** Time for the message to arrive once the call's metadata has (DEADLINE_EXCEEDED after). */
+  requestTimeoutMs: number;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -54,6 +59,7 @@ export class OtlpGrpcReceiver {
   async start(): Promise<{ host: string; port: number }> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': this.options.maxReceiveMessageLength,
+      interceptors: [this.beforeMessage],
     });
     server.addService(logsService, { Export: this.onExport });
     const { host, port } = this.options.listen;
@@ -80,14 +86,56 @@ export class OtlpGrpcReceiver {
     return grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.ca !== undefined);
   }
 
+  /**
+   * Runs on the call's metadata, before grpc-js reads the message: a call without the token is
+   * refused without its message being received, and a message that does not arrive within
+   * request_timeout ends the call.
+   */
+  private readonly beforeMessage: grpc.ServerInterceptor = (_method, call) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stopTimer = () => clearTimeout(timer);
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            if (this.token && !this.token.accepts(metadata.get('authorization')[0]?.toString())) {
+              this.handler.countRequest('grpc', 'unauthenticated');
+              call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token', metadata: new grpc.Metadata() });
+              return;
+            }
+            timer = setTimeout(() => {
+              this.handler.countRequest('grpc', 'timeout');
+              call.sendStatus({
+                code: grpc.status.DEADLINE_EXCEEDED,
+                details: `request message not received within request_timeout (${this.options.requestTimeoutMs} ms)`,
+                metadata: new grpc.Metadata(),
+              });
+            }, this.options.requestTimeoutMs);
+            nextMetadata(metadata);
+          },
+          onReceiveMessage: (message, nextMessage) => {
+            stopTimer();
+            nextMessage(message);
+          },
+          onCancel: stopTimer,
+        }),
+      sendStatus: (status, next) => {
+        stopTimer();
+        next(status);
+      },
+    });
+  };
+
   private readonly onExport = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): void => {
     void this.export(call, callback);
   };
 
   private async export(call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): Promise<void> {
-    if (this.token && !this.token.accepts(call.metadata.get('authorization')[0]?.toString())) {
-      this.handler.countRequest('grpc', 'unauthenticated');
-      callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token' });
+    // grpc-js has the whole message by now; it counts against the shared budget while it is decoded.
+    const reservation = new Reservation(this.options.budget);
+    if (!reservation.take(call.request.length)) {
+      this.handler.countRequest('grpc', 'busy');
+      callback(retryableError(grpc.status.RESOURCE_EXHAUSTED, 'too many request bytes in flight (max_inflight_bytes); retry later', BUSY_RETRY_MS));
       return;
     }
     let outcome: ExportOutcome;
@@ -97,6 +145,8 @@ export class OtlpGrpcReceiver {
       this.logger.error('OTLP/gRPC export failed', { error: err });
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       return;
+    } finally {
+      reservation.releaseAll();
     }
     switch (outcome.kind) {
       case 'accepted':

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import type { ListenAddress } from '../../config/duration.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { BearerToken } from './bearer-token.ts';
+import { BUSY_RETRY_MS, Reservation, type BodyBudget } from './body-budget.ts';
 import { encodeExportResponse, encodeStatus, GrpcCode, type Encoding } from './codec.ts';
 import type { ExportHandler, RequestOutcomeLabel } from './export-handler.ts';
 import { readTlsFiles, type TlsFiles } from './tls.ts';
@@ -18,6 +19,10 @@ export interface HttpReceiverOptions {
   maxBody: number;
   bearerToken?: string | undefined;
   tls?: TlsFiles | undefined;
+  /** Shared with the gRPC receiver: request bodies held at once. */
+  budget: BodyBudget;
+  /** Time for the body to arrive once the headers have (408 after). */
+  requestTimeoutMs: number;
 }
 
 export const OTLP_LOGS_PATH = '/v1/logs';
@@ -32,7 +37,15 @@ const MEDIA_TYPES: Record<string, Encoding> = {
   'application/json': 'json',
 };
 
-type Refusal = { status: number; code: GrpcCode; message: string; outcome: RequestOutcomeLabel; headers?: Record<string, string> };
+type Refusal = {
+  status: number;
+  code: GrpcCode;
+  message: string;
+  outcome: RequestOutcomeLabel;
+  headers?: Record<string, string>;
+  /** Sent as google.rpc.RetryInfo and Retry-After. */
+  retryAfterMs?: number;
+};
 
 /** OTLP/HTTP receiver: `POST /v1/logs` with protobuf or JSON bodies, optionally gzipped. */
 export class OtlpHttpReceiver {
@@ -100,13 +113,25 @@ export class OtlpHttpReceiver {
     if (refusal) return this.refuse(req, res, refusal, encodingOf(req) ?? 'json', true);
     const encoding = encodingOf(req)!;
 
-    const body = await this.readBody(req);
-    if (!body.ok) {
-      if (body.refusal) this.refuse(req, res, body.refusal, encoding, !body.complete);
-      return;
+    // The body's bytes are taken from the shared budget before they are buffered: declared
+    // ones up front, others as they arrive. They are given back once the request is answered.
+    const reservation = new Reservation(this.options.budget);
+    try {
+      const declared = declaredLength(req);
+      if (declared !== undefined && !reservation.take(declared)) return this.refuse(req, res, busy(), encoding, true);
+      const body = await this.readBody(req, reservation, declared !== undefined);
+      if (!body.ok) {
+        if (body.refusal) this.refuse(req, res, body.refusal, encoding, !body.complete);
+        return;
+      }
+      await this.answer(res, body.bytes, encoding);
+    } finally {
+      reservation.releaseAll();
     }
+  }
 
-    const outcome = await this.handler.handle(body.bytes, encoding, 'http');
+  private async answer(res: http.ServerResponse, bytes: Buffer, encoding: Encoding): Promise<void> {
+    const outcome = await this.handler.handle(bytes, encoding, 'http');
     switch (outcome.kind) {
       case 'accepted':
         return this.reply(res, 200, encodeExportResponse(outcome.partial, encoding), encoding);
@@ -153,7 +178,8 @@ export class OtlpHttpReceiver {
         outcome: 'unsupported_media_type',
       };
     }
-    const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    // An empty header names no encoding: the body is as sent.
+    const contentEncoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
       return { status: 415, code: GrpcCode.INVALID_ARGUMENT, message: `unsupported content encoding ${JSON.stringify(contentEncoding)}; use gzip or none`, outcome: 'unsupported_media_type' };
     }
@@ -168,34 +194,60 @@ export class OtlpHttpReceiver {
 
   private async readBody(
     req: http.IncomingMessage,
+    reservation: Reservation,
+    reserved: boolean,
   ): Promise<{ ok: true; bytes: Buffer } | { ok: false; refusal?: Refusal; complete: boolean }> {
     const limit = this.options.maxBody;
     const chunks: Buffer[] = [];
     let size = 0;
     // Events rather than for-await: leaving a for-await early destroys the request, and with it
     // the socket the refusal has to be written to.
-    const read = await new Promise<'complete' | 'too_large' | 'aborted'>((resolve) => {
+    const read = await new Promise<'complete' | 'too_large' | 'busy' | 'timeout' | 'aborted'>((resolve) => {
+      let done = false;
+      const settle = (how: 'complete' | 'too_large' | 'busy' | 'timeout' | 'aborted') => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (how !== 'complete') chunks.length = 0;
+        resolve(how);
+      };
+      // A client that sends its body slowly, or stops, holds its share of the budget: bounded.
+      const timer = setTimeout(() => settle('timeout'), this.options.requestTimeoutMs);
       req.on('data', (chunk: Buffer) => {
-        if (size > limit) return; // refused already; the rest is discarded
+        if (done) return; // refused already; the rest is discarded
         size += chunk.length;
         // A compressed body larger than the limit cannot inflate below it in practice.
-        if (size > limit) {
-          chunks.length = 0;
-          resolve('too_large');
-        } else {
-          chunks.push(chunk);
-        }
+        if (size > limit) settle('too_large');
+        else if (!reserved && !reservation.take(chunk.length, size)) settle('busy');
+        else chunks.push(chunk);
       });
-      req.once('end', () => resolve('complete'));
-      req.once('close', () => resolve('aborted')); // no effect once settled
-      req.once('error', () => resolve('aborted'));
+      req.once('end', () => settle('complete'));
+      req.once('close', () => settle('aborted'));
+      req.once('error', () => settle('aborted'));
     });
     if (read === 'too_large') return { ok: false, refusal: this.tooLarge(), complete: false };
+    if (read === 'busy') return { ok: false, refusal: busy(), complete: false };
+    if (read === 'timeout') {
+      return {
+        ok: false,
+        refusal: {
+          status: 408,
+          code: GrpcCode.DEADLINE_EXCEEDED,
+          message: `request body not received within request_timeout (${this.options.requestTimeoutMs} ms)`,
+          outcome: 'timeout',
+          // A stalled client would hold the connection as long as it likes: close it.
+          headers: { connection: 'close' },
+        },
+        complete: true,
+      };
+    }
     if (read === 'aborted') return { ok: false, complete: false }; // client went away; nobody to answer
     const raw = Buffer.concat(chunks, size);
+    chunks.length = 0;
     if ((req.headers['content-encoding'] ?? '').trim().toLowerCase() !== 'gzip') return { ok: true, bytes: raw };
+    let inflated: Buffer;
     try {
-      return { ok: true, bytes: await gunzip(raw, { maxOutputLength: limit }) };
+      inflated = await gunzip(raw, { maxOutputLength: limit });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
         return { ok: false, refusal: { ...this.tooLarge(), message: `decompressed request body exceeds max_body (${limit} bytes)` }, complete: true };
@@ -206,21 +258,26 @@ export class OtlpHttpReceiver {
         complete: true,
       };
     }
+    // The inflated body is held too (the compressed one is given back with the rest).
+    if (!reservation.take(inflated.length)) return { ok: false, refusal: busy(), complete: true };
+    return { ok: true, bytes: inflated };
   }
 
   private refuse(req: http.IncomingMessage, res: http.ServerResponse, refusal: Refusal, encoding: Encoding, bodyUnread: boolean): void {
     this.handler.countRequest('http', refusal.outcome);
     const headers = { ...refusal.headers };
+    if (refusal.retryAfterMs !== undefined) headers['retry-after'] = retryAfterSeconds(refusal.retryAfterMs);
     if (bodyUnread) {
-      // Answer at once, then read and discard what the client is still sending (bounded in
-      // time) so it sees the status instead of a reset; the connection is not reused.
-      headers.connection = 'close';
+      // Answer at once, then read and discard what the client is still sending, so that it
+      // reads the status: closing now would reset a client still writing (EPIPE, no 413). A
+      // client that keeps sending past the drain limit is cut off.
       const timer = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
       timer.unref();
-      req.on('end', () => clearTimeout(timer));
+      req.once('end', () => clearTimeout(timer));
+      req.once('close', () => clearTimeout(timer));
       req.resume();
     }
-    this.reply(res, refusal.status, encodeStatus(refusal.code, refusal.message, encoding), encoding, headers);
+    this.reply(res, refusal.status, encodeStatus(refusal.code, refusal.message, encoding, refusal.retryAfterMs), encoding, headers);
   }
 
   private reply(
@@ -238,6 +295,24 @@ export class OtlpHttpReceiver {
     });
     res.end(body);
   }
+}
+
+function busy(): Refusal {
+  return {
+    status: 429,
+    code: GrpcCode.RESOURCE_EXHAUSTED,
+    message: 'too many request bytes in flight (max_inflight_bytes); retry later',
+    outcome: 'busy',
+    retryAfterMs: BUSY_RETRY_MS,
+  };
+}
+
+/** Content-Length as a number, undefined when absent (chunked) or unreadable. */
+function declaredLength(req: http.IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined) return undefined;
+  const n = Number(header);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 function encodingOf(req: http.IncomingMessage): Encoding | undefined {

@@ -2,6 +2,7 @@ import type { Logger } from '../../observability/logger.ts';
 import type { SourceFactoryDeps } from '../registry.ts';
 import type { Source, SourceContext } from '../source.ts';
 import type { OtlpSourceConfig } from './config.ts';
+import { BodyBudget } from './body-budget.ts';
 import { ExportHandler } from './export-handler.ts';
 import { OtlpGrpcReceiver } from './grpc-server.ts';
 import { OtlpHttpReceiver } from './http-server.ts';
@@ -39,12 +40,21 @@ export class OtlpSource implements Source {
   async start(ctx: SourceContext): Promise<void> {
     // OTLP records are not held for a pod not known yet: the client waits on the answer.
     const pods = this.deps.pods;
-    const handler = new ExportHandler(this.name, pods ? withPodMetadata(ctx, pods, { wait: false }) : ctx, this.deps.metrics);
+    const handler = new ExportHandler(this.name, pods ? withPodMetadata(ctx, pods, { wait: false }) : ctx, this.deps.metrics, this.cfg.max_records);
+    const budget = new BodyBudget(this.cfg.max_inflight_bytes);
+    const requestTimeoutMs = this.cfg.request_timeout;
     this.handler = handler;
     try {
       if (this.cfg.http !== false) {
         const http = new OtlpHttpReceiver(
-          { listen: this.cfg.http.listen, maxBody: this.cfg.http.max_body, bearerToken: this.cfg.http.bearer_token, tls: this.cfg.http.tls },
+          {
+            listen: this.cfg.http.listen,
+            maxBody: this.cfg.http.max_body,
+            bearerToken: this.cfg.http.bearer_token,
+            tls: this.cfg.http.tls,
+            budget,
+            requestTimeoutMs,
+          },
           handler,
           this.logger,
         );
@@ -60,6 +70,8 @@ export class OtlpSource implements Source {
             maxReceiveMessageLength: this.cfg.grpc.max_receive_message_length,
             bearerToken: this.cfg.grpc.bearer_token,
             tls: this.cfg.grpc.tls,
+            budget,
+            requestTimeoutMs,
           },
           handler,
           this.logger,
