@@ -1,4 +1,4 @@
-import { mkdirSync, accessSync, existsSync, statSync, constants as fsConstants } from 'node:fs';
+import { mkdirSync, accessSync, existsSync, readFileSync, statSync, writeFileSync, constants as fsConstants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { inspectFiles, quickCheck, storeFiles, summarize, writeManifest, type Manifest, type StoreFiles } from './integrity.ts';
@@ -54,6 +54,8 @@ export interface StateStoreOptions {
   lock?: boolean;
   /** How long to wait for another process to release the agent lock (a rolling update). */
   lockWaitMs?: number;
+  /** Called once when another agent holds the lock, before waiting for it (its pid when known). */
+  onLockWait?: (holderPid: number | undefined) => void;
   /**
    * The WAL is checkpointed (copied into the database and cut back) once it holds about this
    * many bytes; the agent also checkpoints it at this size when readers held it back (see
@@ -71,7 +73,16 @@ const DEFAULT_LOCK_WAIT_MS = 30_000;
  * Holds an exclusive SQLite lock on a small side file for as long as the connection is open;
  * the OS drops it when the process dies, even by kill -9, so it can never go stale.
  */
-function acquireAgentLock(stateDir: string, waitMs: number): DatabaseSync {
+function acquireAgentLock(stateDir: string, waitMs: number, onWait?: (holderPid: number | undefined) => void): DatabaseSync {
+  if (onWait && waitMs > 0) {
+    // Try at once first, so that a wait is announced (with the holder's pid) rather than silent.
+    try {
+      return acquireAgentLock(stateDir, 0);
+    } catch (err) {
+      if (!(err instanceof StateStoreError) || !err.message.includes('is in use')) throw err;
+      onWait(lockHolderPid(stateDir));
+    }
+  }
   const file = join(stateDir, LOCK_FILE_NAME);
   let db: DatabaseSync | undefined;
   try {
@@ -82,6 +93,8 @@ function acquireAgentLock(stateDir: string, waitMs: number): DatabaseSync {
     db.exec('DELETE FROM holder');
     db.prepare('INSERT INTO holder (pid, since) VALUES (?, ?)').run(process.pid, new Date().toISOString());
     db.exec('COMMIT');
+    // The lock database stays locked while held: the pid goes where a waiting agent can read it.
+    writeFileSync(join(stateDir, LOCK_PID_FILE_NAME), `${process.pid}\n`);
     return db;
   } catch (err) {
     try {
@@ -94,6 +107,17 @@ function acquireAgentLock(stateDir: string, waitMs: number): DatabaseSync {
       throw new StateStoreError(join(stateDir, STATE_FILE_NAME), `state_dir ${stateDir} is in use by another log2events process (waited ${waitMs} ms for ${file})`);
     }
     throw new StateStoreError(join(stateDir, STATE_FILE_NAME), `cannot take the lock ${file}: ${msg}`);
+  }
+}
+
+const LOCK_PID_FILE_NAME = 'log2events.lock.pid';
+
+function lockHolderPid(stateDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(stateDir, LOCK_PID_FILE_NAME), 'utf8'), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -281,6 +305,17 @@ export class StateStore {
    * newer schema. Never resets a store it cannot read.
    */
   static open(stateDir: string, options: StateStoreOptions = {}): StateStore {
+    // The store holds event payloads: its directory and files are private to the agent's user
+    // (SQLite gives the WAL and shared-memory files the database file's mode).
+    const umask = process.umask(0o077);
+    try {
+      return StateStore.openFiles(stateDir, options);
+    } finally {
+      process.umask(umask);
+    }
+  }
+
+  private static openFiles(stateDir: string, options: StateStoreOptions): StateStore {
     const files = storeFiles(stateDir, STATE_FILE_NAME);
     const file = files.db;
     try {
@@ -293,7 +328,7 @@ export class StateStore {
     } catch {
       throw new StateStoreError(file, `state_dir ${stateDir} is not writable`);
     }
-    const lock = options.lock === false ? undefined : acquireAgentLock(stateDir, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+    const lock = options.lock === false ? undefined : acquireAgentLock(stateDir, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, options.onLockWait);
     const inspection = inspectFiles(files);
     if (inspection.problems.length > 0) {
       lock?.close();
@@ -592,6 +627,13 @@ export class StateStore {
   }
 
   /** Sinks that have entries in the spool. */
+  /** Entries spooled for `sink` and the creation time of the oldest one's event (for status). */
+  sinkDepth(sink: string): { entries: number; oldest: number | null } {
+    const count = this.db.prepare('SELECT count(*) AS n FROM entries WHERE sink = ?').get(sink) as { n: number };
+    const first = this.db.prepare('SELECT e.created_at AS at FROM entries n JOIN events e ON e.id = n.event_row WHERE n.sink = ? ORDER BY n.seq LIMIT 1').get(sink) as { at: number } | undefined;
+    return { entries: count.n, oldest: first?.at ?? null };
+  }
+
   spooledSinks(): string[] {
     return (this.db.prepare('SELECT DISTINCT sink FROM entries').all() as { sink: string }[]).map((r) => r.sink);
   }
