@@ -38,6 +38,7 @@ export interface SpoolIntakeDeps {
   onSpilled?: (entries: readonly LaneEntry[], sinks: readonly string[]) => void;
 }
 
+const NO_LABELS = Object.freeze({});
 const NO_DEAD_SINKS: EventToSpool['deadSinks'] = Object.freeze([]);
 
 /** How long a blocked source waits before trying again when it does not use `waitForRoom`. */
@@ -131,12 +132,14 @@ export class SpoolIntake implements Intake {
     const spill = options.replayable && this.held.size > 0 ? this.held.spillOf(this.held.size) : undefined;
     const heldCommits = this.held.size;
     let created;
+    const startedAt = performance.now();
     try {
       created = this.deps.store.commitEvents(
         spill ? [...spill.rows, ...rows] : rows,
         spill ? [...spill.checkpoints, ...checkpointRows] : checkpointRows,
         Date.now(),
       );
+      this.deps.metrics.observe('log2events_spool_commit_duration_seconds', 'Time to write a commit to the spool (one transaction)', NO_LABELS, (performance.now() - startedAt) / 1000);
     } catch (err) {
       // Disk full, I/O error: nothing was committed (the transaction rolled back), so the source
       // keeps its position and tries again, as when the spool is full (OTLP answers 429).

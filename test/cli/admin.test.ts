@@ -26,7 +26,7 @@ rules:
       metrics = await (await fetch(`${admin}/metrics`)).text();
     }
     expect(metrics).toMatch(/log2events_delivered_total\{sink="out"\} 2/);
-    expect(metrics).toMatch(/log2events_rule_matches\{rule="errors"\} 2/);
+    expect(metrics).toMatch(/log2events_rule_matches_total\{rule="errors"\} 2/);
     const status = (await (await fetch(`${admin}/status`)).json()) as { state: string; spool: { events: number }; sinks: Record<string, unknown> };
     expect(status.state).toBe('running');
     expect(status.spool.events).toBe(0);
