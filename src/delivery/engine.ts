@@ -7,6 +7,8 @@ import type { SinkCommonOptions } from './options.ts';
 import { SettleQueue } from './settle-queue.ts';
 import { SinkLane, type LaneEntry, type LaneStatus } from './sink-lane.ts';
 import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
+import type { DeliveryObserver, RequestReport } from './delivery-report.ts';
+import { SinkHealth, type SinkHealthStatus, type SinkState } from './sink-health.ts';
 
 /** Part of the stop budget reserved for aborting in-flight requests and writing their outcomes. */
 const STOP_MARGIN_MS = 250;
@@ -28,7 +30,20 @@ export interface DeliveryEngineOptions {
   recheckIntervalMs?: number;
   /** Most entries per sink held in memory. */
   window?: number;
+  /** Told every request's outcome (the tap). */
+  observer?: DeliveryObserver;
+  /** At most one log line per sink about its failures per interval (default 60 s). */
+  healthLogIntervalMs?: number;
 }
+
+/** A sink as `/status` shows it. */
+export interface SinkStatus extends LaneStatus, SinkHealthStatus {
+  /** Entries waiting in the spool for this sink, and the age of the oldest one's event. */
+  spooled: number;
+  oldest_age_ms: number | null;
+}
+
+const DEFAULT_HEALTH_LOG_INTERVAL_MS = 60_000;
 
 /**
  * Spool → per-sink lanes. The intake commits events; each sink's lane delivers its entries
@@ -40,6 +55,7 @@ export class DeliveryEngine {
   private readonly spool: SpoolIntake;
   private readonly store: StateStore;
   private readonly lanes = new Map<string, SinkLane>();
+  private readonly health = new Map<string, SinkHealth>();
   private readonly logger: Logger;
   private readonly opts: DeliveryEngineOptions;
   private readonly idleWaiters = new Set<() => void>();
@@ -80,6 +96,14 @@ export class DeliveryEngine {
     this.intake = this.spool;
     const settler = (this.settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
     for (const [name, { sink, options }] of opts.sinks) {
+      const health = new SinkHealth(name, this.logger, opts.healthLogIntervalMs ?? DEFAULT_HEALTH_LOG_INTERVAL_MS);
+      this.health.set(name, health);
+      const observer: DeliveryObserver = {
+        onRequest: (r: RequestReport) => {
+          health.onRequest(r);
+          opts.observer?.onRequest(r);
+        },
+      };
       this.lanes.set(
         name,
         new SinkLane({
@@ -94,6 +118,7 @@ export class DeliveryEngine {
           onProgress: () => this.checkIdle(),
           persist: (entries) => this.spool.persist(entries),
           heldDelivered: (entry) => this.spool.delivered(entry),
+          observer,
         }),
       );
     }
@@ -153,10 +178,25 @@ export class DeliveryEngine {
   }
 
   /** The spool's size and each sink's delivery state (for the admin status endpoint). */
-  status(): { spool: { events: number; bytes: number; held_events: number }; sinks: Record<string, LaneStatus> } {
-    const sinks: Record<string, LaneStatus> = {};
-    for (const [name, lane] of this.lanes) sinks[name] = lane.snapshot();
+  status(): { spool: { events: number; bytes: number; held_events: number }; sinks: Record<string, SinkStatus> } {
+    const sinks: Record<string, SinkStatus> = {};
+    const now = Date.now();
+    for (const [name, lane] of this.lanes) {
+      let depth: { entries: number; oldest: number | null } = { entries: 0, oldest: null };
+      try {
+        if (this.store.isOpen) depth = this.store.sinkDepth(name);
+      } catch {
+        // A status page must not fail because the store is busy or damaged.
+      }
+      sinks[name] = { ...this.health.get(name)!.status(now), ...lane.snapshot(), spooled: depth.entries, oldest_age_ms: depth.oldest === null ? null : now - depth.oldest };
+    }
     return { spool: { ...this.spool.spooled, held_events: this.spool.heldEvents }, sinks };
+  }
+
+  /** Each sink's state: ok, degraded or failing. */
+  sinkStates(): Map<string, SinkState> {
+    const now = Date.now();
+    return new Map([...this.health].map(([name, h]) => [name, h.state(now)]));
   }
 
   /** Current concurrency limit of each sink (for status and tests). */

@@ -77,10 +77,13 @@ export const deliveryConfigSchema = z
   .strictObject({
     spool: spoolOptionsSchema,
     shutdown_timeout: duration.default(25_000),
+    /** At most one log line per failing sink per interval (after the first warning). */
+    health_log_interval: duration.default(60_000),
   })
   .default({
     spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000, wal_max_bytes: 64 * 1024 * 1024 },
     shutdown_timeout: 25_000,
+    health_log_interval: 60_000,
   });
 export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;
 export type SpoolOptions = z.output<typeof spoolOptionsSchema>;

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { Event } from '../model/event.ts';
 import { rememberEventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { SIZE_BUCKETS, type Metrics } from '../observability/metrics.ts';
 import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
 import { type EntryOutcome, type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
@@ -14,6 +14,7 @@ import type { SinkCommonOptions } from './options.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 import type { SettleQueue } from './settle-queue.ts';
+import type { DeliveryObserver, EntryReport } from './delivery-report.ts';
 
 /** One (event, sink) pair as the lane holds it in memory: spooled, or held (not spooled yet). */
 export interface LaneEntry {
@@ -48,6 +49,8 @@ export interface LaneDeps {
   /** Most entries held in memory (pending + backing off + in flight); the rest wait in the spool. */
   window?: number;
   random?: () => number;
+  /** Told the outcome of every request (sink health, tap). */
+  observer?: DeliveryObserver;
 }
 
 export interface LaneStatus {
@@ -177,6 +180,7 @@ export class SinkLane {
   /** A commit spooled `entry` for this sink. */
   offer(seq: number, eventRow: number, event: Event): void {
     if (this.state === 'stopped') return;
+    this.metrics.inc('log2events_sink_events_total', 'Events routed to a sink', this.labels);
     if (this.dbHasMore || this.held >= this.window || this.state !== 'running') {
       this.dbHasMore = true;
     } else {
@@ -193,6 +197,7 @@ export class SinkLane {
 
   /** A held entry (see canHold). */
   offerHeld(entry: LaneEntry): void {
+    this.metrics.inc('log2events_sink_events_total', 'Events routed to a sink', this.labels);
     this.push(entry);
     this.schedulePump();
   }
@@ -417,6 +422,8 @@ export class SinkLane {
     this.concurrency.onResult({ startedAt, latencyMs: now - startedAt, throttled: result.throttled });
     this.queue.concurrency = this.concurrency.current;
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
+    this.metrics.observe('log2events_sink_request_duration_seconds', 'Time from sending a request to its answer, per sink', this.labels, (now - startedAt) / 1000);
+    this.metrics.observe('log2events_sink_batch_entries', 'Entries per request, per sink', this.labels, batch.length, SIZE_BUCKETS);
     if (result.throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
 
     const outcomes: EntryOutcome[] = new Array(batch.length);
@@ -444,11 +451,13 @@ export class SinkLane {
     const deadEntries: LaneEntry[] = [];
     let retryAfterMax = 0;
     let attemptsMax = 0;
+    const reports: EntryReport[] | undefined = this.deps.observer ? [] : undefined;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
       const o = outcomes[i]!;
       entry.attempts += 1;
       entry.firstAttempt ??= startedAt;
+      if (reports) reports.push(o.kind === 'delivered' ? { event: entry.event, outcome: 'delivered' } : { event: entry.event, outcome: entryFate(o.kind, unspooled && entry.held !== undefined, this.policy.expired(entry.firstAttempt, now)), code: o.code, message: o.message });
       if (o.kind === 'delivered') {
         if (entry.seq === 0) this.release(entry); // was held: acknowledged above
         else delivered.push(entry);
@@ -476,6 +485,7 @@ export class SinkLane {
     // A provider that asked us to wait gets no request at all from this sink until then.
     if (result.throttled && retryAfterMax > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMax);
 
+    if (reports) this.deps.observer?.onRequest({ sink: this.name, entries: reports, throttled: result.throttled, latencyMs: now - startedAt, at: now });
     if (heldDelivered) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, heldDelivered);
     if (delivered.length === 0 && retried.length === 0 && dead.length === 0) return;
     const ok = await this.settle(delivered, retried.map((r) => r.update), dead);
@@ -513,7 +523,9 @@ export class SinkLane {
     const ok = await this.deps.settler.enqueue({ delivered, retried, dead });
     if (ok && dead.length) {
       this.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', this.labels, dead.length);
-      for (const d of dead) this.logger.warn('event moved to dead letters', { code: d.code, message: d.message, attempts: d.attempts });
+      // One line per request, not per event: a sink with wrong credentials refuses every batch.
+      const first = dead[0]!;
+      this.logger.warn('events moved to dead letters', { count: dead.length, code: first.code, message: first.message, attempts: first.attempts });
     }
     return ok;
   }
@@ -566,6 +578,12 @@ export class SinkLane {
     this.pending.clear();
     this.order.clear();
   }
+}
+
+/** What a failed entry's outcome leads to (the same decision onSent takes). */
+function entryFate(kind: EntryOutcome['kind'], keptHeld: boolean, expired: boolean): 'retry' | 'dead_letter' {
+  if (keptHeld) return 'retry';
+  return kind === 'permanent' || expired ? 'dead_letter' : 'retry';
 }
 
 function retryable(code: string, message: string): EntryOutcome {

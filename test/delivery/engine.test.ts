@@ -43,7 +43,7 @@ describe('DeliveryEngine', () => {
     expect(metrics.value('log2events_delivered_total', { sink: 'fake' })).toBe(95);
     expect(engine.status()).toEqual({
       spool: { events: 0, bytes: 0, held_events: 0 },
-      sinks: { fake: { concurrency: 4, in_flight_requests: 0, pending: 0, backing_off: 0 } },
+      sinks: { fake: { state: 'ok', concurrency: 4, in_flight_requests: 0, pending: 0, backing_off: 0, spooled: 0, oldest_age_ms: null } },
     });
   });
 
