@@ -1,5 +1,6 @@
-import type { Config } from '../config/load.ts';
+import type { Config, SinkConfig } from '../config/load.ts';
 import { DeliveryEngine, type EngineSink } from '../delivery/engine.ts';
+import { SINK_UP } from '../delivery/sink-health.ts';
 import type { Event } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
 import { PodMetadata } from '../kubernetes/pod-metadata.ts';
@@ -10,6 +11,11 @@ import { sinkType } from '../sinks/registry.ts';
 import { sourceType } from '../sources/registry.ts';
 import type { CommitResult, Source } from '../sources/source.ts';
 import { StateStore } from '../store/state-store.ts';
+import { anyChange, diffConfig, rulesChanged, type ConfigDiff } from './config-diff.ts';
+import { declareMetrics } from './declare-metrics.ts';
+import { RuleSwitch } from './rule-switch.ts';
+import { SwitchingIntake } from './switching-intake.ts';
+import { Tap } from './tap.ts';
 
 export interface AgentOptions {
   config: Config;
@@ -19,52 +25,73 @@ export interface AgentOptions {
   withSources?: boolean;
   /** A provider emulator that cloud sinks must call instead of the clouds. */
   emulator?: EmulatorTarget;
+  /** Where events and delivery outcomes are shown (the admin endpoint's `/tap`). */
+  tap?: Tap;
+  /** Called once when another agent holds the state_dir lock, before waiting for it. */
+  onLockWait?: (holderPid: number | undefined) => void;
+}
+
+export type ReloadResult = { ok: true; diff: ConfigDiff; failedSources: string[] } | { ok: false; error: string };
+
+interface RunningSource {
+  source: Source;
+  /** The rules' literals for it when it started: a tailer prefilters lines with them. */
+  literals: string;
 }
 
 /**
  * The running pipeline: sources → rules → spool → delivery. `run` drives it from the command
- * line; the SDK exporter drives it in-process.
+ * line; the SDK exporter drives it in-process. A reload swaps the rules between two records,
+ * restarts the sources whose config changed, and replaces the delivery engine when the sinks
+ * or the delivery settings changed (see ARCHITECTURE.md, "Reload").
  */
 export class Agent {
-  readonly config: Config;
+  config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly tap: Tap;
   private readonly store: StateStore;
-  private readonly engine: DeliveryEngine;
-  private readonly sinks: Map<string, EngineSink>;
-  private readonly sources: Source[] = [];
+  private engine: DeliveryEngine;
+  private sinks: Map<string, EngineSink>;
+  private readonly sources = new Map<string, RunningSource>();
+  private readonly intake: SwitchingIntake;
+  private readonly rules: RuleSwitch;
+  private readonly emulator: EmulatorTarget | undefined;
   private readonly abort = new AbortController();
   private pods: PodMetadata | undefined;
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
+  /** Reloads and the stop run one at a time, in order. */
+  private busy: Promise<unknown> = Promise.resolve();
 
-  private constructor(config: Config, logger: Logger, metrics: Metrics, store: StateStore, engine: DeliveryEngine, sinks: Map<string, EngineSink>) {
+  private constructor(config: Config, logger: Logger, metrics: Metrics, store: StateStore, sinks: Map<string, EngineSink>, emulator: EmulatorTarget | undefined, tap: Tap) {
     this.config = config;
+    this.tap = tap;
     this.logger = logger;
     this.metrics = metrics;
     this.store = store;
-    this.engine = engine;
     this.sinks = sinks;
+    this.emulator = emulator;
+    this.rules = new RuleSwitch(config.compiled, metrics, this.tap);
+    this.engine = this.newEngine(config, sinks);
+    this.intake = new SwitchingIntake(this.engine.intake);
+    declareMetrics(metrics, config);
+    metrics.onCollect(() => this.collect());
   }
 
   static async start(opts: AgentOptions): Promise<Agent> {
     const { config } = opts;
     const logger = opts.logger ?? createLogger(config.log_level);
     const metrics = opts.metrics ?? new Metrics();
-    const store = StateStore.open(config.state_dir, { walMaxBytes: config.delivery.spool.wal_max_bytes });
-    const sinks = new Map<string, EngineSink>();
+    const store = StateStore.open(config.state_dir, { walMaxBytes: config.delivery.spool.wal_max_bytes, ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}) });
+    let sinks: Map<string, EngineSink>;
     try {
-      for (const [name, sc] of config.sinks) {
-        const def = sinkType(sc.type)!;
-        const deps = { logger: logger.child({ sink: name }), metrics, baseDir: config.baseDir, ...(opts.emulator ? { emulator: opts.emulator } : {}) };
-        sinks.set(name, { sink: await def.create(name, sc.options, deps), options: sc.options });
-      }
+      sinks = await createSinks([...config.sinks.values()], config, logger, metrics, opts.emulator);
     } catch (err) {
       store.close();
       throw err;
     }
-    const engine = new DeliveryEngine({ store, sinks, spool: config.delivery.spool, logger, metrics });
-    const agent = new Agent(config, logger, metrics, store, engine, sinks);
-    engine.start();
+    const agent = new Agent(config, logger, metrics, store, sinks, opts.emulator, opts.tap ?? new Tap());
+    agent.engine.start();
     if (opts.withSources !== false) {
       try {
         await agent.startSources();
@@ -77,6 +104,19 @@ export class Agent {
     return agent;
   }
 
+  private newEngine(config: Config, sinks: Map<string, EngineSink>): DeliveryEngine {
+    return new DeliveryEngine({
+      store: this.store,
+      sinks,
+      spool: config.delivery.spool,
+      logger: this.logger,
+      metrics: this.metrics,
+      observer: this.tap,
+      healthLogIntervalMs: config.delivery.health_log_interval,
+    });
+  }
+
+  /** Pod metadata for the sources (when `kubernetes:` is configured), then every source. */
   private async startSources(): Promise<void> {
     if (this.config.kubernetes) {
       const made = PodMetadata.create(this.config.kubernetes, { logger: this.logger, metrics: this.metrics });
@@ -84,14 +124,25 @@ export class Agent {
       this.pods = made.pods;
       this.pods.start();
     }
-    const pods = this.pods ? { pods: this.pods } : {};
-    for (const [name, sc] of this.config.sources) {
-      const def = sourceType(sc.type)!;
-      const logger = this.logger.child({ source: name });
-      const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: this.config.state_dir, baseDir: this.config.baseDir, ...pods });
-      await source.start({ processor: this.config.compiled, intake: this.engine.intake, logger, signal: this.abort.signal });
-      this.sources.push(source);
-    }
+    for (const name of this.config.sources.keys()) await this.startSource(name, this.config);
+  }
+
+  private async startSource(name: string, config: Config): Promise<void> {
+    const sc = config.sources.get(name)!;
+    const def = sourceType(sc.type)!;
+    const logger = this.logger.child({ source: name });
+    const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: config.state_dir, baseDir: config.baseDir, ...(this.pods ? { pods: this.pods } : {}) });
+    await source.start({ processor: this.rules, intake: this.intake, logger, signal: this.abort.signal });
+    this.sources.set(name, { source, literals: JSON.stringify(this.rules.literalsFor(name)) });
+  }
+
+  /** Stops a source; what it held in memory is spooled, so its checkpoints are all written. */
+  private async stopSource(name: string): Promise<void> {
+    const running = this.sources.get(name);
+    if (!running) return;
+    this.sources.delete(name);
+    await running.source.stop();
+    this.intake.secure();
   }
 
   get ready(): boolean {
@@ -101,14 +152,14 @@ export class Agent {
   /** Library mode: records in, events committed to the spool (or "full"). */
   ingest(records: readonly LogRecord[], sourceName: string): CommitResult {
     const events: Event[] = [];
-    for (const r of records) events.push(...this.config.compiled.process(r, sourceName));
+    for (const r of records) events.push(...this.rules.process(r, sourceName));
     if (events.length === 0) return { ok: true };
-    return this.engine.intake.commit(events);
+    return this.intake.commit(events);
   }
 
   /** Resolves when every source that can tell has consumed its available input. */
   async sourcesDrained(): Promise<void> {
-    await Promise.all(this.sources.map((s) => s.drained?.()));
+    await Promise.all([...this.sources.values()].map((s) => s.source.drained?.()));
   }
 
   /** Resolves true when the spool holds nothing deliverable now, false on timeout. */
@@ -116,12 +167,99 @@ export class Agent {
     return this.engine.flush(timeoutMs);
   }
 
+  /**
+   * Applies a new config without a restart. Refused (nothing changes) when it changes what only
+   * a restart can (`state_dir`, `admin`) or when a new or changed sink cannot be created.
+   */
+  reload(next: Config): Promise<ReloadResult> {
+    const run = this.busy.then(() => this.applyReload(next));
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyReload(next: Config): Promise<ReloadResult> {
+    if (this.state !== 'running') return { ok: false, error: 'the agent is not running' };
+    const before = this.config;
+    const diff = diffConfig(before, next);
+    if (diff.refused.length > 0) {
+      return { ok: false, error: `${diff.refused.join(' and ')} cannot change while the agent runs (restart it to apply); the running config stays` };
+    }
+    const rulesDiffer = rulesChanged(diff, before, next);
+    const swapEngine = anyChange(diff.sinks) || diff.delivery;
+
+    // New and changed sinks first: if one cannot be created, nothing has changed yet.
+    let created = new Map<string, EngineSink>();
+    if (swapEngine) {
+      try {
+        created = await createSinks(
+          [...diff.sinks.added, ...diff.sinks.changed].map((n) => next.sinks.get(n)!),
+          next,
+          this.logger,
+          this.metrics,
+          this.emulator,
+        );
+      } catch (err) {
+        return { ok: false, error: `${(err as Error).message}; the running config stays` };
+      }
+    }
+
+    // Sources that go or change stop first; so do those whose line prefilter the new rules change.
+    const restart = new Set([...diff.sources.removed, ...diff.sources.changed]);
+    const nextRules = next.compiled;
+    for (const [name, running] of this.sources) {
+      if (next.sources.has(name) && JSON.stringify(nextRules.literalsFor(name)) !== running.literals) restart.add(name);
+    }
+    for (const name of restart) await this.stopSource(name);
+
+    if (swapEngine) {
+      // Sources keep running: their commits wait (as under backpressure) until the new engine
+      // takes them. The old engine delivers what it can within the budget; what is left stays
+      // in the spool (held commits are spooled with their checkpoints) for the new engine.
+      this.intake.pause();
+      await this.engine.stop(drainBudget(before));
+      const kept = new Map<string, EngineSink>();
+      const closing: EngineSink[] = [];
+      for (const [name, s] of this.sinks) {
+        if (next.sinks.has(name) && !created.has(name)) kept.set(name, s);
+        else closing.push(s);
+      }
+      await Promise.allSettled(closing.map((s) => s.sink.close()));
+      const sinks = new Map<string, EngineSink>();
+      for (const name of next.sinks.keys()) sinks.set(name, created.get(name) ?? kept.get(name)!);
+      this.sinks = sinks;
+      this.engine = this.newEngine(next, sinks);
+      this.engine.start();
+      for (const name of diff.sinks.removed) forgetSinkGauges(this.metrics, name);
+      if (rulesDiffer) this.rules.swap(nextRules);
+      this.intake.resume(this.engine.intake);
+    } else if (rulesDiffer) {
+      this.rules.swap(nextRules);
+    }
+    this.config = next;
+    declareMetrics(this.metrics, next);
+
+    const failedSources: string[] = [];
+    for (const name of next.sources.keys()) {
+      if (this.sources.has(name)) continue;
+      try {
+        await this.startSource(name, next);
+      } catch (err) {
+        failedSources.push(name);
+        this.logger.error('source could not start after the reload', { source: name, error: err as Error });
+      }
+    }
+    return { ok: true, diff, failedSources };
+  }
+
   /** Graceful stop: no more intake, then delivery drains for up to `shutdown_timeout`. */
   async stop(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
+    await this.busy;
     this.abort.abort();
-    await Promise.allSettled(this.sources.map((s) => s.stop()));
+    this.intake.close();
+    this.tap.closeAll();
+    await Promise.allSettled([...this.sources.values()].map((s) => s.source.stop()));
     await this.pods?.stop();
     await this.engine.stop(this.config.delivery.shutdown_timeout);
     await Promise.allSettled([...this.sinks.values()].map((s) => s.sink.close()));
@@ -129,24 +267,85 @@ export class Agent {
     this.state = 'stopped';
   }
 
-  /** Rule counters, rendered with the rest of the metrics. */
-  collectRuleMetrics(): Metrics {
-    for (const [rule, n] of this.config.compiled.stats.matched) this.metrics.set('log2events_rule_matches', 'Records matched per rule', { rule }, n);
-    for (const [rule, n] of this.config.compiled.stats.throttled) this.metrics.set('log2events_rule_throttled', 'Matches suppressed by throttle per rule', { rule }, n);
-    for (const [rule, n] of this.config.compiled.stats.slowRegex) {
-      this.metrics.set('log2events_rule_regex_slow', 'Regex matches on a long line that took over 50 ms, per rule', { rule }, n);
+  /** Brings the values kept elsewhere (rule counts, sink states) into the metrics before a scrape. */
+  private collect(): void {
+    for (const rule of this.config.rules) {
+      const n = this.rules.ruleCounts(rule.name);
+      const labels = { rule: rule.name };
+      this.metrics.setTotal('log2events_rule_matches_total', 'Records matched per rule', labels, n.matched);
+      this.metrics.setTotal('log2events_rule_throttled_total', 'Matches suppressed by throttle per rule', labels, n.throttled);
+      this.metrics.setTotal('log2events_rule_regex_slow_total', 'Regex matches on a long line that took over 50 ms, per rule', labels, n.slowRegex);
     }
-    return this.metrics;
+    for (const [sink, state] of this.engine.sinkStates()) {
+      this.metrics.set('log2events_sink_up', 'Sink state: 1 ok, 0.5 degraded (some failures), 0 failing', { sink }, SINK_UP[state]);
+    }
   }
 
-  status(): unknown {
+  status(): AgentStatus {
     const delivery = this.engine.status();
-    return {
-      state: this.state,
-      sources: this.sources.map((s) => ({ name: s.name, type: s.type })),
-      rules: this.config.rules.length,
-      spool: delivery.spool,
-      sinks: delivery.sinks,
-    };
+    const m = this.metrics;
+    const sinks: AgentStatus['sinks'] = {};
+    for (const [name, s] of Object.entries(delivery.sinks)) {
+      const labels = { sink: name };
+      sinks[name] = {
+        ...s,
+        events_in: m.value('log2events_sink_events_total', labels),
+        delivered: m.value('log2events_delivered_total', labels),
+        retried: m.value('log2events_retries_total', labels),
+        dead_lettered: m.value('log2events_dead_letters_total', labels),
+      };
+    }
+    const sources: AgentStatus['sources'] = {};
+    for (const [name, sc] of this.config.sources) {
+      const labels = { source: name };
+      sources[name] = {
+        type: sc.type,
+        state: this.sources.has(name) ? 'ok' : 'failing',
+        records_in: m.value('log2events_source_records_total', labels),
+        events_out: m.value('log2events_source_events_total', labels),
+      };
+    }
+    return { state: this.state, pid: process.pid, config: this.config.file, rules: this.config.rules.length, sources, spool: delivery.spool, sinks };
   }
+}
+
+export interface AgentStatus {
+  state: string;
+  pid: number;
+  config: string;
+  rules: number;
+  sources: Record<string, { type: string; state: 'ok' | 'failing'; records_in: number; events_out: number }>;
+  spool: { events: number; bytes: number; held_events: number };
+  sinks: Record<string, ReturnType<DeliveryEngine['status']>['sinks'][string] & { events_in: number; delivered: number; retried: number; dead_lettered: number }>;
+}
+
+async function createSinks(list: readonly SinkConfig[], config: Config, logger: Logger, metrics: Metrics, emulator: EmulatorTarget | undefined): Promise<Map<string, EngineSink>> {
+  const sinks = new Map<string, EngineSink>();
+  try {
+    for (const sc of list) {
+      const def = sinkType(sc.type)!;
+      const deps = { logger: logger.child({ sink: sc.name }), metrics, baseDir: config.baseDir, ...(emulator ? { emulator } : {}) };
+      sinks.set(sc.name, { sink: await def.create(sc.name, sc.options, deps), options: sc.options });
+    }
+  } catch (err) {
+    await Promise.allSettled([...sinks.values()].map((s) => s.sink.close()));
+    throw err;
+  }
+  return sinks;
+}
+
+/**
+ * How long the old engine may take at a reload: the shutdown timeout, but at least a request
+ * timeout, so that requests in flight end with their answer rather than being cut off (an
+ * aborted request that reached the provider would be sent again).
+ */
+function drainBudget(config: Config): number {
+  let longest = 0;
+  for (const sc of config.sinks.values()) longest = Math.max(longest, sc.options.timeout);
+  return Math.max(config.delivery.shutdown_timeout, longest + 1000);
+}
+
+function forgetSinkGauges(metrics: Metrics, sink: string): void {
+  metrics.forget('log2events_sink_up', { sink });
+  metrics.forget('log2events_sink_concurrency', { sink });
 }

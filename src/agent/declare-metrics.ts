@@ -33,6 +33,7 @@ export function declareMetrics(m: Metrics, config: Config): void {
     const l = { rule: rule.name };
     m.declare('log2events_rule_matches_total', 'Records matched per rule', l);
     m.declare('log2events_rule_throttled_total', 'Matches suppressed by throttle per rule', l);
+    m.declare('log2events_rule_regex_slow_total', 'Regex matches on a long line that took over 50 ms, per rule', l);
   }
   for (const sink of config.sinks.keys()) {
     const l = { sink };

@@ -1,6 +1,5 @@
+import { VERSION } from '../version.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIO, UsageError, type CliIO } from './command.ts';
-
-const VERSION = '0.1.0';
 
 const USAGE = `log2events ${VERSION}: turns log lines and OpenTelemetry log records into cloud events.
 
@@ -8,6 +7,8 @@ Usage: log2events <command> [options]
 
 Commands:
   run        run the agent: sources → rules → spool → sinks (-c FILE)
+  status     a running agent's sources and sinks at a glance (from admin.listen)
+  tap        watch a running agent's events and their delivery live (from admin.listen)
   validate   check a config file and print every problem as file:line:col
   test       run the rule unit tests of a config (tests: section or --tests FILE)
   eval       dry run: lines on stdin → events as JSON lines on stdout
@@ -23,6 +24,8 @@ type Command = (args: string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.ts')).runCommand,
+  status: async () => (await import('./status.ts')).statusCommand,
+  tap: async () => (await import('./tap.ts')).tapCommand,
   validate: async () => (await import('./validate.ts')).validateCommand,
   test: async () => (await import('./test.ts')).testCommand,
   eval: async () => (await import('./eval.ts')).evalCommand,

@@ -1,22 +1,27 @@
 import { loadConfigFile } from '../config/load.ts';
 import { listenAddress, parseDuration } from '../config/duration.ts';
 import { Agent } from '../agent/agent.ts';
-import { startAdminServer } from '../admin/admin-server.ts';
+import { Tap } from '../agent/tap.ts';
+import { AdminListenError, startAdminServer } from '../admin/admin-server.ts';
 import { createLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { watchConfig, reloadFromFile } from './reload.ts';
 import type { EmulatorTarget } from '../sinks/emulator-target.ts';
 import { currentProfile } from './runtime-profile.ts';
 import { StateStoreError } from '../store/state-store.ts';
 import { storeErrorLine } from './store-errors.ts';
 import { EXIT_DEAD_LETTERED, EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
-const USAGE = `Usage: log2events run -c FILE [--emulator] [--once [--once-timeout DURATION]]
+const USAGE = `Usage: log2events run -c FILE [--watch-config] [--emulator] [--once [--once-timeout DURATION]]
 
 Runs the agent: starts the sources, applies the rules, spools events durably under state_dir
 and delivers them to the sinks. SIGTERM or SIGINT drains (up to delivery.shutdown_timeout) and
-exits 0; a second signal exits at once (everything accepted is already in the spool).
+exits 0; a second signal exits at once (everything accepted is already in the spool). SIGHUP
+reloads the config: an invalid one is reported and the running one stays.
 
 Options:
   -c, --config FILE          the config file (required)
+      --watch-config         reload the config whenever the file changes (as SIGHUP does)
       --emulator             start the provider emulator in-process and send every cloud sink
                              to it (the quick start; nothing leaves the machine)
       --emulator-listen ADDR where the in-process emulator listens (default 127.0.0.1:0)
@@ -35,6 +40,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     args,
     {
       config: { type: 'string', short: 'c' },
+      'watch-config': { type: 'boolean' },
       emulator: { type: 'boolean' },
       'emulator-listen': { type: 'string' },
       once: { type: 'boolean' },
@@ -44,7 +50,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io,
   );
   if (!parsed) return EXIT_OK;
-  const v = parsed.values as { config?: string; emulator?: boolean; 'emulator-listen'?: string; once?: boolean; 'once-timeout'?: string };
+  const v = parsed.values as { config?: string; 'watch-config'?: boolean; emulator?: boolean; 'emulator-listen'?: string; once?: boolean; 'once-timeout'?: string };
   const file = requireConfig(v.config, USAGE);
   let onceTimeoutMs = Infinity;
   if (v['once-timeout'] !== undefined) {
@@ -71,17 +77,37 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     logger.info('emulator listening', { url: running.url });
   }
 
-  let agent: Agent;
+  // Process and runtime metrics only where they are scraped.
+  const metrics = config.admin.listen ? new Metrics().withRuntimeMetrics() : new Metrics();
+  const tap = new Tap();
+  let agent: Agent | undefined;
+  let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;
   try {
-    agent = await Agent.start({ config, logger, ...(emulator ? { emulator: emulator.target } : {}) });
+    // The admin endpoint first: a busy port is found before any input is read.
+    if (config.admin.listen) {
+      admin = await startAdminServer(config.admin.listen, {
+        ready: () => agent?.ready ?? false,
+        metrics: () => metrics,
+        status: () => agent?.status() ?? { state: 'starting' },
+        tap,
+      });
+    }
+    agent = await Agent.start({
+      config,
+      logger,
+      metrics,
+      tap,
+      ...(emulator ? { emulator: emulator.target } : {}),
+      onLockWait: (pid) => logger.warn(`waiting for the agent with pid ${pid ?? '(unknown)'} to release ${config.state_dir}`, { state_dir: config.state_dir }),
+    });
   } catch (err) {
-    io.stderr.write(`log2events run: ${err instanceof StateStoreError ? storeErrorLine(err, file) : (err as Error).message}\n`);
+    const line = err instanceof StateStoreError ? storeErrorLine(err, file) : (err as Error).message;
+    io.stderr.write(`log2events run: ${line}${err instanceof AdminListenError ? ' (change admin.listen, or stop what listens there)' : ''}\n`);
+    await admin?.close();
     await emulator?.close();
     return EXIT_FAILURE;
   }
-  const admin = config.admin.listen
-    ? await startAdminServer(config.admin.listen, { ready: () => agent.ready, metrics: () => agent.collectRuleMetrics(), status: () => agent.status() })
-    : undefined;
+  const running = agent;
   logger.info('started', {
     sources: [...config.sources.keys()],
     sinks: [...config.sinks.keys()],
@@ -105,13 +131,16 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  const reload = (trigger: string) => void reloadFromFile(running, file, trigger, logger);
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  const watcher = v['watch-config'] ? watchConfig(file, () => reload('file changed'), logger) : undefined;
 
   let reason: string;
   let undelivered = false;
   if (v.once) {
     reason = await Promise.race([
-      agent.sourcesDrained().then(async () => {
-        if (await agent.flush(onceTimeoutMs)) return 'input consumed';
+      running.sourcesDrained().then(async () => {
+        if (await running.flush(onceTimeoutMs)) return 'input consumed';
         undelivered = true;
         return 'input consumed; --once-timeout reached before every event was delivered';
       }),
@@ -121,10 +150,11 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     reason = await stopped;
   }
   logger.info('stopping', { reason });
-  await agent.stop();
+  watcher?.close();
+  await running.stop();
   // The count is the "delivery stopped" line's spooled_events, logged by stop().
   if (undelivered) logger.warn('--once-timeout reached: the undelivered events stay in the spool for the next run', { exit_code: EXIT_UNDELIVERED });
-  const summary = deliverySummary(agent);
+  const summary = deliverySummary(running);
   logger.info('delivery summary', { sinks: summary });
   const deadLettered = Object.values(summary).reduce((n, s) => n + s.dead_letters, 0);
   if (v.once && deadLettered > 0 && !undelivered) logger.warn('events went to dead letters during this run (log2events dlq list)', { dead_letters: deadLettered, exit_code: EXIT_DEAD_LETTERED });
@@ -151,3 +181,4 @@ function deliverySummary(agent: Agent): Record<string, { delivered: number; retr
   }
   return out;
 }
+

@@ -1,0 +1,89 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { MAIN, REPO, runCli, scratchDir, startCli } from '../helpers/cli.ts';
+import { until } from './helpers.ts';
+
+/** stderr is one line, no stack trace. */
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(stderr).not.toMatch(/^\s+at /m);
+  return lines[0]!;
+}
+
+describe('start-up errors are one line', () => {
+  it('names a busy admin port', async () => {
+    const s = scratchDir('l2e-err-');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const file = s.write(
+        'c.yaml',
+        `state_dir: ${s.dir}/state
+admin: { listen: "127.0.0.1:${port}" }
+sources: { in: { type: stdin } }
+sinks: { out: { type: stdout } }
+rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to: [out] }]
+`,
+      );
+      const r = await runCli(['run', '-c', file]);
+      expect(r.code).toBe(1);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`^log2events run: admin.listen 127.0.0.1:${port}: cannot listen: the address is already in use`));
+    } finally {
+      busy.close();
+      s.cleanup();
+    }
+  });
+
+  it('names an unreadable TLS file', async () => {
+    const s = scratchDir('l2e-err-');
+    const file = s.write(
+      'c.yaml',
+      `state_dir: ${s.dir}/state
+sources: { otlp: { type: otlp, http: { listen: "127.0.0.1:0", tls: { cert_file: ${s.dir}/missing.pem, key_file: ${s.dir}/missing.key } } } }
+sinks: { out: { type: stdout } }
+rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to: [out] }]
+`,
+    );
+    const r = await runCli(['run', '-c', file]);
+    expect(r.code).toBe(1);
+    // The engine had started: its "delivery stopped" line comes first; the error is the last line.
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^log2events run: .*tls\.cert_file: cannot read .*missing\.pem/);
+    s.cleanup();
+  });
+
+  it('says which agent it waits for when the state_dir is locked, then starts once it is free', async () => {
+    const s = scratchDir('l2e-err-');
+    const file = s.write(
+      'c.yaml',
+      `state_dir: ${s.dir}/state
+sources: { in: { type: stdin } }
+sinks: { out: { type: stdout } }
+rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to: [out] }]
+`,
+    );
+    const first = await startCli(['run', '-c', file]);
+    const second = spawn(process.execPath, [MAIN, 'run', '-c', file], { cwd: REPO, stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    second.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const secondExited = new Promise<number | null>((r) => second.on('close', r));
+    try {
+      await until(() => err.includes('waiting for the agent'), 20_000, 'the waiting line');
+      expect(err).toContain(`waiting for the agent with pid ${first.child.pid} to release ${s.dir}/state`);
+      expect(err).not.toContain('"msg":"started"');
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      await until(() => err.includes('"msg":"started"'), 20_000, 'the second agent to start');
+      second.kill('SIGTERM');
+      expect(await secondExited).toBe(0);
+    } finally {
+      second.kill('SIGKILL');
+      first.child.kill('SIGKILL');
+      s.cleanup();
+    }
+  });
+});
