@@ -103,8 +103,11 @@ export class OtlpHttpReceiver {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // A connection still draining a refused body becomes idle later: close it once it does.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
     const timer = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
     await closed;
+    clearInterval(idle);
     clearTimeout(timer);
   }
 
