@@ -30,6 +30,8 @@ export const OTLP_LOGS_PATH = '/v1/logs';
 const STOP_GRACE_MS = 5_000;
 /** After an early refusal, how long the unread rest of a request is drained before the socket is cut. */
 const DRAIN_LIMIT_MS = 10_000;
+/** A body this large refused for lack of budget is not drained (see refuse()). */
+const NO_DRAIN_WHEN_BUSY = 1024 * 1024;
 
 const MEDIA_TYPES: Record<string, Encoding> = {
   'application/x-protobuf': 'protobuf',
@@ -270,7 +272,12 @@ export class OtlpHttpReceiver {
     this.handler.countRequest('http', refusal.outcome);
     const headers = { ...refusal.headers };
     if (refusal.retryAfterMs !== undefined) headers['retry-after'] = retryAfterSeconds(refusal.retryAfterMs);
-    if (bodyUnread) {
+    if (bodyUnread && refusal.outcome === 'busy' && (declaredLength(req) ?? 0) >= NO_DRAIN_WHEN_BUSY) {
+      // Turned away because bodies in flight already fill the budget: reading megabytes more
+      // only to discard them is what the budget protects against. The connection is closed; a
+      // client still writing may see a reset instead of the 429, which exporters retry alike.
+      headers.connection = 'close';
+    } else if (bodyUnread) {
       // Answer at once, then read and discard what the client is still sending, so that it
       // reads the status: closing now would reset a client still writing (EPIPE, no 413). A
       // client that keeps sending past the drain limit is cut off.
