@@ -1,11 +1,14 @@
 import { loadConfigFile } from '../config/load.ts';
 import { runRuleTests } from '../rules/rule-tests.ts';
+import { fileSourceConfig } from './simulated-input.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events test -c FILE [--tests FILE] [--verbose]
 
 Runs rule unit tests: each test gives an input line (input:) or a log record (record:) and the
-events expected (expect:, matched field by field; [] means no event). Tests come from the config's
+events expected (expect:, matched field by field; [] means no event). With format: and/or path:,
+input: holds the lines of a tailed file (CRI/docker partial lines merge); pod: gives the pod's
+metadata as 'kubectl get pod -o yaml' prints it. Tests come from the config's
 tests: section, or from --tests FILE (a list, or a mapping with tests:).
 Exit status: 0 all passed, 1 a test failed or the config is invalid.
 
@@ -36,7 +39,7 @@ export async function testCommand(args: string[], io: CliIO): Promise<number> {
     return EXIT_FAILURE;
   }
   const defaultSource = config.sources.keys().next().value ?? 'stdin';
-  const results = runRuleTests(config.rules, config.tests, defaultSource);
+  const results = runRuleTests(config.rules, config.tests, defaultSource, { fileConfig: (source) => fileSourceConfig(config, source), kubernetes: config.kubernetes });
   let failed = 0;
   for (const r of results) {
     io.stdout.write(`${r.passed ? 'PASS' : 'FAIL'} ${r.name}\n`);

@@ -4,14 +4,10 @@ import type { Metrics } from '../observability/metrics.ts';
 import { ApiClient } from './api-client.ts';
 import { NODE_NAME_ENV, type KubernetesConfig } from './config.ts';
 import { inClusterEndpoint, kubeconfigEndpoint } from './endpoint.ts';
-import type { PodInfo } from './pod.ts';
+import { podResource, type PodInfo } from './pod.ts';
 import { PodStore } from './pod-store.ts';
 import { PodWatcher } from './pod-watcher.ts';
 
-/** Annotation that makes the agent skip a pod's logs (`"true"`), when `honor_annotations` is on. */
-export const EXCLUDE_ANNOTATION = 'log2events.io/exclude';
-/** Annotation naming how a pod's log lines (inside the runtime's envelope) are parsed: `json` or `plain`. */
-export const FORMAT_ANNOTATION = 'log2events.io/format';
 /** Pods whose wait already timed out, remembered so that their later records do not wait again. */
 const MAX_GAVE_UP = 10_000;
 
@@ -90,11 +86,7 @@ export class PodMetadata {
   resourceFor(resource: Attributes, pod: PodInfo): Attributes {
     const hit = this.merged.get(resource);
     if (hit && hit.pod === pod) return hit.resource;
-    const merged: Attributes = { ...resource, ...pod.attributes };
-    const container = resource['k8s.container.name'];
-    const image = typeof container === 'string' ? pod.images.get(container) : undefined;
-    if (image) merged['k8s.container.image'] = image;
-    if (merged['k8s.pod.uid'] === undefined) merged['k8s.pod.uid'] = pod.uid;
+    const merged = podResource(resource, pod);
     this.merged.set(resource, { pod, resource: merged });
     return merged;
   }
@@ -102,14 +94,6 @@ export class PodMetadata {
   /** Counts a record that goes out without its pod's metadata. */
   missed(): void {
     this.metrics.inc('log2events_kubernetes_records_without_metadata_total', 'Records of a pod whose metadata was not known in time');
-  }
-
-  excluded(pod: PodInfo): boolean {
-    return this.config.honor_annotations && pod.annotations[EXCLUDE_ANNOTATION] === 'true';
-  }
-
-  formatOverride(pod: PodInfo): string | undefined {
-    return this.config.honor_annotations ? pod.annotations[FORMAT_ANNOTATION] : undefined;
   }
 }
 

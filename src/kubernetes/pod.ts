@@ -68,3 +68,18 @@ export function parsePod(value: unknown, select: KeySelection): PodInfo | undefi
   }
   return { uid, name, namespace, resourceVersion: str(meta['resourceVersion']) ?? '', attributes, images, annotations };
 }
+
+/** Annotation that makes the agent skip a pod's logs (`"true"`), when `honor_annotations` is on. */
+export const EXCLUDE_ANNOTATION = 'log2events.io/exclude';
+/** Annotation naming how a pod's log lines (inside the runtime's envelope) are parsed: `json` or `plain`. */
+export const FORMAT_ANNOTATION = 'log2events.io/format';
+
+/** A record's resource with its pod's attributes and its container's image. */
+export function podResource(resource: Attributes, pod: PodInfo): Attributes {
+  const merged: Attributes = { ...resource, ...pod.attributes };
+  const container = resource['k8s.container.name'];
+  const image = typeof container === 'string' ? pod.images.get(container) : undefined;
+  if (image) merged['k8s.container.image'] = image;
+  if (merged['k8s.pod.uid'] === undefined) merged['k8s.pod.uid'] = pod.uid;
+  return merged;
+}

@@ -2,7 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Event } from '../model/event.ts';
 import { nowUnixNano, type AnyValue, type LogRecord } from '../model/log-record.ts';
 import { severityNumberOf } from '../model/severity.ts';
+import type { KubernetesConfig } from '../kubernetes/config.ts';
+import type { PodInfo } from '../kubernetes/pod.ts';
+import type { FileSourceConfig } from '../sources/file/config.ts';
 import { lineRecord } from '../sources/line-record.ts';
+import { podRecord } from '../sources/pod-enrichment.ts';
+import { simulatedPod, simulatesFile, SimulatedLines } from '../sources/simulate.ts';
 import { compileRules } from './compile.ts';
 import type { RuleConfig, RuleTestConfig } from './schema.ts';
 
@@ -19,18 +24,39 @@ export interface RuleTestResult {
  * state does not leak between tests), feeds its input, and compares the events that come out
  * with the expected ones, field by field (only the fields the test names).
  */
-export function runRuleTests(rules: RuleConfig[], tests: RuleTestConfig[], defaultSource: string): RuleTestResult[] {
+export function runRuleTests(rules: RuleConfig[], tests: RuleTestConfig[], defaultSource: string, opts: RuleTestOptions = {}): RuleTestResult[] {
   return tests.map((test) => {
     const compiled = compileRules(rules, () => undefined);
     const source = test.source ?? defaultSource;
+    const pod = test.pod === undefined ? undefined : simulatedPod(test.pod, opts.kubernetes);
+    if (pod && !pod.ok) return { name: test.name, passed: false, diff: [`pod: ${pod.error}`], events: [] };
     const events: Event[] = [];
     for (let i = 0; i < test.repeat; i++) {
-      const record = test.input !== undefined ? lineRecord(test.input, {}, `test:${test.name}:${i}`) : toRecord(test.record!, i, test.name);
-      events.push(...compiled.process(record, source));
+      for (const record of testRecords(test, i, pod?.pod, opts.fileConfig?.(source), opts.kubernetes)) events.push(...compiled.process(record, source));
     }
     const diff = compareEvents(test.expect, events);
     return { name: test.name, passed: diff.length === 0, diff, events };
   });
+}
+
+export interface RuleTestOptions {
+  /** The file source config of a source name (its decoders and multiline apply to `format:`/`path:` tests). */
+  fileConfig?: (source: string) => FileSourceConfig | undefined;
+  kubernetes?: KubernetesConfig | undefined;
+}
+
+/** A test's records: its line as stdin reads it, or its lines as a tailed file would give them, or its record. */
+function testRecords(test: RuleTestConfig, i: number, pod: PodInfo | undefined, fileConfig: FileSourceConfig | undefined, kubernetes: KubernetesConfig | undefined): LogRecord[] {
+  const origin = `test:${test.name}:${i}`;
+  if (test.input !== undefined && simulatesFile(test)) {
+    const lines = new SimulatedLines({ format: test.format, path: test.path, pod }, { fileConfig, kubernetes, origin });
+    const text = test.input.endsWith('\n') ? test.input.slice(0, -1) : test.input;
+    return [...text.split('\n').flatMap((l) => lines.push(l)), ...lines.end()];
+  }
+  const record = test.input !== undefined ? lineRecord(test.input, {}, origin) : toRecord(test.record!, i, test.name);
+  if (!pod) return [record];
+  const r = podRecord(pod, record, { honor: kubernetes?.honor_annotations ?? false });
+  return r.kind === 'ready' ? [r.record] : [];
 }
 
 function toRecord(r: NonNullable<RuleTestConfig['record']>, i: number, name: string): LogRecord {

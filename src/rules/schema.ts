@@ -133,6 +133,12 @@ export const ruleTestSchema = z
         span_id: z.string().optional(),
       })
       .optional(),
+    /** Read `input` as a file source would: its lines in this format (plain, json, cri, docker, auto). */
+    format: z.enum(['plain', 'json', 'cri', 'docker', 'auto']).optional(),
+    /** Read `input` as tailed from this path (log.file.* attributes, Kubernetes names of a /var/log/pods path). */
+    path: z.string().min(1).optional(),
+    /** The pod's metadata, as the Kubernetes API gives it (`kubectl get pod NAME -o yaml`). */
+    pod: z.record(z.string(), z.unknown()).optional(),
     /** Several inputs processed in order, for throttling tests. */
     repeat: z.number().int().min(1).max(1_000_000).default(1),
     expect: z.array(partialEvent),
@@ -140,6 +146,9 @@ export const ruleTestSchema = z
   .superRefine((t, ctx) => {
     if ((t.input === undefined) === (t.record === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of input: (a line) or record: (a log record)', path: [] });
+    }
+    if (t.record !== undefined && (t.format !== undefined || t.path !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'format: and path: describe how input: lines are read; a record: has neither', path: [] });
     }
   });
 export type RuleTestConfig = z.output<typeof ruleTestSchema>;

@@ -1,4 +1,5 @@
-import type { PodInfo } from '../kubernetes/pod.ts';
+import { EXCLUDE_ANNOTATION, FORMAT_ANNOTATION, podResource, type PodInfo } from '../kubernetes/pod.ts';
+import type { Attributes } from '../model/log-record.ts';
 import { podKeyOf, type PodKey, type PodMetadata } from '../kubernetes/pod-metadata.ts';
 import type { Event } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
@@ -25,16 +26,23 @@ export function enrichRecord(pods: PodMetadata, record: LogRecord, json: JsonKey
     pods.missed();
     return { kind: 'ready', record };
   }
-  return podRecord(pods, pod, record, json);
+  return podRecord(pod, record, { honor: pods.config.honor_annotations, json, resource: (r, p) => pods.resourceFor(r, p) });
 }
 
-/** Applies a known pod to a record (also what `eval --pod` and rule tests with `pod:` use). */
-export function podRecord(pods: PodMetadata | undefined, pod: PodInfo, record: LogRecord, json: JsonKeys = DEFAULT_JSON): Enriched {
-  if (pods ? pods.excluded(pod) : false) return { kind: 'skip' };
-  const resource = pods ? pods.resourceFor(record.resource, pod) : { ...record.resource, ...pod.attributes };
-  const out: LogRecord = { ...record, resource };
-  const format = pods?.formatOverride(pod);
-  if (format && typeof record.body === 'string') reparse(out, record.body, format, json);
+export interface PodRecordOptions {
+  /** Whether the pod's steering annotations apply (`honor_annotations`). */
+  honor: boolean;
+  json?: JsonKeys;
+  /** How the resource is merged (the agent shares one object per file). */
+  resource?: (resource: Attributes, pod: PodInfo) => Attributes;
+}
+
+/** Applies a known pod to a record: the agent's enrichment, and `eval --pod` and rule tests with `pod:`. */
+export function podRecord(pod: PodInfo, record: LogRecord, opts: PodRecordOptions): Enriched {
+  if (opts.honor && pod.annotations[EXCLUDE_ANNOTATION] === 'true') return { kind: 'skip' };
+  const out: LogRecord = { ...record, resource: (opts.resource ?? podResource)(record.resource, pod) };
+  const format = opts.honor ? pod.annotations[FORMAT_ANNOTATION] : undefined;
+  if (format && typeof record.body === 'string') reparse(out, record.body, format, opts.json ?? DEFAULT_JSON);
   return { kind: 'ready', record: out };
 }
 
