@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.ts';
 import { LATENCY_BUCKETS, SIZE_BUCKETS, type Metrics } from '../observability/metrics.ts';
 import { VERSION } from '../version.ts';
+import { K8S_METRICS } from '../kubernetes/metrics.ts';
 
 /**
  * Makes every counter of the configured sources, rules and sinks exist at 0 from the start
@@ -45,6 +46,9 @@ export function declareMetrics(m: Metrics, config: Config): void {
     m.declare('log2events_throttled_total', 'Requests a sink answered with throttling', l);
     m.declareHistogram('log2events_sink_request_duration_seconds', 'Time from sending a request to its answer, per sink', l, LATENCY_BUCKETS);
     m.declareHistogram('log2events_sink_batch_entries', 'Entries per request, per sink', l, SIZE_BUCKETS);
+  }
+  if (config.kubernetes) {
+    for (const [name, help] of [K8S_METRICS.apiErrors, K8S_METRICS.watchRestarts, K8S_METRICS.withoutMetadata]) m.declare(name, help);
   }
   m.declare('log2events_spool_full_total', 'Commits refused because the spool was full');
   m.declare('log2events_spool_dropped_total', 'Events dropped from a full spool (drop_oldest)');

@@ -2,6 +2,7 @@ import type { Attributes } from '../model/log-record.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { ApiClient } from './api-client.ts';
+import { K8S_METRICS } from './metrics.ts';
 import { NODE_NAME_ENV, type KubernetesConfig } from './config.ts';
 import { inClusterEndpoint, kubeconfigEndpoint } from './endpoint.ts';
 import { podResource, type PodInfo } from './pod.ts';
@@ -93,7 +94,7 @@ export class PodMetadata {
 
   /** Counts a record that goes out without its pod's metadata. */
   missed(): void {
-    this.metrics.inc('log2events_kubernetes_records_without_metadata_total', 'Records of a pod whose metadata was not known in time');
+    this.metrics.inc(...K8S_METRICS.withoutMetadata);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ApiClient, ApiError } from './api-client.ts';
+import { K8S_METRICS } from './metrics.ts';
 import { parsePod, type KeySelection } from './pod.ts';
 import type { PodStore } from './pod-store.ts';
 
@@ -92,7 +93,7 @@ export class PodWatcher {
         // One failure after calls that worked (a dropped watch, an API server restarting): try
         // again at once; an outage is declared when that fails too.
         this.healthy = false;
-        this.opts.metrics.inc('log2events_kubernetes_watch_restarts_total', 'Watches of pods started again after a dropped connection');
+        this.opts.metrics.inc(...K8S_METRICS.watchRestarts);
         continue;
       }
       this.failed(result.message);
@@ -156,7 +157,7 @@ export class PodWatcher {
       }
       if (version !== undefined) this.version = version;
     });
-    this.opts.metrics.set('log2events_kubernetes_pods', 'Pods whose metadata the agent holds', {}, this.store.size);
+    this.opts.metrics.set(...K8S_METRICS.pods, {}, this.store.size);
     if (gone) return { kind: 'gone' };
     if (!r.ok) return r.error;
     this.answered();
@@ -171,13 +172,13 @@ export class PodWatcher {
       this.opts.logger.info('kubernetes API reachable again', { after_ms: Date.now() - this.downSince });
       this.downSince = undefined;
     }
-    this.opts.metrics.set('log2events_kubernetes_api_up', 'Whether the Kubernetes API answered the last call (1) or not (0)', {}, 1);
+    this.opts.metrics.set(...K8S_METRICS.apiUp, {}, 1);
   }
 
   private failed(message: string): void {
     this.stats.failures++;
-    this.opts.metrics.inc('log2events_kubernetes_api_errors_total', 'Failed calls to the Kubernetes API (lists and watches)');
-    this.opts.metrics.set('log2events_kubernetes_api_up', 'Whether the Kubernetes API answered the last call (1) or not (0)', {}, 0);
+    this.opts.metrics.inc(...K8S_METRICS.apiErrors);
+    this.opts.metrics.set(...K8S_METRICS.apiUp, {}, 0);
     if (this.downSince === undefined) {
       this.downSince = Date.now();
       this.opts.logger.warn('kubernetes API unreachable: serving the last known pod metadata', { error: message, pods: this.store.size });
