@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { INSTALLED, REPO, runCli, scratchDir } from '../helpers/cli.ts';
 import { agents, loadManifests, localPath, mountLocally, mountOf, type Agent, type KubeObject } from '../helpers/kubernetes.ts';
+import { deploymentPod, FakeKubeApi } from '../helpers/fake-kube-api.ts';
 
 /**
  * deploy/kubernetes/: every object is valid for the Kubernetes API (the OpenAPI schemas of the
@@ -31,6 +32,7 @@ interface Config {
   delivery?: { shutdown_timeout?: string; spool?: { max_bytes?: string } };
   sources: Record<string, { type: string; include?: string[] }>;
   sinks: Record<string, { type: string; path?: string }>;
+  kubernetes?: { kubeconfig?: string; node_name?: string };
 }
 const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN);
 const mib = (size: string) => {
@@ -112,11 +114,24 @@ describe('deploy/kubernetes manifests', () => {
       expect(sc).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     });
 
-    it('has its ServiceAccount defined, without an API token it does not need', () => {
+    it('has its ServiceAccount defined, with an API token only to read pods when its config has kubernetes:', () => {
       const sa = docs.find((d) => d.kind === 'ServiceAccount' && d.metadata.name === pod.serviceAccountName && d.metadata.namespace === workload.metadata.namespace);
       expect(sa, `ServiceAccount ${pod.serviceAccountName}`).toBeDefined();
-      expect(sa!['automountServiceAccountToken']).toBe(false);
-      expect(docs.filter((d) => /Role/.test(d.kind))).toEqual([]);
+      const roles = docs.filter((d) => /Role/.test(d.kind));
+      if (!config.kubernetes) {
+        expect(sa!['automountServiceAccountToken']).toBe(false);
+        expect(roles).toEqual([]);
+        return;
+      }
+      // pod metadata: the token mounted, get/list/watch on pods and nothing else, the node from the downward API
+      expect([sa!['automountServiceAccountToken'], (pod as { automountServiceAccountToken?: boolean }).automountServiceAccountToken]).not.toContain(false);
+      const role = roles.find((d) => d.kind === 'ClusterRole');
+      expect(role?.['rules']).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+      const binding = roles.find((d) => d.kind === 'ClusterRoleBinding');
+      expect(binding).toMatchObject({ roleRef: { kind: 'ClusterRole', name: role!.metadata.name }, subjects: [{ kind: 'ServiceAccount', name: sa!.metadata.name, namespace: sa!.metadata.namespace }] });
+      expect(roles).toHaveLength(2);
+      const env = (container as { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }).env ?? [];
+      expect(env.find((e) => e.name === (config.kubernetes!.node_name ? undefined : 'K8S_NODE_NAME'))?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
     });
 
     it('probes /healthz and /readyz on the admin port of its config', () => {
@@ -164,10 +179,14 @@ describe('deploy/kubernetes manifests', () => {
 
     it('runs that config with its volumes mounted locally: probes answer, a log line reaches the emulated cloud, SIGTERM stops it cleanly', async () => {
       const s = scratchDir('l2e-k8s-');
+      // With kubernetes:, a fake API server stands in for the cluster's (the pod below is on it).
+      const api = config.kubernetes ? await new FakeKubeApi().start() : undefined;
+      api?.upsert(deploymentPod({ uid: '1f0e2c4a-0000-4000-8000-000000000001', name: 'shop-7d9f', namespace: 'shop', node: 'node-a', container: 'shop' }));
       const local = mountLocally(agent, s.dir, {
         listen: {
           'admin.listen': '127.0.0.1:0',
           ...(Object.values(config.sources).some((x) => x.type === 'otlp') ? { 'sources.otlp.http.listen': '127.0.0.1:0', 'sources.otlp.grpc.listen': '127.0.0.1:0' } : {}),
+          ...(api ? { 'kubernetes.kubeconfig': api.writeKubeconfig(join(s.dir, 'kubeconfig')) } : {}),
         },
       });
       const glob = Object.values(config.sources).find((x) => x.type === 'file')!.include![0]!;
@@ -188,7 +207,7 @@ describe('deploy/kubernetes manifests', () => {
         line = '2026-11-24T10:00:00Z ERROR payment failed for order 42\n';
       }
 
-      const child = spawn(INSTALLED[0]!, ['run', '-c', local.configFile, '--emulator'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(INSTALLED[0]!, ['run', '-c', local.configFile, '--emulator'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K8S_NODE_NAME: 'node-a' } });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       let gone = false;
@@ -213,6 +232,7 @@ describe('deploy/kubernetes manifests', () => {
       expect(await exited, stderr).toBe(0);
       const emulated = JSON.parse(stderr.split('\n').find((l) => l.includes('"emulator summary"'))!) as { stats: Record<string, { accepted: number }> };
       expect(Object.values(emulated.stats).reduce((n, p) => n + p.accepted, 0)).toBe(1);
+      await api?.stop();
       s.cleanup();
     });
   });
