@@ -3,7 +3,8 @@
  * documented in README.md next to this file.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { Diagnostics } from '../config/diagnostics.ts';
 import { z } from 'zod';
 import { byteSize, duration, listenAddress, parseDuration } from '../config/duration.ts';
 import { EMULATOR_CREDENTIALS } from './credentials.ts';
@@ -172,11 +173,19 @@ export async function loadEmulatorConfig(file: string): Promise<EmulatorConfig> 
   } catch (err) {
     throw new EmulatorConfigError(`cannot read emulator config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new EmulatorConfigError(`${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  // Every problem at its place in the file, as `log2events validate` reports the agent's config.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const diag = new Diagnostics(file, doc, lines);
+  for (const e of doc.errors) diag.addAt(e.pos[0], [], `invalid YAML: ${e.message.split('\n')[0]}`);
+  if (doc.errors.length === 0) {
+    const result = emulatorConfigSchema.safeParse(doc.toJS() ?? {});
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p) => typeof p !== 'symbol');
+      if (issue.code === 'unrecognized_keys') for (const key of issue.keys) diag.add([...path, key], `unknown key "${key}"`, 'key');
+      else diag.add(path, issue.message);
+    }
   }
-  return parseEmulatorConfig(doc, file);
+  throw new EmulatorConfigError(diag.formatted().join('\n'));
 }
