@@ -111,9 +111,14 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   const sinkTypes = new Map([...sinks].map(([name, s]) => [name, s.type]));
   const rules: RuleConfig[] = [];
   const seenRules = new Map<string, number>();
+  /** Where each rule of `rules` is in the file's list (rules that fail the schema are left out). */
+  const ruleAt: number[] = [];
   top.rules.forEach((value, i) => {
-    const rule = validate(ruleSchema, value, ['rules', i], diag);
+    // A wrong name (reported) must not hide the rule's other problems: those are checked under a
+    // stand-in name.
+    const rule = validate(ruleSchema, value, ['rules', i], diag) ?? withStandInName(value, i);
     if (!rule) return;
+    ruleAt.push(i);
     if (isReservedName(rule.name)) diag.add(['rules', i, 'name'], RESERVED_NAME_MESSAGE(rule.name));
     const prev = seenRules.get(rule.name);
     if (prev !== undefined) diag.add(['rules', i, 'name'], `duplicate rule name (first used by rules[${prev}])`);
@@ -128,7 +133,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     rules.push(rule);
   });
   const compiled = compileRules(rules, (ruleIndex, path, message) => {
-    diag.add(['rules', indexOfRule(top.rules, rules[ruleIndex]!.name, ruleIndex), ...path], message);
+    diag.add(['rules', ruleAt[ruleIndex] ?? indexOfRule(top.rules, rules[ruleIndex]!.name, ruleIndex), ...path], message);
   });
 
   let tests: RuleTestConfig[] = [];
@@ -309,6 +314,13 @@ function typeOf(value: unknown, path: ConfigPath, diag: Diagnostics, known: stri
     return undefined;
   }
   return t;
+}
+
+/** The rule as the schema reads it with a valid stand-in name; undefined if more than the name is wrong. */
+function withStandInName(value: unknown, i: number): RuleConfig | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const r = ruleSchema.safeParse({ ...value, name: `rules_${i}_unnamed` });
+  return r.success ? r.data : undefined;
 }
 
 function indexOfRule(rawRules: unknown[], name: string, fallback: number): number {

@@ -86,4 +86,40 @@ rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to:
       s.cleanup();
     }
   });
+
+  it('places emulator config errors at file:line:col, every one of them', async () => {
+    const s = scratchDir('l2e-err-');
+    const file = s.write('emu.yaml', 'faults:\n  aws:\n    throttle: { probability: 2 }\n  gcp: {}\n');
+    const r = await runCli(['emulator', '-c', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:3:30: faults.aws.throttle.probability: Too big`);
+    expect(r.stderr).toContain(`${file}:4:3: faults.gcp: unknown key "gcp"`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    s.cleanup();
+  });
+});
+
+describe('validate', () => {
+  it('reports every problem of a rule whose name is wrong', async () => {
+    const s = scratchDir('l2e-err-');
+    const file = s.write(
+      'c.yaml',
+      `state_dir: ${s.dir}/state
+sources: { in: { type: stdin } }
+sinks: { out: { type: stdout } }
+rules:
+  - name: "bad name!"
+    when: { body: "unclosed (group" }
+    event: { name: X, source: t, content: "{{ nope" }
+    to: [out, missing]
+`,
+    );
+    const r = await runCli(['validate', '-c', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr + r.stdout).toContain(`${file}:5:11: rules[0].name:`);
+    expect(r.stderr + r.stdout).toContain(`${file}:6:19: rules[0].when.body: invalid regex`);
+    expect(r.stderr + r.stdout).toContain(`${file}:7:43: rules[0].event.content: template`);
+    expect(r.stderr + r.stdout).toContain(`${file}:8:15: rules[0].to[1]: unknown sink "missing"`);
+    s.cleanup();
+  });
 });
