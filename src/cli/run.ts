@@ -67,13 +67,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const config = result.config;
   const logger = createLogger(config.log_level, {}, (line) => io.stderr.write(line));
 
-  let emulator: { target: EmulatorTarget; close(): Promise<void>; summary(): unknown } | undefined;
+  let emulator: { target: EmulatorTarget; close(): Promise<void>; summary(): Record<string, unknown> } | undefined;
   if (v.emulator || v['emulator-listen']) {
     const addr = listenAddress.safeParse(v['emulator-listen'] ?? '127.0.0.1:0');
     if (!addr.success) throw new UsageError(`--emulator-listen: ${addr.error.issues[0]?.message}`);
     const { startEmulator, EMULATOR_CREDENTIALS } = await import('../emulator/index.ts');
     const running = await startEmulator({ host: addr.data.host, port: addr.data.port });
-    emulator = { target: { url: running.url, credentials: EMULATOR_CREDENTIALS }, close: () => running.close(), summary: () => running.stats() };
+    const { emulatorHoldings } = await import('./emulator-holdings.ts');
+    emulator = { target: { url: running.url, credentials: EMULATOR_CREDENTIALS }, close: () => running.close(), summary: () => ({ stats: running.stats(), holds: emulatorHoldings(running) }) };
     logger.info('emulator listening', { url: running.url });
   }
 
@@ -160,7 +161,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (v.once && deadLettered > 0 && !undelivered) logger.warn('events went to dead letters during this run (log2events dlq list)', { dead_letters: deadLettered, exit_code: EXIT_DEAD_LETTERED });
   await admin?.close();
   if (emulator) {
-    logger.info('emulator summary', { stats: emulator.summary() });
+    logger.info('emulator summary', emulator.summary());
     await emulator.close();
   }
   logger.info('stopped');
