@@ -208,6 +208,28 @@ describe('file source tailing real files', () => {
     expect(metrics.total('log2events_file_truncations_total')).toBe(1);
   });
 
+  it('holds at most max_open_files descriptors: the least recently active files are closed, and reopened at their offset', async () => {
+    const { dir, intake } = setup();
+    const n = 200;
+    for (let i = 0; i < n; i++) writeFileSync(join(dir, `f${i}.log`), lines(i * 10, i * 10 + 5));
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, fds())), 5);
+    try {
+      const { metrics } = await startSource(intake, { include: [join(dir, '*.log')], start_at: 'beginning', max_open_files: 16 });
+      await waitFor(() => intake.events.length === n * 5, 'the first lines of every file');
+      for (let i = 0; i < n; i++) appendFileSync(join(dir, `f${i}.log`), lines(i * 10 + 5, i * 10 + 10));
+      await waitFor(() => intake.events.length >= n * 10, 'the appended lines of every file', 30_000);
+      expectExactlyOnce(intake, n * 10);
+      expect(metrics.total('log2events_file_open_files')).toBeLessThanOrEqual(16);
+    } finally {
+      clearInterval(sampler);
+    }
+    // The watcher, the test's own: a few more than the bound.
+    expect(most - before).toBeLessThanOrEqual(16 + 8);
+  });
+
   it('resumes after a restart exactly where it stopped', async () => {
     const { dir, intake } = setup();
     const log = join(dir, 'app.log');

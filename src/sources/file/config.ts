@@ -54,6 +54,11 @@ export const fileSourceSchema = z.strictObject({
   rotate_wait: duration.default(5000),
   /** How often open files are checked for growth, truncation and replacement. */
   poll_interval: duration.pipe(z.number().min(10)).default(250),
+  /**
+   * Most file descriptors held: past it, the least recently active files are closed and
+   * reopened (by path, checked by inode) when they have data again.
+   */
+  max_open_files: z.number().int().min(16).default(1024),
   /** Leading bytes whose hash identifies a file across renames, copies and restarts. */
   fingerprint_bytes: z.number().int().min(16).max(65536).default(1024),
 });

@@ -6,7 +6,7 @@ import type { Logger } from '../../observability/logger.ts';
 
 const READY_TIMEOUT_MS = 5000;
 
-export type PathEvent = 'add' | 'rescan';
+export type PathEvent = 'add' | 'change' | 'rescan';
 
 /**
  * Which files the source reads: `include` globs minus `exclude` globs. A glob walk finds the
@@ -52,8 +52,9 @@ export class Discovery {
    * Starts watching the directories under the glob bases (files themselves are not watched:
    * appends are the poll's business, and per-file events would cost a stat per write). A name
    * appearing or vanishing in a watched directory reports its path when it matches (`add`: look
-   * at it; it may be gone already); a new directory asks for a rescan, since files created in it
-   * before its watch was set up raise no event.
+   * at it; it may be gone already), a file written to reports `change` (the directory's watch
+   * sees its children's writes; the poll then looks at it however idle it was); a new directory
+   * asks for a rescan, since files created in it before its watch was set up raise no event.
    */
   watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): Promise<void> {
     const bases = [...new Set(this.include.map((p) => picomatch.scan(p).base || '/'))];
@@ -65,9 +66,9 @@ export class Discovery {
     });
     this.watcher.on('raw', (event, name, details) => {
       const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (event !== 'rename' || !name || typeof dir !== 'string') return;
+      if ((event !== 'rename' && event !== 'change') || !name || typeof dir !== 'string') return;
       const path = resolve(dir, name);
-      if (this.matches(path)) onEvent('add', path);
+      if (this.matches(path)) onEvent(event === 'rename' ? 'add' : 'change', path);
     });
     this.watcher.on('addDir', (path) => onEvent('rescan', path));
     this.watcher.on('unlinkDir', (path) => onEvent('rescan', path));

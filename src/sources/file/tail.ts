@@ -8,33 +8,35 @@ import { hashPrefix, type Fingerprint } from './fingerprint.ts';
  * leaves them alone, a rewrite changes them (unless it rewrites them identically, in which case
  * resuming there loses nothing that differs).
  *
- * Kept while reading (a copy of the last TAIL_BYTES read, no extra reads on the hot path),
+ * Kept while reading (a copy of the last TAIL_BYTES read, no extra reads on the hot path; 1 KiB,
+ * since thousands of files may be followed),
  * compared with the file when its size or mtime changed (one read of at most TAIL_BYTES), and
  * stored with each checkpoint as a hash of up to TAIL_CHECK_BYTES before its offset, so that a
  * rewrite while the agent was stopped is found at the next start too.
  */
-export const TAIL_BYTES = 4096;
+export const TAIL_BYTES = 1024;
 /** Bytes before a checkpoint's offset whose hash the checkpoint stores. */
 export const TAIL_CHECK_BYTES = 256;
 
 export class ReadTail {
-  private readonly buf = Buffer.allocUnsafe(TAIL_BYTES);
+  private buf: Buffer | undefined;
   private len = 0;
   /** File offset just past the last byte kept. */
   private end = 0;
 
   /** `bytes` were read and end at file offset `end` (its last bytes are kept). */
   update(bytes: Buffer, end: number): void {
+    const buf = (this.buf ??= Buffer.allocUnsafe(TAIL_BYTES));
     const n = Math.min(bytes.length, TAIL_BYTES);
     if (n === TAIL_BYTES || end - n !== this.end) {
       // Not contiguous with what is kept, or replacing it whole.
-      bytes.copy(this.buf, 0, bytes.length - n);
+      bytes.copy(buf, 0, bytes.length - n);
       this.len = n;
     } else {
       // Shift the kept bytes left and append.
       const keep = Math.min(this.len, TAIL_BYTES - n);
-      this.buf.copy(this.buf, 0, this.len - keep, this.len);
-      bytes.copy(this.buf, keep, bytes.length - n);
+      buf.copy(buf, 0, this.len - keep, this.len);
+      bytes.copy(buf, keep, bytes.length - n);
       this.len = keep + n;
     }
     this.end = end;
@@ -42,7 +44,7 @@ export class ReadTail {
 
   /** Whether the file still holds the kept bytes where they were read. */
   async matches(fh: FileHandle): Promise<boolean> {
-    if (this.len === 0) return true;
+    if (this.len === 0 || !this.buf) return true;
     const now = Buffer.allocUnsafe(this.len);
     const { bytesRead } = await fh.read(now, 0, this.len, this.end - this.len);
     return bytesRead === this.len && now.equals(this.buf.subarray(0, this.len));
@@ -52,7 +54,7 @@ export class ReadTail {
   before(offset: number): Fingerprint | undefined {
     const start = this.end - this.len;
     const len = Math.min(TAIL_CHECK_BYTES, offset - start);
-    if (offset > this.end || len <= 0 || (len < TAIL_CHECK_BYTES && start > 0)) return undefined;
+    if (!this.buf || offset > this.end || len <= 0 || (len < TAIL_CHECK_BYTES && start > 0)) return undefined;
     const from = offset - len - start;
     return { len, hash: hashPrefix(this.buf.subarray(from, from + len), len) };
   }
