@@ -3,7 +3,7 @@ import { eventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Checkpoint, CommitOptions, CommitResult, Intake } from '../sources/source.ts';
-import type { CheckpointRow, CreatedEntry, EventToSpool, SpoolTotals, StateStore, Synchronous } from '../store/state-store.ts';
+import { StateStoreError, type CheckpointRow, type CreatedEntry, type EventToSpool, type SpoolTotals, type StateStore, type Synchronous } from '../store/state-store.ts';
 import { HeldCommits, type HeldEvent, type Spill } from './held-commits.ts';
 import type { LaneEntry } from './sink-lane.ts';
 
@@ -46,6 +46,13 @@ const FULL_RETRY_AFTER_MS = 100;
 /** ...and after a failed write (disk full, I/O error), which is unlikely to clear at once. */
 const COMMIT_ERROR_RETRY_AFTER_MS = 1000;
 /**
+ * After a write failed for lack of space, intake stays paused until the state_dir's file system
+ * has this much free again (checked at most once per COMMIT_ERROR_RETRY_AFTER_MS): a small
+ * commit that happens to fit in a freed page must not let every source in for the next one to
+ * fail.
+ */
+const RESUME_FREE_BYTES = 1 << 20;
+/**
  * A held commit older than this is spooled even if its sink is slow, so that a crash re-reads
  * little and a file's position does not trail far behind what was read.
  */
@@ -67,6 +74,9 @@ export class SpoolIntake implements Intake {
   private failedUntil = 0;
   /** The last commit failed in the store (logged once per streak). */
   private commitsFailing = false;
+  /** A commit failed for lack of space: refused until space is back (see RESUME_FREE_BYTES). */
+  private pausedForSpace = false;
+  private nextSpaceCheck = 0;
   private readonly held = new HeldCommits();
   /** Checkpoints of complete held commits, written on the next turn (several commits, one write). */
   private completeScheduled = false;
@@ -115,6 +125,11 @@ export class SpoolIntake implements Intake {
       rows.push({ eventId: event.id, body, bytes, sinks, deadSinks });
     }
     const checkpointRows = checkpoints.map((c) => ({ source: c.source, key: c.key, value: c.value }));
+    if (this.pausedForSpace && !this.spaceIsBack()) {
+      this.deps.metrics.inc('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
+      this.failedUntil = Date.now() + COMMIT_ERROR_RETRY_AFTER_MS;
+      return { ok: false, reason: 'full', retryAfterMs: COMMIT_ERROR_RETRY_AFTER_MS };
+    }
     // While the store refuses writes for lack of space, nothing is delivered from memory either:
     // the commit goes to the store, which answers whether space has come back (intake pauses).
     if (options.replayable && !this.deps.store.full && this.tryHold(rows, events, checkpointRows)) return { ok: true };
@@ -146,11 +161,13 @@ export class SpoolIntake implements Intake {
       this.deps.metrics.inc('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
       if (!this.commitsFailing) this.deps.logger.error('spool commit failed; intake pauses and retries', { error: err as Error });
       this.commitsFailing = true;
+      if (err instanceof StateStoreError && err.kind === 'full') this.pausedForSpace = true;
       this.failedUntil = Date.now() + COMMIT_ERROR_RETRY_AFTER_MS;
       return { ok: false, reason: 'full', retryAfterMs: COMMIT_ERROR_RETRY_AFTER_MS };
     }
     if (this.commitsFailing) this.deps.logger.info('spool commits succeed again; intake resumes', { file: this.deps.store.file });
     this.commitsFailing = false;
+    this.pausedForSpace = false;
     if (spill) created = this.afterSpill(heldCommits, spill, created);
     this.totals.events += adding.events;
     this.totals.bytes += adding.bytes;
@@ -165,6 +182,14 @@ export class SpoolIntake implements Intake {
     this.publish();
     this.deps.onCommitted(created, events);
     return { ok: true };
+  }
+
+  /** Whether the state_dir has room again (looked at once per retry interval). */
+  private spaceIsBack(): boolean {
+    const now = Date.now();
+    if (now < this.nextSpaceCheck) return false;
+    this.nextSpaceCheck = now + COMMIT_ERROR_RETRY_AFTER_MS;
+    return this.deps.store.freeBytes() >= RESUME_FREE_BYTES;
   }
 
   waitForRoom(signal?: AbortSignal): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdirSync, accessSync, existsSync, readFileSync, statSync, writeFileSync, constants as fsConstants } from 'node:fs';
+import { mkdirSync, accessSync, existsSync, readFileSync, statSync, statfsSync, writeFileSync, constants as fsConstants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { inspectFiles, quickCheck, storeFiles, summarize, writeManifest, type Manifest, type StoreFiles } from './integrity.ts';
@@ -430,6 +430,16 @@ export class StateStore {
     this.db.close();
     if (!this.lock && !existsSync(this.files.wal)) tryWriteManifest(this.files.manifest, closed);
     this.lock?.close();
+  }
+
+  /** Bytes free to this process on the state_dir's file system (Infinity when it cannot tell). */
+  freeBytes(): number {
+    try {
+      const fs = statfsSync(dirname(this.file));
+      return fs.bavail * fs.bsize;
+    } catch {
+      return Infinity;
+    }
   }
 
   /** The error of the last write when it failed for lack of space and none succeeded since. */
