@@ -207,7 +207,8 @@ export class Agent {
     const restart = new Set([...diff.sources.removed, ...diff.sources.changed]);
     const nextRules = next.compiled;
     for (const [name, running] of this.sources) {
-      if (next.sources.has(name) && JSON.stringify(nextRules.literalsFor(name)) !== running.literals) restart.add(name);
+      // Only the file tailer keeps the literals it was started with; stdin cannot be read again.
+      if (running.source.type === 'file' && next.sources.has(name) && JSON.stringify(nextRules.literalsFor(name)) !== running.literals) restart.add(name);
     }
     for (const name of restart) await this.stopSource(name);
 
@@ -216,7 +217,7 @@ export class Agent {
       // takes them. The old engine delivers what it can within the budget; what is left stays
       // in the spool (held commits are spooled with their checkpoints) for the new engine.
       this.intake.pause();
-      await this.engine.stop(drainBudget(before));
+      await this.engine.stop(drainBudget(before), 'reload');
       const kept = new Map<string, EngineSink>();
       const closing: EngineSink[] = [];
       for (const [name, s] of this.sinks) {

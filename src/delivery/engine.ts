@@ -239,7 +239,7 @@ export class DeliveryEngine {
    * requests up to `timeoutMs`, aborts the rest and records every outcome. What was not
    * delivered stays in the spool.
    */
-  stop(timeoutMs: number): Promise<void> {
+  stop(timeoutMs: number, reason: 'shutdown' | 'reload' = 'shutdown'): Promise<void> {
     this.stopping ??= (async () => {
       this.spool.close();
       // Outcomes kept in memory for a store that refused them get one more try, then stay spooled.
@@ -252,7 +252,8 @@ export class DeliveryEngine {
       if (this.store.isOpen) this.spool.settleHeld();
       for (const w of [...this.idleWaiters]) w();
       const left = this.store.isOpen ? this.store.totals() : undefined;
-      this.logger.info('delivery stopped', left ? { spooled_events: left.events } : {});
+      // A reload says what it did in a line of its own.
+      this.logger[reason === 'reload' ? 'debug' : 'info']('delivery stopped', left ? { spooled_events: left.events } : {});
     })();
     return this.stopping;
   }
