@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { MAIN, REPO, runCli, scratchDir, startCli } from '../helpers/cli.ts';
-import { until } from './helpers.ts';
+import { stdinConfig, until } from './helpers.ts';
 
 /** stderr is one line, no stack trace. */
 function oneLine(stderr: string): string {
@@ -20,15 +20,7 @@ describe('start-up errors are one line', () => {
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as AddressInfo).port;
     try {
-      const file = s.write(
-        'c.yaml',
-        `state_dir: ${s.dir}/state
-admin: { listen: "127.0.0.1:${port}" }
-sources: { in: { type: stdin } }
-sinks: { out: { type: stdout } }
-rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to: [out] }]
-`,
-      );
+      const file = stdinConfig(s, `admin: { listen: "127.0.0.1:${port}" }\n`);
       const r = await runCli(['run', '-c', file]);
       expect(r.code).toBe(1);
       expect(oneLine(r.stderr)).toMatch(new RegExp(`^log2events run: admin.listen 127.0.0.1:${port}: cannot listen: the address is already in use`));
@@ -58,14 +50,7 @@ rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to:
 
   it('says which agent it waits for when the state_dir is locked, then starts once it is free', async () => {
     const s = scratchDir('l2e-err-');
-    const file = s.write(
-      'c.yaml',
-      `state_dir: ${s.dir}/state
-sources: { in: { type: stdin } }
-sinks: { out: { type: stdout } }
-rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to: [out] }]
-`,
-    );
+    const file = stdinConfig(s);
     const first = await startCli(['run', '-c', file]);
     const second = spawn(process.execPath, [MAIN, 'run', '-c', file], { cwd: REPO, stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';

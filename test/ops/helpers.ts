@@ -37,3 +37,33 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 20_000
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+interface Scratch {
+  dir: string;
+  write(name: string, text: string): string;
+}
+
+/** A config with its state in the scratch directory and a stdin source, a stdout sink, one rule; `head` adds keys. */
+export function stdinConfig(s: Scratch, head = ''): string {
+  return s.write(
+    'c.yaml',
+    `state_dir: ${s.dir}/state
+${head}sources: { in: { type: stdin } }
+sinks: { out: { type: stdout } }
+rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to: [out] }]
+`,
+  );
+}
+
+/** An agent with an admin endpoint, tailing `log` from its start into a file sink `out`, with `rules` (YAML list items). */
+export function fileConfig(s: Scratch, log: string, rules: string, head = ''): string {
+  return s.write(
+    'c.yaml',
+    `state_dir: ${s.dir}/state
+admin: { listen: "127.0.0.1:0" }
+${head}sources: { app: { type: file, include: ["${log}"], start_at: beginning, poll_interval: 50ms } }
+sinks: { out: { type: file, path: ${s.dir}/out.jsonl } }
+rules:
+${rules}`,
+  );
+}

@@ -2,23 +2,19 @@ import { appendFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir, startCli } from '../helpers/cli.ts';
-import { adminOf, histogramValue, sample, scrape, until } from './helpers.ts';
+import { adminOf, fileConfig, histogramValue, sample, scrape, until } from './helpers.ts';
 
 describe('/metrics of a running agent', () => {
   it('follows the Prometheus conventions: counters at 0 from the start, histograms, runtime metrics, build info', async () => {
     const s = scratchDir('l2e-metrics-');
     const log = s.write('app.log', '');
-    const file = s.write(
-      'c.yaml',
-      `state_dir: ${s.dir}/state
-admin: { listen: "127.0.0.1:0" }
-delivery: { spool: { hold: 0 } }
-sources: { app: { type: file, include: ["${log}"], start_at: beginning } }
-sinks: { out: { type: file, path: ${s.dir}/out.jsonl } }
-rules:
-  - { name: errors, when: { severity: ">= ERROR" }, event: { name: AppError, source: app.logs }, to: [out] }
+    const file = fileConfig(
+      s,
+      log,
+      `  - { name: errors, when: { severity: ">= ERROR" }, event: { name: AppError, source: app.logs }, to: [out] }
   - { name: never, when: { contains: "no line says this" }, event: { name: Never, source: app.logs }, to: [out] }
 `,
+      'delivery: { spool: { hold: 0 } }\n',
     );
     const agent = await startCli(['run', '-c', file]);
     try {

@@ -2,20 +2,16 @@ import { appendFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MAIN, REPO, scratchDir, startCli } from '../helpers/cli.ts';
-import { adminOf, until } from './helpers.ts';
+import { adminOf, fileConfig, until } from './helpers.ts';
 
 describe('log2events tap', () => {
   it('shows the events the rules make while a file is appended, and their delivery, filtered by rule', { timeout: 60_000 }, async () => {
     const s = scratchDir('l2e-tap-');
     const log = s.write('app.log', '');
-    const file = s.write(
-      'c.yaml',
-      `state_dir: ${s.dir}/state
-admin: { listen: "127.0.0.1:0" }
-sources: { app: { type: file, include: ["${log}"], start_at: beginning, poll_interval: 50ms } }
-sinks: { out: { type: file, path: ${s.dir}/out.jsonl } }
-rules:
-  - { name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}}" }, to: [out] }
+    const file = fileConfig(
+      s,
+      log,
+      `  - { name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}}" }, to: [out] }
   - { name: warnings, when: { contains: "WARN" }, event: { name: AppWarning, source: app }, to: [out] }
 `,
     );
@@ -47,15 +43,7 @@ rules:
   it('never slows the agent: a reader that does not read loses items, not the agent its pace', async () => {
     const s = scratchDir('l2e-tap-');
     const log = s.write('app.log', '');
-    const file = s.write(
-      'c.yaml',
-      `state_dir: ${s.dir}/state
-admin: { listen: "127.0.0.1:0" }
-sources: { app: { type: file, include: ["${log}"], start_at: beginning, poll_interval: 50ms } }
-sinks: { out: { type: file, path: ${s.dir}/out.jsonl } }
-rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}} padding padding padding padding padding padding padding padding" }, to: [out] }]
-`,
-    );
+    const file = fileConfig(s, log, `  - { name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}} padding padding padding padding" }, to: [out] }\n`);
     const agent = await startCli(['run', '-c', file]);
     const admin = adminOf(agent.stderr());
     // A reader that connects and then never reads.
