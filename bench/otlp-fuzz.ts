@@ -12,10 +12,10 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scratchDir, startCli } from '../test/helpers/cli.ts';
-import { freePort, fuzz, healthProbe } from '../test/helpers/otlp-fuzz.ts';
+import { scratchDir } from '../test/helpers/cli.ts';
+import { metricSum, startOtlpAgent } from '../test/helpers/otlp-agent.ts';
+import { fuzz, healthProbe } from '../test/helpers/otlp-fuzz.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,25 +29,15 @@ const cases = Number(values.cases);
 const HEALTHZ_TARGET_MS = 100;
 
 const scratch = scratchDir('l2e-otlp-fuzz-bench-');
-const out = join(scratch.dir, 'out.jsonl');
-const [adminPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
-const adminUrl = `http://127.0.0.1:${adminPort}`;
-const config = scratch.write(
-  'config.yaml',
-  `state_dir: ${join(scratch.dir, 'state')}
-admin: { listen: "127.0.0.1:${adminPort}" }
-delivery: { spool: { synchronous: NORMAL } }
-sources:
-  otlp: { type: otlp, http: { listen: "127.0.0.1:${httpPort}" }, grpc: { listen: "127.0.0.1:${grpcPort}" } }
-sinks:
-  out: { type: file, path: ${out}, fsync: false }
+const agent = await startOtlpAgent(scratch.dir, scratch.write, {
+  rest: `delivery: { spool: { synchronous: NORMAL } }
 rules:
   - name: every_record
     event: { name: Fuzzed, content: "{{body}}" }
     to: [out]
 `,
-);
-const agent = await startCli(['run', '-c', config]);
+});
+const { adminUrl, out } = agent;
 const pid = agent.child.pid!;
 let peakRssKiB = 0;
 const rssTimer = setInterval(() => {
@@ -55,19 +45,14 @@ const rssTimer = setInterval(() => {
   if (m) peakRssKiB = Number(m[1]);
 }, 500);
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith(`${name}{`)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
-
 console.log(`OTLP fuzz bench: seed ${seed}, ${cases} cases, node ${process.version}, load ${loadavg()[0]!.toFixed(2)}`);
 const probe = healthProbe(`${adminUrl}/healthz`);
 const started = performance.now();
-const report = await fuzz({ seed, cases, concurrency: Number(values.concurrency), httpUrl: `http://127.0.0.1:${httpPort}/v1/logs`, grpcTarget: `127.0.0.1:${grpcPort}` });
+const report = await fuzz({ seed, cases, concurrency: Number(values.concurrency), httpUrl: agent.httpUrl, grpcTarget: `127.0.0.1:${agent.grpcPort}` });
 const seconds = (performance.now() - started) / 1000;
 const health = await probe.stop();
 
-const accepted = await metric('log2events_otlp_records_accepted_total');
+const accepted = await metricSum(adminUrl, 'log2events_otlp_records_accepted_total');
 let delivered: string[] = [];
 for (let i = 0; i < 600 && delivered.length < accepted; i++) {
   if (existsSync(out)) delivered = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { content: string }).content);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { seededRandom } from '../../src/emulator/faults.ts';
 import { ExportLogsServiceRequestType, ExportLogsServiceResponseType, LOGS_SERVICE_EXPORT_PATH } from '../../src/sources/otlp/proto/schema.ts';
 
 /**
@@ -11,17 +11,8 @@ import { ExportLogsServiceRequestType, ExportLogsServiceResponseType, LOGS_SERVI
  * bench/otlp-fuzz.ts.
  */
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's mulberry32: the same sequence for the same seed everywhere. */
+export const prng = seededRandom;
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
@@ -386,18 +377,6 @@ export async function fuzz(opts: { seed: number; cases: number; concurrency: num
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   client.close();
   return report;
-}
-
-/** A port that was free a moment ago (the agent under test binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

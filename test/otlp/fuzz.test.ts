@@ -1,9 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDir, startCli } from '../helpers/cli.ts';
-import { freePort, fuzz, healthProbe } from '../helpers/otlp-fuzz.ts';
+import { scratchDir } from '../helpers/cli.ts';
+import { metricSum, startOtlpAgent, type OtlpAgent } from '../helpers/otlp-agent.ts';
+import { fuzz, healthProbe } from '../helpers/otlp-fuzz.ts';
 
 /**
  * Mutated valid OTLP requests (both encodings; HTTP and gRPC) against a running agent: never a
@@ -20,58 +19,31 @@ const CASES = Number(process.env.OTLP_FUZZ_CASES ?? 10_000);
  */
 const HEALTHZ_BOUND_MS = 1_500;
 
-async function metric(adminUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
-
 describe(`OTLP receiver fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
   const scratch = scratchDir('l2e-otlp-fuzz-');
-  const out = join(scratch.dir, 'out.jsonl');
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
-  let httpPort = 0;
-  let grpcPort = 0;
-  let adminUrl = '';
+  let agent: OtlpAgent;
 
   beforeAll(async () => {
-    const adminPort = await freePort();
-    [httpPort, grpcPort] = [await freePort(), await freePort()];
-    adminUrl = `http://127.0.0.1:${adminPort}`;
-    const config = scratch.write(
-      'config.yaml',
-      `state_dir: ${join(scratch.dir, 'state')}
-admin: { listen: "127.0.0.1:${adminPort}" }
-delivery: { spool: { synchronous: NORMAL } }
-sources:
-  otlp:
-    type: otlp
-    http: { listen: "127.0.0.1:${httpPort}" }
-    grpc: { listen: "127.0.0.1:${grpcPort}" }
-sinks:
-  out: { type: file, path: ${out}, fsync: false }
+    agent = await startOtlpAgent(scratch.dir, scratch.write, {
+      rest: `delivery: { spool: { synchronous: NORMAL } }
 rules:
   - name: every_record
     event: { name: Fuzzed, content: "{{body}}" }
     to: [out]
 `,
-    );
-    ({ child, exited } = await startCli(['run', '-c', config]));
+    });
   });
 
   afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    if (agent?.child.exitCode === null) agent.child.kill('SIGKILL');
     scratch.cleanup();
   });
 
   it('never answers 5xx, accepts every well-formed request, delivers what it accepted, stays live', async () => {
     console.log(`OTLP fuzz: seed ${SEED} (OTLP_FUZZ_SEED), ${CASES} cases (OTLP_FUZZ_CASES)`);
-    const probe = healthProbe(`${adminUrl}/healthz`);
+    const probe = healthProbe(`${agent.adminUrl}/healthz`);
     const started = performance.now();
-    const report = await fuzz({ seed: SEED, cases: CASES, concurrency: 8, httpUrl: `http://127.0.0.1:${httpPort}/v1/logs`, grpcTarget: `127.0.0.1:${grpcPort}` });
+    const report = await fuzz({ seed: SEED, cases: CASES, concurrency: 8, httpUrl: agent.httpUrl, grpcTarget: `127.0.0.1:${agent.grpcPort}` });
     const health = await probe.stop();
     console.log(
       `OTLP fuzz: ${report.cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s ${JSON.stringify(report.byTransport)}, ` +
@@ -82,17 +54,17 @@ rules:
     expect(report.cases).toBe(CASES);
 
     // Every accepted record becomes one event (a catch-all rule); all of them reach the sink.
-    const accepted = await metric(adminUrl, 'log2events_otlp_records_accepted_total');
+    const accepted = await metricSum(agent.adminUrl, 'log2events_otlp_records_accepted_total');
     let contents: string[] = [];
     for (let i = 0; i < 600 && contents.length < accepted; i++) {
-      if (existsSync(out)) contents = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { content: string }).content);
+      if (existsSync(agent.out)) contents = readFileSync(agent.out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { content: string }).content);
       if (contents.length < accepted) await new Promise((r) => setTimeout(r, 100));
     }
     expect(contents.length).toBe(accepted);
     const delivered = new Set(contents);
     const missing = [...report.expectedGood].filter((g) => !delivered.has(g));
     expect(missing.slice(0, 10), `seed ${SEED}`).toEqual([]);
-    expect(await metric(adminUrl, 'log2events_otlp_records_rejected_total')).toBe(report.rejectedRecords);
+    expect(await metricSum(agent.adminUrl, 'log2events_otlp_records_rejected_total')).toBe(report.rejectedRecords);
 
     expect(health.failures).toBe(0);
     expect(health.answers).toBeGreaterThan(0);
@@ -100,7 +72,7 @@ rules:
   });
 
   it('drains and exits 0 on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
   });
 });

@@ -1,13 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogRecordType, LOGS_SERVICE_EXPORT_PATH } from '../../src/sources/otlp/proto/schema.ts';
-import { scratchDir, startCli } from '../helpers/cli.ts';
-import { freePort } from '../helpers/otlp-fuzz.ts';
+import { scratchDir } from '../helpers/cli.ts';
+import { metricSum, startOtlpAgent, type OtlpAgent } from '../helpers/otlp-agent.ts';
 
 /**
  * The OTLP receivers of a running agent under requests built to exhaust it: stalled large
@@ -79,58 +77,32 @@ function stalledUpload(port: number, size: number): { socket: net.Socket; answer
   return { socket, answered, sent };
 }
 
-async function metric(adminUrl: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
-
 describe('OTLP receivers under resource-exhausting requests (a running agent)', () => {
   const scratch = scratchDir('l2e-otlp-limits-');
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
-  let httpPort = 0;
-  let grpcPort = 0;
-  let adminUrl = '';
-  let logs: () => string = () => '';
-  const httpUrl = () => `http://127.0.0.1:${httpPort}/v1/logs`;
+  let agent: OtlpAgent;
+  const httpUrl = () => agent.httpUrl;
 
   beforeAll(async () => {
-    const adminPort = await freePort();
-    [httpPort, grpcPort] = [await freePort(), await freePort()];
-    adminUrl = `http://127.0.0.1:${adminPort}`;
-    const config = scratch.write(
-      'config.yaml',
-      `state_dir: ${join(scratch.dir, 'state')}
-admin: { listen: "127.0.0.1:${adminPort}" }
-sources:
-  otlp:
-    type: otlp
-    http: { listen: "127.0.0.1:${httpPort}" }
-    grpc: { listen: "127.0.0.1:${grpcPort}", bearer_token: ${TOKEN} }
-    max_records: ${MAX_RECORDS}
-    request_timeout: ${REQUEST_TIMEOUT_MS}ms
-sinks:
-  out: { type: file, path: ${join(scratch.dir, 'out.jsonl')}, fsync: false }
-rules:
+    agent = await startOtlpAgent(scratch.dir, scratch.write, {
+      grpcToken: TOKEN,
+      source: `    max_records: ${MAX_RECORDS}
+    request_timeout: ${REQUEST_TIMEOUT_MS}ms`,
+      rest: `rules:
   - name: rare
     when: { contains: "never in these bodies" }
     event: { name: Rare }
     to: [out]
 `,
-    );
-    let stderr: () => string;
-    ({ child, exited, stderr } = await startCli(['run', '-c', config]));
-    logs = stderr;
+    });
   });
 
   afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    if (agent?.child.exitCode === null) agent.child.kill('SIGKILL');
     scratch.cleanup();
   });
 
   it('64 stalled 15 MiB uploads: RSS stays under 300 MiB, valid requests keep getting 200, the stalled time out', async () => {
-    const pid = child.pid!;
+    const pid = agent.child.pid!;
     const rssBefore = vmRssMiB(pid);
     const statuses: number[] = [];
     let flowing = true;
@@ -142,7 +114,7 @@ rules:
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const uploads = Array.from({ length: 64 }, () => stalledUpload(httpPort, 15 * MiB));
+    const uploads = Array.from({ length: 64 }, () => stalledUpload(agent.httpPort, 15 * MiB));
     await Promise.all(uploads.map((u) => u.sent));
     const answers = await Promise.all(uploads.map((u) => u.answered));
     flowing = false;
@@ -151,15 +123,18 @@ rules:
     for (const u of uploads) u.socket.destroy();
     console.log(`stalled uploads: RSS ${rssBefore.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB; answers ${JSON.stringify(count(answers))}; valid requests ${JSON.stringify(count(statuses))}`);
 
-    // Every stalled upload is answered: most at once (429, the budget is spent), the few
-    // admitted with 408 once request_timeout has passed.
-    expect(answers.every((a) => a === 'HTTP/1.1 429 Too Many Requests' || a === 'HTTP/1.1 408 Request Timeout'), JSON.stringify(count(answers))).toBe(true);
+    // Every stalled upload is answered: most at once (429, the budget is spent; the connection
+    // is closed rather than the rest of the body read, so a client may see the reset first),
+    // the few admitted with 408 once request_timeout has passed.
+    const expected = ['HTTP/1.1 429 Too Many Requests', 'HTTP/1.1 408 Request Timeout', 'closed'];
+    expect(answers.every((a) => expected.includes(a)), JSON.stringify(count(answers))).toBe(true);
+    expect(answers.filter((a) => a.includes('429')).length).toBeGreaterThan(answers.length / 2);
     expect(answers.filter((a) => a.includes('408')).length).toBeGreaterThan(0);
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 200), JSON.stringify(count(statuses))).toBe(true);
     expect(peak).toBeLessThan(300);
-    expect(await metric(adminUrl, 'log2events_otlp_requests_total', 'outcome="busy"')).toBeGreaterThan(0);
-    expect(await metric(adminUrl, 'log2events_otlp_requests_total', 'outcome="timeout"')).toBeGreaterThan(0);
+    expect(await metricSum(agent.adminUrl, 'log2events_otlp_requests_total', 'outcome="busy"')).toBeGreaterThan(0);
+    expect(await metricSum(agent.adminUrl, 'log2events_otlp_requests_total', 'outcome="timeout"')).toBeGreaterThan(0);
   });
 
   it('answers a 17 MiB body with a 413 that a Node client reads (not EPIPE)', async () => {
@@ -198,7 +173,7 @@ rules:
       return r.status;
     });
     while (pending) {
-      const res = await fetch(`${adminUrl}/healthz`);
+      const res = await fetch(`${agent.adminUrl}/healthz`);
       await res.text();
       if (pending && res.status === 200) answeredDuring++;
       await new Promise((r) => setTimeout(r, 5));
@@ -210,7 +185,7 @@ rules:
   });
 
   it('refuses an unauthenticated gRPC call before reading its message', async () => {
-    const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
+    const client = new grpc.Client(`127.0.0.1:${agent.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
     const call = (token: string, bytes: Buffer) =>
       new Promise<grpc.ServiceError | null>((resolve) => {
         const metadata = new grpc.Metadata();
@@ -226,9 +201,8 @@ rules:
   });
 
   it('drains and exits 0 on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    if (process.env.SHOW_LOGS) console.log(logs().split('\n').slice(-15).join('\n'));
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
   });
 });
 

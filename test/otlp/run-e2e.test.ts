@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -11,19 +10,8 @@ import { OTLPLogExporter as HttpJsonExporter } from '@opentelemetry/exporter-log
 import { OTLPLogExporter as HttpProtoExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as GrpcExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { scratchDir, startCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/otlp-agent.ts';
 import { recordingServer, type RecordingServer } from '../helpers/recording-server.ts';
-
-/** A port that was free a moment ago: another process must bind it, so port 0 cannot be used. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function emit(exporter: LogRecordExporter, service: string, orderId: number): Promise<void> {
   const provider = new LoggerProvider({

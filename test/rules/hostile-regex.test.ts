@@ -3,7 +3,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTALLED, runCli, scratchDir } from '../helpers/cli.ts';
-import { freePort } from '../helpers/otlp-fuzz.ts';
+import { freePort } from '../helpers/otlp-agent.ts';
 import { sinkEvents, until } from '../file/e2e-helpers.ts';
 
 /**
