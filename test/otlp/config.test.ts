@@ -8,7 +8,7 @@ describe('otlp source config', () => {
       http: { listen: { host: '127.0.0.1', port: 4318 }, max_body: 16 * 1024 * 1024 },
       grpc: { listen: { host: '127.0.0.1', port: 4317 }, max_receive_message_length: 16 * 1024 * 1024 },
       max_inflight_bytes: 64 * 1024 * 1024,
-      max_records: 50_000,
+      max_records: 20_000,
       request_timeout: 30_000,
     });
   });
