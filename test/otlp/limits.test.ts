@@ -163,6 +163,17 @@ describe('OTLP receivers under resource-exhausting requests (a running agent)', 
     expect(((await json.json()) as { message: string }).message).toMatch(/more than max_records \(300000\)/);
   });
 
+  it('answers a JSON body of millions of empty objects with 413 before parsing it', async () => {
+    const pid = agent.child.pid!;
+    const before = vmHwmMiB(pid);
+    const bomb = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"attributes":[${Array(5_000_000).fill('{}').join(',')}]}]}]}]}`;
+    const res = await fetch(httpUrl(), { method: 'POST', body: bomb, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { message: string }).message).toMatch(/more than 1000000 JSON objects and arrays/);
+    // Parsed, it would have taken ~240 MiB of heap; refused, the body itself (14 MiB) at most.
+    expect(vmHwmMiB(pid) - before).toBeLessThan(100);
+  });
+
   it('keeps answering /healthz while it works through a request of many records', async () => {
     const body = protobufRequest(MAX_RECORDS, { body: { stringValue: 'GET /api/items 200' }, severityNumber: 9 });
     let answeredDuring = 0;
