@@ -76,11 +76,6 @@ const KNOWN = new Set<string>([
   'sinks/huawei-ces/index.ts -> delivery/options.ts',
   'sinks/registry.ts -> delivery/options.ts',
   'sinks/stdout/index.ts -> delivery/options.ts',
-  // Retry-After parsing, used only by sinks, lives with the delivery retry policy.
-  'sinks/alibaba-cms/outcome-classifier.ts -> delivery/retry-policy.ts',
-  'sinks/aws-eventbridge/eventbridge-sink.ts -> delivery/retry-policy.ts',
-  'sinks/http/outcome-classifier.ts -> delivery/retry-policy.ts',
-  'sinks/huawei/error-classifier.ts -> delivery/retry-policy.ts',
   // The guarded regex compiler is used by rules and by the file source's multiline patterns.
   'sources/file/config.ts -> rules/regex.ts',
 ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveConcurrency } from '../../src/delivery/adaptive-concurrency.ts';
-import { parseRetryAfter, RetryPolicy } from '../../src/delivery/retry-policy.ts';
+import { RetryPolicy } from '../../src/delivery/retry-policy.ts';
+import { parseRetryAfter } from '../../src/sinks/retry-after.ts';
 
 const opts = { initial: 100, max: 1000, multiplier: 2, max_elapsed: 60_000 };
 

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../../delivery/retry-policy.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 import { clip, type HttpReply } from '../http-call.ts';
 import type { SigningClock } from '../signing-clock.ts';
 import { allOutcomes, deliveredAll, type EntryOutcome, type SendResult, unrecognisedAnswer } from '../sink.ts';

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { parseRetryAfter } from '../../delivery/retry-policy.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 import type { Event } from '../../model/event.ts';
 import { entryCache } from '../entry-cache.ts';
 import { MAX_ANSWER_BYTES } from '../http-call.ts';

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../../delivery/retry-policy.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 import type { ReplyHeaders } from '../http-call.ts';
 import { allOutcomes, type EntryOutcome, type SendResult } from '../sink.ts';
 

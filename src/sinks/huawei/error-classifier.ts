@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../../delivery/retry-policy.ts';
+import { parseRetryAfter } from '../retry-after.ts';
 import type { HttpReply } from '../http-call.ts';
 import { allOutcomes, type EntryOutcome, type SendResult, unrecognisedAnswer } from '../sink.ts';
 import { clip } from '../http-call.ts';
