@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { DeliveryEngine } from '../src/delivery/engine.ts';
-import { sinkCommonShape } from '../src/delivery/options.ts';
+import { sinkCommonShape } from '../src/sinks/common-options.ts';
 import type { SpoolLimits } from '../src/delivery/spool-intake.ts';
 import type { Event } from '../src/model/event.ts';
 import { silentLogger } from '../src/observability/logger.ts';

@@ -3,7 +3,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { Intake } from '../sources/source.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { SinkCommonOptions } from './options.ts';
+import type { SinkCommonOptions } from '../sinks/common-options.ts';
 import { SettleQueue } from './settle-queue.ts';
 import { SinkLane, type LaneEntry, type LaneStatus } from './sink-lane.ts';
 import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';

@@ -1,50 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration } from '../config/duration.ts';
 
-/**
- * Delivery options every sink accepts next to its own keys. Defaults live here, once; a sink
- * narrows `batch` to its provider's limits through `SinkLimits`.
- */
-export const retryOptionsSchema = z
-  .strictObject({
-    initial: duration.default(500),
-    max: duration.default(30_000),
-    multiplier: z.number().min(1).default(2),
-    /** After this long since an event's first attempt it goes to dead letters. */
-    max_elapsed: duration.default(3_600_000),
-  })
-  .default({ initial: 500, max: 30_000, multiplier: 2, max_elapsed: 3_600_000 });
-
-export const concurrencySchema = z.union([
-  z.number().int().min(1).max(256),
-  z.literal('adaptive'),
-  z.strictObject({
-    adaptive: z.strictObject({
-      min: z.number().int().min(1).default(1),
-      max: z.number().int().min(1).max(256).default(16),
-      initial: z.number().int().min(1).optional(),
-    }),
-  }),
-]);
-
-export const sinkCommonShape = {
-  batch: z
-    .strictObject({
-      max_entries: z.number().int().min(1).optional(),
-      max_bytes: byteSize.optional(),
-      linger: duration.default(200),
-    })
-    .default({ linger: 200 }),
-  concurrency: concurrencySchema.default(4),
-  timeout: duration.default(10_000),
-  /** Requests per second, at most. */
-  rate_limit: z.number().positive().optional(),
-  retry: retryOptionsSchema,
-};
-
-export type SinkCommonOptions = z.output<z.ZodObject<typeof sinkCommonShape>>;
-export type RetryOptions = z.output<typeof retryOptionsSchema>;
-
 /** The top-level `delivery:` block. */
 export const spoolOptionsSchema = z
   .strictObject({

@@ -1,4 +1,4 @@
-import type { RetryOptions } from './options.ts';
+import type { RetryOptions } from '../sinks/common-options.ts';
 
 /**
  * The one retry policy every sink shares: exponential backoff with full jitter, a provider's

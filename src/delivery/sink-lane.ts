@@ -10,7 +10,7 @@ import { ActionOrder } from './action-order.ts';
 import type { HeldEvent } from './held-commits.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
-import type { SinkCommonOptions } from './options.ts';
+import type { SinkCommonOptions } from '../sinks/common-options.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 import type { SettleQueue } from './settle-queue.ts';

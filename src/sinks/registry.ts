@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EmulatorTarget } from './emulator-target.ts';
 import type { Sink } from './sink.ts';
-import type { SinkCommonOptions } from '../delivery/options.ts';
+import type { SinkCommonOptions } from './common-options.ts';
 
 export interface SinkFactoryDeps {
   logger: Logger;

@@ -54,6 +54,7 @@ const KNOWN = new Set<string>([
   'kubernetes/config.ts -> config/duration.ts',
   'rules/schema.ts -> config/duration.ts',
   'sinks/aws-eventbridge/index.ts -> config/duration.ts',
+  'sinks/common-options.ts -> config/duration.ts',
   'sinks/file/index.ts -> config/paths.ts',
   'sinks/http/http-sink.ts -> config/duration.ts',
   'sinks/huawei-aom/index.ts -> config/duration.ts',
@@ -67,15 +68,6 @@ const KNOWN = new Set<string>([
   'sources/otlp/http-server.ts -> config/duration.ts',
   'sources/otlp/index.ts -> config/paths.ts',
   'sources/registry.ts -> config/type-registry.ts',
-  // The options every sink accepts live in delivery/, which drives the sinks.
-  'sinks/alibaba-cms/index.ts -> delivery/options.ts',
-  'sinks/aws-eventbridge/index.ts -> delivery/options.ts',
-  'sinks/file/index.ts -> delivery/options.ts',
-  'sinks/http/http-sink.ts -> delivery/options.ts',
-  'sinks/huawei-aom/index.ts -> delivery/options.ts',
-  'sinks/huawei-ces/index.ts -> delivery/options.ts',
-  'sinks/registry.ts -> delivery/options.ts',
-  'sinks/stdout/index.ts -> delivery/options.ts',
   // The guarded regex compiler is used by rules and by the file source's multiline patterns.
   'sources/file/config.ts -> rules/regex.ts',
 ]);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sinkCommonShape, type SinkCommonOptions } from '../../src/delivery/options.ts';
+import { sinkCommonShape, type SinkCommonOptions } from '../../src/sinks/common-options.ts';
 import { z } from 'zod';
 import type { Event } from '../../src/model/event.ts';
 import type { EntryOutcome, SendResult, Sink, SinkLimits } from '../../src/sinks/sink.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sinkCommonShape } from '../../delivery/options.ts';
+import { sinkCommonShape } from '../common-options.ts';
 import { registerSinkType, type StaticEventFields, type StaticProblem } from '../registry.ts';
 import { CMS_MAX_EVENTS, isCmsGroupId } from './limits.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sinkCommonShape } from '../../delivery/options.ts';
+import { sinkCommonShape } from '../common-options.ts';
 import { registerSinkType } from '../registry.ts';
 import { FileSink } from './file-sink.ts';
 import { resolveConfigPath } from '../../config/paths.ts';

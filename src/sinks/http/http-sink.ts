@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { byteSize } from '../../config/duration.ts';
-import { sinkCommonShape } from '../../delivery/options.ts';
+import { sinkCommonShape } from '../common-options.ts';
 import type { Event } from '../../model/event.ts';
 import { eventJson } from '../../model/event-json.ts';
 import { eventJsonLineBytes } from '../event-json.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
-import { sinkCommonShape } from '../../delivery/options.ts';
+import { sinkCommonShape } from '../common-options.ts';
 import { huaweiConnectionShape, refineHuaweiAuth } from '../huawei/config.ts';
 import { registerSinkType } from '../registry.ts';
 import { AOM_DEFAULT_TIMEOUT_MS, AOM_ENTERPRISE_PROJECT_HEADERS, AOM_EVENT_TYPES, AOM_MAX_TIMEOUT_MS, AOM_METADATA_MAX } from './limits.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
-import { sinkCommonShape } from '../../delivery/options.ts';
+import { sinkCommonShape } from '../common-options.ts';
 import { huaweiConnectionShape, refineHuaweiAuth } from '../huawei/config.ts';
 import { registerSinkType, type StaticEventFields, type StaticProblem } from '../registry.ts';
 import { DEFAULT_TIME_MARGIN_MS, DOCUMENTED_TIME_MARGIN_MS, GROUP_ID, eventNameProblem, eventSourceProblem } from './limits.ts';

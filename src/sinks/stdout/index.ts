@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sinkCommonShape } from '../../delivery/options.ts';
+import { sinkCommonShape } from '../common-options.ts';
 import { registerSinkType } from '../registry.ts';
 import { deliveredAll, type Sink } from '../sink.ts';
 import { eventJsonLine, eventJsonLineBytes } from '../event-json.ts';
