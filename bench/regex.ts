@@ -1,6 +1,6 @@
 /**
  * Time per line of rule regexes on hostile lines, with V8's defaults (before) and with the flags
- * src/rules/regex.ts sets (after: the linear-time engine takes over after 10,000 backtracks).
+ * src/core/regex.ts sets (after: the linear-time engine takes over after 10,000 backtracks).
  *
  *   node bench/regex.ts
  *
@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { LINEAR_FALLBACK_FLAGS } from '../src/rules/regex.ts';
+import { LINEAR_FALLBACK_FLAGS } from '../src/core/regex.ts';
 
 const CHILD = `
 const [pattern, kind, sizes, flags] = JSON.parse(process.argv[1]);

@@ -27,7 +27,7 @@ interface CompiledRule {
 export interface RuleStats {
   matched: Map<string, number>;
   throttled: Map<string, number>;
-  /** Regex matches on long subjects that took longer than SLOW_MATCH_MS (rules/regex.ts). */
+  /** Regex matches on long subjects that took longer than SLOW_MATCH_MS (core/regex.ts). */
   slowRegex: Map<string, number>;
 }
 

@@ -1,7 +1,7 @@
 import type { AnyValue } from '../model/log-record.ts';
 import { severityNumberOf } from '../model/severity.ts';
 import { fieldLookup, lookup, valueText, type MatchContext } from './match-context.ts';
-import { compileRegex, execTimed, requiredLiteral } from './regex.ts';
+import { compileRegex, execTimed, requiredLiteral } from '../core/regex.ts';
 import type { ConditionConfig, MatcherConfig } from './schema.ts';
 
 export type Predicate = (ctx: MatchContext) => boolean;

@@ -68,8 +68,6 @@ const KNOWN = new Set<string>([
   'sources/otlp/http-server.ts -> config/duration.ts',
   'sources/otlp/index.ts -> config/paths.ts',
   'sources/registry.ts -> config/type-registry.ts',
-  // The guarded regex compiler is used by rules and by the file source's multiline patterns.
-  'sources/file/config.ts -> rules/regex.ts',
 ]);
 
 describe('imports between folders of src/', () => {

@@ -3,7 +3,7 @@ import { loadConfigText } from '../../src/config/load.ts';
 import type { CompiledRules } from '../../src/rules/compile.ts';
 import { lineRecord } from '../../src/sources/line-record.ts';
 import type { LogRecord } from '../../src/model/log-record.ts';
-import { requiredLiteral } from '../../src/rules/regex.ts';
+import { requiredLiteral } from '../../src/core/regex.ts';
 import { Throttle } from '../../src/rules/throttle.ts';
 
 function rules(yaml: string): CompiledRules {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration } from '../../config/duration.ts';
-import { compileRegex } from '../../rules/regex.ts';
+import { compileRegex } from '../../core/regex.ts';
 
 export const FORMATS = ['plain', 'json', 'cri', 'docker', 'auto'] as const;
 export type FormatName = (typeof FORMATS)[number];
