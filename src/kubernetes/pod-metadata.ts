@@ -67,9 +67,13 @@ export class PodMetadata {
     return 'uid' in key ? this.store.get(key.uid) : this.store.getByName(key.namespace, key.name);
   }
 
-  /** Whether a record of this unknown pod should wait for it (once per pod: a pod never listed does not stall every line). */
+  /**
+   * Whether a record of this unknown pod should wait for it: once per pod (a pod never listed
+   * does not stall every line), and not while the API is unreachable (nothing can arrive then,
+   * and the source would stall once per new pod).
+   */
   shouldWait(key: PodKey): boolean {
-    return this.config.wait_for_pod > 0 && !this.gaveUp.has(keyText(key));
+    return this.config.wait_for_pod > 0 && !this.watcher.unreachable && !this.gaveUp.has(keyText(key));
   }
 
   /** Waits (bounded by `wait_for_pod`) for the pod to be known; remembers a pod that never came. */

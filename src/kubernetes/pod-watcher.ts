@@ -64,6 +64,11 @@ export class PodWatcher {
     return this.downSince === undefined && this.version !== undefined;
   }
 
+  /** Whether the API is failing now (an outage: nothing new can arrive). */
+  get unreachable(): boolean {
+    return this.downSince !== undefined;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }

@@ -89,6 +89,7 @@ describe('pod metadata from the Kubernetes API', () => {
     await until(() => metrics.value('log2events_kubernetes_api_up'), (v) => v === 0, 'api_up 0');
     expect(logs.filter((l) => l.startsWith('warn kubernetes API unreachable'))).toHaveLength(1);
     expect(pods.lookup({ uid: 'uid-1' })?.attributes['k8s.pod.labels.team']).toBe('payments');
+    expect(pods.shouldWait({ uid: 'unknown' })).toBe(false); // nothing can arrive: records do not stall
     await until(() => pods.watcher.stats.failures, (n) => n >= 2, 'retries during the outage');
     api.upsert(deploymentPod({ uid: 'uid-4' })); // made while the agent cannot see
     api.remove('uid-2');

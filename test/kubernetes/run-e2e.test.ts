@@ -135,4 +135,55 @@ rules:
     const routed = events(payments).map((e) => e.content).sort();
     expect(routed).toEqual(['ERROR card declined 1', 'ERROR fresh 1', 'ERROR fresh 2', 'ERROR replica lag 1', ...Array.from({ length: 19 }, (_, i) => `ERROR card declined ${i + 2}`)].sort());
   });
+
+  it('enriches OTLP records that name their pod by uid, or by name and namespace', { timeout: 60_000 }, async () => {
+    const scratch = scratchDir('l2e-k8s-otlp-');
+    cleanups.push(() => scratch.cleanup());
+    const api = await new FakeKubeApi().start();
+    cleanups.push(() => api.stop());
+    const pod = deploymentPod({ uid: 'uid-pay', deployment: 'checkout', namespace: 'shop', labels: { team: 'payments' } });
+    api.upsert(pod);
+    const out = join(scratch.dir, 'out.jsonl');
+    const config = scratch.write(
+      'config.yaml',
+      `state_dir: ${join(scratch.dir, 'state')}
+kubernetes: { kubeconfig: ${api.writeKubeconfig(join(scratch.dir, 'kubeconfig'))}, node_name: node-a, labels: [team] }
+sources:
+  otlp: { type: otlp, http: { listen: "127.0.0.1:0" } }
+sinks:
+  out: { type: file, path: ${out}, fsync: false, concurrency: 1 }
+rules:
+  - name: all
+    when: { contains: ERROR }
+    event: { name: AppError, content: "{{body}}", attributes: { team: "{{resource.k8s.pod.labels.team}}", workload: "{{resource.k8s.deployment.name}}", uid: "{{resource.k8s.pod.uid}}" } }
+    to: [out]
+`,
+    );
+    const agent = await startCli(['run', '-c', config]);
+    cleanups.push(async () => {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    });
+    const address = await until(() => /"OTLP\/HTTP receiver listening".*?"address":"([^"]+)"/.exec(agent.stderr())?.[1], Boolean, 'the OTLP address');
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const body = {
+      resourceLogs: [
+        { resource: { attributes: [attr('k8s.pod.uid', 'uid-pay')] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR by uid' } }] }] },
+        { resource: { attributes: [attr('k8s.namespace.name', 'shop'), attr('k8s.pod.name', pod.metadata.name)] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR by name' } }] }] },
+        { resource: { attributes: [attr('k8s.pod.uid', 'uid-unknown')] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR unknown pod' } }] }] },
+      ],
+    };
+    // OTLP records do not wait for a pod: the first request may come before the pods are listed
+    let got: Out[] = [];
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const r = await fetch(`http://${address}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(r.status).toBe(200);
+      got = await until(() => events(out), (e) => e.length >= 3 * (attempt + 1), 'the events');
+      if (got.at(-3)?.attributes.team === 'payments') break;
+    }
+    const last = new Map(got.slice(-3).map((e) => [e.content, e.attributes]));
+    expect(last.get('ERROR by uid')).toEqual({ team: 'payments', workload: 'checkout', uid: 'uid-pay' });
+    expect(last.get('ERROR by name')).toEqual({ team: 'payments', workload: 'checkout', uid: 'uid-pay' });
+    expect(last.get('ERROR unknown pod')).toEqual({ team: '', workload: '', uid: 'uid-unknown' });
+  });
 });
