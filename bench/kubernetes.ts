@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { agents, loadManifests, localPath, mountLocally, type Agent } from '../test/helpers/kubernetes.ts';
 import { EMULATOR_CREDENTIALS } from '../src/emulator/credentials.ts';
+import { deploymentPod, FakeKubeApi } from '../test/helpers/fake-kube-api.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -92,8 +93,15 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
   const dir = mkdtempSync(join(tmpdir(), 'l2e-k8s-bench-'));
   const otlpPort = await freePort();
   const hasOtlp = /type: otlp/.test(agent.configText);
+  // A config with kubernetes: reads pod metadata from a fake API server in this process (not counted).
+  const api = /^kubernetes:/m.test(agent.configText) ? await new FakeKubeApi().start() : undefined;
+  api?.upsert(deploymentPod({ uid: '1f0e2c4a-0000-4000-8000-000000000001', name: 'shop-7d9f', namespace: 'shop', node: 'node-a', container: 'shop' }));
   const local = mountLocally(agent, dir, {
-    listen: { 'admin.listen': '127.0.0.1:0', ...(hasOtlp ? { 'sources.otlp.http.listen': `127.0.0.1:${otlpPort}`, 'sources.otlp.grpc.listen': '127.0.0.1:0' } : {}) },
+    listen: {
+      'admin.listen': '127.0.0.1:0',
+      ...(hasOtlp ? { 'sources.otlp.http.listen': `127.0.0.1:${otlpPort}`, 'sources.otlp.grpc.listen': '127.0.0.1:0' } : {}),
+      ...(api ? { 'kubernetes.kubeconfig': api.writeKubeconfig(join(dir, 'kubeconfig')) } : {}),
+    },
     edit: (doc) => {
       for (const name of Object.keys((doc.toJS() as { sinks: Record<string, unknown> }).sinks)) doc.setIn(['sinks', name, 'endpoint'], emulatorUrl);
     },
@@ -118,7 +126,7 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
     appendFileSync(logFile, '');
     line = (i) => `${new Date().toISOString()} ${i % 100 === 0 ? `ERROR payment failed for order ${i}` : `INFO request ${i} served in 12 ms`}\n`;
   }
-  const env = { AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.aws.secretAccessKey };
+  const env = { AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.aws.secretAccessKey, K8S_NODE_NAME: 'node-a' };
   const { child, line: started } = await startUntil(['run', '-c', local.configFile], env, /"msg":"started"/);
   const runtime = (JSON.parse(started) as { runtime: string }).runtime;
   await sleep(idleS * 1000);
@@ -146,6 +154,7 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
   const cpuShare = (busy.cpu - idle.cpu) / (busyS + 2);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
+  await api?.stop();
   rmSync(dir, { recursive: true, force: true });
   const name = `${file} ${agent.workload.kind}/${agent.workload.metadata.name}`;
   console.log(
