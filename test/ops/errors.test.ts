@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { MAIN, REPO, runCli, scratchDir, startCli } from '../helpers/cli.ts';
-import { stdinConfig, until } from './helpers.ts';
+import { freePort, stdinConfig, until } from './helpers.ts';
 
 /** stderr is one line, no stack trace. */
 function oneLine(stderr: string): string {
@@ -105,6 +105,23 @@ rules:
     expect(r.stderr + r.stdout).toContain(`${file}:6:19: rules[0].when.body: invalid regex`);
     expect(r.stderr + r.stdout).toContain(`${file}:7:43: rules[0].event.content: template`);
     expect(r.stderr + r.stdout).toContain(`${file}:8:15: rules[0].to[1]: unknown sink "missing"`);
+    s.cleanup();
+  });
+});
+
+describe('status and tap without a reachable agent', () => {
+  it('say so in one line', async () => {
+    const s = scratchDir('l2e-err-');
+    const port = await freePort();
+    const file = stdinConfig(s, `admin: { listen: "127.0.0.1:${port}" }\n`);
+    for (const command of ['status', 'tap']) {
+      const r = await runCli([command, '-c', file]);
+      expect(r.code).toBe(1);
+      expect(oneLine(r.stderr)).toBe(`log2events ${command}: cannot reach the agent's admin endpoint http://127.0.0.1:${port}: connection refused (is the agent running?)`);
+    }
+    const noAdmin = await runCli(['status', '-c', stdinConfig(s)]);
+    expect(noAdmin.code).toBe(2);
+    expect(noAdmin.stderr).toContain('sets no admin.listen');
     s.cleanup();
   });
 });

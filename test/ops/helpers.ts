@@ -56,14 +56,25 @@ rules: [{ name: all, when: { contains: "x" }, event: { name: X, source: t }, to:
 }
 
 /** An agent with an admin endpoint, tailing `log` from its start into a file sink `out`, with `rules` (YAML list items). */
-export function fileConfig(s: Scratch, log: string, rules: string, head = ''): string {
+export function fileConfig(s: Scratch, log: string, rules: string, head = '', adminPort = 0): string {
   return s.write(
     'c.yaml',
     `state_dir: ${s.dir}/state
-admin: { listen: "127.0.0.1:0" }
+admin: { listen: "127.0.0.1:${adminPort}" }
 ${head}sources: { app: { type: file, include: ["${log}"], start_at: beginning, poll_interval: 50ms } }
 sinks: { out: { type: file, path: ${s.dir}/out.jsonl } }
 rules:
 ${rules}`,
   );
+}
+
+/** A loopback port that was free a moment ago (for configs that must name one). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise((r) => server.close(r));
+  return port;
 }

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MAIN, REPO, scratchDir, startCli } from '../helpers/cli.ts';
-import { adminOf, fileConfig, until } from './helpers.ts';
+import { adminOf, fileConfig, freePort, until } from './helpers.ts';
 
 describe('log2events tap', () => {
   it('shows the events the rules make while a file is appended, and their delivery, filtered by rule', { timeout: 60_000 }, async () => {
@@ -14,10 +14,12 @@ describe('log2events tap', () => {
       `  - { name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}}" }, to: [out] }
   - { name: warnings, when: { contains: "WARN" }, event: { name: AppWarning, source: app }, to: [out] }
 `,
+      '',
+      await freePort(),
     );
     const agent = await startCli(['run', '-c', file]);
-    const admin = adminOf(agent.stderr());
-    const tap = spawn(process.execPath, [MAIN, 'tap', '--admin', admin, '--rule', 'errors', '--limit', '6'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The admin endpoint is found through the config file.
+    const tap = spawn(process.execPath, [MAIN, 'tap', '-c', file, '--rule', 'errors', '--limit', '6'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     tap.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => tap.on('close', r));
