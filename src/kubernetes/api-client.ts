@@ -11,6 +11,11 @@ const MAX_PAGE_BYTES = 64 << 20;
 const MAX_EVENT_BYTES = 8 << 20;
 /** A list page, or the wait for a watch's answer, taking longer than this has failed. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * A watch silent this long is taken for a dead connection (a partition sends no reset): the API
+ * server sends bookmarks about once a minute and ends a watch after its timeoutSeconds.
+ */
+const WATCH_IDLE_MS = 6 * 60_000;
 
 /**
  * GETs against the API server over one keep-alive connection pool (`node:http`/`node:https`,
@@ -70,6 +75,7 @@ export class ApiClient {
     const opened = await this.open(path, signal);
     if (!opened.ok) return opened;
     const res = opened.value;
+    res.setTimeout(WATCH_IDLE_MS, () => res.destroy(new Error(`no data for ${WATCH_IDLE_MS / 60_000} min`)));
     let pending = '';
     try {
       for await (const chunk of res) {
