@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 
@@ -37,9 +38,10 @@ export class FakeKubeApi {
   readonly requests: string[] = [];
   port = 0;
 
-  constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => {
+  /** With `tls`, the server speaks HTTPS (as the in-cluster API does). */
+  constructor(tls?: { cert: Buffer; key: Buffer }) {
+    this.server = tls ? createTlsServer(tls, (req, res) => this.handle(req, res)) : createServer((req, res) => this.handle(req, res));
+    this.server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
       if (this.down) return void s.destroy();
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

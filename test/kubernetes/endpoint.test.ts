@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/kubernetes/api-client.ts';
 import { inClusterEndpoint, kubeconfigEndpoint } from '../../src/kubernetes/endpoint.ts';
+import { deploymentPod, FakeKubeApi } from '../helpers/fake-kube-api.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -52,5 +55,49 @@ contexts:
     expect(kubeconfigEndpoint(join(dir, 'nope'))).toEqual({ ok: false, error: expect.stringMatching(/^kubernetes\.kubeconfig: cannot read /) });
     writeFileSync(kubeconfig, 'apiVersion: v1\nclusters: []\n');
     expect(kubeconfigEndpoint(kubeconfig)).toEqual({ ok: false, error: expect.stringMatching(/no cluster server/) });
+  });
+});
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasOpenssl())('in a pod, over TLS', () => {
+  it('lists pods from an HTTPS API server with the service account CA and token; another CA is refused', async () => {
+    const dir = scratch();
+    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=kube-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other-ca', '-keyout', 'other.key', '-out', 'other.crt');
+    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kubernetes', '-keyout', 'server.key', '-out', 'server.csr');
+    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', 'server.crt', '-extfile', 'server.ext');
+    writeFileSync(join(dir, 'token'), 'fake-token');
+    const api = await new FakeKubeApi({ cert: readFileSync(join(dir, 'server.crt')), key: readFileSync(join(dir, 'server.key')) }).start();
+    try {
+      api.upsert(deploymentPod({ uid: 'u1' }));
+      const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) };
+      const good = inClusterEndpoint(env, dir);
+      if (!good.ok) throw new Error(good.error);
+      const client = new ApiClient(good.endpoint);
+      const r = await client.get('/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a', AbortSignal.timeout(10_000));
+      client.close();
+      expect(r.ok && (r.value as { items: unknown[] }).items).toHaveLength(1);
+      const otherDir = scratch();
+      writeFileSync(join(otherDir, 'token'), 'fake-token');
+      writeFileSync(join(otherDir, 'ca.crt'), readFileSync(join(dir, 'other.crt')));
+      const bad = inClusterEndpoint(env, otherDir);
+      if (!bad.ok) throw new Error(bad.error);
+      const refused = new ApiClient(bad.endpoint);
+      const r2 = await refused.get('/api/v1/pods', AbortSignal.timeout(10_000));
+      refused.close();
+      expect(r2).toEqual({ ok: false, error: { kind: 'failed', message: expect.stringMatching(/certificate/i) } });
+    } finally {
+      await api.stop();
+    }
   });
 });
