@@ -1,6 +1,6 @@
 import type { Config, SinkConfig } from '../config/load.ts';
 import { DeliveryEngine, type EngineSink } from '../delivery/engine.ts';
-import { SINK_UP } from '../delivery/sink-health.ts';
+import { SINK_UP, type SinkHealth } from '../delivery/sink-health.ts';
 import type { Event } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
 import { PodMetadata } from '../kubernetes/pod-metadata.ts';
@@ -57,6 +57,8 @@ export class Agent {
   private readonly intake: SwitchingIntake;
   private readonly rules: RuleSwitch;
   private readonly emulator: EmulatorTarget | undefined;
+  /** False in library mode: records come through `ingest`, a reload starts no source either. */
+  private withSources = true;
   private readonly abort = new AbortController();
   private pods: PodMetadata | undefined;
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
@@ -91,6 +93,7 @@ export class Agent {
       throw err;
     }
     const agent = new Agent(config, logger, metrics, store, sinks, opts.emulator, opts.tap ?? new Tap());
+    agent.withSources = opts.withSources !== false;
     agent.engine.start();
     if (opts.withSources !== false) {
       try {
@@ -104,8 +107,9 @@ export class Agent {
     return agent;
   }
 
-  private newEngine(config: Config, sinks: Map<string, EngineSink>): DeliveryEngine {
+  private newEngine(config: Config, sinks: Map<string, EngineSink>, health?: ReadonlyMap<string, SinkHealth>): DeliveryEngine {
     return new DeliveryEngine({
+      ...(health ? { health } : {}),
       store: this.store,
       sinks,
       spool: config.delivery.spool,
@@ -228,7 +232,13 @@ export class Agent {
       const sinks = new Map<string, EngineSink>();
       for (const name of next.sinks.keys()) sinks.set(name, created.get(name) ?? kept.get(name)!);
       this.sinks = sinks;
-      this.engine = this.newEngine(next, sinks);
+      // A sink that stays keeps its health: a failing one is not announced again as new.
+      const health = new Map<string, SinkHealth>();
+      for (const name of kept.keys()) {
+        const h = this.engine.healthOf(name);
+        if (h) health.set(name, h);
+      }
+      this.engine = this.newEngine(next, sinks, health);
       this.engine.start();
       for (const name of diff.sinks.removed) forgetSinkGauges(this.metrics, name);
       if (rulesDiffer) this.rules.swap(nextRules);
@@ -240,7 +250,7 @@ export class Agent {
     declareMetrics(this.metrics, next);
 
     const failedSources: string[] = [];
-    for (const name of next.sources.keys()) {
+    for (const name of this.withSources ? next.sources.keys() : []) {
       if (this.sources.has(name)) continue;
       try {
         await this.startSource(name, next);

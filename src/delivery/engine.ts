@@ -34,6 +34,8 @@ export interface DeliveryEngineOptions {
   observer?: DeliveryObserver;
   /** At most one log line per sink about its failures per interval (default 60 s). */
   healthLogIntervalMs?: number;
+  /** Health of sinks carried over from the engine this one replaces (a reload that kept them). */
+  health?: ReadonlyMap<string, SinkHealth>;
 }
 
 /** A sink as `/status` shows it. */
@@ -96,7 +98,7 @@ export class DeliveryEngine {
     this.intake = this.spool;
     const settler = (this.settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
     for (const [name, { sink, options }] of opts.sinks) {
-      const health = new SinkHealth(name, this.logger, opts.healthLogIntervalMs ?? DEFAULT_HEALTH_LOG_INTERVAL_MS);
+      const health = opts.health?.get(name) ?? new SinkHealth(name, this.logger, opts.healthLogIntervalMs ?? DEFAULT_HEALTH_LOG_INTERVAL_MS);
       this.health.set(name, health);
       const observer: DeliveryObserver = {
         onRequest: (r: RequestReport) => {
@@ -191,6 +193,11 @@ export class DeliveryEngine {
       sinks[name] = { ...this.health.get(name)!.status(now), ...lane.snapshot(), spooled: depth.entries, oldest_age_ms: depth.oldest === null ? null : now - depth.oldest };
     }
     return { spool: { ...this.spool.spooled, held_events: this.spool.heldEvents }, sinks };
+  }
+
+  /** The health of one sink (handed to the engine that replaces this one when the sink stays). */
+  healthOf(sink: string): SinkHealth | undefined {
+    return this.health.get(sink);
   }
 
   /** Each sink's state: ok, degraded or failing. */

@@ -30,16 +30,19 @@ describe('a failing sink is reported', () => {
       }
     });
     const log = s.write('app.log', '');
-    const file = s.write(
-      'c.yaml',
-      `state_dir: ${s.dir}/state
+    const config = (extraSink = '') =>
+      s.write(
+        'c.yaml',
+        `state_dir: ${s.dir}/state
 admin: { listen: "127.0.0.1:0" }
 delivery: { health_log_interval: ${INTERVAL_MS}ms }
 sources: { app: { type: file, include: ["${log}"], start_at: beginning, poll_interval: 50ms } }
-sinks: { hook: { type: http, url: "${server.url}/hook", batch: { linger: 10ms }, retry: { initial: 100ms, max: 400ms, max_elapsed: 1h } } }
-rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: E, source: app, content: "{{body}}" }, to: [hook] }]
+sinks:
+  hook: { type: http, url: "${server.url}/hook", batch: { linger: 10ms }, retry: { initial: 100ms, max: 400ms, max_elapsed: 1h } }
+${extraSink}rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: E, source: app, content: "{{body}}" }, to: [hook] }]
 `,
-    );
+      );
+    const file = config();
     const agent = await startCli(['run', '-c', file]);
     const lines = () =>
       agent
@@ -62,6 +65,11 @@ rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: E, source: a
         expect(cli.code).toBe(0);
         expect(cli.stdout).toMatch(/^hook\s+failing\s+\d+\s+0\s+\d+\s+0\s+\d+\s+\S+\s+\d+s ago http_503/m);
         expect(sample(await scrape(admin), 'log2events_sink_up', { sink: 'hook' })).toBe(0);
+
+        // A reload that replaces the delivery engine (a sink added) keeps hook's state: no second "sink failing".
+        config(`  spare: { type: file, path: ${s.dir}/spare.jsonl }\n`);
+        agent.child.kill('SIGHUP');
+        await until(() => lines().some((l) => l.msg === 'config reloaded'), 20_000, 'the reload');
 
         await new Promise((r) => setTimeout(r, Math.max(0, firstFailure + FAIL_MS - Date.now())));
         failing = false;
