@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/kubernetes/api-client.ts';
 import { inClusterEndpoint, kubeconfigEndpoint } from '../../src/kubernetes/endpoint.ts';
 import { deploymentPod, FakeKubeApi } from '../helpers/fake-kube-api.ts';
+import { hasOpenssl } from '../helpers/openssl.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -57,15 +58,6 @@ contexts:
     expect(kubeconfigEndpoint(kubeconfig)).toEqual({ ok: false, error: expect.stringMatching(/no cluster server/) });
   });
 });
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!hasOpenssl())('in a pod, over TLS', () => {
   it('lists pods from an HTTPS API server with the service account CA and token; another CA is refused', async () => {

@@ -6,16 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGS_SERVICE_EXPORT_PATH } from '../../src/sources/otlp/proto/schema.ts';
 import { scratchDir } from '../helpers/cli.ts';
+import { hasOpenssl } from '../helpers/openssl.ts';
 import { startReceiver, type Receiver } from './harness.ts';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const JSON_BODY = JSON.stringify({
   resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 17, body: { stringValue: 'payment failed for order 1' } }] }] }],
