@@ -51,7 +51,13 @@ export function diffConfig(before: Config, after: Config): ConfigDiff {
 
 export function rulesChanged(d: ConfigDiff, before: Config, after: Config): boolean {
   // The order of rules matters too (the first match wins unless `continue`).
-  return d.rules.added.length + d.rules.removed.length + d.rules.changed.length > 0 || !same(before.rules.map((r) => r.name), after.rules.map((r) => r.name));
+  return (
+    d.rules.added.length + d.rules.removed.length + d.rules.changed.length > 0 ||
+    !same(
+      before.rules.map((r) => r.name),
+      after.rules.map((r) => r.name),
+    )
+  );
 }
 
 export function anyChange(n: NamedChanges): boolean {

@@ -9,7 +9,12 @@ import { K8S_METRICS } from '../kubernetes/metrics.ts';
  * histograms and the build info.
  */
 export function declareMetrics(m: Metrics, config: Config): void {
-  m.set('log2events_build_info', 'Version of log2events and of Node.js, as labels; always 1', { version: VERSION, node: process.versions.node }, 1);
+  m.set(
+    'log2events_build_info',
+    'Version of log2events and of Node.js, as labels; always 1',
+    { version: VERSION, node: process.versions.node },
+    1,
+  );
   for (const [source, sc] of config.sources) {
     const l = { source };
     m.declare('log2events_source_records_total', 'Records a source handed to the rules', l);
@@ -26,7 +31,11 @@ export function declareMetrics(m: Metrics, config: Config): void {
         if (!sc.options[transport]) continue;
         const t = { source, transport };
         m.declare('log2events_otlp_records_accepted_total', 'OTLP log records decoded and handed to the rules.', t);
-        m.declare('log2events_otlp_records_rejected_total', 'OTLP log records rejected as unusable (reported to the client as partial_success).', t);
+        m.declare(
+          'log2events_otlp_records_rejected_total',
+          'OTLP log records rejected as unusable (reported to the client as partial_success).',
+          t,
+        );
       }
     }
   }
@@ -44,7 +53,12 @@ export function declareMetrics(m: Metrics, config: Config): void {
     m.declare('log2events_retries_total', 'Entries scheduled for another attempt', l);
     m.declare('log2events_dead_letters_total', 'Events moved to dead letters', l);
     m.declare('log2events_throttled_total', 'Requests a sink answered with throttling', l);
-    m.declareHistogram('log2events_sink_request_duration_seconds', 'Time from sending a request to its answer, per sink', l, LATENCY_BUCKETS);
+    m.declareHistogram(
+      'log2events_sink_request_duration_seconds',
+      'Time from sending a request to its answer, per sink',
+      l,
+      LATENCY_BUCKETS,
+    );
     m.declareHistogram('log2events_sink_batch_entries', 'Entries per request, per sink', l, SIZE_BUCKETS);
   }
   if (config.kubernetes) {
@@ -54,5 +68,10 @@ export function declareMetrics(m: Metrics, config: Config): void {
   m.declare('log2events_spool_dropped_total', 'Events dropped from a full spool (drop_oldest)');
   m.declare('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
   m.declare('log2events_spool_spilled_total', 'Held events written to the spool (a retry, a rotation, age, or shutdown)');
-  m.declareHistogram('log2events_spool_commit_duration_seconds', 'Time to write a commit to the spool (one transaction)', {}, LATENCY_BUCKETS);
+  m.declareHistogram(
+    'log2events_spool_commit_duration_seconds',
+    'Time to write a commit to the spool (one transaction)',
+    {},
+    LATENCY_BUCKETS,
+  );
 }

@@ -14,7 +14,11 @@ export class RuleSwitch implements RecordProcessor {
   private readonly metrics: Metrics;
   private readonly tap: Tap;
   /** Matches and suppressions of rule sets replaced by reloads: the counters never go back. */
-  private readonly earlier = { matched: new Map<string, number>(), throttled: new Map<string, number>(), slowRegex: new Map<string, number>() };
+  private readonly earlier = {
+    matched: new Map<string, number>(),
+    throttled: new Map<string, number>(),
+    slowRegex: new Map<string, number>(),
+  };
   private readonly labels = new Map<string, Labels>();
 
   constructor(rules: CompiledRules, metrics: Metrics, tap: Tap) {
@@ -39,7 +43,7 @@ export class RuleSwitch implements RecordProcessor {
     const labels = this.labelsOf(sourceName);
     this.metrics.inc('log2events_source_records_total', 'Records a source handed to the rules', labels);
     if (events.length > 0) {
-      this.metrics.inc('log2events_source_events_total', 'Events the rules made of a source\'s records', labels, events.length);
+      this.metrics.inc('log2events_source_events_total', "Events the rules made of a source's records", labels, events.length);
       this.tap.events(sourceName, events);
     }
     return events;

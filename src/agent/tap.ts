@@ -4,7 +4,16 @@ import type { Event } from '../model/event.ts';
 /** One line of `log2events tap`. */
 export type TapItem =
   | { type: 'event'; time: string; source: string; rule: string; id: string; name: string; to: readonly string[]; content: string }
-  | { type: 'delivery'; time: string; sink: string; rule: string; id: string; outcome: 'delivered' | 'retry' | 'dead_letter'; code?: string; message?: string }
+  | {
+      type: 'delivery';
+      time: string;
+      sink: string;
+      rule: string;
+      id: string;
+      outcome: 'delivered' | 'retry' | 'dead_letter';
+      code?: string;
+      message?: string;
+    }
   | { type: 'dropped'; time: string; count: number };
 
 export interface TapFilter {
@@ -43,7 +52,8 @@ export class TapSubscription {
 
   /** What is waiting (a "dropped" line first when items were lost); empty after `close`. */
   take(): TapItem[] {
-    const out = this.dropped > 0 ? [{ type: 'dropped' as const, time: new Date().toISOString(), count: this.dropped }, ...this.queue] : this.queue;
+    const out =
+      this.dropped > 0 ? [{ type: 'dropped' as const, time: new Date().toISOString(), count: this.dropped }, ...this.queue] : this.queue;
     this.dropped = 0;
     this.queue = [];
     return out;
@@ -109,7 +119,16 @@ export class Tap implements DeliveryObserver {
       const item: TapItem =
         e.outcome === 'delivered'
           ? { type: 'delivery', time, sink: r.sink, rule: e.event.rule, id: e.event.id, outcome: 'delivered' }
-          : { type: 'delivery', time, sink: r.sink, rule: e.event.rule, id: e.event.id, outcome: e.outcome, code: e.code, message: e.message };
+          : {
+              type: 'delivery',
+              time,
+              sink: r.sink,
+              rule: e.event.rule,
+              id: e.event.id,
+              outcome: e.outcome,
+              code: e.code,
+              message: e.message,
+            };
       for (const s of this.subs) {
         if (s.filter.rules && !s.filter.rules.has(e.event.rule)) continue;
         if (s.filter.sinks && !s.filter.sinks.has(r.sink)) continue;

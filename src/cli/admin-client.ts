@@ -12,7 +12,10 @@ export function adminUrl(file: string | undefined, override: string | undefined,
   if (!loaded.ok) throw new UsageError(`${file} has problems (log2events validate -c ${file}):\n${loaded.errors.join('\n')}`);
   const listen = loaded.config.admin.listen;
   if (!listen) throw new UsageError(`${file} sets no admin.listen: the agent serves no admin endpoint to ask`);
-  if (listen.port === 0) throw new UsageError(`${file} sets admin.listen to port 0 (any free port): pass the agent's admin URL with --admin (its "started" log line has it)`);
+  if (listen.port === 0)
+    throw new UsageError(
+      `${file} sets admin.listen to port 0 (any free port): pass the agent's admin URL with --admin (its "started" log line has it)`,
+    );
   const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}`;
 }

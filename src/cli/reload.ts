@@ -14,7 +14,10 @@ export async function reloadFromFile(agent: Agent, file: string, trigger: string
   const loaded = loadConfigFile(file);
   if (!loaded.ok) {
     for (const problem of loaded.errors) logger.error(problem, { reload: trigger });
-    logger.error('config reload refused: the file has problems (listed above); the running config stays', { reload: trigger, problems: loaded.errors.length });
+    logger.error('config reload refused: the file has problems (listed above); the running config stays', {
+      reload: trigger,
+      problems: loaded.errors.length,
+    });
     return false;
   }
   const result = await agent.reload(loaded.config);
@@ -71,7 +74,9 @@ export function watchConfig(file: string, onChange: () => void, logger: Logger):
     logger.error('--watch-config: cannot watch the config file; SIGHUP still reloads', { file: path, error: err as Error });
     return { close() {} };
   }
-  watcher.on('error', (err) => logger.error('--watch-config: watching the config file failed; SIGHUP still reloads', { file: path, error: err }));
+  watcher.on('error', (err) =>
+    logger.error('--watch-config: watching the config file failed; SIGHUP still reloads', { file: path, error: err }),
+  );
   return {
     close() {
       if (timer) clearTimeout(timer);

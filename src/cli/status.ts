@@ -16,7 +16,12 @@ Options:
   -h, --help          this help`;
 
 export async function statusCommand(args: string[], io: CliIO): Promise<number> {
-  const parsed = parseCommandArgs(args, { config: { type: 'string', short: 'c' }, admin: { type: 'string' }, json: { type: 'boolean' } }, USAGE, io);
+  const parsed = parseCommandArgs(
+    args,
+    { config: { type: 'string', short: 'c' }, admin: { type: 'string' }, json: { type: 'boolean' } },
+    USAGE,
+    io,
+  );
   if (!parsed) return EXIT_OK;
   const v = parsed.values as { config?: string; admin?: string; json?: boolean };
   const url = adminUrl(v.config, v.admin, USAGE);
@@ -39,7 +44,12 @@ export function render(s: AgentStatus, now: number): string {
   lines.push(`agent pid ${s.pid} ${s.state}, config ${s.config}, ${s.rules} rules`);
   if (s.spool) lines.push(`spool: ${s.spool.events} events (${bytes(s.spool.bytes)}), ${s.spool.held_events} delivered from memory`);
   lines.push('');
-  lines.push(...table(['SOURCE', 'TYPE', 'STATE', 'RECORDS', 'EVENTS'], Object.entries(s.sources ?? {}).map(([n, x]) => [n, x.type, x.state, String(x.records_in), String(x.events_out)])));
+  lines.push(
+    ...table(
+      ['SOURCE', 'TYPE', 'STATE', 'RECORDS', 'EVENTS'],
+      Object.entries(s.sources ?? {}).map(([n, x]) => [n, x.type, x.state, String(x.records_in), String(x.events_out)]),
+    ),
+  );
   lines.push('');
   const sinkRows = Object.entries(s.sinks ?? {}).map(([n, x]) => [
     n,

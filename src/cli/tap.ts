@@ -36,7 +36,8 @@ export async function tapCommand(args: string[], io: CliIO): Promise<number> {
   const v = parsed.values as { config?: string; admin?: string; rule?: string[]; sink?: string[]; json?: boolean; limit?: string };
   const url = adminUrl(v.config, v.admin, USAGE);
   const limit = v.limit === undefined ? Infinity : Number(v.limit);
-  if (!(limit > 0 && (limit === Infinity || Number.isInteger(limit)))) throw new UsageError(`--limit: not a positive whole number: ${v.limit}\n\n${USAGE}`);
+  if (!(limit > 0 && (limit === Infinity || Number.isInteger(limit))))
+    throw new UsageError(`--limit: not a positive whole number: ${v.limit}\n\n${USAGE}`);
   const q = new URLSearchParams();
   for (const r of v.rule ?? []) q.append('rule', r);
   for (const s of v.sink ?? []) q.append('sink', s);

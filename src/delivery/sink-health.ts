@@ -46,7 +46,9 @@ export class SinkHealth {
     return {
       state: this.state(now),
       ...(this.failingSince !== undefined ? { failing_since: new Date(this.failingSince).toISOString() } : {}),
-      ...(this.lastError ? { last_error: { code: this.lastError.code, message: this.lastError.message, time: new Date(this.lastError.at).toISOString() } } : {}),
+      ...(this.lastError
+        ? { last_error: { code: this.lastError.code, message: this.lastError.message, time: new Date(this.lastError.at).toISOString() } }
+        : {}),
     };
   }
 

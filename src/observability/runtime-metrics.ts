@@ -19,7 +19,20 @@ import version from 'prom-client/lib/metrics/version.js';
  */
 export function registerRuntimeMetrics(registry: Registry): void {
   const config = { eventLoopMonitoringPrecision: 10 };
-  for (const register of [processStartTime, osMemoryHeap, processOpenFileDescriptors, processMaxFileDescriptors, eventLoopLag, processResources, processHandles, processRequests, heapSizeAndUsed, heapSpacesSizeAndUsed, version, gc]) {
+  for (const register of [
+    processStartTime,
+    osMemoryHeap,
+    processOpenFileDescriptors,
+    processMaxFileDescriptors,
+    eventLoopLag,
+    processResources,
+    processHandles,
+    processRequests,
+    heapSizeAndUsed,
+    heapSpacesSizeAndUsed,
+    version,
+    gc,
+  ]) {
     register(registry, config);
   }
   const cpu = (name: string, help: string, pick: (u: NodeJS.CpuUsage) => number) =>

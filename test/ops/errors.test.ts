@@ -23,7 +23,9 @@ describe('start-up errors are one line', () => {
       const file = stdinConfig(s, `admin: { listen: "127.0.0.1:${port}" }\n`);
       const r = await runCli(['run', '-c', file]);
       expect(r.code).toBe(1);
-      expect(oneLine(r.stderr)).toMatch(new RegExp(`^log2events run: admin.listen 127.0.0.1:${port}: cannot listen: the address is already in use`));
+      expect(oneLine(r.stderr)).toMatch(
+        new RegExp(`^log2events run: admin.listen 127.0.0.1:${port}: cannot listen: the address is already in use`),
+      );
     } finally {
       busy.close();
       s.cleanup();
@@ -117,7 +119,9 @@ describe('status and tap without a reachable agent', () => {
     for (const command of ['status', 'tap']) {
       const r = await runCli([command, '-c', file]);
       expect(r.code).toBe(1);
-      expect(oneLine(r.stderr)).toBe(`log2events ${command}: cannot reach the agent's admin endpoint http://127.0.0.1:${port}: connection refused (is the agent running?)`);
+      expect(oneLine(r.stderr)).toBe(
+        `log2events ${command}: cannot reach the agent's admin endpoint http://127.0.0.1:${port}: connection refused (is the agent running?)`,
+      );
     }
     const noAdmin = await runCli(['status', '-c', stdinConfig(s)]);
     expect(noAdmin.code).toBe(2);

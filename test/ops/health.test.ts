@@ -59,7 +59,9 @@ ${extraSink}rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: 
         expect(warning).toMatchObject({ level: 'warn', sink: 'hook', code: 'http_503' });
         expect(Date.parse(warning.time) - firstFailure).toBeLessThan(2000);
 
-        const status = (await (await fetch(`${admin}/status`)).json()) as { sinks: Record<string, { state: string; last_error?: { code: string } }> };
+        const status = (await (await fetch(`${admin}/status`)).json()) as {
+          sinks: Record<string, { state: string; last_error?: { code: string } }>;
+        };
         expect(status.sinks.hook).toMatchObject({ state: 'failing', last_error: { code: 'http_503' } });
         const cli = await runCli(['status', '--admin', admin]);
         expect(cli.code).toBe(0);
@@ -79,12 +81,18 @@ ${extraSink}rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: 
       }
       const summaries = lines().filter((l) => l.msg === 'sink still failing');
       expect(summaries.length).toBeGreaterThan(0);
-      for (let i = 1; i < summaries.length; i++) expect(Date.parse(summaries[i]!.time) - Date.parse(summaries[i - 1]!.time)).toBeGreaterThanOrEqual(INTERVAL_MS);
+      for (let i = 1; i < summaries.length; i++)
+        expect(Date.parse(summaries[i]!.time) - Date.parse(summaries[i - 1]!.time)).toBeGreaterThanOrEqual(INTERVAL_MS);
       expect(summaries.length).toBeLessThanOrEqual(Math.ceil(FAIL_MS / INTERVAL_MS) + 1);
       // No line per failed request or per entry.
       expect(lines().filter((l) => l.level === 'warn' && l.sink === 'hook').length).toBe(1 + summaries.length);
 
-      await until(async () => ((await (await fetch(`${admin}/status`)).json()) as { sinks: Record<string, { state: string }> }).sinks.hook!.state === 'ok', 20_000, 'state ok');
+      await until(
+        async () =>
+          ((await (await fetch(`${admin}/status`)).json()) as { sinks: Record<string, { state: string }> }).sinks.hook!.state === 'ok',
+        20_000,
+        'state ok',
+      );
       const cli = await runCli(['status', '--admin', admin]);
       expect(cli.stdout).toMatch(/^hook\s+ok\s/m);
       expect(sample(await scrape(admin), 'log2events_sink_up', { sink: 'hook' })).toBe(1);

@@ -40,7 +40,11 @@ describe('/metrics of a running agent', () => {
         expect(m.get(name)?.type, name).toBe('COUNTER');
         expect(sample(m, name, labels), `${name} ${JSON.stringify(labels)}`).toBe(0);
       }
-      for (const name of ['log2events_sink_request_duration_seconds', 'log2events_sink_batch_entries', 'log2events_spool_commit_duration_seconds']) {
+      for (const name of [
+        'log2events_sink_request_duration_seconds',
+        'log2events_sink_batch_entries',
+        'log2events_spool_commit_duration_seconds',
+      ]) {
         expect(m.get(name)?.type, name).toBe('HISTOGRAM');
       }
       expect(m.get('log2events_build_info')?.type).toBe('GAUGE');
@@ -48,12 +52,25 @@ describe('/metrics of a running agent', () => {
       expect(sample(m, 'log2events_sink_up', { sink: 'out' })).toBe(1);
       expect(m.get('log2events_spool_events')?.type).toBe('GAUGE');
       // Process and Node.js runtime metrics.
-      for (const name of ['process_resident_memory_bytes', 'process_cpu_user_seconds_total', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) expect(m.has(name), name).toBe(true);
+      for (const name of [
+        'process_resident_memory_bytes',
+        'process_cpu_user_seconds_total',
+        'nodejs_eventloop_lag_seconds',
+        'nodejs_heap_size_used_bytes',
+      ])
+        expect(m.has(name), name).toBe(true);
 
       // Traffic moves the values.
       appendFileSync(log, 'ERROR one\nINFO two\nERROR three\nERROR four\n');
       let after = m;
-      await until(async () => ((after = await scrape(admin)), sample(after, 'log2events_delivered_total', { sink: 'out' }) === 3), 20_000, '3 deliveries');
+      await until(
+        async () => {
+          after = await scrape(admin);
+          return sample(after, 'log2events_delivered_total', { sink: 'out' }) === 3;
+        },
+        20_000,
+        '3 deliveries',
+      );
       expect(sample(after, 'log2events_source_records_total', { source: 'app' })).toBe(4);
       expect(sample(after, 'log2events_source_events_total', { source: 'app' })).toBe(3);
       expect(sample(after, 'log2events_rule_matches_total', { rule: 'errors' })).toBe(3);
@@ -67,7 +84,8 @@ describe('/metrics of a running agent', () => {
 
       // The state holds event payloads: private to the agent's user.
       expect(statSync(join(s.dir, 'state')).mode & 0o777).toBe(0o700);
-      for (const f of ['log2events.db', 'log2events.db-wal', 'log2events.lock']) expect(statSync(join(s.dir, 'state', f)).mode & 0o777, f).toBe(0o600);
+      for (const f of ['log2events.db', 'log2events.db-wal', 'log2events.lock'])
+        expect(statSync(join(s.dir, 'state', f)).mode & 0o777, f).toBe(0o600);
     } finally {
       agent.child.kill('SIGTERM');
       expect(await agent.exited).toBe(0);

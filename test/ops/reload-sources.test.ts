@@ -20,15 +20,24 @@ describe('reload (--watch-config): sources', () => {
     const out = `${s.dir}/out.jsonl`;
     const delivered = () => {
       try {
-        return readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { content: string }).content);
+        return readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { content: string }).content);
       } catch {
         return [];
       }
     };
-    const src = (name: string, file: string, poll = '50ms') => `  ${name}: { type: file, include: ["${file}"], start_at: beginning, poll_interval: ${poll} }\n`;
+    const src = (name: string, file: string, poll = '50ms') =>
+      `  ${name}: { type: file, include: ["${file}"], start_at: beginning, poll_interval: ${poll} }\n`;
     const file = s.write('c.yaml', config(s.dir, src('one', a)));
     const agent = await startCli(['run', '-c', file, '--watch-config']);
-    const reloads = () => agent.stderr().split('\n').filter((l) => l.includes('"msg":"config reloaded"')).length;
+    const reloads = () =>
+      agent
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"config reloaded"')).length;
     try {
       appendFileSync(a, 'ERROR a1\nERROR a2\n');
       appendFileSync(b, 'ERROR b1\n');

@@ -56,7 +56,12 @@ describe('reload (SIGHUP)', () => {
       await until(() => got.a!.length >= 200, 30_000, '200 events at sink a');
 
       // An invalid edit: every problem is logged, the running config stays.
-      writeFileSync(file, config(s.dir, log, server.url, 'v2').replace('to: [a, b]', 'to: [a, nowhere]').replace('linger: 20ms } }\nrules', 'linger: soon } }\nrules'));
+      writeFileSync(
+        file,
+        config(s.dir, log, server.url, 'v2')
+          .replace('to: [a, b]', 'to: [a, nowhere]')
+          .replace('linger: 20ms } }\nrules', 'linger: soon } }\nrules'),
+      );
       agent.child.kill('SIGHUP');
       await until(() => agent.stderr().includes('config reload refused'), 20_000, 'the refusal');
       expect(agent.stderr()).toMatch(/"level":"error","msg":"[^"]*c\.yaml:\d+:\d+: [^"]*unknown sink \\"nowhere\\"/);
@@ -73,7 +78,10 @@ describe('reload (SIGHUP)', () => {
       writeFileSync(file, config(s.dir, log, server.url, 'v2'));
       agent.child.kill('SIGHUP');
       await until(() => agent.stderr().includes('"msg":"config reloaded"'), 30_000, 'the reload');
-      const line = agent.stderr().split('\n').find((l) => l.includes('"msg":"config reloaded"'))!;
+      const line = agent
+        .stderr()
+        .split('\n')
+        .find((l) => l.includes('"msg":"config reloaded"'))!;
       expect(JSON.parse(line)).toMatchObject({ rules: { changed: ['errors'] }, sinks: { added: ['b'], changed: ['a'] } });
       await until(() => got.b!.length >= 200, 30_000, '200 events at sink b');
       clearInterval(load);

@@ -19,7 +19,10 @@ describe('log2events tap', () => {
     );
     const agent = await startCli(['run', '-c', file]);
     // The admin endpoint is found through the config file.
-    const tap = spawn(process.execPath, [MAIN, 'tap', '-c', file, '--rule', 'errors', '--limit', '6'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tap = spawn(process.execPath, [MAIN, 'tap', '-c', file, '--rule', 'errors', '--limit', '6'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     tap.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => tap.on('close', r));
@@ -45,7 +48,11 @@ describe('log2events tap', () => {
   it('never slows the agent: a reader that does not read loses items, not the agent its pace', async () => {
     const s = scratchDir('l2e-tap-');
     const log = s.write('app.log', '');
-    const file = fileConfig(s, log, `  - { name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}} padding padding padding padding" }, to: [out] }\n`);
+    const file = fileConfig(
+      s,
+      log,
+      `  - { name: errors, when: { contains: "ERROR" }, event: { name: AppError, source: app, content: "{{body}} padding padding padding padding" }, to: [out] }\n`,
+    );
     const agent = await startCli(['run', '-c', file]);
     const admin = adminOf(agent.stderr());
     // A reader that connects and then never reads.
@@ -57,7 +64,11 @@ describe('log2events tap', () => {
       let text = '';
       for (let i = 0; i < lines; i++) text += `ERROR line ${i}\n`;
       appendFileSync(log, text);
-      await until(async () => (await (await fetch(`${admin}/metrics`)).text()).includes(`log2events_delivered_total{sink="out"} ${lines}`), 60_000, 'every event delivered');
+      await until(
+        async () => (await (await fetch(`${admin}/metrics`)).text()).includes(`log2events_delivered_total{sink="out"} ${lines}`),
+        60_000,
+        'every event delivered',
+      );
       // What the reader missed is announced when it reads again.
       let seen = '';
       while (!seen.includes('"type":"dropped"')) {
