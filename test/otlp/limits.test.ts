@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,51 @@ describe('OTLP receivers under resource-exhausting requests (a running agent)', 
     expect(peak).toBeLessThan(300);
     expect(await metricSum(agent.adminUrl, 'log2events_otlp_requests_total', 'outcome="busy"')).toBeGreaterThan(0);
     expect(await metricSum(agent.adminUrl, 'log2events_otlp_requests_total', 'outcome="timeout"')).toBeGreaterThan(0);
+  });
+
+  it('32 stalled 15 MiB gRPC uploads: read a few at a time, RSS under 300 MiB, all end at request_timeout', async () => {
+    const pid = agent.child.pid!;
+    const chunk = Buffer.alloc(MiB, 0);
+    // One connection each, as separate clients would come.
+    const sessions: http2.ClientHttp2Session[] = [];
+    const calls = Array.from({ length: 32 }, () => {
+      const session = http2.connect(`http://127.0.0.1:${agent.grpcPort}`);
+      session.on('error', () => undefined);
+      sessions.push(session);
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': LOGS_SERVICE_EXPORT_PATH,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        authorization: `Bearer ${TOKEN}`,
+      });
+      stream.on('error', () => undefined);
+      const status = new Promise<string>((resolve) => {
+        stream.on('trailers', (t) => resolve(String(t['grpc-status'])));
+        stream.on('response', (h) => h['grpc-status'] !== undefined && resolve(String(h['grpc-status'])));
+        stream.on('close', () => resolve(`closed ${stream.rstCode}`));
+      });
+      // A 5-byte gRPC prefix declaring 15 MiB, then all but the last byte of it; never ended.
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(15 * MiB, 1);
+      stream.write(prefix);
+      let left = 15 * MiB - 1;
+      const pump = () => {
+        while (left > 0) {
+          const piece = left >= MiB ? chunk : chunk.subarray(0, left);
+          left -= piece.length;
+          if (!stream.write(piece)) return void stream.once('drain', pump);
+        }
+      };
+      pump();
+      return status;
+    });
+    const statuses = await Promise.all(calls);
+    const peak = vmHwmMiB(pid);
+    for (const session of sessions) session.destroy();
+    console.log(`stalled gRPC uploads: peak ${peak.toFixed(0)} MiB; statuses ${JSON.stringify(count(statuses))}`);
+    expect(statuses.every((s) => s === String(grpc.status.DEADLINE_EXCEEDED)), JSON.stringify(count(statuses))).toBe(true);
+    expect(peak).toBeLessThan(300);
   });
 
   it('answers a 17 MiB body with a 413 that a Node client reads (not EPIPE)', async () => {

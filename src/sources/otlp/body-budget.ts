@@ -28,7 +28,31 @@ export class BodyBudget {
 
   release(bytes: number): void {
     this.used = Math.max(0, this.used - bytes);
+    // Waiters in arrival order; one that still does not fit keeps the others behind it.
+    while (this.waiters.length > 0 && this.tryReserve(this.waiters[0]!.bytes)) this.waiters.shift()!.resolve();
   }
+
+  /**
+   * Resolves once `bytes` are reserved, waiting in line for earlier releases; `cancel()` leaves
+   * the line (a waiter cancelled after it was served still holds its bytes: release them).
+   */
+  reserveWhenFree(bytes: number): { ready: Promise<void>; cancel(): void } {
+    if (this.waiters.length === 0 && this.tryReserve(bytes)) return { ready: Promise.resolve(), cancel: () => undefined };
+    let waiter!: { bytes: number; resolve: () => void };
+    const ready = new Promise<void>((resolve) => {
+      waiter = { bytes, resolve };
+      this.waiters.push(waiter);
+    });
+    return {
+      ready,
+      cancel: () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+      },
+    };
+  }
+
+  private readonly waiters: { bytes: number; resolve: () => void }[] = [];
 
   get inUse(): number {
     return this.used;

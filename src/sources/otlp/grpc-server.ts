@@ -3,6 +3,7 @@ import type { ListenAddress } from '../../config/duration.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { BearerToken } from './bearer-token.ts';
 import { BUSY_RETRY_MS, Reservation, type BodyBudget } from './body-budget.ts';
+import { gateInterceptor } from './grpc-gate.ts';
 import { encodeExportResponse, encodeStatus, GrpcCode } from './codec.ts';
 import type { ExportHandler, ExportOutcome } from './export-handler.ts';
 import { LOGS_SERVICE_EXPORT_PATH } from './proto/schema.ts';
@@ -59,7 +60,15 @@ export class OtlpGrpcReceiver {
   async start(): Promise<{ host: string; port: number }> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': this.options.maxReceiveMessageLength,
-      interceptors: [this.beforeMessage],
+      interceptors: [
+        gateInterceptor({
+          token: this.token,
+          budget: this.options.budget,
+          maxMessageBytes: this.options.maxReceiveMessageLength,
+          requestTimeoutMs: this.options.requestTimeoutMs,
+          count: (outcome) => this.handler.countRequest('grpc', outcome),
+        }),
+      ],
     });
     server.addService(logsService, { Export: this.onExport });
     const { host, port } = this.options.listen;
@@ -85,46 +94,6 @@ export class OtlpGrpcReceiver {
     const tls = readTlsFiles(this.options.tls);
     return grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.ca !== undefined);
   }
-
-  /**
-   * Runs on the call's metadata, before grpc-js reads the message: a call without the token is
-   * refused without its message being received, and a message that does not arrive within
-   * request_timeout ends the call.
-   */
-  private readonly beforeMessage: grpc.ServerInterceptor = (_method, call) => {
-    let timer: NodeJS.Timeout | undefined;
-    const stopTimer = () => clearTimeout(timer);
-    return new grpc.ServerInterceptingCall(call, {
-      start: (next) =>
-        next({
-          onReceiveMetadata: (metadata, nextMetadata) => {
-            if (this.token && !this.token.accepts(metadata.get('authorization')[0]?.toString())) {
-              this.handler.countRequest('grpc', 'unauthenticated');
-              call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token', metadata: new grpc.Metadata() });
-              return;
-            }
-            timer = setTimeout(() => {
-              this.handler.countRequest('grpc', 'timeout');
-              call.sendStatus({
-                code: grpc.status.DEADLINE_EXCEEDED,
-                details: `request message not received within request_timeout (${this.options.requestTimeoutMs} ms)`,
-                metadata: new grpc.Metadata(),
-              });
-            }, this.options.requestTimeoutMs);
-            nextMetadata(metadata);
-          },
-          onReceiveMessage: (message, nextMessage) => {
-            stopTimer();
-            nextMessage(message);
-          },
-          onCancel: stopTimer,
-        }),
-      sendStatus: (status, next) => {
-        stopTimer();
-        next(status);
-      },
-    });
-  };
 
   private readonly onExport = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>): void => {
     void this.export(call, callback);
