@@ -103,7 +103,7 @@ rules:
 });
 
 describe('command line', () => {
-  it.each(['run', 'validate', 'test', 'eval', 'dlq', 'emulator', 'query'])('%s --help prints usage and exits 0', async (cmd) => {
+  it.each(['run', 'validate', 'test', 'eval', 'dlq', 'state', 'emulator', 'query'])('%s --help prints usage and exits 0', async (cmd) => {
     const r = await runCli([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: log2events /m);
