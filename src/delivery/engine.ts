@@ -166,6 +166,10 @@ export class DeliveryEngine {
   private recheck(): void {
     let max: number;
     try {
+      const wal = this.store.repairWal();
+      if (wal === 'repaired') {
+        this.logger.error("the state store's write-ahead log was removed while the agent ran: its commits were written into the database and a new log was started", { file: this.store.file });
+      }
       max = this.store.maxSeq();
       this.store.reclaim();
       this.store.boundWal();

@@ -233,8 +233,8 @@ interface Statements {
  */
 export class StateStore {
   readonly file: string;
-  private readonly db: DatabaseSync;
-  private readonly st: Statements;
+  private db: DatabaseSync;
+  private st: Statements;
   private closed = false;
   private readonly lock: DatabaseSync | undefined;
   private durable: Synchronous;
@@ -254,49 +254,7 @@ export class StateStore {
     this.lock = lock;
     this.durable = synchronous;
     this.applied = synchronous;
-    this.st = {
-      insertEvent: db.prepare('INSERT INTO events (event_id, body, bytes, created_at) VALUES (?, ?, ?, ?)'),
-      insertEntry: db.prepare('INSERT INTO entries (event_row, sink) VALUES (?, ?)'),
-      upsertCheckpoint: db.prepare(
-        'INSERT INTO checkpoints (source, key, value) VALUES (?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET value = excluded.value',
-      ),
-      deleteCheckpoint: db.prepare('DELETE FROM checkpoints WHERE source = ? AND key = ?'),
-      selectCheckpoints: db.prepare('SELECT key, value FROM checkpoints WHERE source = ?'),
-      insertDeadLetterBody: db.prepare(
-        `INSERT INTO dead_letters (event_id, sink, body, code, message, attempts, first_attempt, last_attempt, created_at)
-         VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?)`,
-      ),
-      deleteEntry: db.prepare('DELETE FROM entries WHERE seq = ?'),
-      // The event goes with its last entry (an event routed to two sinks waits for both).
-      deleteEventIfDone: db.prepare('DELETE FROM events WHERE id = ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = ?) RETURNING bytes'),
-      deleteEvent: db.prepare('DELETE FROM events WHERE id = ?'),
-      // Set-based forms for many delivered entries at once; the parameter is a JSON array.
-      deleteEntries: db.prepare('DELETE FROM entries WHERE seq IN (SELECT value FROM json_each(?))'),
-      // ...and for runs of consecutive ids, the usual shape of in-order deliveries: a range scan.
-      deleteEntryRange: db.prepare('DELETE FROM entries WHERE seq BETWEEN ? AND ?'),
-      deleteEventRangeIfDone: db.prepare(
-        'DELETE FROM events WHERE id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
-      ),
-      deleteEventsIfDone: db.prepare(
-        'DELETE FROM events WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
-      ),
-      updateRetry: db.prepare(
-        'UPDATE entries SET attempts = ?, first_attempt = ?, last_attempt = ?, last_code = ?, last_message = ? WHERE seq = ?',
-      ),
-      deadLetterFromEntry: db.prepare(
-        `INSERT INTO dead_letters (event_id, sink, body, code, message, attempts, first_attempt, last_attempt, created_at)
-         SELECT event_id, ?, body, ?, ?, ?, ?, ?, ? FROM events WHERE id = ?`,
-      ),
-      readEntries: db.prepare(
-        `SELECT n.seq AS seq, n.event_row AS eventRow, e.body AS body, n.attempts AS attempts, n.first_attempt AS firstAttempt
-         FROM entries n JOIN events e ON e.id = n.event_row
-         WHERE n.sink = ? AND n.seq > ? ORDER BY n.seq LIMIT ?`,
-      ),
-      oldestEvents: db.prepare('SELECT id, bytes FROM events ORDER BY id LIMIT ?'),
-      deleteEntriesOfEvent: db.prepare('DELETE FROM entries WHERE event_row = ?'),
-      totals: db.prepare('SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes FROM events'),
-      maxSeq: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM entries'),
-    };
+    this.st = prepareStatements(db);
   }
 
   /**
@@ -346,18 +304,8 @@ export class StateStore {
       // Only takes effect on a new file (before its first table): lets a drained spool give its
       // pages back to the file system (see `reclaim`) instead of keeping its high-water mark.
       db.exec('PRAGMA auto_vacuum = INCREMENTAL');
-      const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
-      if (mode.journal_mode.toLowerCase() !== 'wal') throw new Error(`cannot switch to WAL mode (got ${mode.journal_mode})`);
       const synchronous = options.synchronous ?? 'FULL';
-      db.exec(`PRAGMA synchronous = ${synchronous}`);
-      db.exec('PRAGMA foreign_keys = OFF');
-      // Checkpoint the WAL at walMaxBytes (64 MiB) rather than SQLite's ~4 MiB: spooled rows are
-      // mostly deleted again (delivered) before a checkpoint, so fewer of them are ever copied
-      // into the database file (bench/tail.ts: ~5% less wall time on a backlog). The WAL file is
-      // cut back to that size after a checkpoint.
-      const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
-      db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.floor(walMaxBytes / pageSize))}`);
-      db.exec(`PRAGMA journal_size_limit = ${Math.floor(walMaxBytes)}`);
+      configure(db, synchronous, walMaxBytes);
       if (!inspection.fresh) {
         // Damage SQLite would only meet later (or never: a page of dead letters nobody reads).
         const problems = quickCheck(db, files);
@@ -365,9 +313,7 @@ export class StateStore {
       }
       migrate(db);
       // A write probe: a read-only file or directory must fail here, not at the first commit.
-      db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
-        new Date().toISOString(),
-      );
+      markOpened(db);
       // From here on a store is expected in this directory, its WAL live until close().
       const manifest: Manifest = { created_at: inspection.manifest?.created_at ?? new Date().toISOString(), wal: 'live' };
       if (inspection.manifest?.wal !== 'live') writeManifest(files.manifest, manifest);
@@ -440,6 +386,25 @@ export class StateStore {
     } catch {
       return Infinity;
     }
+  }
+
+  /**
+   * Repairs a WAL removed while the store is open (the agent's connection still writes to the
+   * removed file, so its commits would be lost in a crash): checkpoints everything into the
+   * database, then reopens the connection, which starts a new WAL. Answers `ok` (the WAL is
+   * there), `repaired`, or `busy` (a reader held the checkpoint back; try again later). Only the
+   * lock holder repairs.
+   */
+  repairWal(): 'ok' | 'repaired' | 'busy' {
+    if (!this.lock || this.closed || existsSync(this.files.wal)) return 'ok';
+    const r = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number; log: number; checkpointed: number };
+    if (r.busy !== 0 || r.checkpointed < r.log) return 'busy';
+    this.db.close();
+    this.db = new DatabaseSync(this.file, { timeout: 5000 });
+    configure(this.db, this.applied, this.walMaxBytes);
+    this.st = prepareStatements(this.db);
+    markOpened(this.db); // the new WAL exists from here on
+    return 'repaired';
   }
 
   /** The error of the last write when it failed for lack of space and none succeeded since. */
@@ -745,6 +710,53 @@ export class StateStore {
   }
 }
 
+/** The store's prepared statements, for one connection. */
+function prepareStatements(db: DatabaseSync): Statements {
+  return {
+    insertEvent: db.prepare('INSERT INTO events (event_id, body, bytes, created_at) VALUES (?, ?, ?, ?)'),
+    insertEntry: db.prepare('INSERT INTO entries (event_row, sink) VALUES (?, ?)'),
+    upsertCheckpoint: db.prepare(
+      'INSERT INTO checkpoints (source, key, value) VALUES (?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET value = excluded.value',
+    ),
+    deleteCheckpoint: db.prepare('DELETE FROM checkpoints WHERE source = ? AND key = ?'),
+    selectCheckpoints: db.prepare('SELECT key, value FROM checkpoints WHERE source = ?'),
+    insertDeadLetterBody: db.prepare(
+      `INSERT INTO dead_letters (event_id, sink, body, code, message, attempts, first_attempt, last_attempt, created_at)
+       VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?)`,
+    ),
+    deleteEntry: db.prepare('DELETE FROM entries WHERE seq = ?'),
+    // The event goes with its last entry (an event routed to two sinks waits for both).
+    deleteEventIfDone: db.prepare('DELETE FROM events WHERE id = ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = ?) RETURNING bytes'),
+    deleteEvent: db.prepare('DELETE FROM events WHERE id = ?'),
+    // Set-based forms for many delivered entries at once; the parameter is a JSON array.
+    deleteEntries: db.prepare('DELETE FROM entries WHERE seq IN (SELECT value FROM json_each(?))'),
+    // ...and for runs of consecutive ids, the usual shape of in-order deliveries: a range scan.
+    deleteEntryRange: db.prepare('DELETE FROM entries WHERE seq BETWEEN ? AND ?'),
+    deleteEventRangeIfDone: db.prepare(
+      'DELETE FROM events WHERE id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
+    ),
+    deleteEventsIfDone: db.prepare(
+      'DELETE FROM events WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = events.id) RETURNING bytes',
+    ),
+    updateRetry: db.prepare(
+      'UPDATE entries SET attempts = ?, first_attempt = ?, last_attempt = ?, last_code = ?, last_message = ? WHERE seq = ?',
+    ),
+    deadLetterFromEntry: db.prepare(
+      `INSERT INTO dead_letters (event_id, sink, body, code, message, attempts, first_attempt, last_attempt, created_at)
+       SELECT event_id, ?, body, ?, ?, ?, ?, ?, ? FROM events WHERE id = ?`,
+    ),
+    readEntries: db.prepare(
+      `SELECT n.seq AS seq, n.event_row AS eventRow, e.body AS body, n.attempts AS attempts, n.first_attempt AS firstAttempt
+       FROM entries n JOIN events e ON e.id = n.event_row
+       WHERE n.sink = ? AND n.seq > ? ORDER BY n.seq LIMIT ?`,
+    ),
+    oldestEvents: db.prepare('SELECT id, bytes FROM events ORDER BY id LIMIT ?'),
+    deleteEntriesOfEvent: db.prepare('DELETE FROM entries WHERE event_row = ?'),
+    totals: db.prepare('SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes FROM events'),
+    maxSeq: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM entries'),
+  };
+}
+
 /** Sorts `ids` in place and answers its runs of consecutive values as [first, last] (duplicates folded). */
 function runsOf(ids: number[]): [number, number][] {
   ids.sort((a, b) => a - b);
@@ -755,6 +767,26 @@ function runsOf(ids: number[]): [number, number][] {
     else runs.push([id, id]);
   }
   return runs;
+}
+
+/** A connection's settings: WAL mode, durability, and the WAL's bound. */
+function configure(db: DatabaseSync, synchronous: Synchronous, walMaxBytes: number): void {
+  const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+  if (mode.journal_mode.toLowerCase() !== 'wal') throw new Error(`cannot switch to WAL mode (got ${mode.journal_mode})`);
+  db.exec(`PRAGMA synchronous = ${synchronous}`);
+  db.exec('PRAGMA foreign_keys = OFF');
+  // Checkpoint the WAL at walMaxBytes (64 MiB) rather than SQLite's ~4 MiB: spooled rows are
+  // mostly deleted again (delivered) before a checkpoint, so fewer of them are ever copied
+  // into the database file (bench/tail.ts: ~5% less wall time on a backlog). The WAL file is
+  // cut back to that size after a checkpoint.
+  const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+  db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(1, Math.floor(walMaxBytes / pageSize))}`);
+  db.exec(`PRAGMA journal_size_limit = ${Math.floor(walMaxBytes)}`);
+}
+
+/** Records when the store was opened; also a write probe (a read-only store fails here). */
+function markOpened(db: DatabaseSync): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(new Date().toISOString());
 }
 
 function migrate(db: DatabaseSync): void {

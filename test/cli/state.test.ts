@@ -1,4 +1,4 @@
-import { existsSync, openSync, readdirSync, rmSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { MANIFEST_FILE_NAME } from '../../src/store/integrity.ts';
 import { STATE_FILE_NAME, StateStore } from '../../src/store/state-store.ts';
 import { sinkEvents } from '../file/e2e-helpers.ts';
 import { runCli, scratchDir, startCli } from '../helpers/cli.ts';
+import { adminOf, freePort } from '../ops/helpers.ts';
 
 /** A config reading stdin into a file sink; its state store in `dir`/state. */
 function setup() {
@@ -183,4 +184,40 @@ describe('log2events state and a damaged store', () => {
       await agent.exited;
     }
   });
+
+  it('repairs a WAL removed under a running agent: a crash after that loses no acknowledged event', async () => {
+    const t = setup();
+    cleanups.push(t.s.cleanup);
+    const closed = await freePort();
+    // A sink nobody listens on: every event stays in the spool.
+    const down = t.s.write(
+      'down.yaml',
+      readFileSync(t.config, 'utf8')
+        .replace(/out: \{ type: file[^}]*\}/, `out: { type: http, url: "http://127.0.0.1:${closed}/", retry: { initial: 1s, max: 5s } }`)
+        .replace('sources:', 'admin: { listen: "127.0.0.1:0" }\nsources:'),
+    );
+    const agent = await startCli(['run', '-c', down]);
+    const admin = adminOf(agent.stderr());
+    const spooled = async () => ((await (await fetch(`${admin}/status`)).json()) as { spool: { events: number } }).spool.events;
+    agent.child.stdin!.write(lines(50, 'PAY a'));
+    await until(async () => (await spooled()) >= 50, 'the first 50 events spooled');
+    rmSync(`${t.db}-wal`);
+    agent.child.stdin!.write(lines(50, 'PAY b'));
+    await until(async () => (await spooled()) >= 100 && agent.stderr().includes('write-ahead log was removed'), 'the next 50 spooled and the log repaired');
+    expect(existsSync(`${t.db}-wal`)).toBe(true);
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    const up = await runCli(['run', '-c', t.config, '--once'], { input: '' });
+    expect(up.code, up.stderr).toBe(0);
+    const got = new Set(sinkEvents(t.out).map((e) => e.content));
+    expect(got.size).toBe(100);
+  });
 });
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

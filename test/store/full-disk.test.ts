@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sinkEvents, until } from '../file/e2e-helpers.ts';
 import { scratchDir, startCli } from '../helpers/cli.ts';
+import { freePort } from '../ops/helpers.ts';
 
 /** Mounts a tmpfs of `size` at `dir`; answers why not when this machine cannot (not root, no mount). */
 function mountTmpfs(dir: string, size: string): string | undefined {
@@ -43,16 +43,6 @@ function fill(dir: string): string {
     closeSync(fd);
   }
   return file;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function otlpBody(text: string): string {
