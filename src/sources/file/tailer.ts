@@ -537,6 +537,7 @@ export class Tailer {
     for (const key of this.aliases.keys()) if (!inodes.has(key)) this.aliases.delete(key);
     for (const key of this.skipped) if (!inodes.has(key)) this.skipped.delete(key);
     const now = Date.now();
+    const forget: string[] = [];
     for (const f of [...this.files.values()]) {
       const o = f.open;
       if (o) {
@@ -554,9 +555,11 @@ export class Tailer {
         if (now - o.goneSince >= this.config.rotate_wait) await this.release(f);
       } else if (now - f.detachedAt >= Math.max(MIN_FORGET_MS, this.config.rotate_wait * 2)) {
         this.removeFile(f);
-        this.ctx.intake.forgetCheckpoints(this.name, [f.id]);
+        forget.push(f.id);
       }
     }
+    // One transaction for all: thousands of files cleaned up at once are forgotten in one commit.
+    if (forget.length > 0) this.ctx.intake.forgetCheckpoints(this.name, forget);
     this.metrics.set('log2events_file_open_files', 'File descriptors the source holds open', this.labels, this.descriptors.open);
     this.metrics.set('log2events_file_followed_files', 'Files the source follows (open or closed for room)', this.labels, this.byInode.size);
   }
