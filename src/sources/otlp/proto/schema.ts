@@ -152,8 +152,10 @@ export interface LongLike {
 }
 
 /**
- * Shapes of the decoded messages as protobufjs hands them over (camelCase field names). The JSON decoder produces the same shapes, with hex strings for ids and
- * strings or numbers for 64-bit integers, so one mapper serves both encodings.
+ * Shapes of the decoded messages as protobufjs hands them over (camelCase field names); parsed
+ * JSON has the same keys, with hex strings for ids and strings or numbers for 64-bit integers,
+ * so one mapper serves both encodings. They are what a well-formed record looks like: the
+ * mapper checks every value, since JSON can put anything anywhere.
  */
 /** Set fields are own properties (protobufjs keeps the defaults on the prototype). */
 export interface RawAnyValue {
@@ -176,20 +178,10 @@ export interface RawLogRecord {
   severityText?: string;
   body?: RawAnyValue;
   attributes?: RawKeyValue[];
-  flags?: number;
+  /** A number, or decimal text (JSON). */
+  flags?: number | string;
   /** Bytes (protobuf) or hex text (JSON). */
   traceId?: Uint8Array | string;
   spanId?: Uint8Array | string;
   eventName?: string;
-}
-export interface RawScopeLogs {
-  scope?: { name?: string; version?: string };
-  logRecords?: RawLogRecord[];
-}
-export interface RawResourceLogs {
-  resource?: { attributes?: RawKeyValue[] };
-  scopeLogs?: RawScopeLogs[];
-}
-export interface RawExportRequest {
-  resourceLogs?: RawResourceLogs[];
 }
