@@ -62,7 +62,7 @@ function decodeJson(body: Uint8Array, maxRecords: number): DecodeResult | TooMan
   try {
     // A reviver makes JSON.parse several times slower: use it only when the text has a bare
     // integer long enough to lose precision (a false positive only costs time).
-    parsed = UNSAFE_INTEGER.test(text) ? JSON.parse(text, keepBigIntegers) : JSON.parse(text);
+    parsed = hasUnsafeInteger(text) ? JSON.parse(text, keepBigIntegers) : JSON.parse(text);
   } catch (err) {
     return { ok: false, message: `invalid JSON ExportLogsServiceRequest: ${(err as Error).message}` };
   }
@@ -74,8 +74,30 @@ function decodeJson(body: Uint8Array, maxRecords: number): DecodeResult | TooMan
   return planned instanceof TooManyRecords ? planned : { ok: true, request: planned };
 }
 
-/** A bare JSON number of 16+ digits, the shortest that can exceed 2^53. */
-const UNSAFE_INTEGER = /[:[,]\s*-?\d{16,}/;
+/**
+ * Whether the text has a bare JSON number of 16+ digits (the shortest that can exceed 2^53)
+ * after a `:`, `[` or `,`. A loop, not a regex: on megabytes of JSON the regex's many short
+ * failed attempts add up to more backtracks than the limit src/rules/regex.ts sets, and V8's
+ * linear-time engine then scans the whole text a hundred times slower.
+ */
+function hasUnsafeInteger(text: string): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x3a && c !== 0x5b && c !== 0x2c) continue; // : [ ,
+    let j = i + 1;
+    while (j < n && isJsonSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === 0x2d) j++; // -
+    const start = j;
+    while (j < n && isDigit(text.charCodeAt(j))) j++;
+    if (j - start >= 16) return true;
+    i = j - 1;
+  }
+  return false;
+}
+
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /**
  * OTLP/JSON allows int64 as a bare number; beyond 2^53 JSON.parse would round it, so the
