@@ -2,15 +2,19 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * Rule regexes run on V8's backtracking engine, which is fast but can take exponential time:
- * `^(\w+\s?)+$` on 34 words and a `!` backtracks for minutes. With these flags V8 gives a match
- * up after 10,000 backtracks and finishes it with its linear-time engine (same result), so such
- * a line costs well under a millisecond (bench/regex.ts). V8 reads them when it compiles a
- * regex, which it does on first use: set here, before any rule regex exists. The third enables
- * the `l` flag, used below to ask V8 whether a pattern can run in linear time at all.
+ * `^(\w+\s?)+$` on 34 words and a `!` backtracks for hours. With these flags V8 gives a match
+ * up after 1,000,000 backtracks and finishes it with its linear-time engine (same result), so
+ * such a line costs a few milliseconds (bench/regex.ts). The limit counts every backtrack of one
+ * match over the whole subject, and the linear-time engine is 10-100 times slower than the
+ * backtracking one on ordinary patterns: a limit of 10,000 made `(\w+)=(\w+) end` on a 99 KB
+ * line 14 times slower; 1,000,000 leaves ordinary patterns on subjects up to about a megabyte
+ * alone. V8 reads the flags when it compiles a regex, which it does on first use: set here,
+ * before any rule regex exists. The third enables the `l` flag, used below to ask V8 whether a
+ * pattern can run in linear time at all. They apply to the whole process.
  */
 export const LINEAR_FALLBACK_FLAGS = [
   '--enable-experimental-regexp-engine-on-excessive-backtracks',
-  '--regexp-backtracks-before-fallback=10000',
+  '--regexp-backtracks-before-fallback=1000000',
   '--enable-experimental-regexp-engine',
 ] as const;
 for (const flag of LINEAR_FALLBACK_FLAGS) setFlagsFromString(flag);
@@ -50,8 +54,8 @@ export function compileRegex(pattern: string): { ok: true; regex: RegExp; names:
 }
 
 /**
- * Subjects shorter than this are not timed: the backtrack limit bounds a match on them to well
- * under a millisecond, and a clock read per match would cost more than many matches do.
+ * Subjects shorter than this are not timed: the backtrack limit bounds a match on them to a few
+ * milliseconds, and a clock read per match would cost more than many matches do.
  */
 const TIMED_LENGTH = 1024;
 /** A match on a long subject slower than this is counted (`log2events_rule_regex_slow`). */
