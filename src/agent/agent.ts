@@ -13,6 +13,7 @@ import type { CommitResult, Source } from '../sources/source.ts';
 import { StateStore } from '../store/state-store.ts';
 import { anyChange, diffConfig, rulesChanged, type ConfigDiff } from './config-diff.ts';
 import { declareMetrics } from './declare-metrics.ts';
+import { type Problem, problemLogger } from './problem-logger.ts';
 import { RuleSwitch } from './rule-switch.ts';
 import { SwitchingIntake } from './switching-intake.ts';
 import { Tap } from './tap.ts';
@@ -54,6 +55,8 @@ export class Agent {
   private engine: DeliveryEngine;
   private sinks: Map<string, EngineSink>;
   private readonly sources = new Map<string, RunningSource>();
+  /** The last warning or error of each source, for `/status`. */
+  private readonly sourceProblems = new Map<string, Problem>();
   private readonly intake: SwitchingIntake;
   private readonly rules: RuleSwitch;
   private readonly emulator: EmulatorTarget | undefined;
@@ -134,7 +137,7 @@ export class Agent {
   private async startSource(name: string, config: Config): Promise<void> {
     const sc = config.sources.get(name)!;
     const def = sourceType(sc.type)!;
-    const logger = this.logger.child({ source: name });
+    const logger = problemLogger(this.logger.child({ source: name }), (p) => this.sourceProblems.set(name, p));
     const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: config.state_dir, baseDir: config.baseDir, ...(this.pods ? { pods: this.pods } : {}) });
     await source.start({ processor: this.rules, intake: this.intake, logger, signal: this.abort.signal });
     this.sources.set(name, { source, literals: JSON.stringify(this.rules.literalsFor(name)) });
@@ -309,11 +312,15 @@ export class Agent {
     const sources: AgentStatus['sources'] = {};
     for (const [name, sc] of this.config.sources) {
       const labels = { source: name };
+      const problem = this.sourceProblems.get(name);
+      const recent = problem !== undefined && Date.now() - problem.at < this.config.delivery.health_log_interval;
       sources[name] = {
         type: sc.type,
-        state: this.sources.has(name) ? 'ok' : 'failing',
+        // Not running (it failed to start after a reload); degraded: it warned within the interval.
+        state: !this.sources.has(name) ? 'failing' : recent ? 'degraded' : 'ok',
         records_in: m.value('log2events_source_records_total', labels),
         events_out: m.value('log2events_source_events_total', labels),
+        ...(problem ? { last_error: { message: problem.message, time: new Date(problem.at).toISOString() } } : {}),
       };
     }
     return { state: this.state, pid: process.pid, config: this.config.file, rules: this.config.rules.length, sources, spool: delivery.spool, sinks };
@@ -325,7 +332,7 @@ export interface AgentStatus {
   pid: number;
   config: string;
   rules: number;
-  sources: Record<string, { type: string; state: 'ok' | 'failing'; records_in: number; events_out: number }>;
+  sources: Record<string, { type: string; state: 'ok' | 'degraded' | 'failing'; records_in: number; events_out: number; last_error?: { message: string; time: string } }>;
   spool: { events: number; bytes: number; held_events: number };
   sinks: Record<string, ReturnType<DeliveryEngine['status']>['sinks'][string] & { events_in: number; delivered: number; retried: number; dead_lettered: number }>;
 }

@@ -46,8 +46,15 @@ export function render(s: AgentStatus, now: number): string {
   lines.push('');
   lines.push(
     ...table(
-      ['SOURCE', 'TYPE', 'STATE', 'RECORDS', 'EVENTS'],
-      Object.entries(s.sources ?? {}).map(([n, x]) => [n, x.type, x.state, String(x.records_in), String(x.events_out)]),
+      ['SOURCE', 'TYPE', 'STATE', 'RECORDS', 'EVENTS', 'LAST ERROR'],
+      Object.entries(s.sources ?? {}).map(([n, x]) => [
+        n,
+        x.type,
+        x.state,
+        String(x.records_in),
+        String(x.events_out),
+        x.last_error ? `${age(now - Date.parse(x.last_error.time))} ago ${oneLine(x.last_error.message)}` : '-',
+      ]),
     ),
   );
   lines.push('');

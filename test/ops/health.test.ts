@@ -1,8 +1,8 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratchDir, startCli } from '../helpers/cli.ts';
 import { recordingServer } from '../helpers/recording-server.ts';
-import { adminOf, sample, scrape, until } from './helpers.ts';
+import { adminOf, fileConfig, sample, scrape, until } from './helpers.ts';
 
 interface LogLine {
   time: string;
@@ -103,4 +103,36 @@ ${extraSink}rules: [{ name: errors, when: { contains: "ERROR" }, event: { name: 
       s.cleanup();
     }
   }, 90_000);
+
+  it('shows a source that warned as degraded, with its last problem', async () => {
+    const s = scratchDir('l2e-health-');
+    // A compressed file in the glob: the file source skips it with a warning.
+    writeFileSync(`${s.dir}/old.log.gz`, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x20]));
+    const file = fileConfig(
+      s,
+      `${s.dir}/*.log*`,
+      '  - { name: errors, when: { contains: "ERROR" }, event: { name: E, source: app }, to: [out] }\n',
+    );
+    const agent = await startCli(['run', '-c', file]);
+    try {
+      const admin = adminOf(agent.stderr());
+      type Status = { sources: Record<string, { state: string; last_error?: { message: string } }> };
+      let status: Status | undefined;
+      await until(
+        async () => {
+          status = (await (await fetch(`${admin}/status`)).json()) as Status;
+          return status.sources.app?.state === 'degraded';
+        },
+        20_000,
+        'source app degraded',
+      );
+      expect(status!.sources.app!.last_error!.message).toContain('skipping compressed file');
+      const cli = await runCli(['status', '--admin', admin]);
+      expect(cli.stdout).toMatch(/^app\s+file\s+degraded\s+0\s+0\s+\d+s ago skipping compressed file/m);
+    } finally {
+      agent.child.kill('SIGTERM');
+      expect(await agent.exited).toBe(0);
+      s.cleanup();
+    }
+  });
 });
