@@ -10,6 +10,7 @@ import { ActionOrder } from './action-order.ts';
 import type { HeldEvent } from './held-commits.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
+import { AdaptiveRate, type RatePacer } from './adaptive-rate.ts';
 import type { SinkCommonOptions } from '../sinks/common-options.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { RetrySchedule } from './retry-schedule.ts';
@@ -62,6 +63,8 @@ export interface LaneStatus {
   backing_off: number;
   /** Set while the provider's Retry-After holds the sink back. */
   paused_until?: string;
+  /** Requests per second the sink paces itself to after throttling (absent while unpaced). */
+  paced_rate?: number;
 }
 
 /** Entries held in memory per lane by default: enough to keep 16 requests of a cloud sink busy many times over. */
@@ -107,6 +110,7 @@ export class SinkLane {
   readonly limits: SinkLimits;
   private readonly policy: RetryPolicy;
   private readonly concurrency: ConcurrencyLimit;
+  private readonly pacer: RatePacer;
   private readonly queue: PQueue;
   private readonly retries: RetrySchedule<LaneEntry>;
   private readonly window: number;
@@ -139,6 +143,7 @@ export class SinkLane {
     this.limits = effectiveLimits(deps.sink.limits, deps.options);
     this.policy = new RetryPolicy(deps.options.retry, deps.random);
     this.concurrency = concurrencyLimit(deps.options.concurrency);
+    this.pacer = new AdaptiveRate(deps.random ? { random: deps.random } : {});
     this.queue = new PQueue({ concurrency: this.concurrency.current, ...rateLimitOptions(deps.options.rate_limit) });
     this.pending = new Batcher(this.limits, deps.options.batch.linger);
     this.retries = new RetrySchedule((due) => this.onRetryDue(due));
@@ -158,6 +163,7 @@ export class SinkLane {
       pending: this.pending.length,
       backing_off: this.retries.size,
       ...(this.pausedUntil > Date.now() ? { paused_until: new Date(this.pausedUntil).toISOString() } : {}),
+      ...(this.pacer.rate !== undefined ? { paced_rate: Math.round(this.pacer.rate * 100) / 100 } : {}),
     };
   }
 
@@ -316,13 +322,21 @@ export class SinkLane {
         this.wakeAt(this.pausedUntil);
         break;
       }
+      const paceAt = this.pacer.nextAt();
+      if (now < paceAt) {
+        this.wakeAt(paceAt);
+        break;
+      }
       const cut = this.pending.cut(now, this.state === 'draining' || this.expedited);
       if (!('batch' in cut)) {
         if ('waitUntil' in cut) this.wakeAt(cut.waitUntil);
         break;
       }
       const batch = this.order.admit(cut.batch);
-      if (batch.length > 0) this.dispatch(batch);
+      if (batch.length > 0) {
+        this.pacer.onSend(now);
+        this.dispatch(batch);
+      }
       this.fill();
     }
     if (this.pending.length === 0) this.expedited = false;
@@ -420,6 +434,7 @@ export class SinkLane {
   private async onSent(batch: LaneEntry[], result: SendResult, startedAt: number): Promise<void> {
     const now = Date.now();
     this.concurrency.onResult({ startedAt, latencyMs: now - startedAt, throttled: result.throttled });
+    this.pacer.onResult({ startedAt, now, throttled: result.throttled });
     this.queue.concurrency = this.concurrency.current;
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
     this.metrics.observe('log2events_sink_request_duration_seconds', 'Time from sending a request to its answer, per sink', this.labels, (now - startedAt) / 1000);
