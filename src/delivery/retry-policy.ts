@@ -19,10 +19,17 @@ export class RetryPolicy {
     return Math.min(this.opts.max, exp);
   }
 
-  /** Full jitter: uniform in [0, ceiling]; never below what the provider asked for. */
+  /**
+   * Full jitter: uniform in [0, ceiling]; never below what the provider asked for. Above that
+   * floor a little jitter too (up to a quarter of the ceiling or of the wait asked for), so that
+   * clients sharing a quota and told the same whole second do not all come back at once.
+   */
   delay(attempts: number, retryAfterMs?: number): number {
-    const jittered = Math.floor(this.random() * this.ceiling(attempts));
-    return Math.max(jittered, retryAfterMs ?? 0);
+    const r = this.random();
+    const ceiling = this.ceiling(attempts);
+    const jittered = Math.floor(r * ceiling);
+    if (retryAfterMs === undefined) return jittered;
+    return Math.max(jittered, retryAfterMs + Math.floor((r * Math.min(ceiling, retryAfterMs)) / 4));
   }
 
   /** True when an entry first tried at `firstAttempt` has used up its time. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveConcurrency } from '../../src/delivery/adaptive-concurrency.ts';
 import { RetryPolicy } from '../../src/delivery/retry-policy.ts';
+import { seededRandom } from '../../src/emulator/faults.ts';
 import { parseRetryAfter } from '../../src/sinks/retry-after.ts';
 
 const opts = { initial: 100, max: 1000, multiplier: 2, max_elapsed: 60_000 };
@@ -20,6 +21,24 @@ describe('RetryPolicy', () => {
   it('never waits less than the provider asked', () => {
     expect(new RetryPolicy(opts, () => 0).delay(1, 2000)).toBe(2000);
     expect(new RetryPolicy(opts, () => 0.5).delay(4, 10)).toBe(400);
+  });
+
+  it("jitters above the provider's wait too, by at most a quarter of the ceiling or of that wait (seeded)", () => {
+    const seed = Number(process.env.L2E_TEST_SEED ?? Date.now() % 1_000_000);
+    const random = seededRandom(seed);
+    const p = new RetryPolicy(opts, random);
+    const spread = new Set<number>();
+    for (let i = 0; i < 500; i++) {
+      const attempts = 1 + (i % 6);
+      const retryAfter = [0, 10, 250, 1000, 2000][i % 5]!;
+      const d = p.delay(attempts, retryAfter);
+      const why = `seed ${seed} (replay with L2E_TEST_SEED=${seed}), attempts ${attempts}, retry-after ${retryAfter}`;
+      expect(d, why).toBeGreaterThanOrEqual(retryAfter);
+      expect(d, why).toBeLessThanOrEqual(Math.max(p.ceiling(attempts), retryAfter + Math.min(p.ceiling(attempts), retryAfter) / 4));
+      if (retryAfter === 1000 && attempts === 4) spread.add(d);
+    }
+    // Clients told the same whole second do not all come back at the same millisecond.
+    expect(spread.size, `seed ${seed}`).toBeGreaterThan(5);
   });
 
   it('expires an entry max_elapsed after its first attempt', () => {
