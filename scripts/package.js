@@ -135,7 +135,7 @@ function buildDeb(exe) {
       'Priority: optional',
       'Maintainer: log2events maintainers <log2events@localhost>',
       // What the node binary inside links to (glibc 2.28, GLIBCXX_3.4.21 = GCC 5).
-      'Depends: libc6 (>= 2.28), libstdc++6 (>= 5.2), libgcc-s1 | libgcc1',
+      'Depends: libc6 (>= 2.28), libstdc++6 (>= 5.2), libgcc-s1 | libgcc1, procps',
       `Installed-Size: ${installedKiB}`,
       `Description: ${pkg.description.split('(')[0].trim()}`,
       ' Tails log files and receives OpenTelemetry log records, turns the ones that matter into',
