@@ -1,14 +1,15 @@
 /**
- * Alibaba CloudMonitor `PutCustomEvent` (RPC style on `/`, API version 2019-01-01). Parameters
+ * Alibaba CloudMonitor `PutCustomEvent` and `DescribeCustomEventAttribute` (RPC style on `/`, API
+ * version 2019-01-01). Parameters
  * come from the query and/or an `application/x-www-form-urlencoded` body; requests are signed
  * with RPC v1 (HMAC-SHA1) or ACS3-HMAC-SHA256. What is accepted is the contract the sink checks
  * against (sinks/alibaba-cms/limits.ts); every refusal is all-or-nothing, as at CloudMonitor.
  */
-import type { ProviderApi } from './api.ts';
+import type { EmulatorContext, ProviderApi } from './api.ts';
 import { type EmuRequest, type Reply, decodedPath, header, jsonReply, retryAfterSeconds, upperUuid } from './http.ts';
 import { verifyAcs3, verifyRpcV1 } from './alibaba-signature.ts';
 import { CMS_MAX_REQUEST_BYTES, CMS_SIGNATURE_MAX_SKEW_MS, cmsEventInfoProblem } from '../sinks/alibaba-cms/limits.ts';
-import { CMS_ACTION, CMS_FORM_TYPE, CMS_VERSION, type StoredCmsEventInfo } from '../sinks/alibaba-cms/wire.ts';
+import { CMS_ACTION, CMS_FORM_TYPE, CMS_PROBE_ACTION, CMS_VERSION, type StoredCmsEventInfo } from '../sinks/alibaba-cms/wire.ts';
 
 export type StoredAlibabaEvent = StoredCmsEventInfo;
 
@@ -86,12 +87,35 @@ export function parseEventInfo(params: Record<string, string>, maxEvents: number
   return { ok: true, events };
 }
 
+const POSITIVE = /^[1-9]\d{0,5}$/;
+
+/** DescribeCustomEventAttribute: the stored events, newest first, by `Name` / `GroupId`, one page. */
+function describeCustomEvents(req: EmuRequest, params: Record<string, string>, ctx: EmulatorContext): Reply {
+  const { PageSize = '10', PageNumber = '1', Name, GroupId } = params;
+  if (!POSITIVE.test(PageSize) || !POSITIVE.test(PageNumber)) return alibabaError(req, 400, 'InvalidParameter', 'PageSize and PageNumber must be positive integers.');
+  const size = Number(PageSize);
+  const matching = ctx.events
+    .list('alibaba')
+    .filter((a) => {
+      const e = a.event as StoredAlibabaEvent;
+      return (Name === undefined || e.EventName === Name) && (GroupId === undefined || (e.GroupId ?? '0') === GroupId);
+    })
+    .reverse();
+  const page = matching.slice((Number(PageNumber) - 1) * size, Number(PageNumber) * size).map((a) => {
+    const e = a.event as StoredAlibabaEvent;
+    return { Id: String(a.seq), Name: e.EventName, GroupId: e.GroupId ?? '0', Time: e.Time ?? String(a.received_at), Content: e.Content };
+  });
+  return jsonReply(200, { Code: '200', Message: '', RequestId: upperUuid(), Success: 'true', CustomEvents: { CustomEvent: page } }, 'application/json;charset=utf-8');
+}
+
 export function createAlibabaApi(): ProviderApi {
   const nonces = new NonceCache();
   return {
     provider: 'alibaba',
 
     matches: (req) => req.rawPath === '/' && (req.headers['x-acs-action'] !== undefined || 'Action' in alibabaParams(req)),
+
+    isRead: (req) => (header(req, 'x-acs-action') ?? alibabaParams(req).Action) === CMS_PROBE_ACTION,
 
     authenticate(req, ctx) {
       const creds = ctx.config.credentials.alibaba;
@@ -119,6 +143,7 @@ export function createAlibabaApi(): ProviderApi {
     handle(req, ctx) {
       const params = alibabaParams(req);
       const action = header(req, 'x-acs-action') ?? params.Action;
+      if (action === CMS_PROBE_ACTION && (header(req, 'x-acs-version') ?? params.Version) === CMS_VERSION) return describeCustomEvents(req, params, ctx);
       if (action !== CMS_ACTION) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
       const version = header(req, 'x-acs-version') ?? params.Version;
       if (version !== CMS_VERSION) return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);

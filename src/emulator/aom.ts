@@ -1,13 +1,14 @@
 /**
- * Huawei AOM `PUT /v2/{project_id}/push/events` (report) and `?action=clear` (clear). Alarms
+ * Huawei AOM `PUT /v2/{project_id}/push/events` (report) and `?action=clear` (clear), and
+ * ListEvents (`POST /v2/{project_id}/events`, query what was reported). Alarms
  * keep state by id: a report of type `alarm` makes an alarm active (with its `id`, or one made
  * up as AOM does), a clear names the alarm it ends by `id` (mandatory, seed 002) and `timeout`
  * auto-clears. Requests are validated by the contract the sink checks against (limits.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { AOM_BAD_REQUEST, AOM_DEFAULT_TIMEOUT_MS, AOM_ENTERPRISE_PROJECT_HEADERS, aomEventProblem } from '../sinks/huawei-aom/limits.ts';
-import type { AomErrorBody, AomEvent } from '../sinks/huawei-aom/wire.ts';
-import type { ProviderApi } from './api.ts';
+import { AOM_TIME_RANGE_PATTERN, type AomErrorBody, type AomEvent } from '../sinks/huawei-aom/wire.ts';
+import type { EmulatorContext, ProviderApi } from './api.ts';
 import { type EmuRequest, type Reply, header, hexId, jsonReply } from './http.ts';
 import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from './huawei.ts';
 
@@ -106,9 +107,47 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
     });
   }
 
+  /**
+   * ListEvents: `type=active_alert` the active alarms, `history_alert` the cleared ones, else
+   * every reported event whose start lies in `time_range`; newest first, at most `limit`.
+   */
+  function listEvents(req: EmuRequest, projectId: string, ctx: EmulatorContext): Reply {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      return badRequest('parse request body failed');
+    }
+    const range = isObject(body) && typeof body.time_range === 'string' ? AOM_TIME_RANGE_PATTERN.exec(body.time_range) : null;
+    if (!range) return badRequest('time_range is mandatory, as start.end.minutes (-1.-1.N: the last N minutes)');
+    const limitText = req.query.get('limit') ?? '1000';
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) return badRequest('limit must be an integer from 1 to 1000');
+    const now = req.receivedAt;
+    expire(now);
+    const [from, to] = range[1] === '-1' && range[2] === '-1' ? [now - Number(range[3]) * 60_000, now] : [Number(range[1]), Number(range[2])];
+    const type = req.query.get('type');
+    const found: (AomEvent | AomAlarm)[] =
+      type === 'active_alert'
+        ? [...active.values()].filter((a) => a.project_id === projectId)
+        : type === 'history_alert'
+          ? cleared.filter((a) => a.project_id === projectId)
+          : ctx.events
+              .list('aom')
+              .map((a) => a.event as StoredAomEvent)
+              .filter((e) => e.project_id === projectId && e.action === 'report' && (e.starts_at ?? 0) >= from && (e.starts_at ?? 0) <= to);
+    const events = found
+      .sort((a, b) => (b.starts_at ?? 0) - (a.starts_at ?? 0))
+      .slice(0, Number(limitText))
+      .map((e) => ({ id: e.id, starts_at: e.starts_at, ends_at: e.ends_at ?? 0, timeout: e.timeout, metadata: e.metadata, annotations: e.annotations ?? {} }));
+    return jsonReply(200, { events, page_info: { current_count: events.length, next_marker: '' } });
+  }
+
   return {
     provider: 'aom',
-    matches: (req) => req.segments[0] === 'v2' && req.segments.length === 4 && req.segments[2] === 'push' && req.segments[3] === 'events',
+    matches: (req) =>
+      req.segments[0] === 'v2' &&
+      ((req.segments.length === 4 && req.segments[2] === 'push' && req.segments[3] === 'events') || (req.segments.length === 3 && req.segments[2] === 'events')),
+    isRead: (req) => req.segments.length === 3,
     authenticate: authenticateHuawei,
     throttled: (_req, retryAfterMs) => gatewayThrottled(retryAfterMs),
     serverError: (_req, status) =>
@@ -116,9 +155,11 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
         ? aomError(503, 'AOM.0503', 'service unavailable', 'SC_SERVICE_UNAVAILABLE')
         : aomError(500, 'AOM.0500', 'internal server error', 'SC_INTERNAL_SERVER_ERROR'),
     handle(req, ctx) {
-      if (req.method !== 'PUT') return apiNotFound();
+      const list = req.segments.length === 3;
+      if (req.method !== (list ? 'POST' : 'PUT')) return apiNotFound();
       const projectId = projectIdOf(req);
       if (projectId === undefined) return badRequest('project_id is invalid');
+      if (list) return listEvents(req, projectId, ctx);
       if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return badRequest('Content-Type must be application/json');
       let body: unknown;
       try {

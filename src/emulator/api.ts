@@ -14,6 +14,11 @@ export interface ProviderApi {
   readonly provider: Provider;
   /** True when this API serves the request (routing). */
   matches(req: EmuRequest): boolean;
+  /**
+   * True for a read call (a sink's start-up check, `query`): it is authenticated and counted like
+   * any other, but takes no injected fault, so checks never shift the faults set up for deliveries.
+   */
+  isRead?(req: EmuRequest): boolean;
   /** undefined when the caller is authenticated, else the provider's auth error. */
   authenticate(req: EmuRequest, ctx: EmulatorContext): Reply | undefined;
   /** The provider's throttling answer. */

@@ -1,11 +1,12 @@
 /**
- * AWS EventBridge / CloudWatch Events `PutEvents` (JSON 1.1 protocol, SigV4 `events`).
+ * AWS EventBridge / CloudWatch Events `PutEvents` and `DescribeEventBus` (JSON 1.1 protocol,
+ * SigV4 `events`).
  * Request-level problems are `{__type, message}` errors; entry-level ones are per-entry
  * `ErrorCode`/`ErrorMessage` inside a 200, index-aligned with the request.
  */
 import { randomUUID } from 'node:crypto';
-import { defaultMaxRequestBytes, entryRuleProblem, MAX_ENTRIES, putEventsEntrySize, requestConstraintProblem } from '../sinks/aws-eventbridge/limits.ts';
-import { JSON_11, PUT_EVENTS_TARGET, type PutEventsEntry, type PutEventsResultEntry } from '../sinks/aws-eventbridge/wire.ts';
+import { defaultMaxRequestBytes, entryRuleProblem, EVENT_BUS_PATTERN, MAX_ENTRIES, putEventsEntrySize, requestConstraintProblem } from '../sinks/aws-eventbridge/limits.ts';
+import { DESCRIBE_EVENT_BUS_TARGET, JSON_11, PUT_EVENTS_TARGET, type PutEventsEntry, type PutEventsResultEntry } from '../sinks/aws-eventbridge/wire.ts';
 import type { EmulatorContext, ProviderApi } from './api.ts';
 import { type Reply, header, jsonReply, retryAfterSeconds } from './http.ts';
 import { verifySigV4 } from './sigv4.ts';
@@ -48,6 +49,7 @@ export const awsApi: ProviderApi = {
   provider: 'aws',
 
   matches: (req) => req.headers['x-amz-target'] !== undefined,
+  isRead: (req) => header(req, 'x-amz-target') === DESCRIBE_EVENT_BUS_TARGET,
 
   authenticate(req, ctx) {
     const creds = ctx.config.credentials.aws;
@@ -80,7 +82,8 @@ export const awsApi: ProviderApi = {
   handle(req, ctx) {
     if (req.method !== 'POST' || req.rawPath !== '/') return awsError(404, 'UnknownOperationException', `${req.method} ${req.rawPath} is not served`);
     const target = header(req, 'x-amz-target');
-    if (target !== PUT_EVENTS_TARGET) return awsError(400, 'UnknownOperationException', `Operation ${target ?? ''} is not emulated (only ${PUT_EVENTS_TARGET}).`);
+    if (target === DESCRIBE_EVENT_BUS_TARGET) return describeEventBus(req.body, ctx);
+    if (target !== PUT_EVENTS_TARGET) return awsError(400, 'UnknownOperationException', `Operation ${target ?? ''} is not emulated (only ${PUT_EVENTS_TARGET} and ${DESCRIBE_EVENT_BUS_TARGET}).`);
     let body: unknown;
     try {
       body = JSON.parse(req.body.toString('utf8'));
@@ -150,6 +153,28 @@ export const awsApi: ProviderApi = {
 
   reset() {},
 };
+
+/** The emulated account, in the ARNs it answers with. */
+const ACCOUNT_ID = '123456789012';
+
+/** Every bus name exists (PutEvents takes any): DescribeEventBus names it and gives its ARN. */
+function describeEventBus(raw: Buffer, ctx: EmulatorContext): Reply {
+  let body: unknown;
+  try {
+    body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+  } catch {
+    return awsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return awsError(400, 'SerializationException', 'Request body must be a JSON object.');
+  const given = (body as { Name?: unknown }).Name ?? 'default';
+  if (typeof given !== 'string') return awsError(400, 'SerializationException', 'Name must be a string.');
+  if (!EVENT_BUS_PATTERN.test(given)) {
+    return awsError(400, 'ValidationException', `1 validation error detected: Value '${given.slice(0, 100)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ${EVENT_BUS_PATTERN.source}`);
+  }
+  const name = given.slice(given.lastIndexOf('/') + 1);
+  const arn = `arn:aws:events:${ctx.config.credentials.aws.region}:${ACCOUNT_ID}:event-bus/${name}`;
+  return jsonReply(200, { Name: name, Arn: arn }, JSON_11, { headers: { 'x-amzn-requestid': randomUUID() } });
+}
 
 /** Entry i's EventId: a per-request random UUID whose last three hex digits are the index. */
 function eventId(base: string, index: number): string {

@@ -211,6 +211,7 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
     provider: 'ces',
     matches: (req) => req.segments[0] === 'V1.0' && (
       (req.segments.length === 3 && req.segments[2] === 'events') || (req.segments.length === 4 && req.segments[2] === 'event')),
+    isRead: (req) => req.method === 'GET',
     authenticate: authenticateHuawei,
     throttled: (_req, retryAfterMs) => gatewayThrottled(retryAfterMs),
     serverError: (_req, status) =>

@@ -51,7 +51,7 @@ export interface FaultDecision {
   serverError?: 500 | 503;
 }
 
-const NO_FAULT: FaultDecision = { latencyMs: 0, reset: false };
+export const NO_FAULT: FaultDecision = { latencyMs: 0, reset: false };
 
 interface ProviderState {
   faults: ProviderFaults;

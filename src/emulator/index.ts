@@ -23,7 +23,7 @@ import {
   parseFaults,
 } from './config.ts';
 import type { EmulatorCredentials } from './credentials.ts';
-import { FaultInjector } from './faults.ts';
+import { FaultInjector, NO_FAULT } from './faults.ts';
 import { type EmuRequest, type Reply, jsonReply } from './http.ts';
 import { type AcceptedEvent, type EmulatorStats, EventLog, countRejection, emptyStats } from './state.ts';
 
@@ -139,7 +139,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   async function serveProvider(api: ProviderApi, req: EmuRequest, res: ServerResponse): Promise<void> {
     const s = stats[api.provider];
     s.requests++;
-    const decision = faults.decide(api.provider, req.receivedAt);
+    const decision = api.isRead?.(req) ? NO_FAULT : faults.decide(api.provider, req.receivedAt);
     if (decision.reset) {
       s.resets++;
       res.socket?.resetAndDestroy();

@@ -4,6 +4,12 @@
  */
 
 export const CMS_ACTION = 'PutCustomEvent';
+/**
+ * The sink's start-up check: DescribeCustomEventAttribute (query custom events, permission
+ * `cms:DescribeCustomEventAttribute`, a read) with `PageSize=1`. Success is `Code` "200" as for
+ * PutCustomEvent, with `Success` and `CustomEvents.CustomEvent[]`.
+ */
+export const CMS_PROBE_ACTION = 'DescribeCustomEventAttribute';
 export const CMS_VERSION = '2019-01-01';
 export const CMS_FORM_TYPE = 'application/x-www-form-urlencoded';
 

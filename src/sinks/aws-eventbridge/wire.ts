@@ -6,6 +6,8 @@
  */
 
 export const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
+/** The sink's start-up check (probe.ts): a read of the bus it sends to. */
+export const DESCRIBE_EVENT_BUS_TARGET = 'AWSEvents.DescribeEventBus';
 export const JSON_11 = 'application/x-amz-json-1.1';
 
 /** One request entry as it travels: `Time` is epoch seconds (a JSON number). */

@@ -31,3 +31,11 @@ export interface AomErrorBody {
   error_type?: string;
   trace_id?: string;
 }
+
+/**
+ * ListEvents (`POST /v2/{project_id}/events`, query events and alarms): the body's mandatory
+ * `time_range` is `start.end.minutes` in epoch ms, `-1.-1.N` meaning the last N minutes.
+ */
+export const AOM_TIME_RANGE_PATTERN = /^(-1|\d+)\.(-1|\d+)\.\d+$/;
+/** The sink's start-up check asks for the last minute only. */
+export const AOM_LIST_EVENTS_PROBE_RANGE = '-1.-1.1';
