@@ -42,6 +42,11 @@ export const sinkCommonShape = {
   /** Requests per second, at most. */
   rate_limit: z.number().positive().optional(),
   retry: retryOptionsSchema,
+  /**
+   * Cloud sinks: prove the endpoint and credentials with the provider's harmless read call when
+   * the agent starts (a warning if it fails). Off for credentials allowed to send and nothing else.
+   */
+  check_at_start: z.boolean().default(true),
 };
 
 export type SinkCommonOptions = z.output<z.ZodObject<typeof sinkCommonShape>>;

@@ -59,7 +59,27 @@ export interface Sink {
   check?(event: Event): EntryProblem | undefined;
   /** Sends one batch. Must not throw: every failure is an outcome. */
   send(batch: readonly Event[], signal: AbortSignal): Promise<SendResult>;
+  /**
+   * Proves the endpoint and credentials with a harmless read call of the provider (cloud sinks
+   * only). Must not throw: every failure is a result with the provider's code and message.
+   */
+  probe?(signal: AbortSignal): Promise<ProbeResult>;
   close(): Promise<void>;
+}
+
+/** What a sink's harmless call said; `call` names the provider API that was used. */
+export type ProbeResult =
+  | { ok: true; call: string }
+  /** `retryNow`: the sink has just learnt what to do differently (its signing clock, a renewed credential). */
+  | { ok: false; call: string; code: string; message: string; retryNow?: boolean };
+
+/** A probe read through the sink's own classifier: the one outcome of a one-entry "request". */
+export function probeResult(call: string, result: SendResult): ProbeResult {
+  const outcome = result.outcomes[0];
+  if (outcome === undefined) return { ok: false, call, code: 'internal', message: 'no outcome' };
+  if (outcome.kind === 'delivered') return { ok: true, call };
+  const retryNow = outcome.kind === 'retryable' && outcome.retryAfterMs === 0;
+  return { ok: false, call, code: outcome.code, message: outcome.message, ...(retryNow ? { retryNow } : {}) };
 }
 
 export function allOutcomes(count: number, outcome: EntryOutcome): EntryOutcome[] {

@@ -7,10 +7,11 @@ import { httpCall, type HttpCallResult } from '../http-call.ts';
 import { sendIsolating } from '../isolate.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
 import { SigningClock } from '../signing-clock.ts';
-import { allOutcomes, type EntryOutcome, type EntryProblem, type SendResult, type Sink, type SinkLimits } from '../sink.ts';
+import { allOutcomes, type EntryOutcome, type EntryProblem, type ProbeResult, type SendResult, type Sink, type SinkLimits } from '../sink.ts';
 import type { AlibabaCmsSinkConfig } from './index.ts';
 import { CMS_COMMON_PARAMS_ALLOWANCE, CMS_DEFAULT_MAX_EVENTS, CMS_MAX_REQUEST_BYTES } from './limits.ts';
 import { classifyCmsAnswer } from './outcome-classifier.ts';
+import { probeCms } from './probe.ts';
 import { type BuiltEventInfo, buildEventInfo, formBody } from './request-builder.ts';
 import { CMS_ACTION, CMS_FORM_TYPE, CMS_VERSION, type CmsEventInfo, eventInfoParams } from './wire.ts';
 
@@ -71,7 +72,7 @@ export class CmsSink implements Sink {
   }
 
   private async put(infos: readonly CmsEventInfo[], signal: AbortSignal): Promise<SendResult> {
-    const r = await this.call(eventInfoParams(infos), infos.length, signal);
+    const r = await this.call(CMS_ACTION, eventInfoParams(infos), infos.length, signal);
     return r.ok ? classifyCmsAnswer(r.reply, infos.length, this.clock) : r.failure;
   }
 
@@ -80,7 +81,7 @@ export class CmsSink implements Sink {
    * current credentials (cached; temporary ones are refreshed ahead of expiry). No credentials:
    * the whole request is retryable (`alibaba.credentials`).
    */
-  private async call(params: Record<string, string>, count: number, signal: AbortSignal): Promise<HttpCallResult> {
+  private async call(action: string, params: Record<string, string>, count: number, signal: AbortSignal): Promise<HttpCallResult> {
     let creds: AlibabaCredentials;
     try {
       creds = await this.credentials.get();
@@ -90,13 +91,17 @@ export class CmsSink implements Sink {
     }
     const date = new Date(this.clock.now());
     if (this.signature === 'v1') {
-      const signed = signRpcV1({ method: 'POST', params: { Action: CMS_ACTION, Version: CMS_VERSION, ...params }, date, ...creds });
+      const signed = signRpcV1({ method: 'POST', params: { Action: action, Version: CMS_VERSION, ...params }, date, ...creds });
       return httpCall(this.url, { method: 'POST', headers: { 'content-type': CMS_FORM_TYPE }, body: formBody(signed) }, count, signal);
     }
     const body = formBody(params);
-    const headers = signAcs3({ method: 'POST', url: this.url, headers: { 'content-type': CMS_FORM_TYPE }, body, action: CMS_ACTION, version: CMS_VERSION, date, ...creds });
+    const headers = signAcs3({ method: 'POST', url: this.url, headers: { 'content-type': CMS_FORM_TYPE }, body, action, version: CMS_VERSION, date, ...creds });
     delete headers.host;
     return httpCall(this.url, { method: 'POST', headers, body }, count, signal);
+  }
+
+  probe(signal: AbortSignal): Promise<ProbeResult> {
+    return probeCms((action, params) => this.call(action, params, 1, signal), this.clock);
   }
 
   async close(): Promise<void> {}

@@ -6,15 +6,14 @@ import { entryCache } from '../entry-cache.ts';
 import { MAX_ANSWER_BYTES } from '../http-call.ts';
 import { sendIsolating } from '../isolate.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
-import type { EntryOutcome, EntryProblem, SendResult, Sink, SinkLimits } from '../sink.ts';
+import type { EntryOutcome, EntryProblem, ProbeResult, SendResult, Sink, SinkLimits } from '../sink.ts';
 import { CappedHttpHandler } from './capped-http-handler.ts';
 import type { AwsEventBridgeSinkConfig } from './index.ts';
-import { defaultMaxRequestBytes, MAX_ENTRIES, partitionOf } from './limits.ts';
+import { CLOCK_CORRECTION_MS, defaultMaxRequestBytes, MAX_ENTRIES, partitionOf } from './limits.ts';
 import { classifyError, classifyResponse } from './outcome-classifier.ts';
+import { probeEventBridge } from './probe.ts';
 import { type BuiltEntry, buildEntry } from './request-builder.ts';
 
-/** A clock correction this large means the refused request was signed with the wrong time. */
-const CLOCK_CORRECTION_MS = 60_000;
 
 /**
  * Builds the sink once its region is known: the request limit depends on the partition, and the
@@ -63,10 +62,12 @@ export class EventBridgeSink implements Sink {
   readonly limits: SinkLimits;
   private readonly client: EventBridgeClient;
   private readonly built: (event: Event) => BuiltEntry;
+  private readonly bus: string | undefined;
 
   constructor(name: string, cfg: AwsEventBridgeSinkConfig, client: EventBridgeClient, maxBytes: number) {
     this.name = name;
     this.client = client;
+    this.bus = cfg.event_bus;
     this.limits = { maxEntries: MAX_ENTRIES, maxBytes };
     this.built = entryCache((event) => buildEntry(event, { defaultBus: cfg.event_bus, maxRequestBytes: maxBytes }));
   }
@@ -113,6 +114,10 @@ export class EventBridgeSink implements Sink {
       const clockCorrected = Math.abs(this.clockOffsetMs - offsetBefore) >= CLOCK_CORRECTION_MS;
       return classifyError(err, entries.length, parseRetryAfter, clockCorrected);
     }
+  }
+
+  probe(signal: AbortSignal): Promise<ProbeResult> {
+    return probeEventBridge(this.client, this.bus, signal);
   }
 
   async close(): Promise<void> {

@@ -159,3 +159,6 @@ function validation(detail: string): EntryProblem {
 function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
+
+/** A signing-clock correction this large means the refused request was signed with the wrong time. */
+export const CLOCK_CORRECTION_MS = 60_000;

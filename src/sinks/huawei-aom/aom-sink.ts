@@ -5,10 +5,11 @@ import { huaweiCall } from '../huawei/client.ts';
 import { type HuaweiTarget, resolveHuaweiTarget } from '../huawei/credentials.ts';
 import { sendIsolating } from '../isolate.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
-import type { EntryProblem, SendResult, Sink, SinkLimits } from '../sink.ts';
+import type { EntryProblem, ProbeResult, SendResult, Sink, SinkLimits } from '../sink.ts';
 import type { HuaweiAomSinkConfig } from './index.ts';
 import { AOM_DEFAULT_MAX_ENTRIES, AOM_ENVELOPE_BYTES, AOM_MAX_REQUEST_BYTES } from './limits.ts';
 import { classifyAomResponse } from './outcome-classifier.ts';
+import { probeAom } from './probe.ts';
 import { type AomBuild, aomEntrySize, buildAomEntry } from './request-builder.ts';
 import type { AomEvent, AomPushBody } from './wire.ts';
 
@@ -71,6 +72,10 @@ export class AomSink implements Sink {
       signal,
     );
     return r.ok ? classifyAomResponse(r.reply, entries.length) : r.failure;
+  }
+
+  probe(signal: AbortSignal): Promise<ProbeResult> {
+    return probeAom(this.target, this.headers, signal);
   }
 
   async close(): Promise<void> {}

@@ -4,11 +4,12 @@ import { huaweiCall } from '../huawei/client.ts';
 import { type HuaweiTarget, resolveHuaweiTarget } from '../huawei/credentials.ts';
 import { sendIsolating } from '../isolate.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
-import type { EntryOutcome, EntryProblem, SendResult, Sink, SinkLimits } from '../sink.ts';
+import type { EntryOutcome, EntryProblem, ProbeResult, SendResult, Sink, SinkLimits } from '../sink.ts';
 import { CES_DEFAULT_MAX_ENTRIES, type HuaweiCesSinkConfig } from './index.ts';
 import { CesTimes, clampTime } from './identity.ts';
 import { inTimeWindow, timeProblem } from './limits.ts';
 import { classifyCesResponse, refusedForTime } from './outcome-classifier.ts';
+import { probeCes } from './probe.ts';
 import { type CesBuildResult, buildCesEntry, cesEntrySize, clampedEntry } from './request-builder.ts';
 import type { CesEntry } from './wire.ts';
 
@@ -90,6 +91,10 @@ export class CesSink implements Sink {
       outcomes[at] = this.settle(item.event, result.outcomes[j] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${j}` });
     });
     return { outcomes, throttled: result.throttled };
+  }
+
+  probe(signal: AbortSignal): Promise<ProbeResult> {
+    return probeCes(this.target, signal);
   }
 
   async close(): Promise<void> {}
