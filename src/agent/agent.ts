@@ -1,4 +1,4 @@
-import type { Config, SinkConfig } from '../config/load.ts';
+import type { Config } from '../config/load.ts';
 import { DeliveryEngine, type EngineSink } from '../delivery/engine.ts';
 import { SINK_UP, type SinkHealth } from '../delivery/sink-health.ts';
 import type { Event } from '../model/event.ts';
@@ -7,11 +7,12 @@ import { PodMetadata } from '../kubernetes/pod-metadata.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { EmulatorTarget } from '../sinks/emulator-target.ts';
-import { sinkType } from '../sinks/registry.ts';
 import { sourceType } from '../sources/registry.ts';
 import type { CommitResult, Source } from '../sources/source.ts';
 import { StateStore } from '../store/state-store.ts';
+import { checkSinksAtStart } from './check-sinks.ts';
 import { anyChange, diffConfig, rulesChanged, type ConfigDiff } from './config-diff.ts';
+import { createSinks } from './create-sinks.ts';
 import { declareMetrics } from './declare-metrics.ts';
 import { type Problem, problemLogger } from './problem-logger.ts';
 import { RuleSwitch } from './rule-switch.ts';
@@ -98,6 +99,7 @@ export class Agent {
     const agent = new Agent(config, logger, metrics, store, sinks, opts.emulator, opts.tap ?? new Tap());
     agent.withSources = opts.withSources !== false;
     agent.engine.start();
+    agent.checkSinks(sinks.values());
     if (opts.withSources !== false) {
       try {
         await agent.startSources();
@@ -108,6 +110,12 @@ export class Agent {
     }
     agent.state = 'running';
     return agent;
+  }
+
+  /** Proves the sinks' endpoints and credentials in the background: delivery does not wait for it. */
+  private checkSinks(sinks: Iterable<EngineSink>): void {
+    const list = [...sinks].filter((s) => s.sink.probe && s.options.check_at_start).map((s) => ({ sink: s.sink, timeoutMs: s.options.timeout }));
+    if (list.length > 0) void checkSinksAtStart(list, this.logger, this.abort.signal);
   }
 
   private newEngine(config: Config, sinks: Map<string, EngineSink>, health?: ReadonlyMap<string, SinkHealth>): DeliveryEngine {
@@ -243,6 +251,7 @@ export class Agent {
       }
       this.engine = this.newEngine(next, sinks, health);
       this.engine.start();
+      this.checkSinks(created.values());
       for (const name of diff.sinks.removed) forgetSinkGauges(this.metrics, name);
       if (rulesDiffer) this.rules.swap(nextRules);
       this.intake.resume(this.engine.intake);
@@ -335,21 +344,6 @@ export interface AgentStatus {
   sources: Record<string, { type: string; state: 'ok' | 'degraded' | 'failing'; records_in: number; events_out: number; last_error?: { message: string; time: string } }>;
   spool: { events: number; bytes: number; held_events: number };
   sinks: Record<string, ReturnType<DeliveryEngine['status']>['sinks'][string] & { events_in: number; delivered: number; retried: number; dead_lettered: number }>;
-}
-
-async function createSinks(list: readonly SinkConfig[], config: Config, logger: Logger, metrics: Metrics, emulator: EmulatorTarget | undefined): Promise<Map<string, EngineSink>> {
-  const sinks = new Map<string, EngineSink>();
-  try {
-    for (const sc of list) {
-      const def = sinkType(sc.type)!;
-      const deps = { logger: logger.child({ sink: sc.name }), metrics, baseDir: config.baseDir, ...(emulator ? { emulator } : {}) };
-      sinks.set(sc.name, { sink: await def.create(sc.name, sc.options, deps), options: sc.options });
-    }
-  } catch (err) {
-    await Promise.allSettled([...sinks.values()].map((s) => s.sink.close()));
-    throw err;
-  }
-  return sinks;
 }
 
 /**

@@ -48,7 +48,8 @@ const allSecrets = Object.fromEntries([1, 2, 3, 4].map((n) => [`STS.KEY${n}`, `t
 
 /** One event per request, one request at a time: each send asks the provider again. */
 function config(dir: string, cmsUrl: string, auth = '', retry = '{ initial: 50ms, max: 200ms, max_elapsed: 30s }'): string {
-  return cmsConfig(dir, { endpoint: cmsUrl, auth, batch: '{ linger: 20ms, max_entries: 1 }', retry });
+  // No start-up check: these tests count every call the fake CloudMonitor gets, deliveries only.
+  return cmsConfig(dir, { endpoint: cmsUrl, auth, batch: '{ linger: 20ms, max_entries: 1 }', retry, extra: 'check_at_start: false' });
 }
 
 const lines = (n: number) => linesOf(n, (i) => `ERROR order ${i} failed`);
