@@ -2,8 +2,7 @@ import { realpath, type FileHandle } from 'node:fs/promises';
 import { statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import type { Event } from '../../model/event.ts';
-import { nowUnixNano, type Attributes, type LogRecord } from '../../model/log-record.ts';
-import { detectSeverity } from '../../model/severity.ts';
+import type { Attributes } from '../../model/log-record.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Checkpoint, SourceContext } from '../source.ts';
@@ -16,6 +15,7 @@ import { FingerprintIndex } from './fingerprint-index.ts';
 import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
 import { ReadTail, tailMatches } from './tail.ts';
 import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
+import { entryRecord } from './formats/entry-record.ts';
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
 
@@ -471,25 +471,8 @@ export class Tailer {
   }
 
   private onEntry(f: TrackedFile, o: OpenFile, entry: Entry): void {
-    const record: LogRecord = {
-      timeUnixNano: entry.timeUnixNano ?? 0n,
-      observedTimeUnixNano: nowUnixNano(),
-      severityNumber: entry.severityNumber ?? 0,
-      severityText: entry.severityText ?? '',
-      body: entry.body ?? entry.text,
-      // Records are never changed once made: a file's own attributes and resource are shared.
-      attributes: entry.attributes ? { ...o.attributes, ...entry.attributes } : o.attributes,
-      resource: o.resource,
-      origin: `${f.id}:${entry.offset}`,
-    };
-    if (entry.severityNumber === undefined) {
-      const sev = detectSeverity(entry.text);
-      if (sev) {
-        record.severityNumber = sev.number;
-        record.severityText = sev.text;
-      }
-    }
-    if (entry.fields) record.fields = entry.fields;
+    // Records are never changed once made: a file's own attributes and resource are shared.
+    const record = entryRecord(entry, o.attributes, o.resource, `${f.id}:${entry.offset}`);
     this.metrics.inc('log2events_file_records_total', 'Records read from files and handed to the rules', this.labels);
     for (const ev of this.ctx.processor.process(record, this.name)) this.events.push(ev);
   }
