@@ -36,10 +36,12 @@ export interface AdaptiveRateOptions {
   jitter: number;
   /** The additive step doubles after each this many seconds without throttling. */
   calmSeconds: number;
+  /** At most one decrease per this many gaps at the current rate. */
+  cutGaps: number;
   random: () => number;
 }
 
-export const ADAPTIVE_RATE_DEFAULTS: AdaptiveRateOptions = { min: 0.2, decrease: 0.85, step: 0.5, jitter: 0.1, calmSeconds: 3, random: Math.random };
+export const ADAPTIVE_RATE_DEFAULTS: AdaptiveRateOptions = { min: 0.2, decrease: 0.85, step: 0.5, jitter: 0.5, calmSeconds: 3, cutGaps: 4, random: Math.random };
 
 /** Send times kept to measure the recent sending rate. */
 const HISTORY = 64;
@@ -88,7 +90,10 @@ export class AdaptiveRate implements RatePacer {
       this.lastThrottledAt = r.now;
       this.grownAt = r.now;
       // One decrease per round: answers to requests sent before the last decrease say nothing new.
+      // ... and at most one per `cutGaps` gaps: falling from a burst, agents that are throttled
+      // on every request would otherwise drop far apart, and their shares take long to meet.
       if (r.startedAt < this.lastDecreaseAt) return;
+      if (this.current !== undefined && r.now - this.lastDecreaseAt < (this.o.cutGaps * 1000) / this.current) return;
       // Unpaced, the sink's recent sending rate is where the decrease starts. Paced, its own rate
       // (what it sent lately also reflects pauses the provider asked for).
       const base = this.current ?? this.measured(r.now);

@@ -69,6 +69,28 @@ describe('AdaptiveRate', () => {
     expect(p.rate).toBeCloseTo(once * 0.85, 9);
   });
 
+  it.each([1, 2, 4])('cuts at most once per %i gaps at the current rate, however many requests are throttled', (cutGaps) => {
+    const p = new AdaptiveRate({ ...noJitter, cutGaps, step: 0 });
+    acceptEvery(p, 0, 20, 10);
+    p.onSend(200);
+    p.onResult({ startedAt: 200, now: 201, throttled: true });
+    let cuts = 0;
+    let lastCut = 201;
+    let rate = p.rate!;
+    // Every millisecond a request leaves and is throttled.
+    for (let t = 202; t < 2000; t++) {
+      p.onSend(t);
+      p.onResult({ startedAt: t, now: t, throttled: true });
+      if (p.rate! < rate) {
+        expect(t - lastCut).toBeGreaterThanOrEqual((cutGaps * 1000) / rate);
+        cuts += 1;
+        lastCut = t;
+        rate = p.rate!;
+      }
+    }
+    expect(cuts).toBeGreaterThan(0);
+  });
+
   it('never goes below its minimum', () => {
     const p = new AdaptiveRate({ ...noJitter, min: 0.5 });
     acceptEvery(p, -1000, 20, 10);
