@@ -15,7 +15,9 @@
  *   from the first request), which is 1 when all finish together.
  * - lost (an event of a file never accepted) and duplicated (accepted more than once).
  *
- *   node bench/quota.ts [--agents 4] [--events 4000] [--rps 10] [--burst RPS] [--provider alibaba|aws|ces] [--runs 3]
+ *   node bench/quota.ts [--agents 4] [--events 4000] [--rps 10] [--burst RPS] [--provider alibaba|aws|ces] [--runs 3] [--timeline]
+ *
+ * `--timeline` also prints the accepted requests of each second, to see where quota went unused.
  *
  * The machine's load is printed with the figures; the agents and the emulator share its cores.
  */
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     burst: { type: 'string' },
     provider: { type: 'string', default: 'alibaba' },
     runs: { type: 'string', default: '3' },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(values.agents);
@@ -103,6 +106,8 @@ interface RunResult {
   shares: number[];
   completion: number[];
   started: number[];
+  /** Accepted requests per second of the run. */
+  perSecond: number[];
   exitCodes: (number | null)[];
 }
 
@@ -159,6 +164,10 @@ async function runOnce(em: RunningEmulator, dir: string): Promise<RunResult> {
     }
   }
   const seconds = (t1 - t0) / 1000;
+  const perSecond = Array.from({ length: Math.ceil(seconds) || 1 }, () => 0);
+  const firstOf = new Map<string, number>();
+  for (const e of em.events(PROVIDER as Provider)) if (!firstOf.has(e.request_id)) firstOf.set(e.request_id, e.received_at);
+  for (const at of firstOf.values()) perSecond[Math.min(perSecond.length - 1, Math.floor((at - t0) / 1000))]! += 1;
   const stats = em.stats()[PROVIDER as Provider];
   const completion = lastAt.map((at) => (at - t0) / 1000);
   return {
@@ -172,6 +181,7 @@ async function runOnce(em: RunningEmulator, dir: string): Promise<RunResult> {
     throttled: stats.throttled,
     shares,
     completion,
+    perSecond,
     started: firstAt.map((at) => (at - t0) / 1000),
     exitCodes: exits,
   };
@@ -189,6 +199,7 @@ try {
     const x = await runOnce(em, dir);
     results.push(x);
     const total = x.shares.reduce((a, b) => a + b, 0) || 1;
+    if (values.timeline) console.log(`  accepted requests per second: ${x.perSecond.join(' ')}`);
     console.log(
       `${r} | ${pct(x.goodput)} | ${x.jain.toFixed(3)} | ${x.jainCompletion.toFixed(3)} | ${x.lost} | ${x.duplicated} | ${x.seconds.toFixed(1)} | ${x.accepted} | ${x.throttled} | ${x.shares.map((s) => pct(s / total)).join(' ')} | ${x.completion.map((c, i) => `${x.started[i]!.toFixed(1)}–${c.toFixed(1)}`).join(' ')}`,
     );
