@@ -79,7 +79,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
 
   // Process and runtime metrics only where they are scraped.
-  const metrics = config.admin.listen ? new Metrics().withRuntimeMetrics() : new Metrics();
+  const metrics = config.admin.listen ? await new Metrics().withRuntimeMetrics() : new Metrics();
   const tap = new Tap();
   let agent: Agent | undefined;
   let admin: Awaited<ReturnType<typeof startAdminServer>> | undefined;

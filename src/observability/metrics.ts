@@ -1,25 +1,32 @@
-import Counter from 'prom-client/lib/counter.js';
-import Gauge from 'prom-client/lib/gauge.js';
-import Histogram from 'prom-client/lib/histogram.js';
-import Registry from 'prom-client/lib/registry.js';
-import { registerRuntimeMetrics } from './runtime-metrics.ts';
+import type { PrometheusExport } from './prometheus-export.ts';
 
 /**
- * Counters, gauges and histograms in one prom-client registry, rendered in the Prometheus text
- * format by the admin endpoint.
+ * Counters, gauges and histograms, rendered in the Prometheus text format by the admin endpoint.
  *
- * Counters and gauges keep their values here, keyed by a label object that hot callers pass
- * the same every time (one Map lookup per increment, no hashing), and hand them to prom-client
- * when it collects, at scrape time. Histograms go to prom-client directly: they are observed per
- * request or commit, not per event.
+ * Values are kept here, keyed by a label object that hot callers pass the same every time (one
+ * Map lookup per increment, no hashing). prom-client renders them, and loads only when they are
+ * first rendered or runtime metrics are asked for (prometheus-export.ts): an agent nobody scrapes
+ * does not hold it (~1.5 MiB).
  */
 export type Labels = Record<string, string>;
 
-interface Series {
+export interface Series {
   type: 'counter' | 'gauge';
+  help: string;
+  labelNames: string[];
   values: Map<string, { labels: Labels; value: number }>;
 }
 
+export interface HistogramSeries {
+  type: 'histogram';
+  name: string;
+  help: string;
+  labelNames: string[];
+  /** Upper bounds, ascending. */
+  buckets: readonly number[];
+  /** Per label set: observations per bucket (not cumulative; past the last bound only in count). */
+  values: Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>;
+}
 const NO_LABELS: Labels = Object.freeze({});
 /** Keys of label objects seen before: hot callers pass the same object every time. */
 const keys = new WeakMap<Labels, string>();
@@ -42,46 +49,21 @@ export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 export const SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
 export class Metrics {
-  readonly registry = new Registry();
+  /** Every series by name, in the order first seen (the order they are exported in). */
+  private readonly all = new Map<string, Series | HistogramSeries>();
   private readonly series = new Map<string, Series>();
-  private readonly histograms = new Map<string, InstanceType<typeof Histogram>>();
+  private readonly histograms = new Map<string, HistogramSeries>();
   private readonly collectors: (() => void)[] = [];
+  private exporter: PrometheusExport | undefined;
 
   private get(name: string, help: string, type: Series['type'], labels: Labels): Series {
     let s = this.series.get(name);
     if (!s) {
-      const values: Series['values'] = new Map();
-      s = { type, values };
+      s = { type, help, labelNames: Object.keys(labels), values: new Map() };
       this.series.set(name, s);
-      this.register(name, help, type, Object.keys(labels), values);
+      this.all.set(name, s);
     }
     return s;
-  }
-
-  /** The prom-client metric that reads this series' values at each scrape. */
-  private register(name: string, help: string, type: Series['type'], labelNames: string[], values: Series['values']): void {
-    if (type === 'counter') {
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers: [this.registry],
-        collect(this: InstanceType<typeof Counter>) {
-          this.reset();
-          for (const v of values.values()) this.inc(v.labels, v.value);
-        },
-      });
-    } else {
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers: [this.registry],
-        collect(this: InstanceType<typeof Gauge>) {
-          for (const v of values.values()) this.set(v.labels, v.value);
-        },
-      });
-    }
   }
 
   inc(name: string, help: string, labels: Labels = NO_LABELS, by = 1): void {
@@ -113,33 +95,49 @@ export class Metrics {
     const s = this.series.get(name);
     if (s?.type !== 'gauge') return;
     s.values.delete(labelKey(labels));
-    this.registry.getSingleMetric(name)?.remove(labels);
+    this.exporter?.forget(name, labels);
+  }
+
+  private histogram(name: string, help: string, labels: Labels, buckets: readonly number[]) {
+    let h = this.histograms.get(name);
+    if (!h) {
+      h = { type: 'histogram', name, help, labelNames: Object.keys(labels), buckets: [...buckets], values: new Map() };
+      this.histograms.set(name, h);
+      this.all.set(name, h);
+    }
+    const key = labelKey(labels);
+    let v = h.values.get(key);
+    if (!v) {
+      v = { labels, counts: h.buckets.map(() => 0), sum: 0, count: 0 };
+      h.values.set(key, v);
+    }
+    return { h, v };
   }
 
   /** Records one observation in a histogram (created with `buckets` at first use). */
   observe(name: string, help: string, labels: Labels, value: number, buckets: readonly number[] = LATENCY_BUCKETS): void {
-    let h = this.histograms.get(name);
-    if (!h) {
-      h = new Histogram({ name, help, labelNames: Object.keys(labels), buckets: [...buckets], registers: [this.registry] });
-      this.histograms.set(name, h);
-    }
-    h.observe(labels, value);
+    const { h, v } = this.histogram(name, help, labels, buckets);
+    // The first bucket whose upper bound holds the value, as prom-client counts (le: <=).
+    const i = h.buckets.findIndex((le) => value <= le);
+    if (i >= 0) v.counts[i] = (v.counts[i] ?? 0) + 1;
+    v.sum += value;
+    v.count += 1;
   }
 
   /** Makes a histogram exist (with no observations) before its first one. */
   declareHistogram(name: string, help: string, labels: Labels, buckets: readonly number[] = LATENCY_BUCKETS): void {
-    let h = this.histograms.get(name);
-    if (!h) {
-      h = new Histogram({ name, help, labelNames: Object.keys(labels), buckets: [...buckets], registers: [this.registry] });
-      this.histograms.set(name, h);
-    }
-    h.zero(labels);
+    this.histogram(name, help, labels, buckets);
   }
 
   /** Process and Node.js runtime metrics (CPU, memory, event loop lag, GC) under their usual names. */
-  withRuntimeMetrics(): this {
-    registerRuntimeMetrics(this.registry);
+  async withRuntimeMetrics(): Promise<this> {
+    (await this.export()).withRuntimeMetrics();
     return this;
+  }
+
+  private async export(): Promise<PrometheusExport> {
+    this.exporter ??= new (await import('./prometheus-export.ts')).PrometheusExport();
+    return this.exporter;
   }
 
   value(name: string, labels: Labels = NO_LABELS): number {
@@ -153,8 +151,9 @@ export class Metrics {
     return sum;
   }
 
+  /** prom-client's Registry.PROMETHEUS_CONTENT_TYPE, the format render() writes. */
   get contentType(): string {
-    return this.registry.contentType;
+    return 'text/plain; version=0.0.4; charset=utf-8';
   }
 
   /** `fn` runs before each render, to bring values computed elsewhere up to date. */
@@ -162,8 +161,10 @@ export class Metrics {
     this.collectors.push(fn);
   }
 
-  render(): Promise<string> {
+  async render(): Promise<string> {
     for (const fn of this.collectors) fn();
-    return this.registry.metrics();
+    const exporter = await this.export();
+    exporter.sync(this.all);
+    return exporter.registry.metrics();
   }
 }
