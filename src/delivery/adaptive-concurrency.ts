@@ -4,14 +4,18 @@
  */
 export interface ConcurrencyLimit {
   readonly current: number;
+  /** The most `current` can ever be. */
+  readonly max: number;
   /** A request that started at `startedAt` finished after `latencyMs`. */
   onResult(r: { startedAt: number; latencyMs: number; throttled: boolean }): void;
 }
 
 export class FixedConcurrency implements ConcurrencyLimit {
   readonly current: number;
+  readonly max: number;
   constructor(n: number) {
     this.current = n;
+    this.max = n;
   }
   onResult(): void {}
 }
@@ -39,6 +43,10 @@ export class AdaptiveConcurrency implements ConcurrencyLimit {
   constructor(bounds: AdaptiveBounds) {
     this.bounds = bounds;
     this.limit = clamp(bounds.initial, bounds.min, bounds.max);
+  }
+
+  get max(): number {
+    return this.bounds.max;
   }
 
   get current(): number {
