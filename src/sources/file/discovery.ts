@@ -1,5 +1,6 @@
+import { watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
 import { glob } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 import type { Logger } from '../../observability/logger.ts';
@@ -11,8 +12,8 @@ export type PathEvent = 'add' | 'change' | 'rescan';
 /**
  * Which files the source reads: `include` globs minus `exclude` globs. A glob walk finds the
  * files (at start and periodically, since inotify events can be lost); chokidar watches the
- * directories under each glob's base so that new and removed files are noticed at once (appends
- * are the poll's business).
+ * directories under each glob's base so that new, removed and written files are noticed at once
+ * (the poll is the fallback where events do not come).
  */
 export class Discovery {
   readonly include: string[];
@@ -20,6 +21,8 @@ export class Discovery {
   private readonly isIncluded: (path: string) => boolean;
   private readonly isExcluded: (path: string) => boolean;
   private watcher: FSWatcher | undefined;
+  /** Watches of the directories of literal paths (no glob): chokidar would watch the file itself. */
+  private readonly dirWatchers: NodeWatcher[] = [];
 
   constructor(include: readonly string[], exclude: readonly string[]) {
     this.include = include.map(absolutePattern);
@@ -49,15 +52,39 @@ export class Discovery {
   }
 
   /**
-   * Starts watching the directories under the glob bases (files themselves are not watched:
-   * appends are the poll's business, and per-file events would cost a stat per write). A name
+   * Starts watching the directories under the glob bases (files themselves are not watched: one
+   * watch per directory sees its children's writes too). A name
    * appearing or vanishing in a watched directory reports its path when it matches (`add`: look
-   * at it; it may be gone already), a file written to reports `change` (the directory's watch
-   * sees its children's writes; the poll then looks at it however idle it was); a new directory
+   * at it; it may be gone already), a file written to reports `change` (the caller throttles
+   * these: a busy file raises one per write); a new directory
    * asks for a rescan, since files created in it before its watch was set up raise no event.
+   * A literal path (no glob) has its directory watched alone, not recursively. Where a watch
+   * cannot be set up (watch limits, network file systems) the poll finds what it would have.
    */
   watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): Promise<void> {
-    const bases = [...new Set(this.include.map((p) => picomatch.scan(p).base || '/'))];
+    const onRaw = (event: string, name: string | null | undefined, dir: string) => {
+      if ((event !== 'rename' && event !== 'change') || !name) return;
+      const path = resolve(dir, name);
+      if (this.matches(path)) onEvent(event === 'rename' ? 'add' : 'change', path);
+    };
+    const literalDirs = new Set<string>();
+    const bases = new Set<string>();
+    for (const pattern of this.include) {
+      const scan = picomatch.scan(pattern);
+      if (scan.isGlob) bases.add(scan.base || '/');
+      else literalDirs.add(dirname(pattern));
+    }
+    for (const dir of literalDirs) {
+      try {
+        const w = fsWatch(dir, { persistent: false }, (event, name) => onRaw(event, name, dir));
+        w.on('error', (err) => logger.warn('file watcher error', { path: dir, error: err }));
+        this.dirWatchers.push(w);
+      } catch (err) {
+        // A directory that does not exist (yet), or no watch left: the poll covers it.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn('cannot watch directory; relying on polling', { path: dir, error: err });
+      }
+    }
+    if (bases.size === 0) return Promise.resolve();
     this.watcher = new FSWatcher({
       ignoreInitial: true,
       followSymlinks: true,
@@ -66,9 +93,7 @@ export class Discovery {
     });
     this.watcher.on('raw', (event, name, details) => {
       const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if ((event !== 'rename' && event !== 'change') || !name || typeof dir !== 'string') return;
-      const path = resolve(dir, name);
-      if (this.matches(path)) onEvent(event === 'rename' ? 'add' : 'change', path);
+      if (typeof dir === 'string') onRaw(event, name, dir);
     });
     this.watcher.on('addDir', (path) => onEvent('rescan', path));
     this.watcher.on('unlinkDir', (path) => onEvent('rescan', path));
@@ -84,11 +109,12 @@ export class Discovery {
         resolve();
       });
     });
-    watcher.add(bases);
+    watcher.add([...bases]);
     return ready;
   }
 
   async close(): Promise<void> {
+    for (const w of this.dirWatchers.splice(0)) w.close();
     await this.watcher?.close();
     this.watcher = undefined;
   }

@@ -18,6 +18,7 @@ import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from
 import { entryRecord } from './formats/entry-record.ts';
 import { kubernetesResource } from './kubernetes.ts';
 import { MultilineAggregator } from './multiline.ts';
+import { WakeThrottle } from './wake-throttle.ts';
 
 /**
  * Bytes per read (two buffers of this size are held). 512 KiB rather than 1 MiB: ~1 MiB less
@@ -71,6 +72,12 @@ const IDLE_CHECK_MAX_MS = 1000;
 const HOT_MS = 5000;
 /** Examinations between two such reads. */
 const HOT_EVERY = 16;
+/**
+ * Writes to a followed file (inotify events through the directory watch) wake the loop at most
+ * once per this many ms: a busy file raises an event per write, and one stat-and-read pass takes
+ * in all the writes of the gap. It is also the most a write waits before it is read.
+ */
+const WATCH_WAKE_GAP_MS = 15;
 
 /** One file, known by the fingerprint it had when first seen (its id). */
 interface TrackedFile {
@@ -168,6 +175,9 @@ export class Tailer {
   private readonly signal: AbortSignal;
   /** Inodes seen in the last poll that are not read: copies (see aliases) and compressed files. */
   private readonly skipped = new Set<string>();
+  /** Followed paths written to since the loop last looked (watch events): stat'ed and read on the next wake. */
+  private readonly changed = new Set<string>();
+  private readonly changeWake = new WakeThrottle(() => this.poke(false), WATCH_WAKE_GAP_MS);
 
   constructor(name: string, config: FileSourceConfig, ctx: SourceContext, metrics: Metrics) {
     this.name = name;
@@ -206,13 +216,17 @@ export class Tailer {
       this.addFile({ id, fp: cp.fp, path: cp.path, dev: cp.dev, ino: cp.ino, position: { offset: cp.offset, skip: cp.skip }, detachedAt: now, ...(cp.tail ? { tail: cp.tail } : {}) });
       this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
     }
-    // New and removed files wake the loop at once; appends are picked up by the poll, so a busy
-    // file costs a few reads and commits per poll interval instead of one per write.
+    // New and removed files wake the loop at once; appends wake it too, at most once per
+    // WATCH_WAKE_GAP_MS, so a busy file costs one stat and read pass per gap instead of one per
+    // write. The poll stays the fallback where no events come (network file systems, watch limits).
     await this.discovery.watch((event, path) => {
       if (event === 'change') {
-        // Written to: stat it at the next poll, however idle it was (no poll of its own: a busy
-        // file raises many of these).
-        if (this.paths.has(path)) this.checks.delete(path);
+        if (!this.paths.has(path)) return;
+        // Written to: stat it now (a pass over the changed paths only), and at the next poll
+        // however idle it was.
+        this.checks.delete(path);
+        this.changed.add(path);
+        this.changeWake.signal();
         return;
       }
       if (event === 'add') {
@@ -231,6 +245,7 @@ export class Tailer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.halt.abort();
+    this.changeWake.cancel();
     this.poke(false);
     await this.loop;
     await this.scanning;
@@ -260,7 +275,10 @@ export class Tailer {
     while (!this.stopped && !this.signal.aborted) {
       let progressed = false;
       try {
-        if (Date.now() - this.lastPoll >= this.config.poll_interval) await this.poll(false);
+        if (Date.now() - this.lastPoll >= this.config.poll_interval) {
+          this.changed.clear(); // the poll stats them all
+          await this.poll(false);
+        } else if (this.changed.size > 0) await this.pollChanged();
         this.wakePending = false;
         if (this.toExamine.size > 0) progressed = (await this.examineBatch()) || progressed;
         progressed = (await this.readDue()) || progressed;
@@ -545,6 +563,23 @@ export class Tailer {
     if (forget.length > 0) this.ctx.intake.forgetCheckpoints(this.name, forget);
     this.metrics.set('log2events_file_open_files', 'File descriptors the source holds open', this.labels, this.descriptors.open);
     this.metrics.set('log2events_file_followed_files', 'Files the source follows (open or closed for room)', this.labels, this.byInode.size);
+  }
+
+  /**
+   * Stats the paths that watch events reported written to, as a poll would (the same checks for
+   * truncation and rewrites): a followed file that grew becomes due and is read right after.
+   * Files gone are left to the next poll, which lets go of them.
+   */
+  private async pollChanged(): Promise<void> {
+    const paths = [...this.changed];
+    this.changed.clear();
+    const now = Date.now();
+    const seen = new Set<TrackedFile>();
+    const inodes = new Set<string>();
+    for (const path of paths) {
+      if (this.stopped) return;
+      if (this.paths.has(path)) await this.pollPath(path, false, true, now, seen, inodes);
+    }
   }
 
   /** One path of a poll: stat it (unless it is idle and not due), follow or queue what is there. */

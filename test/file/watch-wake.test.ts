@@ -1,0 +1,65 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scratchDir, startCli } from '../helpers/cli.ts';
+import { sinkEvents, until } from './e2e-helpers.ts';
+
+const scratches: { cleanup(): void }[] = [];
+afterEach(() => {
+  for (const s of scratches.splice(0)) s.cleanup();
+});
+
+describe('log2events run: appends are noticed by file-system events', () => {
+  for (const include of ['app.log', '*.log'] as const) {
+    it(`delivers lines appended to an open file long before the poll interval comes round (include "DIR/${include}")`, async () => {
+      const scratch = scratchDir('l2e-watch-wake-');
+      scratches.push(scratch);
+      const log = join(scratch.dir, 'app.log');
+      const out = join(scratch.dir, 'out.jsonl');
+      writeFileSync(log, 'before ERROR 0\n');
+      // A poll every 60 s: within the waits below, only a watch event can make the file be read.
+      const config = scratch.write(
+        'config.yaml',
+        `state_dir: ${join(scratch.dir, 'state')}
+sources:
+  app: { type: file, include: ["${join(scratch.dir, include)}"], format: plain, start_at: beginning, poll_interval: 60s }
+sinks:
+  out: { type: file, path: ${out}, fsync: false, batch: { linger: 50ms } }
+rules:
+  - name: errors
+    when: { contains: "ERROR" }
+    event: { name: AppError, source: app.logs, content: "{{body}}" }
+    to: [out]
+`,
+      );
+      const agent = await startCli(['run', '-c', config]);
+      try {
+        await until(
+          () => sinkEvents(out).length,
+          (n) => n === 1,
+          'the line present at start',
+          30_000,
+        );
+        // Appended to the open, idle file one after another: each is read on its write's event.
+        for (let i = 1; i <= 3; i++) {
+          appendFileSync(log, `noise line ${i}\nappended ERROR ${i}\n`);
+          await until(
+            () => sinkEvents(out).length,
+            (n) => n === i + 1,
+            `appended line ${i} (before the 60 s poll)`,
+            30_000,
+          );
+        }
+        expect(sinkEvents(out).map((e) => e.content)).toEqual([
+          'before ERROR 0',
+          'appended ERROR 1',
+          'appended ERROR 2',
+          'appended ERROR 3',
+        ]);
+      } finally {
+        agent.child.kill('SIGTERM');
+        await agent.exited;
+      }
+    }, 120_000);
+  }
+});
