@@ -75,9 +75,12 @@ const HOT_EVERY = 16;
 /**
  * Writes to a followed file (inotify events through the directory watch) wake the loop at most
  * once per this many ms: a busy file raises an event per write, and one stat-and-read pass takes
- * in all the writes of the gap. It is also the most a write waits before it is read.
+ * in all the writes of the gap. It is also the most a write waits before it is read. Each pass
+ * costs a stat, two reads for the truncation and rewrite checks and the read itself: 15 ms (one
+ * pass per write of a writer writing every 10 ms) cost ~4 times the steady CPU of polling alone,
+ * 35 ms about twice, for an event delay of linger + ~40 ms (bench/README.md).
  */
-const WATCH_WAKE_GAP_MS = 15;
+const WATCH_WAKE_GAP_MS = 35;
 
 /** One file, known by the fingerprint it had when first seen (its id). */
 interface TrackedFile {
