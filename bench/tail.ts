@@ -36,7 +36,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseByteSize } from '../src/config/duration.ts';
+import { parseByteSize } from '../src/core/byte-size.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const LITERAL = 'PAYMENT_FAILED';

@@ -1,6 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Tap, TapFilter } from '../agent/tap.ts';
-import type { ListenAddress } from '../config/duration.ts';
+import type { ListenAddress } from '../core/listen-address.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 export interface AdminState {

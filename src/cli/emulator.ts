@@ -3,7 +3,7 @@
  */
 import { once } from 'node:events';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO, parseCommandArgs } from './command.ts';
-import { listenAddress } from '../config/duration.ts';
+import { listenAddress } from '../core/listen-address.ts';
 import { EmulatorConfigError, loadEmulatorConfig, parseEmulatorConfig, startEmulator } from '../emulator/index.ts';
 
 const USAGE = `Usage: log2events emulator [--listen HOST:PORT] [--config FILE]

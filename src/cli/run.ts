@@ -1,5 +1,6 @@
 import { loadConfigFile } from '../config/load.ts';
-import { listenAddress, parseDuration } from '../config/duration.ts';
+import { listenAddress } from '../core/listen-address.ts';
+import { parseDuration } from '../core/duration.ts';
 import { Agent } from '../agent/agent.ts';
 import { Tap } from '../agent/tap.ts';
 import { AdminListenError, startAdminServer } from '../admin/admin-server.ts';

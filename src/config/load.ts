@@ -15,7 +15,7 @@ import type { DeliveryConfig } from '../delivery/options.ts';
 import { sinkCommonShape, type SinkCommonOptions } from '../sinks/common-options.ts';
 import type { RuleConfig, RuleTestConfig } from '../rules/schema.ts';
 import { compileRules, type CompiledRules } from '../rules/compile.ts';
-import type { ListenAddress } from './duration.ts';
+import type { ListenAddress } from '../core/listen-address.ts';
 import type { KubernetesConfig } from '../kubernetes/config.ts';
 
 export interface SourceConfig {

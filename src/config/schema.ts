@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listenAddress } from './duration.ts';
+import { listenAddress } from '../core/listen-address.ts';
 import { deliveryConfigSchema } from '../delivery/options.ts';
 import { ruleSchema, ruleTestSchema } from '../rules/schema.ts';
 import { kubernetesConfigSchema } from '../kubernetes/config.ts';

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isScalar, visit, type Document } from 'yaml';
 import type { Diagnostics } from './diagnostics.ts';
-import { resolveConfigPath } from './paths.ts';
+import { resolveConfigPath } from '../core/paths.ts';
 
 const PATTERN = /\$\$|\$\{([^}]*)\}/g;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { byteSize, duration } from '../config/duration.ts';
+import { byteSize } from '../core/byte-size.ts';
+import { duration } from '../core/duration.ts';
 
 /** The top-level `delivery:` block. */
 export const spoolOptionsSchema = z

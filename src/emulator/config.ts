@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { Diagnostics } from '../config/diagnostics.ts';
 import { z } from 'zod';
-import { byteSize, duration, listenAddress, parseDuration } from '../config/duration.ts';
+import { byteSize } from '../core/byte-size.ts';
+import { duration, parseDuration } from '../core/duration.ts';
+import { listenAddress } from '../core/listen-address.ts';
 import { EMULATOR_CREDENTIALS } from './credentials.ts';
 
 /** The resource group Cloud Eye knows when the config names none: the id in the CreateEvents reference's example (seed 001). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../config/duration.ts';
+import { duration } from '../core/duration.ts';
 
 /** A label or annotation key to copy, or a prefix ending in `*` (`app.kubernetes.io/*`, or `*` for all). */
 const keyPattern = z.string().min(1).regex(/^[^*]*\*?$/, 'a key, or a prefix ending in * (one * at the end)');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../config/duration.ts';
+import { duration } from '../core/duration.ts';
 
 /**
  * The `rules:` config block. Conditions and mappings are validated here for shape only;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { byteSize, duration } from '../config/duration.ts';
+import { byteSize } from '../core/byte-size.ts';
+import { duration } from '../core/duration.ts';
 
 /**
  * Delivery options every sink accepts next to its own keys. Defaults live here, once; a sink

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { TypeRegistry } from '../config/type-registry.ts';
+import { TypeRegistry } from '../core/type-registry.ts';
 import type { Source } from './source.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize } from '../../config/duration.ts';
+import { byteSize } from '../../core/byte-size.ts';
 import { sinkCommonShape } from '../common-options.ts';
 import { registerSinkType, type StaticEventFields, type StaticProblem } from '../registry.ts';
 import { EVENT_BUS_MAX, EVENT_BUS_PATTERN, REQUEST_BYTES_AWS_PARTITION, RESERVED_SOURCE_PREFIX } from './limits.ts';

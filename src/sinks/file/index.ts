@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sinkCommonShape } from '../common-options.ts';
 import { registerSinkType } from '../registry.ts';
 import { FileSink } from './file-sink.ts';
-import { resolveConfigPath } from '../../config/paths.ts';
+import { resolveConfigPath } from '../../core/paths.ts';
 
 export const fileSinkSchema = z.strictObject({
   type: z.literal('file'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize } from '../../config/duration.ts';
+import { byteSize } from '../../core/byte-size.ts';
 import { sinkCommonShape } from '../common-options.ts';
 import type { Event } from '../../model/event.ts';
 import { eventJson } from '../../model/event-json.ts';

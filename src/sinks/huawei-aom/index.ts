@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration.ts';
+import { duration } from '../../core/duration.ts';
 import { sinkCommonShape } from '../common-options.ts';
 import { huaweiConnectionShape, refineHuaweiAuth } from '../huawei/config.ts';
 import { registerSinkType } from '../registry.ts';

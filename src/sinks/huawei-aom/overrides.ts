@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration.ts';
+import { duration } from '../../core/duration.ts';
 import { wireText, wireTextMap } from '../override-values.ts';
 import { AOM_EVENT_TYPES, AOM_MAX_TIMEOUT_MS, AOM_METADATA_MAX, AOM_SEVERITIES } from './limits.ts';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { byteSize, duration } from '../../config/duration.ts';
+import { byteSize } from '../../core/byte-size.ts';
+import { duration } from '../../core/duration.ts';
 import { compileRegex } from '../../core/regex.ts';
 
 export const FORMATS = ['plain', 'json', 'cri', 'docker', 'auto'] as const;

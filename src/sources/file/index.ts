@@ -1,4 +1,4 @@
-import { resolveConfigGlob } from '../../config/paths.ts';
+import { resolveConfigGlob } from '../../core/paths.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import { registerSourceType } from '../registry.ts';
 import type { Source, SourceContext } from '../source.ts';

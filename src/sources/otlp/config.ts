@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { byteSize, duration, listenAddress } from '../../config/duration.ts';
+import { byteSize } from '../../core/byte-size.ts';
+import { duration } from '../../core/duration.ts';
+import { listenAddress } from '../../core/listen-address.ts';
 
 const tlsSchema = z.strictObject({
   /** PEM certificate chain the receiver presents. */

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ListenAddress } from '../../config/duration.ts';
+import type { ListenAddress } from '../../core/listen-address.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { BearerToken } from './bearer-token.ts';
 import { BUSY_RETRY_MS, Reservation, type BodyBudget } from './body-budget.ts';

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { ListenAddress } from '../../config/duration.ts';
+import type { ListenAddress } from '../../core/listen-address.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { BearerToken } from './bearer-token.ts';
 import { BUSY_RETRY_MS, Reservation, type BodyBudget } from './body-budget.ts';

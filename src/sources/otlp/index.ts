@@ -1,4 +1,4 @@
-import { resolveConfigPath } from '../../config/paths.ts';
+import { resolveConfigPath } from '../../core/paths.ts';
 import { registerSourceType } from '../registry.ts';
 import { otlpSourceSchema } from './config.ts';
 
