@@ -23,7 +23,7 @@ describe('file source config', () => {
     expect(config).toEqual({
       type: 'file', include: ['/x/*.log'], exclude: [], format: 'auto', start_at: 'end',
       json: { message_key: 'message', severity_key: 'level', timestamp_key: 'time' },
-      max_line_bytes: 1048576, rotate_wait: 5000, poll_interval: 250, max_open_files: 1024, fingerprint_bytes: 1024, parse_leading_timestamp: true,
+      max_line_bytes: 1048576, rotate_wait: 5000, poll_interval: 250, watch_interval: 100, max_open_files: 1024, fingerprint_bytes: 1024, parse_leading_timestamp: true,
     });
   });
 

@@ -72,15 +72,6 @@ const IDLE_CHECK_MAX_MS = 1000;
 const HOT_MS = 5000;
 /** Examinations between two such reads. */
 const HOT_EVERY = 16;
-/**
- * Writes to a followed file (inotify events through the directory watch) wake the loop at most
- * once per this many ms: a busy file raises an event per write, and one stat-and-read pass takes
- * in all the writes of the gap. It is also the most a write waits before it is read. Each pass
- * costs a stat, two reads for the truncation and rewrite checks and the read itself: 15 ms (one
- * pass per write of a writer writing every 10 ms) cost ~4 times the steady CPU of polling alone,
- * 35 ms about twice, for an event delay of linger + ~40 ms (bench/README.md).
- */
-const WATCH_WAKE_GAP_MS = 35;
 
 /** One file, known by the fingerprint it had when first seen (its id). */
 interface TrackedFile {
@@ -180,7 +171,13 @@ export class Tailer {
   private readonly skipped = new Set<string>();
   /** Followed paths written to since the loop last looked (watch events): stat'ed and read on the next wake. */
   private readonly changed = new Set<string>();
-  private readonly changeWake = new WakeThrottle(() => this.poke(false), WATCH_WAKE_GAP_MS);
+  /**
+   * Writes to a followed file (inotify events through the directory watch) wake the loop at most
+   * once per `watch_interval`: a busy file raises an event per write, and one stat-and-read pass
+   * takes in all the writes of the gap. Each pass costs a stat, two reads for the truncation and
+   * rewrite checks and the read itself (see WATCH_INTERVAL_DEFAULT_MS for the trade-off).
+   */
+  private readonly changeWake: WakeThrottle;
 
   constructor(name: string, config: FileSourceConfig, ctx: SourceContext, metrics: Metrics) {
     this.name = name;
@@ -193,6 +190,7 @@ export class Tailer {
     this.signal = AbortSignal.any([ctx.signal, this.halt.signal]);
     // Once, rather than per sleep: listeners on an AbortSignal.any are costly to add and remove.
     this.signal.addEventListener('abort', () => this.wake?.(), { once: true });
+    this.changeWake = new WakeThrottle(() => this.poke(false), config.watch_interval);
     this.descriptors = new DescriptorPool(config.max_open_files, (limit) =>
       this.logger.warn('out of file descriptors (EMFILE): holding fewer files open; the others are reopened when they have data', { max_open_files: limit }),
     );
@@ -220,7 +218,7 @@ export class Tailer {
       this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
     }
     // New and removed files wake the loop at once; appends wake it too, at most once per
-    // WATCH_WAKE_GAP_MS, so a busy file costs one stat and read pass per gap instead of one per
+    // watch_interval, so a busy file costs one stat and read pass per gap instead of one per
     // write. The poll stays the fallback where no events come (network file systems, watch limits).
     await this.discovery.watch((event, path) => {
       if (event === 'change') {
