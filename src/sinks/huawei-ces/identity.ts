@@ -11,9 +11,12 @@ import { TIME_WINDOW, inTimeWindow } from './limits.ts';
  * when the event is first sent and remembered by event id while Cloud Eye could still take it
  * (about 70 minutes); an event refused for its time is forgotten and fitted anew.
  */
+/** Milliseconds tried one by one after a taken one before jumping past the latest held. */
+const PROBES = 8;
+
 export class CesTimes {
-  /** identity → ms → event id holding it. */
-  private readonly taken = new Map<string, Map<number, string>>();
+  /** identity → ms → event id holding it, and the latest ms held (nothing later is taken). */
+  private readonly taken = new Map<string, { times: Map<number, string>; latest: number }>();
   /** event id → its time and identity, for events sent at another time than their own. */
   private readonly moved = new Map<string, { identity: string; time: number }>();
   private assigned = 0;
@@ -29,13 +32,17 @@ export class CesTimes {
    * earlier can still be sent.
    */
   timeFor(eventId: string, identity: string, own: number, fit: (own: number) => number | undefined, usable: (t: number) => boolean): number {
-    const times = this.timesOf(identity);
+    const held = this.timesOf(identity);
+    const { times } = held;
     const moved = this.moved.get(eventId);
     if (moved && moved.identity === identity && usable(moved.time)) return moved.time;
     if (times.get(own) === eventId && fit(own) === undefined) return own;
     let t = fit(own) ?? own;
-    while (times.has(t) && times.get(t) !== eventId) t++;
+    // The next free ms close by; past a few, the one after the latest held. Many events clamped
+    // to one time (a backlog of old lines) would otherwise each walk past all the earlier ones.
+    for (let probes = 0; times.has(t) && times.get(t) !== eventId; probes++) t = probes < PROBES ? t + 1 : held.latest + 1;
     times.set(t, eventId);
+    if (t > held.latest) held.latest = t;
     if (t !== own) this.moved.set(eventId, { identity, time: t });
     if (++this.assigned % this.pruneEvery === 0) this.prune(Date.now());
     return t;
@@ -46,14 +53,14 @@ export class CesTimes {
     const moved = this.moved.get(eventId);
     if (!moved) return;
     this.moved.delete(eventId);
-    const times = this.taken.get(moved.identity);
+    const times = this.taken.get(moved.identity)?.times;
     if (times?.get(moved.time) === eventId) times.delete(moved.time);
   }
 
   /** Drops times Cloud Eye can no longer take: nothing sent from now on can collide with them. */
   prune(now: number): void {
     const oldest = now - TIME_WINDOW.pastMs - TIME_WINDOW.futureMs;
-    for (const [identity, times] of this.taken) {
+    for (const [identity, { times }] of this.taken) {
       for (const t of times.keys()) if (t < oldest) times.delete(t);
       if (times.size === 0) this.taken.delete(identity);
     }
@@ -63,14 +70,14 @@ export class CesTimes {
   /** Events remembered (for tests and metrics). */
   get size(): number {
     let n = 0;
-    for (const times of this.taken.values()) n += times.size;
+    for (const { times } of this.taken.values()) n += times.size;
     return n;
   }
 
-  private timesOf(identity: string): Map<number, string> {
-    let times = this.taken.get(identity);
-    if (!times) this.taken.set(identity, (times = new Map()));
-    return times;
+  private timesOf(identity: string): { times: Map<number, string>; latest: number } {
+    let held = this.taken.get(identity);
+    if (!held) this.taken.set(identity, (held = { times: new Map(), latest: Number.NEGATIVE_INFINITY }));
+    return held;
   }
 }
 
