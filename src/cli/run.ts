@@ -110,15 +110,6 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     return EXIT_FAILURE;
   }
   const running = agent;
-  logger.info('started', {
-    sources: [...config.sources.keys()],
-    sinks: [...config.sinks.keys()],
-    rules: config.rules.length,
-    ...(admin ? { admin: admin.url } : {}),
-    pid: process.pid,
-    runtime: currentProfile(process.execArgv),
-  });
-
   const stopped = new Promise<string>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -136,6 +127,16 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const reload = (trigger: string) => void reloadFromFile(running, file, trigger, logger);
   process.on('SIGHUP', () => reload('SIGHUP'));
   const watcher = v['watch-config'] ? watchConfig(file, () => reload('file changed'), logger) : undefined;
+  // Only now, with the signal handlers in place: a supervisor that stops the agent as soon as it
+  // reads this line must not find it still without them (SIGTERM would kill it undrained).
+  logger.info('started', {
+    sources: [...config.sources.keys()],
+    sinks: [...config.sinks.keys()],
+    rules: config.rules.length,
+    ...(admin ? { admin: admin.url } : {}),
+    pid: process.pid,
+    runtime: currentProfile(process.execArgv),
+  });
 
   let reason: string;
   let undelivered = false;
