@@ -1,4 +1,5 @@
 import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
+import { clip } from './clip.ts';
 import { classifyFailure } from './http/outcome-classifier.ts';
 import { allOutcomes, type EntryOutcome, type SendResult } from './sink.ts';
 
@@ -163,10 +164,4 @@ export async function sendGrouped<T, K extends string>(
     });
   }
   return { outcomes, throttled };
-}
-
-/** Keeps a provider's error message readable in logs and dead letters. */
-export function clip(text: string, max = 1000): string {
-  const t = text.trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { clip, type HttpReply, MAX_ANSWER_BYTES, request } from './http-call.ts';
+import { clip } from './clip.ts';
+import { type HttpReply, MAX_ANSWER_BYTES, request } from './http-call.ts';
 
 /**
  * What the providers' identity services (STS, IAM, instance metadata) are asked for temporary

@@ -1,5 +1,6 @@
 import { parseRetryAfter } from '../retry-after.ts';
-import { clip, type HttpReply } from '../http-call.ts';
+import { clip } from '../clip.ts';
+import type { HttpReply } from '../http-call.ts';
 import type { SigningClock } from '../signing-clock.ts';
 import { allOutcomes, deliveredAll, type EntryOutcome, type SendResult, unrecognisedAnswer } from '../sink.ts';
 

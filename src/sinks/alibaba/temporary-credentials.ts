@@ -8,7 +8,7 @@
  * provider hands it on as a `CredentialFetchError` (retryable).
  */
 import { z } from 'zod';
-import { clip } from '../http-call.ts';
+import { clip } from '../clip.ts';
 import { identityCall, parseReply, readTokenFile } from '../identity-endpoint.ts';
 import type { AlibabaCredentials } from './credentials.ts';
 import { formatAlibabaTimestamp, percentEncode } from './signer.ts';

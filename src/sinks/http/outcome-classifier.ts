@@ -1,9 +1,7 @@
 import { parseRetryAfter } from '../retry-after.ts';
 import type { ReplyHeaders } from '../http-call.ts';
+import { clip } from '../clip.ts';
 import { allOutcomes, type EntryOutcome, type SendResult } from '../sink.ts';
-
-/** Longest response body kept as an error message. */
-const MAX_MESSAGE = 1000;
 
 interface EntryResult {
   status: 'ok' | 'retry' | 'error';
@@ -19,11 +17,6 @@ function text(v: unknown, fallback: string): string {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : fallback;
 }
 
-function truncate(body: string): string {
-  const t = body.trim();
-  return t.length > MAX_MESSAGE ? `${t.slice(0, MAX_MESSAGE)}…` : t;
-}
-
 /**
  * The one place that turns an HTTP answer from a webhook into per-entry outcomes:
  * 2xx with `{"results":[...]}` (index-aligned) → each entry's own outcome; 2xx otherwise → all
@@ -33,7 +26,7 @@ function truncate(body: string): string {
 export function classifyResponse(status: number, headers: ReplyHeaders, body: string, count: number, now = Date.now()): SendResult {
   const retryAfterMs = parseRetryAfter(headers.get('retry-after'), now);
   if (status >= 200 && status < 300) return classifySuccess(body, count, retryAfterMs);
-  const message = truncate(body) || `HTTP ${status}`;
+  const message = clip(body) || `HTTP ${status}`;
   const code = `http_${status}`;
   if (status === 429 || status === 503) {
     return { outcomes: allOutcomes(count, withRetryAfter({ kind: 'retryable', code, message }, retryAfterMs)), throttled: true };

@@ -1,7 +1,7 @@
 import { parseRetryAfter } from '../retry-after.ts';
 import type { HttpReply } from '../http-call.ts';
 import { allOutcomes, type EntryOutcome, type SendResult, unrecognisedAnswer } from '../sink.ts';
-import { clip } from '../http-call.ts';
+import { clip } from '../clip.ts';
 
 /** A Huawei error answer read into code + message, whatever shape the service used. */
 export interface HuaweiError {

@@ -1,4 +1,4 @@
-import { clip } from '../http-call.ts';
+import { clip } from '../clip.ts';
 import { probeResult, type ProbeResult, UNRECOGNISED_ANSWER } from '../sink.ts';
 import { huaweiCall, type HuaweiRequest } from './client.ts';
 import type { HuaweiTarget } from './credentials.ts';
