@@ -67,7 +67,13 @@ function commitLatency(sync: Synchronous, perCommit: number, commits: number): {
   const idle = new HttpSink('loop', { url: 'http://127.0.0.1:9/', headers: {}, max_entries: 100, max_bytes: 1024 * 1024 });
   const options = z.strictObject(sinkCommonShape).parse({});
   const big = { ...SPOOL, max_events: 10_000_000, max_bytes: 10 * 1024 ** 3 };
-  const engine = new DeliveryEngine({ store, sinks: new Map([['loop', { sink: idle, options }]]), spool: big, logger: silentLogger, metrics: new Metrics() });
+  const engine = new DeliveryEngine({
+    store,
+    sinks: new Map([['loop', { sink: idle, options }]]),
+    spool: big,
+    logger: silentLogger,
+    metrics: new Metrics(),
+  });
   const samples: number[] = [];
   const started = performance.now();
   for (let i = 0; i < commits; i++) {
@@ -102,15 +108,20 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.addres
 parentPort.on('message', (m) => { if (m === 'stats') parentPort.postMessage({ events, requests }); });
 `;
 
-async function startReceiver(): Promise<{ url: string; stats: () => Promise<{ events: number; requests: number }>; stop: () => Promise<number> }> {
+async function startReceiver(): Promise<{
+  url: string;
+  stats: () => Promise<{ events: number; requests: number }>;
+  stop: () => Promise<number>;
+}> {
   const worker = new Worker(RECEIVER, { eval: true });
   const port = await new Promise<number>((resolve) => worker.once('message', (m: { port: number }) => resolve(m.port)));
   return {
     url: `http://127.0.0.1:${port}/events`,
-    stats: () => new Promise((resolve) => {
-      worker.once('message', resolve);
-      worker.postMessage('stats');
-    }),
+    stats: () =>
+      new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage('stats');
+      }),
     stop: () => worker.terminate(),
   };
 }
@@ -120,7 +131,13 @@ async function throughput(mode: 'live' | 'held' | 'prespooled', concurrency: num
   const store = StateStore.open(t.dir, { synchronous: sync });
   const options = z.strictObject(sinkCommonShape).parse({ concurrency });
   const sink = new HttpSink('loop', { url, headers: {}, max_entries: 100, max_bytes: 1024 * 1024 });
-  const engine = new DeliveryEngine({ store, sinks: new Map([['loop', { sink, options }]]), spool: SPOOL, logger: silentLogger, metrics: new Metrics() });
+  const engine = new DeliveryEngine({
+    store,
+    sinks: new Map([['loop', { sink, options }]]),
+    spool: SPOOL,
+    logger: silentLogger,
+    metrics: new Metrics(),
+  });
   const commitAll = async () => {
     for (let i = 0; i < TOTAL; i += 500) {
       const events = Array.from({ length: Math.min(500, TOTAL - i) }, makeEvent);
@@ -163,15 +180,25 @@ console.log(
 );
 console.log('spool commit latency (one transaction: events + one checkpoint)');
 for (const sync of ['FULL', 'NORMAL'] as const) {
-  for (const [per, commits] of [[1, 2000], [100, 500]] as const) {
+  for (const [per, commits] of [
+    [1, 2000],
+    [100, 500],
+  ] as const) {
     const r = commitLatency(sync, per, commits);
-    console.log(`  synchronous=${sync.padEnd(6)} ${String(per).padStart(3)} event(s)/commit: p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  (${Math.round(r.eventsPerSec)} events/s)`);
+    console.log(
+      `  synchronous=${sync.padEnd(6)} ${String(per).padStart(3)} event(s)/commit: p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  (${Math.round(r.eventsPerSec)} events/s)`,
+    );
   }
 }
 const receiver = await startReceiver();
 console.log('\nthroughput spool → batcher → http sink → loopback receiver (100 events/request)');
 for (const sync of ['FULL', 'NORMAL'] as const) {
-  for (const [mode, conc] of [['live', 8], ['live', 'adaptive'], ['held', 8], ['prespooled', 8]] as const) {
+  for (const [mode, conc] of [
+    ['live', 8],
+    ['live', 'adaptive'],
+    ['held', 8],
+    ['prespooled', 8],
+  ] as const) {
     const r = await throughput(mode, conc, receiver.url, sync);
     console.log(
       `  synchronous=${sync.padEnd(6)} ${mode.padEnd(10)} concurrency=${String(conc).padEnd(8)} ${String(Math.round(r.eventsPerSec)).padStart(6)} events/s  ${r.cpuUsPerEvent.toFixed(1)} µs CPU/event`,

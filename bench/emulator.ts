@@ -51,9 +51,18 @@ interface ChildReport {
   seconds: number;
 }
 
-async function signedRequests(url: string, entries: number, count: number): Promise<Array<{ headers: Record<string, string>; body: string }>> {
+async function signedRequests(
+  url: string,
+  entries: number,
+  count: number,
+): Promise<Array<{ headers: Record<string, string>; body: string }>> {
   const c = EMULATOR_CREDENTIALS.aws;
-  const signer = new SignatureV4({ credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, region: c.region, service: 'events', sha256: NodeSha256 });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+    region: c.region,
+    service: 'events',
+    sha256: NodeSha256,
+  });
   const { host } = new URL(url);
   const out = [];
   for (let i = 0; i < count; i++) {
@@ -62,7 +71,12 @@ async function signedRequests(url: string, entries: number, count: number): Prom
         Time: Math.floor(Date.now() / 1000),
         Source: 'bench.emulator',
         DetailType: 'BenchEvent',
-        Detail: JSON.stringify({ request: i, entry: j, message: 'payment failed for order 12345 on pod shop-7d9f8b-abcde', level: 'ERROR' }),
+        Detail: JSON.stringify({
+          request: i,
+          entry: j,
+          message: 'payment failed for order 12345 on pod shop-7d9f8b-abcde',
+          level: 'ERROR',
+        }),
         Resources: ['arn:aws:ecs:us-east-1:123456789012:task/shop/abcdef'],
       })),
     });
@@ -71,7 +85,12 @@ async function signedRequests(url: string, entries: number, count: number): Prom
       protocol: 'http:',
       hostname: host.split(':')[0]!,
       path: '/',
-      headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents', 'content-length': String(Buffer.byteLength(body)) },
+      headers: {
+        host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSEvents.PutEvents',
+        'content-length': String(Buffer.byteLength(body)),
+      },
       body,
     });
     out.push({ headers: signed.headers as Record<string, string>, body });
@@ -120,7 +139,11 @@ async function runGenerator(url: string): Promise<ChildReport> {
   const durationMs = Number(opts.duration) * 1000;
   const target = new URL(url);
   const requests = (await signedRequests(url, Number(opts.entries), 16)).map(({ headers, body }) =>
-    Buffer.from(`POST / HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}connection: keep-alive\r\n\r\n${body}`),
+    Buffer.from(
+      `POST / HTTP/1.1\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}connection: keep-alive\r\n\r\n${body}`,
+    ),
   );
   const report: ChildReport = { ok: 0, failed: 0, latencies: [], seconds: 0 };
   const start = performance.now();
@@ -169,10 +192,11 @@ async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -185,9 +209,15 @@ if (opts.child) {
   process.send!(report, () => process.exit(0));
 } else {
   // Keep the whole benchmark in memory bounds: the emulator stores only the latest events.
-  const server = opts.baseline ? await bareServer() : await startEmulator({ port: 0, config: { max_stored_events: Number(process.env.BENCH_STORED ?? 50_000) } });
+  const server = opts.baseline
+    ? await bareServer()
+    : await startEmulator({ port: 0, config: { max_stored_events: Number(process.env.BENCH_STORED ?? 50_000) } });
   const cpu0 = process.cpuUsage();
-  const child = fork(new URL(import.meta.url).pathname, [...process.argv.slice(2).filter((a) => a !== '--baseline'), '--child', server.url], { stdio: 'inherit', execArgv: [] });
+  const child = fork(
+    new URL(import.meta.url).pathname,
+    [...process.argv.slice(2).filter((a) => a !== '--baseline'), '--child', server.url],
+    { stdio: 'inherit', execArgv: [] },
+  );
   const report = await new Promise<ChildReport>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ChildReport));
     child.once('error', reject);

@@ -46,12 +46,24 @@ if (values.mode) {
     }),
   );
   const cpu = process.cpuUsage(cpu0);
-  const out = { mode: values.mode, cpuUsPerRequest: (cpu.user + cpu.system) / n, rssMiB: process.memoryUsage().rss / 2 ** 20, rssGrowthMiB: (process.memoryUsage().rss - rss0) / 2 ** 20 };
+  const out = {
+    mode: values.mode,
+    cpuUsPerRequest: (cpu.user + cpu.system) / n,
+    rssMiB: process.memoryUsage().rss / 2 ** 20,
+    rssGrowthMiB: (process.memoryUsage().rss - rss0) / 2 ** 20,
+  };
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 }
 
-const server = spawn(process.execPath, ['-e', "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.writeHead(200,{'content-type':'application/json'}).end('{\"ok\":true}'))}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(
+  process.execPath,
+  [
+    '-e',
+    "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.writeHead(200,{'content-type':'application/json'}).end('{\"ok\":true}'))}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})",
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const port = await new Promise<string>((ok) => server.stdout!.once('data', (d: Buffer) => ok(d.toString().trim())));
 const url = `http://127.0.0.1:${port}/`;
 
@@ -59,12 +71,30 @@ console.log(`${values.requests} POSTs of ${values.body} B, ${values.concurrency}
 console.log(`${'client'.padEnd(12)} ${'CPU µs/request'.padStart(15)} ${'RSS MiB'.padStart(9)} ${'RSS growth MiB'.padStart(15)}`);
 for (const round of [0, 1]) {
   for (const mode of round ? ['node-http', 'fetch'] : ['fetch', 'node-http']) {
-    const child = spawn(process.execPath, [import.meta.filename, '--mode', mode, '--url', url, '--requests', values.requests!, '--concurrency', values.concurrency!, '--body', values.body!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        import.meta.filename,
+        '--mode',
+        mode,
+        '--url',
+        url,
+        '--requests',
+        values.requests!,
+        '--concurrency',
+        values.concurrency!,
+        '--body',
+        values.body!,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise((ok) => child.once('exit', ok));
     const r = JSON.parse(out) as { mode: string; cpuUsPerRequest: number; rssMiB: number; rssGrowthMiB: number };
-    console.log(`${r.mode.padEnd(12)} ${r.cpuUsPerRequest.toFixed(0).padStart(15)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssGrowthMiB.toFixed(1).padStart(15)}`);
+    console.log(
+      `${r.mode.padEnd(12)} ${r.cpuUsPerRequest.toFixed(0).padStart(15)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssGrowthMiB.toFixed(1).padStart(15)}`,
+    );
   }
 }
 server.kill();

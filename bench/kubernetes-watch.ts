@@ -39,7 +39,13 @@ const pods = Number(values.pods);
 
 /** A pod about as big as a real one: labels, annotations, status and managedFields. */
 function realisticPod(i: number, node: string, bytes: number, version: number): FakePod {
-  const pod = deploymentPod({ uid: `${node}-${i}`, node, deployment: `app-${i % 20}`, labels: { team: `team-${i % 7}`, 'app.kubernetes.io/name': `app-${i % 20}`, revision: String(version) }, annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-01T00:00:00Z' } });
+  const pod = deploymentPod({
+    uid: `${node}-${i}`,
+    node,
+    deployment: `app-${i % 20}`,
+    labels: { team: `team-${i % 7}`, 'app.kubernetes.io/name': `app-${i % 20}`, revision: String(version) },
+    annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-01T00:00:00Z' },
+  });
   const filler = 'x'.repeat(Math.max(0, bytes - JSON.stringify(pod).length - 200));
   return { ...pod, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], managedFields: filler } } as FakePod;
 }
@@ -57,13 +63,18 @@ if (values.serve) {
   }, 1000 / rate);
   setInterval(() => api.bookmark(), 10_000);
 } else {
-  const child = spawn(process.execPath, [import.meta.filename, '--serve', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [import.meta.filename, '--serve', ...process.argv.slice(2)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   const dir = mkdtempSync(join(tmpdir(), 'l2e-bench-k8s-'));
   const api = new FakeKubeApi();
   api.port = port;
   const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'));
-  const made = PodMetadata.create(kubernetesConfigSchema.parse({ kubeconfig, node_name: 'node-a', labels: ['team', 'app.kubernetes.io/*'] }), { logger: silentLogger, metrics: new Metrics() });
+  const made = PodMetadata.create(
+    kubernetesConfigSchema.parse({ kubeconfig, node_name: 'node-a', labels: ['team', 'app.kubernetes.io/*'] }),
+    { logger: silentLogger, metrics: new Metrics() },
+  );
   if (!made.ok) throw new Error(made.error);
   const cache = made.pods;
   const t0 = performance.now();

@@ -39,7 +39,11 @@ const busyS = Number(values['busy-seconds']);
 const rate = Number(values.rate);
 
 /** Starts a child and resolves with the first line of its output that matches. */
-function startUntil(args: string[], env: NodeJS.ProcessEnv, match: RegExp): Promise<{ child: ChildProcess; line: string; output: () => string }> {
+function startUntil(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  match: RegExp,
+): Promise<{ child: ChildProcess; line: string; output: () => string }> {
   return new Promise((res, rej) => {
     const child = spawn(exe, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -64,7 +68,12 @@ function sample(pid: number): { rss: number; anon: number; hwm: number; cpu: num
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   const statText = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const stat = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
-  return { rss: kib('VmRSS') / 1024, anon: kib('RssAnon') / 1024, hwm: kib('VmHWM') / 1024, cpu: (Number(stat[11]) + Number(stat[12])) / 100 };
+  return {
+    rss: kib('VmRSS') / 1024,
+    anon: kib('RssAnon') / 1024,
+    hwm: kib('VmHWM') / 1024,
+    cpu: (Number(stat[11]) + Number(stat[12])) / 100,
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -83,10 +92,14 @@ function otlpBody(n: number, count: number): string {
     timeUnixNano: String(now),
     severityNumber: 17,
     severityText: 'ERROR',
-    body: { stringValue: (n * count + i) % 100 === 0 ? `payment failed for order ${n * count + i}` : `request ${n * count + i} served in 12 ms` },
+    body: {
+      stringValue: (n * count + i) % 100 === 0 ? `payment failed for order ${n * count + i}` : `request ${n * count + i} served in 12 ms`,
+    },
     attributes: [{ key: 'http.route', value: { stringValue: '/checkout' } }],
   }));
-  return JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeLogs: [{ logRecords }] }] });
+  return JSON.stringify({
+    resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeLogs: [{ logRecords }] }],
+  });
 }
 
 async function measure(file: string, agent: Agent, emulatorUrl: string): Promise<void> {
@@ -95,7 +108,9 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
   const hasOtlp = /type: otlp/.test(agent.configText);
   // A config with kubernetes: reads pod metadata from a fake API server in this process (not counted).
   const api = /^kubernetes:/m.test(agent.configText) ? await new FakeKubeApi().start() : undefined;
-  api?.upsert(deploymentPod({ uid: '1f0e2c4a-0000-4000-8000-000000000001', name: 'shop-7d9f', namespace: 'shop', node: 'node-a', container: 'shop' }));
+  api?.upsert(
+    deploymentPod({ uid: '1f0e2c4a-0000-4000-8000-000000000001', name: 'shop-7d9f', namespace: 'shop', node: 'node-a', container: 'shop' }),
+  );
   const local = mountLocally(agent, dir, {
     listen: {
       'admin.listen': '127.0.0.1:0',
@@ -103,7 +118,8 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
       ...(api ? { 'kubernetes.kubeconfig': api.writeKubeconfig(join(dir, 'kubeconfig')) } : {}),
     },
     edit: (doc) => {
-      for (const name of Object.keys((doc.toJS() as { sinks: Record<string, unknown> }).sinks)) doc.setIn(['sinks', name, 'endpoint'], emulatorUrl);
+      for (const name of Object.keys((doc.toJS() as { sinks: Record<string, unknown> }).sinks))
+        doc.setIn(['sinks', name, 'endpoint'], emulatorUrl);
     },
   });
   // A log file where the config's glob looks: a plain file for the sidecar, a CRI file of a
@@ -120,13 +136,19 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
     const containers = join(localPath(local.mounts, '/var/log'), 'containers');
     mkdirSync(containers, { recursive: true });
     symlinkSync(logFile, join(containers, `shop-7d9f_shop_shop-${'ab'.repeat(32)}.log`));
-    line = (i) => `${new Date().toISOString()} stdout F ${i % 100 === 0 ? 'java.lang.OutOfMemoryError: Java heap space' : `request ${i} served in 12 ms`}\n`;
+    line = (i) =>
+      `${new Date().toISOString()} stdout F ${i % 100 === 0 ? 'java.lang.OutOfMemoryError: Java heap space' : `request ${i} served in 12 ms`}\n`;
   } else {
     logFile = include.replace('*.log', 'app.log');
     appendFileSync(logFile, '');
-    line = (i) => `${new Date().toISOString()} ${i % 100 === 0 ? `ERROR payment failed for order ${i}` : `INFO request ${i} served in 12 ms`}\n`;
+    line = (i) =>
+      `${new Date().toISOString()} ${i % 100 === 0 ? `ERROR payment failed for order ${i}` : `INFO request ${i} served in 12 ms`}\n`;
   }
-  const env = { AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.aws.secretAccessKey, K8S_NODE_NAME: 'node-a' };
+  const env = {
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.aws.secretAccessKey,
+    K8S_NODE_NAME: 'node-a',
+  };
   const { child, line: started } = await startUntil(['run', '-c', local.configFile], env, /"msg":"started"/);
   const runtime = (JSON.parse(started) as { runtime: string }).runtime;
   await sleep(idleS * 1000);
@@ -144,7 +166,14 @@ async function measure(file: string, agent: Agent, emulatorUrl: string): Promise
     if (hasOtlp) {
       const dueRequests = Math.floor(((Date.now() - t0) / 1000) * (rate / 100));
       const sends: Promise<Response>[] = [];
-      for (; requests < dueRequests; requests++) sends.push(fetch(`http://127.0.0.1:${otlpPort}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpBody(requests, 100) }));
+      for (; requests < dueRequests; requests++)
+        sends.push(
+          fetch(`http://127.0.0.1:${otlpPort}/v1/logs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: otlpBody(requests, 100),
+          }),
+        );
       await Promise.all(sends);
     }
     await sleep(tickMs);

@@ -48,14 +48,24 @@ const rssTimer = setInterval(() => {
 console.log(`OTLP fuzz bench: seed ${seed}, ${cases} cases, node ${process.version}, load ${loadavg()[0]!.toFixed(2)}`);
 const probe = healthProbe(`${adminUrl}/healthz`);
 const started = performance.now();
-const report = await fuzz({ seed, cases, concurrency: Number(values.concurrency), httpUrl: agent.httpUrl, grpcTarget: `127.0.0.1:${agent.grpcPort}` });
+const report = await fuzz({
+  seed,
+  cases,
+  concurrency: Number(values.concurrency),
+  httpUrl: agent.httpUrl,
+  grpcTarget: `127.0.0.1:${agent.grpcPort}`,
+});
 const seconds = (performance.now() - started) / 1000;
 const health = await probe.stop();
 
 const accepted = await metricSum(adminUrl, 'log2events_otlp_records_accepted_total');
 let delivered: string[] = [];
 for (let i = 0; i < 600 && delivered.length < accepted; i++) {
-  if (existsSync(out)) delivered = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { content: string }).content);
+  if (existsSync(out))
+    delivered = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { content: string }).content);
   if (delivered.length < accepted) await new Promise((r) => setTimeout(r, 100));
 }
 const deliveredSet = new Set(delivered);
@@ -65,12 +75,24 @@ agent.child.kill('SIGTERM');
 const code = await agent.exited;
 scratch.cleanup();
 
-console.log(`cases ${report.cases} in ${seconds.toFixed(1)} s (${Math.round(report.cases / seconds)}/s) ${JSON.stringify(report.byTransport)}`);
-console.log(`statuses ${JSON.stringify(report.statuses)}; records rejected ${report.rejectedRecords}; accepted ${accepted}, delivered ${delivered.length}, good records missing ${missing.length}`);
-console.log(`/healthz: ${health.answers} answers, ${health.failures} failed, p99 ${health.p99Ms.toFixed(1)} ms, max ${health.maxMs.toFixed(1)} ms (target ${HEALTHZ_TARGET_MS} ms)`);
+console.log(
+  `cases ${report.cases} in ${seconds.toFixed(1)} s (${Math.round(report.cases / seconds)}/s) ${JSON.stringify(report.byTransport)}`,
+);
+console.log(
+  `statuses ${JSON.stringify(report.statuses)}; records rejected ${report.rejectedRecords}; accepted ${accepted}, delivered ${delivered.length}, good records missing ${missing.length}`,
+);
+console.log(
+  `/healthz: ${health.answers} answers, ${health.failures} failed, p99 ${health.p99Ms.toFixed(1)} ms, max ${health.maxMs.toFixed(1)} ms (target ${HEALTHZ_TARGET_MS} ms)`,
+);
 console.log(`agent peak RSS ${(peakRssKiB / 1024).toFixed(0)} MiB; exit on SIGTERM ${code}`);
 for (const f of report.failures.slice(0, 20)) console.log(`FAIL ${f}`);
 for (const m of missing.slice(0, 20)) console.log(`MISSING ${m}`);
-const ok = report.failures.length === 0 && missing.length === 0 && delivered.length === accepted && health.failures === 0 && health.maxMs < HEALTHZ_TARGET_MS && code === 0;
+const ok =
+  report.failures.length === 0 &&
+  missing.length === 0 &&
+  delivered.length === accepted &&
+  health.failures === 0 &&
+  health.maxMs < HEALTHZ_TARGET_MS &&
+  code === 0;
 console.log(ok ? 'OK' : `FAILED (seed ${seed})`);
 process.exitCode = ok ? 0 : 1;

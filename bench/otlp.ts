@@ -65,7 +65,9 @@ function requestObject(seed: number) {
       observedTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(n) * 1000n + 500n),
       severityNumber: match ? 17 : 9,
       severityText: match ? 'ERROR' : 'INFO',
-      body: { stringValue: match ? `payment failed for order ${n}: card declined` : `GET /api/v1/items/${n} 200 in ${n % 97}ms user=u${n % 1000}` },
+      body: {
+        stringValue: match ? `payment failed for order ${n}: card declined` : `GET /api/v1/items/${n} 200 in ${n % 97}ms user=u${n % 1000}`,
+      },
       attributes: [
         { key: 'http.request.method', value: { stringValue: 'GET' } },
         { key: 'http.route', value: { stringValue: '/api/v1/items/:id' } },
@@ -117,7 +119,12 @@ const bodies: Record<Encoding, Uint8Array[]> = {
 // ---------------------------------------------------------------- load generator (child)
 
 if (opts.child) {
-  const { port, encoding, seconds, connections } = JSON.parse(opts.child) as { port: number; encoding: Encoding; seconds: number; connections: number };
+  const { port, encoding, seconds, connections } = JSON.parse(opts.child) as {
+    port: number;
+    encoding: Encoding;
+    seconds: number;
+    connections: number;
+  };
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const until = Date.now() + seconds * 1000;
   let sent = 0;
@@ -125,7 +132,17 @@ if (opts.child) {
   const send = (body: Uint8Array) =>
     new Promise<void>((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port, path: '/v1/logs', method: 'POST', agent, headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf', 'content-length': body.byteLength } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/logs',
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+            'content-length': body.byteLength,
+          },
+        },
         (res) => {
           if (res.statusCode !== 200) failed++;
           res.resume();
@@ -220,10 +237,23 @@ function handlerContext(): { ctx: SourceContext; intake: MemoryIntake } {
   return { ctx: { processor: rules, intake, logger: silentLogger, signal: new AbortController().signal }, intake };
 }
 
-async function overHttp(encoding: Encoding, seconds: number, connections: number): Promise<{ perCore: number; cpu: number; records: number; failed: number }> {
+async function overHttp(
+  encoding: Encoding,
+  seconds: number,
+  connections: number,
+): Promise<{ perCore: number; cpu: number; records: number; failed: number }> {
   const { ctx, intake } = handlerContext();
   const handler = new ExportHandler('otlp', ctx, new Metrics());
-  const receiver = new OtlpHttpReceiver({ listen: { host: '127.0.0.1', port: 0 }, maxBody: 16 * 1024 * 1024, budget: new BodyBudget(64 * 1024 * 1024), requestTimeoutMs: 30_000 }, handler, silentLogger);
+  const receiver = new OtlpHttpReceiver(
+    {
+      listen: { host: '127.0.0.1', port: 0 },
+      maxBody: 16 * 1024 * 1024,
+      budget: new BodyBudget(64 * 1024 * 1024),
+      requestTimeoutMs: 30_000,
+    },
+    handler,
+    silentLogger,
+  );
   const { port } = await receiver.start();
   const child = fork(import.meta.filename, ['--child', JSON.stringify({ port, encoding, seconds, connections })], { stdio: 'inherit' });
   const start = process.cpuUsage();
@@ -235,7 +265,8 @@ async function overHttp(encoding: Encoding, seconds: number, connections: number
   await receiver.stop();
   const records = report.sent * RECORDS_PER_REQUEST;
   const expectedEvents = (report.sent - report.failed) * (RECORDS_PER_REQUEST / MATCH_EVERY);
-  if (report.failed > 0 || intake.events !== expectedEvents) throw new Error(`HTTP run: ${report.failed} failed requests, ${intake.events} events (expected ${expectedEvents})`);
+  if (report.failed > 0 || intake.events !== expectedEvents)
+    throw new Error(`HTTP run: ${report.failed} failed requests, ${intake.events} events (expected ${expectedEvents})`);
   return { perCore: records / cpu, cpu, records, failed: report.failed };
 }
 
@@ -243,7 +274,9 @@ const seconds = Number(opts.seconds);
 const connections = Number(opts.connections);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
 console.log(`OTLP receiver, ${RECORDS_PER_REQUEST} records/request, 1 in ${MATCH_EVERY} records matches; node ${process.version}`);
-console.log(`body sizes: protobuf ${(bodies.protobuf[0]!.byteLength / 1024).toFixed(0)} KiB, JSON ${(bodies.json[0]!.byteLength / 1024).toFixed(0)} KiB per request`);
+console.log(
+  `body sizes: protobuf ${(bodies.protobuf[0]!.byteLength / 1024).toFixed(0)} KiB, JSON ${(bodies.json[0]!.byteLength / 1024).toFixed(0)} KiB per request`,
+);
 console.log('records/s per core (CPU-seconds based):');
 console.log('encoding     decode only   decode + rules   HTTP end-to-end');
 for (const encoding of ['protobuf', 'json'] as const) {

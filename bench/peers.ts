@@ -24,7 +24,18 @@
  * Last, the ratios log2events ÷ Fluent Bit tuned.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,7 +61,10 @@ const { values } = parseArgs({
 const LINES = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 const STEADY_S = Number(values['steady-seconds']);
-const RATES = values.rates!.split(',').map(Number).filter((n) => n > 0);
+const RATES = values
+  .rates!.split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const FB_DIR = resolve(values['fluent-bit']!);
 const FB = join(FB_DIR, 'fluent-bit');
 
@@ -79,7 +93,8 @@ function line(i: number, writtenAt?: number): string {
   let text: string;
   if (i % 100 === 37) text = `${ts} ERROR [worker-${i % 16}] ${PATTERN} ${i} amount=${(i % 9973) / 100} gateway=acme at=${writtenAt ?? 0}`;
   else if (i % 143 === 11) text = `${ts} ERROR [worker-${i % 16}] payment retry scheduled for order ${i} gateway=acme`;
-  else text = `${ts} INFO  [worker-${i % 16}] request id=${(i * 2654435761) >>> 0} method=GET path=/api/v1/items/${i % 5000} status=200 duration_ms=${i % 250}`;
+  else
+    text = `${ts} INFO  [worker-${i % 16}] request id=${(i * 2654435761) >>> 0} method=GET path=/api/v1/items/${i % 5000} status=200 duration_ms=${i % 250}`;
   return `${text.padEnd(LINE_BYTES - 1, ' .')}\n`;
 }
 
@@ -173,7 +188,11 @@ async function timed(cmd: string[], stdoutTo?: string): Promise<Row> {
   const num = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? Number.NaN);
   // grep -c exits 1 on no match; run --once exits 4 when it dead-lettered (still a measurement).
   if (status !== 0 && status !== 1 && status !== 4) throw new Error(`${cmd.join(' ')} exited ${status}:\n${stderr.slice(-2000)}`);
-  return { wallS, cpuS: num('User time \\(seconds\\)') + num('System time \\(seconds\\)'), peakMiB: num('Maximum resident set size \\(kbytes\\)') / 1024 };
+  return {
+    wallS,
+    cpuS: num('User time \\(seconds\\)') + num('System time \\(seconds\\)'),
+    peakMiB: num('Maximum resident set size \\(kbytes\\)') / 1024,
+  };
 }
 
 function procCpuS(pid: number): number {
@@ -208,7 +227,10 @@ async function start(cmd: string[], ready: (log: string) => boolean): Promise<Ru
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  await Promise.race([until(() => ready(log), 30_000, `${cmd[0]} to start`), exited.then(() => Promise.reject(new Error(`${cmd.join(' ')} exited:\n${log}`)))]);
+  await Promise.race([
+    until(() => ready(log), 30_000, `${cmd[0]} to start`),
+    exited.then(() => Promise.reject(new Error(`${cmd.join(' ')} exited:\n${log}`))),
+  ]);
   return {
     child,
     log: () => log,
@@ -225,7 +247,15 @@ function medians(rows: Row[]): Row {
     return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN;
   };
   const pick = (k: keyof Row) => med(rows.map((r) => (r[k] as number | undefined) ?? Number.NaN));
-  return { cpuS: pick('cpuS'), wallS: pick('wallS'), peakMiB: pick('peakMiB'), anonMiB: pick('anonMiB'), delivered: pick('delivered'), unique: pick('unique'), duplicates: pick('duplicates') };
+  return {
+    cpuS: pick('cpuS'),
+    wallS: pick('wallS'),
+    peakMiB: pick('peakMiB'),
+    anonMiB: pick('anonMiB'),
+    delivered: pick('delivered'),
+    unique: pick('unique'),
+    duplicates: pick('duplicates'),
+  };
 }
 
 // ---- the tools -----------------------------------------------------------------------------
@@ -251,7 +281,9 @@ rules:
 }
 
 function fbConfig(name: 'tuned' | 'default', glob: string, port: number): string {
-  const text = readFileSync(join(FB_DIR, `${name}.conf`), 'utf8').replaceAll('WATCH_GLOB', glob).replaceAll('RECEIVER_PORT', String(port));
+  const text = readFileSync(join(FB_DIR, `${name}.conf`), 'utf8')
+    .replaceAll('WATCH_GLOB', glob)
+    .replaceAll('RECEIVER_PORT', String(port));
   const path = join(dir, `fb-${name}.conf`);
   writeFileSync(path, text);
   return path;
@@ -270,7 +302,13 @@ function freshWatchDir(name: string): string {
   return d;
 }
 
-async function runningBacklog(rx: Receiver, expected: number, cmd: (watch: string) => string[], ready: (log: string) => boolean, name: string): Promise<Row> {
+async function runningBacklog(
+  rx: Receiver,
+  expected: number,
+  cmd: (watch: string) => string[],
+  ready: (log: string) => boolean,
+  name: string,
+): Promise<Row> {
   const watch = freshWatchDir(name);
   const copy = join(dir, `copy-${name}.log`);
   spawnSync('cp', [backlog, copy]);
@@ -300,7 +338,8 @@ async function runningBacklog(rx: Receiver, expected: number, cmd: (watch: strin
 }
 
 const l2eReady = (log: string) => log.includes('"msg":"started"');
-const fbReady = (log: string) => log.includes('[sp] stream processor started') || log.includes('inotify_fs_add') || log.includes('flb_tail');
+const fbReady = (log: string) =>
+  log.includes('[sp] stream processor started') || log.includes('inotify_fs_add') || log.includes('flb_tail');
 
 // ---- main ----------------------------------------------------------------------------------
 
@@ -328,7 +367,12 @@ const tools: Tool[] = [
   {
     name: 'node read + indexOf',
     run: () =>
-      timed([process.execPath, ...NODE_FLAGS, '-e', `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(backlog)});const b=Buffer.alloc(1<<19);let n=0,r;while((r=fs.readSync(fd,b))>0){let i=0;const v=b.subarray(0,r);while((i=v.indexOf(${JSON.stringify(PATTERN)},i))>=0){n++;i++}}`]),
+      timed([
+        process.execPath,
+        ...NODE_FLAGS,
+        '-e',
+        `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(backlog)});const b=Buffer.alloc(1<<19);let n=0,r;while((r=fs.readSync(fd,b))>0){let i=0;const v=b.subarray(0,r);while((i=v.indexOf(${JSON.stringify(PATTERN)},i))>=0){n++;i++}}`,
+      ]),
   },
   {
     name: 'log2events http, run --once (start-up incl.)',
@@ -340,7 +384,14 @@ const tools: Tool[] = [
   },
   {
     name: 'log2events http, running',
-    run: () => runningBacklog(rx, expected, (w) => l2e(['run', '-c', l2eConfig('running', join(w, '*.log'), 'beginning', httpSink)]), l2eReady, 'l2e-http'),
+    run: () =>
+      runningBacklog(
+        rx,
+        expected,
+        (w) => l2e(['run', '-c', l2eConfig('running', join(w, '*.log'), 'beginning', httpSink)]),
+        l2eReady,
+        'l2e-http',
+      ),
   },
 ];
 if (emulator) {
@@ -353,7 +404,14 @@ if (fbRuns) {
   for (const conf of ['tuned', 'default'] as const) {
     tools.push({
       name: `Fluent Bit ${conf}, running`,
-      run: () => runningBacklog(rx, expected, (w) => [FB, '-c', fbConfig(conf, join(w, '*.log'), Number(new URL(rx.url).port))], fbReady, `fb-${conf}`),
+      run: () =>
+        runningBacklog(
+          rx,
+          expected,
+          (w) => [FB, '-c', fbConfig(conf, join(w, '*.log'), Number(new URL(rx.url).port))],
+          fbReady,
+          `fb-${conf}`,
+        ),
     });
   }
 }
@@ -373,14 +431,20 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const fmt = (n: number | undefined, d = 2) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
-console.log(`\nbacklog: ${LINES.toLocaleString()} lines (${((LINES * LINE_BYTES) / 1e6).toFixed(0)} MB), ${expected} matching; medians of ${ROUNDS}`);
-console.log(`${'tool'.padEnd(46)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)} ${'peak MiB'.padStart(9)} ${'anon MiB'.padStart(9)} ${'delivered'.padStart(10)} ${'unique'.padStart(7)} ${'dup'.padStart(5)}`);
+console.log(
+  `\nbacklog: ${LINES.toLocaleString()} lines (${((LINES * LINE_BYTES) / 1e6).toFixed(0)} MB), ${expected} matching; medians of ${ROUNDS}`,
+);
+console.log(
+  `${'tool'.padEnd(46)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)} ${'peak MiB'.padStart(9)} ${'anon MiB'.padStart(9)} ${'delivered'.padStart(10)} ${'unique'.padStart(7)} ${'dup'.padStart(5)}`,
+);
 const med = new Map<string, Row>();
 for (const [name, rows] of results) {
   if (!rows.length) continue;
   const m = medians(rows);
   med.set(name, m);
-  console.log(`${name.padEnd(46)} ${fmt(m.cpuS).padStart(7)} ${fmt(m.wallS).padStart(7)} ${fmt(m.peakMiB, 1).padStart(9)} ${fmt(m.anonMiB, 1).padStart(9)} ${fmt(m.delivered, 0).padStart(10)} ${fmt(m.unique, 0).padStart(7)} ${fmt(m.duplicates, 0).padStart(5)}`);
+  console.log(
+    `${name.padEnd(46)} ${fmt(m.cpuS).padStart(7)} ${fmt(m.wallS).padStart(7)} ${fmt(m.peakMiB, 1).padStart(9)} ${fmt(m.anonMiB, 1).padStart(9)} ${fmt(m.delivered, 0).padStart(10)} ${fmt(m.unique, 0).padStart(7)} ${fmt(m.duplicates, 0).padStart(5)}`,
+  );
 }
 
 // ---- steady state --------------------------------------------------------------------------
@@ -431,7 +495,15 @@ async function steady(name: string, rate: number, cmd: (file: string) => string[
   await tool.stop();
   const lat = [...rx.latencies].sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? Number.NaN;
-  return { cpuPct: (100 * cpuS) / elapsed, rssMiB: rss / 1024, anonMiB: anon / 1024, p50: q(0.5), p99: q(0.99), delivered: rx.ids.size, expected: expectedN };
+  return {
+    cpuPct: (100 * cpuS) / elapsed,
+    rssMiB: rss / 1024,
+    anonMiB: anon / 1024,
+    p50: q(0.5),
+    p99: q(0.99),
+    delivered: rx.ids.size,
+    expected: expectedN,
+  };
 }
 
 const steadyTools: { name: string; cmd: (file: string) => string[]; ready: (log: string) => boolean }[] = [
@@ -439,7 +511,11 @@ const steadyTools: { name: string; cmd: (file: string) => string[]; ready: (log:
 ];
 if (fbRuns) {
   for (const conf of ['tuned', 'default'] as const) {
-    steadyTools.push({ name: `Fluent Bit ${conf}`, cmd: (f) => [FB, '-c', fbConfig(conf, f, Number(new URL(rx.url).port))], ready: fbReady });
+    steadyTools.push({
+      name: `Fluent Bit ${conf}`,
+      cmd: (f) => [FB, '-c', fbConfig(conf, f, Number(new URL(rx.url).port))],
+      ready: fbReady,
+    });
   }
 }
 const steadyResults = new Map<string, Steady>();
@@ -453,9 +529,13 @@ for (const rate of RATES) {
   }
 }
 console.log(`\nsteady state, ${STEADY_S} s per rate (latency: line written → event received)`);
-console.log(`${'tool @ lines/s'.padEnd(30)} ${'CPU %'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'anon MiB'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'events'.padStart(13)}`);
+console.log(
+  `${'tool @ lines/s'.padEnd(30)} ${'CPU %'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'anon MiB'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'events'.padStart(13)}`,
+);
 for (const [name, s] of steadyResults) {
-  console.log(`${name.padEnd(30)} ${fmt(s.cpuPct, 1).padStart(6)} ${fmt(s.rssMiB, 1).padStart(8)} ${fmt(s.anonMiB, 1).padStart(9)} ${fmt(s.p50, 0).padStart(7)} ${fmt(s.p99, 0).padStart(7)} ${`${s.delivered}/${s.expected}`.padStart(13)}`);
+  console.log(
+    `${name.padEnd(30)} ${fmt(s.cpuPct, 1).padStart(6)} ${fmt(s.rssMiB, 1).padStart(8)} ${fmt(s.anonMiB, 1).padStart(9)} ${fmt(s.p50, 0).padStart(7)} ${fmt(s.p99, 0).padStart(7)} ${`${s.delivered}/${s.expected}`.padStart(13)}`,
+  );
 }
 
 // ---- ratios --------------------------------------------------------------------------------
@@ -465,12 +545,17 @@ const once = med.get('log2events http, run --once (start-up incl.)');
 const running = med.get('log2events http, running');
 if (fbT && running && once) {
   console.log('\nlog2events ÷ Fluent Bit tuned');
-  console.log(`backlog, start-up excluded: CPU ${fmt(running.cpuS / fbT.cpuS)}×, wall ${fmt(running.wallS / fbT.wallS)}×, peak RSS ${fmt(running.peakMiB / fbT.peakMiB)}×`);
+  console.log(
+    `backlog, start-up excluded: CPU ${fmt(running.cpuS / fbT.cpuS)}×, wall ${fmt(running.wallS / fbT.wallS)}×, peak RSS ${fmt(running.peakMiB / fbT.peakMiB)}×`,
+  );
   console.log(`backlog, start-up included (vs Fluent Bit running): CPU ${fmt(once.cpuS / fbT.cpuS)}×`);
   for (const rate of RATES) {
     const a = steadyResults.get(`log2events http @${rate}`);
     const b = steadyResults.get(`Fluent Bit tuned @${rate}`);
-    if (a && b) console.log(`steady ${rate} lines/s: CPU ${fmt(a.cpuPct / b.cpuPct)}×, RSS ${fmt(a.rssMiB / b.rssMiB)}×, p99 ${fmt(a.p99, 0)} vs ${fmt(b.p99, 0)} ms`);
+    if (a && b)
+      console.log(
+        `steady ${rate} lines/s: CPU ${fmt(a.cpuPct / b.cpuPct)}×, RSS ${fmt(a.rssMiB / b.rssMiB)}×, p99 ${fmt(a.p99, 0)} vs ${fmt(b.p99, 0)} ms`,
+      );
   }
 }
 

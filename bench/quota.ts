@@ -119,7 +119,9 @@ async function runOnce(em: RunningEmulator, dir: string): Promise<RunResult> {
     configs.map(
       (cfg, a) =>
         new Promise<number | null>((done) => {
-          const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'run', '-c', cfg, '--once', '--once-timeout', '10m'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'run', '-c', cfg, '--once', '--once-timeout', '10m'], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           child.stdout.on('data', (d: Buffer) => (logs[a] += d.toString()));
           child.stderr.on('data', (d: Buffer) => (logs[a] += d.toString()));
           child.once('exit', (code) => done(code));
@@ -188,10 +190,19 @@ async function runOnce(em: RunningEmulator, dir: string): Promise<RunResult> {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const em = await startEmulator({ port: 0, config: { max_stored_events: AGENTS * EVENTS * 2, faults: { [PROVIDER]: { quota: { rps: RPS, burst: BURST } } } } });
+const em = await startEmulator({
+  port: 0,
+  config: { max_stored_events: AGENTS * EVENTS * 2, faults: { [PROVIDER]: { quota: { rps: RPS, burst: BURST } } } },
+});
 const dir = mkdtempSync(join(tmpdir(), 'l2e-quota-'));
-console.log(`${AGENTS} agents × ${EVENTS} events → ${PROVIDER}, quota ${RPS} requests/s (burst ${BURST}); load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('run | goodput | Jain (contended) | Jain (completion) | lost | dup | s | accepted req | throttled | shares while contended | first–last delivery s');
+console.log(
+  `${AGENTS} agents × ${EVENTS} events → ${PROVIDER}, quota ${RPS} requests/s (burst ${BURST}); load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  'run | goodput | Jain (contended) | Jain (completion) | lost | dup | s | accepted req | throttled | shares while contended | first–last delivery s',
+);
 const results: RunResult[] = [];
 try {
   for (let r = 1; r <= RUNS; r++) {
@@ -212,4 +223,11 @@ const range = (f: (r: RunResult) => number, fmt: (x: number) => string) => {
   const xs = results.map(f).sort((a, b) => a - b);
   return `${fmt(xs[Math.floor((xs.length - 1) / 2)]!)} (${fmt(xs[0]!)}–${fmt(xs[xs.length - 1]!)})`;
 };
-console.log(`median (range): goodput ${range((r) => r.goodput, pct)}, Jain ${range((r) => r.jain, (x) => x.toFixed(3))}, lost ${range((r) => r.lost, String)}, dup ${range((r) => r.duplicated, String)}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `median (range): goodput ${range((r) => r.goodput, pct)}, Jain ${range(
+    (r) => r.jain,
+    (x) => x.toFixed(3),
+  )}, lost ${range((r) => r.lost, String)}, dup ${range((r) => r.duplicated, String)}; load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

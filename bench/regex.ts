@@ -59,7 +59,14 @@ function run(pattern: string, kind: string, sizes: (number | string)[], flags: b
   return JSON.parse(out) as [number, number][];
 }
 
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1 ? `${ms.toFixed(1)} ms` : ms >= 0.001 ? `${(ms * 1000).toFixed(1)} µs` : `${(ms * 1e6).toFixed(0)} ns`);
+const fmt = (ms: number) =>
+  ms >= 1000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : ms >= 1
+      ? `${ms.toFixed(1)} ms`
+      : ms >= 0.001
+        ? `${(ms * 1000).toFixed(1)} µs`
+        : `${(ms * 1e6).toFixed(0)} ns`;
 
 console.log(`node ${process.version}, load ${loadavg()[0]!.toFixed(2)}`);
 const cases: [string, string, number, number[]][] = [
@@ -77,7 +84,9 @@ for (const [pattern, kind, full, sizes] of cases) {
   const after = run(pattern, kind, [full, 1000, 100_000], true);
   console.log(`\n${pattern} on ${full} ${kind === 'words' ? '"ab" words' : unit} + "!"`);
   console.log(`  before: ${before.map(([n, ms]) => `${n} ${unit}: ${fmt(ms)}`).join(', ')}`);
-  console.log(`          x${perStep.toFixed(2)} per ${unit === 'a' ? 'character' : 'word'} → ${full} ${unit}: ~${fmt(extrapolated)} (extrapolated)`);
+  console.log(
+    `          x${perStep.toFixed(2)} per ${unit === 'a' ? 'character' : 'word'} → ${full} ${unit}: ~${fmt(extrapolated)} (extrapolated)`,
+  );
   console.log(`  after:  ${after.map(([n, ms]) => `${n} ${unit}: ${fmt(ms)}`).join(', ')}`);
 }
 const plain = run('x', 'ordinary', [], false).at(-1)![1];

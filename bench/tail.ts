@@ -51,7 +51,10 @@ const { values } = parseArgs({
   },
 });
 /** The flags the installed command runs node with (the shebang of bin/log2events.js). */
-const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(REPO, 'bin/log2events.js'), 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(REPO, 'bin/log2events.js'), 'utf8'))?.[1] ?? '')
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean);
 const MAIN = (() => {
   if (values.runtime === 'ts') return join(REPO, 'src/cli/main.ts');
   if (values.runtime !== 'dist') throw new Error('--runtime: dist or ts');
@@ -76,9 +79,10 @@ const logPath = join(dir, 'backlog.log');
 /** A ~200-byte line; every 100th one carries the literal. */
 function line(i: number): string {
   const ts = new Date(1_717_236_000_000 + i).toISOString();
-  const head = i % 100 === 37
-    ? `${ts} ERROR [worker-${i % 16}] ${LITERAL} order=${i} amount=${(i % 9973) / 100} gateway=acme reason=card_declined`
-    : `${ts} INFO  [worker-${i % 16}] request id=${(i * 2654435761) >>> 0} method=GET path=/api/v1/items/${i % 5000} status=200 duration_ms=${i % 250}`;
+  const head =
+    i % 100 === 37
+      ? `${ts} ERROR [worker-${i % 16}] ${LITERAL} order=${i} amount=${(i % 9973) / 100} gateway=acme reason=card_declined`
+      : `${ts} INFO  [worker-${i % 16}] request id=${(i * 2654435761) >>> 0} method=GET path=/api/v1/items/${i % 5000} status=200 duration_ms=${i % 250}`;
   return head.padEnd(199, ' .') + '\n';
 }
 
@@ -211,7 +215,11 @@ const stopping = logTime(agent.stderr, 'stopping');
 const readS = started !== undefined && stopping !== undefined ? (stopping - started) / 1000 : NaN;
 const caughtUp = /"msg":"caught up".*?"seconds":([\d.]+)/.exec(agent.stderr);
 const sourceS = caughtUp ? Number(caughtUp[1]) : NaN;
-rows.push({ name: 'log2events run --once', m: agent, note: `events=${events}${events === gen.matching ? ' (all)' : ' (MISMATCH)'}; file read ${fmt(sourceS)} s = ${fmt(bytes / 1e6 / sourceS, 0)} MB/s; started→drained+delivered ${fmt(readS)} s = ${fmt(bytes / 1e6 / readS, 0)} MB/s` });
+rows.push({
+  name: 'log2events run --once',
+  m: agent,
+  note: `events=${events}${events === gen.matching ? ' (all)' : ' (MISMATCH)'}; file read ${fmt(sourceS)} s = ${fmt(bytes / 1e6 / sourceS, 0)} MB/s; started→drained+delivered ${fmt(readS)} s = ${fmt(bytes / 1e6 / readS, 0)} MB/s`,
+});
 
 // The same read with a rule that matches nothing: the source's own cost, without the spool.
 const idleCfg = agentConfig('nomatch', 'beginning', logPath, 'NO_SUCH_LITERAL');
@@ -221,12 +229,27 @@ const idleS = idleCaught ? Number(idleCaught[1]) : NaN;
 rows.push({ name: 'log2events, 0% matching', m: idle, note: `file read ${fmt(idleS)} s = ${fmt(bytes / 1e6 / idleS, 0)} MB/s` });
 
 console.log(`\nbacklog read of ${fmt(bytes / 1e6, 0)} MB`);
-console.log(['tool'.padEnd(24), 'wall s'.padStart(8), 'CPU s'.padStart(8), 'MB/s'.padStart(8), 'peak RSS MiB'.padStart(13), '  notes'].join(''));
+console.log(
+  ['tool'.padEnd(24), 'wall s'.padStart(8), 'CPU s'.padStart(8), 'MB/s'.padStart(8), 'peak RSS MiB'.padStart(13), '  notes'].join(''),
+);
 for (const { name, m, note, reads } of rows) {
-  console.log([name.padEnd(24), fmt(m.wallS).padStart(8), fmt(m.cpuS).padStart(8), (reads === false ? '-' : fmt(bytes / 1e6 / m.wallS, 0)).padStart(8), fmt(m.maxRssMiB, 1).padStart(13), `  ${note}`].join(''));
+  console.log(
+    [
+      name.padEnd(24),
+      fmt(m.wallS).padStart(8),
+      fmt(m.cpuS).padStart(8),
+      (reads === false ? '-' : fmt(bytes / 1e6 / m.wallS, 0)).padStart(8),
+      fmt(m.maxRssMiB, 1).padStart(13),
+      `  ${note}`,
+    ].join(''),
+  );
 }
-console.log(`log2events CPU / grep CPU: ${fmt(agent.cpuS / grep.cpuS, 1)}x (target <= 4x); node floor / grep: ${fmt(floor.cpuS / grep.cpuS, 1)}x; empty-file run / grep: ${fmt(empty.cpuS / grep.cpuS, 1)}x`);
-console.log(`log2events peak RSS: ${fmt(agent.maxRssMiB * 1.048576, 1)} MB (target <= 80 MB); empty-file run: ${fmt(empty.maxRssMiB * 1.048576, 1)} MB`);
+console.log(
+  `log2events CPU / grep CPU: ${fmt(agent.cpuS / grep.cpuS, 1)}x (target <= 4x); node floor / grep: ${fmt(floor.cpuS / grep.cpuS, 1)}x; empty-file run / grep: ${fmt(empty.cpuS / grep.cpuS, 1)}x`,
+);
+console.log(
+  `log2events peak RSS: ${fmt(agent.maxRssMiB * 1.048576, 1)} MB (target <= 80 MB); empty-file run: ${fmt(empty.maxRssMiB * 1.048576, 1)} MB`,
+);
 
 // ---- steady state --------------------------------------------------------------------------
 
@@ -290,10 +313,20 @@ async function steady(rate: number): Promise<{ cpuPct: number; rss: number; hwm:
 }
 
 console.log(`\nsteady state (${steadySeconds} s measured after 2 s warm-up; ~200-byte lines, 1% matching)`);
-console.log(['rate lines/s'.padEnd(14), 'CPU % core'.padStart(11), 'RSS MiB'.padStart(9), 'peak RSS MiB'.padStart(13), '  events'].join(''));
+console.log(
+  ['rate lines/s'.padEnd(14), 'CPU % core'.padStart(11), 'RSS MiB'.padStart(9), 'peak RSS MiB'.padStart(13), '  events'].join(''),
+);
 for (const rate of [10_000, 50_000]) {
   const s = await steady(rate);
-  console.log([String(rate).padEnd(14), fmt(s.cpuPct, 1).padStart(11), fmt(s.rss, 1).padStart(9), fmt(s.hwm, 1).padStart(13), `  ${s.events}/${s.expected}`].join(''));
+  console.log(
+    [
+      String(rate).padEnd(14),
+      fmt(s.cpuPct, 1).padStart(11),
+      fmt(s.rss, 1).padStart(9),
+      fmt(s.hwm, 1).padStart(13),
+      `  ${s.events}/${s.expected}`,
+    ].join(''),
+  );
 }
 
 if (!values.keep) rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,9 @@
 var major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(
-    'log2events needs Node.js >= 24; this is v' + process.versions.node + '; ' +
+    'log2events needs Node.js >= 24; this is v' +
+      process.versions.node +
+      '; ' +
       'install Node.js 24 (https://nodejs.org), use the standalone executable, ' +
       'or in a checkout of the project run `npx log2events` (it brings its own Node.js 24)\n',
   );

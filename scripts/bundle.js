@@ -17,7 +17,9 @@ const outdir = resolve(process.argv[2] ?? join(root, 'dist/bundle'));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Small, pure packages on the start-up path: inlined. */
 const INLINED = new Set(['zod', 'yaml', 'chokidar', 'p-queue', 'picomatch']);
-const external = Object.keys(pkg.dependencies).filter((d) => !INLINED.has(d)).flatMap((d) => [d, `${d}/*`]);
+const external = Object.keys(pkg.dependencies)
+  .filter((d) => !INLINED.has(d))
+  .flatMap((d) => [d, `${d}/*`]);
 
 // Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
 rmSync(outdir, { recursive: true, force: true });

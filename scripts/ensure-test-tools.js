@@ -6,7 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 
 const wanted = { logrotate: 'logrotate', openssl: 'openssl', 'systemd-analyze': 'systemd' };
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`], { stdio: 'ignore' }).status === 0;
-const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
+const missing = Object.entries(wanted)
+  .filter(([cmd]) => !has(cmd))
+  .map(([, pkg]) => pkg);
 
 if (missing.length === 0) process.exit(0);
 const root = process.getuid?.() === 0;
@@ -17,7 +19,10 @@ if (!root || !has('apt-get')) {
 try {
   console.log(`installing test tools: ${missing.join(', ')}`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 } catch (err) {
   console.warn(`could not install ${missing.join(', ')} (${err.message}); the tests that need them will be skipped`);
 }

@@ -31,7 +31,8 @@ function fail(message) {
 if (process.platform !== 'linux' || process.arch !== 'x64') fail(`builds for linux-x64 only (this is ${process.platform}-${process.arch})`);
 // The executable is this very node binary with the application added: it must be the
 // project's Node.js 24 (`npm run package` runs on it), not whatever node is on the PATH.
-if (Number(process.versions.node.split('.')[0]) < 24) fail(`needs Node.js >= 24 (this is v${process.versions.node}): run \`npm run package\``);
+if (Number(process.versions.node.split('.')[0]) < 24)
+  fail(`needs Node.js >= 24 (this is v${process.versions.node}): run \`npm run package\``);
 
 const work = join(out, 'work');
 rmSync(out, { recursive: true, force: true });
@@ -52,7 +53,12 @@ process.stdout.write(sums);
 async function buildExecutable() {
   const script = join(work, 'log2events.cjs');
   await build({
-    stdin: { contents: "import { start } from './src/cli/start.ts';\nvoid start();\n", resolveDir: root, sourcefile: 'sea-main.ts', loader: 'ts' },
+    stdin: {
+      contents: "import { start } from './src/cli/start.ts';\nvoid start();\n",
+      resolveDir: root,
+      sourcefile: 'sea-main.ts',
+      loader: 'ts',
+    },
     outfile: script,
     bundle: true,
     format: 'cjs',
@@ -121,7 +127,10 @@ function buildDeb(exe) {
   put(join(root, 'deploy/systemd/log2events.service'), 'usr/lib/systemd/system/log2events.service');
   put(join(root, 'deploy/debian/config.yaml'), 'etc/log2events/config.yaml');
   put(join(root, 'README.md'), 'usr/share/doc/log2events/README.md');
-  writeFileSync(join(tree, 'usr/share/doc/log2events/copyright'), `log2events ${pkg.version}\nLicense: Apache-2.0\n\n${readFileSync(join(root, 'LICENSE'), 'utf8')}`);
+  writeFileSync(
+    join(tree, 'usr/share/doc/log2events/copyright'),
+    `log2events ${pkg.version}\nLicense: Apache-2.0\n\n${readFileSync(join(root, 'LICENSE'), 'utf8')}`,
+  );
   for (const script of ['postinst', 'prerm', 'postrm']) put(join(root, 'deploy/debian', script), `DEBIAN/${script}`, 0o755);
   writeFileSync(join(tree, 'DEBIAN/conffiles'), '/etc/log2events/config.yaml\n');
   const installedKiB = Math.ceil(Number(execFileSync('du', ['-sk', '--exclude=DEBIAN', tree], { encoding: 'utf8' }).split('\t')[0]));

@@ -59,7 +59,12 @@ export async function startAdminServer(listen: ListenAddress, state: AdminState)
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const where = `${listen.host}:${listen.port}`;
-      const why = err.code === 'EADDRINUSE' ? 'the address is already in use (another process listens there)' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'the address is already in use (another process listens there)'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : err.message;
       reject(new AdminListenError(`admin.listen ${where}: cannot listen: ${why}`));
     });
     server.listen(listen.port, listen.host, () => resolve());
@@ -79,7 +84,10 @@ export async function startAdminServer(listen: ListenAddress, state: AdminState)
 
 function tapFilter(q: URLSearchParams): TapFilter {
   const list = (key: string) => {
-    const v = q.getAll(key).flatMap((x) => x.split(',')).filter((x) => x !== '');
+    const v = q
+      .getAll(key)
+      .flatMap((x) => x.split(','))
+      .filter((x) => x !== '');
     return v.length > 0 ? new Set(v) : undefined;
   };
   const rules = list('rule');
@@ -94,7 +102,9 @@ function tapFilter(q: URLSearchParams): TapFilter {
 function streamTap(tap: Tap, filter: TapFilter, res: ServerResponse): void {
   const sub = tap.subscribe(filter);
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-  res.write(`${JSON.stringify({ type: 'tap', time: new Date().toISOString(), ...(filter.rules ? { rules: [...filter.rules] } : {}), ...(filter.sinks ? { sinks: [...filter.sinks] } : {}) })}\n`);
+  res.write(
+    `${JSON.stringify({ type: 'tap', time: new Date().toISOString(), ...(filter.rules ? { rules: [...filter.rules] } : {}), ...(filter.sinks ? { sinks: [...filter.sinks] } : {}) })}\n`,
+  );
   let open = true;
   res.on('close', () => {
     open = false;

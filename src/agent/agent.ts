@@ -69,7 +69,15 @@ export class Agent {
   /** Reloads and the stop run one at a time, in order. */
   private busy: Promise<unknown> = Promise.resolve();
 
-  private constructor(config: Config, logger: Logger, metrics: Metrics, store: StateStore, sinks: Map<string, EngineSink>, emulator: EmulatorTarget | undefined, tap: Tap) {
+  private constructor(
+    config: Config,
+    logger: Logger,
+    metrics: Metrics,
+    store: StateStore,
+    sinks: Map<string, EngineSink>,
+    emulator: EmulatorTarget | undefined,
+    tap: Tap,
+  ) {
     this.config = config;
     this.tap = tap;
     this.logger = logger;
@@ -88,7 +96,10 @@ export class Agent {
     const { config } = opts;
     const logger = opts.logger ?? createLogger(config.log_level);
     const metrics = opts.metrics ?? new Metrics();
-    const store = StateStore.open(config.state_dir, { walMaxBytes: config.delivery.spool.wal_max_bytes, ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}) });
+    const store = StateStore.open(config.state_dir, {
+      walMaxBytes: config.delivery.spool.wal_max_bytes,
+      ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+    });
     let sinks: Map<string, EngineSink>;
     try {
       sinks = await createSinks([...config.sinks.values()], config, logger, metrics, opts.emulator);
@@ -114,7 +125,9 @@ export class Agent {
 
   /** Proves the sinks' endpoints and credentials in the background: delivery does not wait for it. */
   private checkSinks(sinks: Iterable<EngineSink>): void {
-    const list = [...sinks].filter((s) => s.sink.probe && s.options.check_at_start).map((s) => ({ sink: s.sink, timeoutMs: s.options.timeout }));
+    const list = [...sinks]
+      .filter((s) => s.sink.probe && s.options.check_at_start)
+      .map((s) => ({ sink: s.sink, timeoutMs: s.options.timeout }));
     if (list.length > 0) void checkSinksAtStart(list, this.logger, this.abort.signal);
   }
 
@@ -146,7 +159,13 @@ export class Agent {
     const sc = config.sources.get(name)!;
     const def = sourceType(sc.type)!;
     const logger = problemLogger(this.logger.child({ source: name }), (p) => this.sourceProblems.set(name, p));
-    const source = await def.create(name, sc.options, { logger, metrics: this.metrics, stateDir: config.state_dir, baseDir: config.baseDir, ...(this.pods ? { pods: this.pods } : {}) });
+    const source = await def.create(name, sc.options, {
+      logger,
+      metrics: this.metrics,
+      stateDir: config.state_dir,
+      baseDir: config.baseDir,
+      ...(this.pods ? { pods: this.pods } : {}),
+    });
     await source.start({ processor: this.rules, intake: this.intake, logger, signal: this.abort.signal });
     this.sources.set(name, { source, literals: JSON.stringify(this.rules.literalsFor(name)) });
   }
@@ -197,7 +216,10 @@ export class Agent {
     const before = this.config;
     const diff = diffConfig(before, next);
     if (diff.refused.length > 0) {
-      return { ok: false, error: `${diff.refused.join(' and ')} cannot change while the agent runs (restart it to apply); the running config stays` };
+      return {
+        ok: false,
+        error: `${diff.refused.join(' and ')} cannot change while the agent runs (restart it to apply); the running config stays`,
+      };
     }
     const rulesDiffer = rulesChanged(diff, before, next);
     const swapEngine = anyChange(diff.sinks) || diff.delivery;
@@ -223,7 +245,8 @@ export class Agent {
     const nextRules = next.compiled;
     for (const [name, running] of this.sources) {
       // Only the file tailer keeps the literals it was started with; stdin cannot be read again.
-      if (running.source.type === 'file' && next.sources.has(name) && JSON.stringify(nextRules.literalsFor(name)) !== running.literals) restart.add(name);
+      if (running.source.type === 'file' && next.sources.has(name) && JSON.stringify(nextRules.literalsFor(name)) !== running.literals)
+        restart.add(name);
     }
     for (const name of restart) await this.stopSource(name);
 
@@ -297,7 +320,12 @@ export class Agent {
       const labels = { rule: rule.name };
       this.metrics.setTotal('log2events_rule_matches_total', 'Records matched per rule', labels, n.matched);
       this.metrics.setTotal('log2events_rule_throttled_total', 'Matches suppressed by throttle per rule', labels, n.throttled);
-      this.metrics.setTotal('log2events_rule_regex_slow_total', 'Regex matches on a long line that took over 50 ms, per rule', labels, n.slowRegex);
+      this.metrics.setTotal(
+        'log2events_rule_regex_slow_total',
+        'Regex matches on a long line that took over 50 ms, per rule',
+        labels,
+        n.slowRegex,
+      );
     }
     for (const [sink, state] of this.engine.sinkStates()) {
       this.metrics.set('log2events_sink_up', 'Sink state: 1 ok, 0.5 degraded (some failures), 0 failing', { sink }, SINK_UP[state]);
@@ -332,7 +360,15 @@ export class Agent {
         ...(problem ? { last_error: { message: problem.message, time: new Date(problem.at).toISOString() } } : {}),
       };
     }
-    return { state: this.state, pid: process.pid, config: this.config.file, rules: this.config.rules.length, sources, spool: delivery.spool, sinks };
+    return {
+      state: this.state,
+      pid: process.pid,
+      config: this.config.file,
+      rules: this.config.rules.length,
+      sources,
+      spool: delivery.spool,
+      sinks,
+    };
   }
 }
 
@@ -341,9 +377,21 @@ export interface AgentStatus {
   pid: number;
   config: string;
   rules: number;
-  sources: Record<string, { type: string; state: 'ok' | 'degraded' | 'failing'; records_in: number; events_out: number; last_error?: { message: string; time: string } }>;
+  sources: Record<
+    string,
+    {
+      type: string;
+      state: 'ok' | 'degraded' | 'failing';
+      records_in: number;
+      events_out: number;
+      last_error?: { message: string; time: string };
+    }
+  >;
   spool: { events: number; bytes: number; held_events: number };
-  sinks: Record<string, ReturnType<DeliveryEngine['status']>['sinks'][string] & { events_in: number; delivered: number; retried: number; dead_lettered: number }>;
+  sinks: Record<
+    string,
+    ReturnType<DeliveryEngine['status']>['sinks'][string] & { events_in: number; delivered: number; retried: number; dead_lettered: number }
+  >;
 }
 
 /**

@@ -30,7 +30,11 @@ export function checkSinks(sinks: readonly CheckedSink[], signal?: AbortSignal):
         if (!result.ok && result.retryNow) result = await sink.probe(bounded);
         return { sink: sink.name, type: sink.type, result };
       } catch (err) {
-        return { sink: sink.name, type: sink.type, result: { ok: false, call: 'probe', code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+        return {
+          sink: sink.name,
+          type: sink.type,
+          result: { ok: false, call: 'probe', code: 'internal', message: err instanceof Error ? err.message : String(err) },
+        };
       }
     }),
   );
@@ -51,12 +55,15 @@ export async function checkSinksAtStart(sinks: readonly CheckedSink[], logger: L
     if (c.result === undefined) continue;
     if (c.result.ok) logger.info('sink check passed', { sink: c.sink, call: c.result.call });
     else {
-      logger.warn('sink check failed: the agent runs on and spools, but deliveries to this sink will likely fail the same way (check_at_start: false if its credentials may only send)', {
-        sink: c.sink,
-        call: c.result.call,
-        code: c.result.code,
-        error: c.result.message,
-      });
+      logger.warn(
+        'sink check failed: the agent runs on and spools, but deliveries to this sink will likely fail the same way (check_at_start: false if its credentials may only send)',
+        {
+          sink: c.sink,
+          call: c.result.call,
+          code: c.result.code,
+          error: c.result.message,
+        },
+      );
     }
   }
 }

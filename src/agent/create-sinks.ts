@@ -6,7 +6,13 @@ import type { EmulatorTarget } from '../sinks/emulator-target.ts';
 import { sinkType } from '../sinks/registry.ts';
 
 /** Builds the configured sinks; if one cannot be built, those already built are closed. */
-export async function createSinks(list: readonly SinkConfig[], config: Config, logger: Logger, metrics: Metrics, emulator: EmulatorTarget | undefined): Promise<Map<string, EngineSink>> {
+export async function createSinks(
+  list: readonly SinkConfig[],
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  emulator: EmulatorTarget | undefined,
+): Promise<Map<string, EngineSink>> {
   const sinks = new Map<string, EngineSink>();
   try {
     for (const sc of list) {

@@ -31,7 +31,8 @@ export async function checkConfiguredSinks(config: Config, io: CliIO): Promise<n
       else if (c.result.ok) io.stdout.write(`sink "${c.sink}" (${c.type}): ${c.result.call} ok\n`);
     }
     for (const c of failed) io.stderr.write(`${describeFailure(c)}\n`);
-    if (failed.length > 0) io.stderr.write(`${failed.length} of ${checks.filter((c) => c.result !== undefined).length} sink check(s) failed\n`);
+    if (failed.length > 0)
+      io.stderr.write(`${failed.length} of ${checks.filter((c) => c.result !== undefined).length} sink check(s) failed\n`);
     return failed.length > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await Promise.allSettled([...sinks.values()].map((s) => s.sink.close()));

@@ -27,13 +27,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * Parses a command's flags strictly (unknown flags are errors) and handles `--help`.
  * Returns undefined when help was printed.
  */
-export function parseCommandArgs<O extends Options>(
-  args: string[],
-  options: O,
-  usage: string,
-  io: CliIO,
-  allowPositionals = false,
-) {
+export function parseCommandArgs<O extends Options>(args: string[], options: O, usage: string, io: CliIO, allowPositionals = false) {
   const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as const;
   let parsed;
   try {

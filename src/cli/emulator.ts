@@ -42,7 +42,9 @@ export async function emulatorCommand(args: string[], io: CliIO): Promise<number
     emu = await startEmulator({ config, ...(listen ? { host: listen.host, port: listen.port } : {}) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    io.stderr.write(`log2events emulator: cannot listen on ${listen?.host ?? config.listen.host}:${listen?.port ?? config.listen.port}: ${e.code ?? e.message}\n`);
+    io.stderr.write(
+      `log2events emulator: cannot listen on ${listen?.host ?? config.listen.host}:${listen?.port ?? config.listen.port}: ${e.code ?? e.message}\n`,
+    );
     return EXIT_FAILURE;
   }
   const c = emu.credentials;

@@ -26,7 +26,13 @@ Options:
 export async function evalCommand(args: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { config: { type: 'string', short: 'c' }, source: { type: 'string', short: 's' }, format: { type: 'string', short: 'f' }, path: { type: 'string', short: 'p' }, pod: { type: 'string' } },
+    {
+      config: { type: 'string', short: 'c' },
+      source: { type: 'string', short: 's' },
+      format: { type: 'string', short: 'f' },
+      path: { type: 'string', short: 'p' },
+      pod: { type: 'string' },
+    },
     USAGE,
     io,
   );
@@ -42,7 +48,11 @@ export async function evalCommand(args: string[], io: CliIO): Promise<number> {
   if (parsed.values.source && !config.sources.has(source)) {
     throw new UsageError(`unknown source "${source}" (defined: ${[...config.sources.keys()].join(', ') || 'none'})`);
   }
-  const input = { format: formatFlag(parsed.values.format as string | undefined), path: parsed.values.path as string | undefined, pod: podFile(parsed.values.pod as string | undefined, config) };
+  const input = {
+    format: formatFlag(parsed.values.format as string | undefined),
+    path: parsed.values.path as string | undefined,
+    pod: podFile(parsed.values.pod as string | undefined, config),
+  };
   const emit = (record: LogRecord) => {
     for (const event of config.compiled.process(record, source)) io.stdout.write(eventJsonLine(event));
   };

@@ -6,7 +6,13 @@ import { huaweiCall } from '../sinks/huawei/client.ts';
 import { HuaweiConfigError, resolveHuaweiTarget } from '../sinks/huawei/credentials.ts';
 import { authRenewal, parseHuaweiError } from '../sinks/huawei/error-classifier.ts';
 import { huaweiConnectionShape } from '../sinks/huawei/config.ts';
-import { EVENT_TYPES, LIST_DEFAULT_SUB_EVENT_TYPE, LIST_LIMIT, REPORTED_SUB_EVENT_TYPE, SUB_EVENT_TYPES } from '../sinks/huawei-ces/limits.ts';
+import {
+  EVENT_TYPES,
+  LIST_DEFAULT_SUB_EVENT_TYPE,
+  LIST_LIMIT,
+  REPORTED_SUB_EVENT_TYPE,
+  SUB_EVENT_TYPES,
+} from '../sinks/huawei-ces/limits.ts';
 import type { CesEventDetailAnswer, CesListEventsAnswer } from '../sinks/huawei-ces/wire.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
 
@@ -48,7 +54,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-
 /** What query needs of a huawei_ces sink's (already validated) options: where, as whom, how long. */
 const queryOptions = z.object({ ...huaweiConnectionShape, timeout: z.number() });
 
@@ -66,7 +71,8 @@ export function parseQueryTime(value: string, flag: string): number {
 
 function intFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw usage(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw usage(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
   return Number(value);
 }
 
@@ -85,7 +91,6 @@ function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [head, ...cells].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
-
 
 function renderList(a: CesListEventsAnswer): string {
   const rows = (a.events ?? []).map((e) => [
@@ -129,8 +134,10 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
   const limit = intFlag(v.limit, '--limit', LIST_LIMIT.min, LIST_LIMIT.max);
   const eventType = oneOf(v['event-type'], EVENT_TYPES, '--event-type');
   const subEventType = oneOf(v['sub-event-type'], SUB_EVENT_TYPES, '--sub-event-type');
-  if (v.detail !== undefined && v['event-name'] !== undefined) throw usage('--event-name filters ListEvents; --detail already names the event');
-  if (v['emulator-url'] !== undefined && !/^https?:\/\/[^/]/.test(v['emulator-url'])) throw usage(`--emulator-url must be an http(s) URL, got "${v['emulator-url']}"`);
+  if (v.detail !== undefined && v['event-name'] !== undefined)
+    throw usage('--event-name filters ListEvents; --detail already names the event');
+  if (v['emulator-url'] !== undefined && !/^https?:\/\/[^/]/.test(v['emulator-url']))
+    throw usage(`--emulator-url must be an http(s) URL, got "${v['emulator-url']}"`);
 
   const loaded = loadConfigFile(file);
   if (!loaded.ok) {
@@ -141,14 +148,22 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
   const sink = v.sink !== undefined ? loaded.config.sinks.get(v.sink) : cesSinks.length === 1 ? cesSinks[0] : undefined;
   if (!sink) {
     const names = cesSinks.map((s) => s.name).join(', ') || 'none';
-    throw usage(v.sink !== undefined ? `no sink "${v.sink}" in ${file} (huawei_ces sinks: ${names})` : `name the huawei_ces sink with --sink (huawei_ces sinks: ${names})`);
+    throw usage(
+      v.sink !== undefined
+        ? `no sink "${v.sink}" in ${file} (huawei_ces sinks: ${names})`
+        : `name the huawei_ces sink with --sink (huawei_ces sinks: ${names})`,
+    );
   }
   if (sink.type !== 'huawei_ces') throw usage(`sink "${sink.name}" is ${sink.type}; query reads Cloud Eye through a huawei_ces sink`);
   const cfg = queryOptions.parse(sink.options);
 
   let target;
   try {
-    target = resolveHuaweiTarget('ces', cfg, v['emulator-url'] !== undefined ? { emulator: { url: v['emulator-url'], credentials: EMULATOR_CREDENTIALS } } : {});
+    target = resolveHuaweiTarget(
+      'ces',
+      cfg,
+      v['emulator-url'] !== undefined ? { emulator: { url: v['emulator-url'], credentials: EMULATOR_CREDENTIALS } } : {},
+    );
   } catch (err) {
     if (!(err instanceof HuaweiConfigError)) throw err;
     io.stderr.write(`log2events query: sink "${sink.name}": ${err.message}\n`);
@@ -178,7 +193,9 @@ export async function queryCommand(args: string[], io: CliIO): Promise<number> {
   if (r.ok && r.reply.status === 401 && authRenewal(parseHuaweiError(r.reply)) !== undefined) r = await call();
   if (!r.ok) {
     const o = r.failure.outcomes[0];
-    io.stderr.write(`log2events query: ${target.endpoint}: ${o && o.kind !== 'delivered' ? `${o.code}: ${o.message}` : 'request failed'}\n`);
+    io.stderr.write(
+      `log2events query: ${target.endpoint}: ${o && o.kind !== 'delivered' ? `${o.code}: ${o.message}` : 'request failed'}\n`,
+    );
     return EXIT_FAILURE;
   }
   const listing = `sub_event_type ${subType ?? `${LIST_DEFAULT_SUB_EVENT_TYPE} (Cloud Eye's default)`}${subEventType === undefined && subType !== undefined ? ' (the custom events log2events reports; --sub-event-type to change)' : ''}`;

@@ -11,7 +11,16 @@ import type { EmulatorTarget } from '../sinks/emulator-target.ts';
 import { currentProfile } from './runtime-profile.ts';
 import { StateStoreError } from '../store/state-store.ts';
 import { storeErrorLine } from './store-errors.ts';
-import { EXIT_DEAD_LETTERED, EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
+import {
+  EXIT_DEAD_LETTERED,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_UNDELIVERED,
+  parseCommandArgs,
+  requireConfig,
+  UsageError,
+  type CliIO,
+} from './command.ts';
 
 const USAGE = `Usage: log2events run -c FILE [--watch-config] [--emulator] [--once [--once-timeout DURATION]]
 
@@ -51,7 +60,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io,
   );
   if (!parsed) return EXIT_OK;
-  const v = parsed.values as { config?: string; 'watch-config'?: boolean; emulator?: boolean; 'emulator-listen'?: string; once?: boolean; 'once-timeout'?: string };
+  const v = parsed.values as {
+    config?: string;
+    'watch-config'?: boolean;
+    emulator?: boolean;
+    'emulator-listen'?: string;
+    once?: boolean;
+    'once-timeout'?: string;
+  };
   const file = requireConfig(v.config, USAGE);
   let onceTimeoutMs = Infinity;
   if (v['once-timeout'] !== undefined) {
@@ -75,7 +91,11 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     const { startEmulator, EMULATOR_CREDENTIALS } = await import('../emulator/index.ts');
     const running = await startEmulator({ host: addr.data.host, port: addr.data.port });
     const { emulatorHoldings } = await import('./emulator-holdings.ts');
-    emulator = { target: { url: running.url, credentials: EMULATOR_CREDENTIALS }, close: () => running.close(), summary: () => ({ stats: running.stats(), holds: emulatorHoldings(running) }) };
+    emulator = {
+      target: { url: running.url, credentials: EMULATOR_CREDENTIALS },
+      close: () => running.close(),
+      summary: () => ({ stats: running.stats(), holds: emulatorHoldings(running) }),
+    };
     logger.info('emulator listening', { url: running.url });
   }
 
@@ -100,11 +120,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       metrics,
       tap,
       ...(emulator ? { emulator: emulator.target } : {}),
-      onLockWait: (pid) => logger.warn(`waiting for the agent with pid ${pid ?? '(unknown)'} to release ${config.state_dir}`, { state_dir: config.state_dir }),
+      onLockWait: (pid) =>
+        logger.warn(`waiting for the agent with pid ${pid ?? '(unknown)'} to release ${config.state_dir}`, { state_dir: config.state_dir }),
     });
   } catch (err) {
     const line = err instanceof StateStoreError ? storeErrorLine(err, file) : (err as Error).message;
-    io.stderr.write(`log2events run: ${line}${err instanceof AdminListenError ? ' (change admin.listen, or stop what listens there)' : ''}\n`);
+    io.stderr.write(
+      `log2events run: ${line}${err instanceof AdminListenError ? ' (change admin.listen, or stop what listens there)' : ''}\n`,
+    );
     await admin?.close();
     await emulator?.close();
     return EXIT_FAILURE;
@@ -156,11 +179,16 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   watcher?.close();
   await running.stop();
   // The count is the "delivery stopped" line's spooled_events, logged by stop().
-  if (undelivered) logger.warn('--once-timeout reached: the undelivered events stay in the spool for the next run', { exit_code: EXIT_UNDELIVERED });
+  if (undelivered)
+    logger.warn('--once-timeout reached: the undelivered events stay in the spool for the next run', { exit_code: EXIT_UNDELIVERED });
   const summary = deliverySummary(running);
   logger.info('delivery summary', { sinks: summary });
   const deadLettered = Object.values(summary).reduce((n, s) => n + s.dead_letters, 0);
-  if (v.once && deadLettered > 0 && !undelivered) logger.warn('events went to dead letters during this run (log2events dlq list)', { dead_letters: deadLettered, exit_code: EXIT_DEAD_LETTERED });
+  if (v.once && deadLettered > 0 && !undelivered)
+    logger.warn('events went to dead letters during this run (log2events dlq list)', {
+      dead_letters: deadLettered,
+      exit_code: EXIT_DEAD_LETTERED,
+    });
   await admin?.close();
   if (emulator) {
     logger.info('emulator summary', emulator.summary());
@@ -184,4 +212,3 @@ function deliverySummary(agent: Agent): Record<string, { delivered: number; retr
   }
   return out;
 }
-

@@ -47,7 +47,12 @@ export async function wantedProfile(
   if (forced === 'lean' || forced === 'throughput') return forced;
   if (args[0] === 'emulator') return 'throughput';
   if (args[0] !== 'run') return undefined;
-  const { values } = parseArgs({ args: args.slice(1), options: { config: { type: 'string', short: 'c' } }, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args: args.slice(1),
+    options: { config: { type: 'string', short: 'c' } },
+    strict: false,
+    allowPositionals: true,
+  });
   if (typeof values.config !== 'string') return undefined;
   return (await receivesOtlp(values.config, read)) ? 'throughput' : 'lean';
 }

@@ -33,6 +33,11 @@ export function podFile(path: string | undefined, config: Config): PodInfo | und
 }
 
 /** Lines read as the named source (a file source's settings when it is one) would read them. */
-export function simulatedLines(config: Config, source: string, input: { format?: FormatName | undefined; path?: string | undefined; pod?: PodInfo | undefined }, origin: string): SimulatedLines {
+export function simulatedLines(
+  config: Config,
+  source: string,
+  input: { format?: FormatName | undefined; path?: string | undefined; pod?: PodInfo | undefined },
+  origin: string,
+): SimulatedLines {
   return new SimulatedLines(input, { fileConfig: fileSourceConfig(config, source), kubernetes: config.kubernetes, origin });
 }

@@ -24,12 +24,18 @@ export async function start(): Promise<void> {
   const args = process.argv.slice(2);
   const next = await relaunch(args, process.env, process.execArgv);
   if (next && typeof process.execve === 'function') {
-    const nodeArgs = sea ? (next.execArgv.length > 0 ? [`--node-options=${next.execArgv.join(' ')}`] : []) : [...next.execArgv, process.argv[1] ?? ''];
+    const nodeArgs = sea
+      ? next.execArgv.length > 0
+        ? [`--node-options=${next.execArgv.join(' ')}`]
+        : []
+      : [...next.execArgv, process.argv[1] ?? ''];
     try {
       process.execve(process.execPath, [process.execPath, ...nodeArgs, ...args], next.env);
     } catch (err) {
       // Still this process, with the flags it started with: slower or larger, never stopped by it.
-      process.stderr.write(`log2events: could not restart for the ${next.profile} runtime profile (${(err as Error).message}); going on as started\n`);
+      process.stderr.write(
+        `log2events: could not restart for the ${next.profile} runtime profile (${(err as Error).message}); going on as started\n`,
+      );
     }
   }
 

@@ -85,7 +85,9 @@ export async function stateCommand(args: string[], io: CliIO): Promise<number> {
       return EXIT_OK;
     }
     io.stderr.write(`${files.db}: damaged\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-    io.stderr.write(`"log2events state reset -c ${configFile}" moves the damaged files aside (nothing is deleted) so that the next start creates a new store\n`);
+    io.stderr.write(
+      `"log2events state reset -c ${configFile}" moves the damaged files aside (nothing is deleted) so that the next start creates a new store\n`,
+    );
     return EXIT_FAILURE;
   }
   return reset(files, stateDir, configFile, parsed.values.force === true, io);
@@ -109,7 +111,13 @@ function reset(files: StoreFiles, stateDir: string, configFile: string, force: b
       io.stderr.write(`log2events state: ${files.db} is sound; "log2events state reset -c ${configFile} --force" moves it aside anyway\n`);
       return EXIT_FAILURE;
     }
-    const aside = join(stateDir, `damaged-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+    const aside = join(
+      stateDir,
+      `damaged-${new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')}`,
+    );
     mkdirSync(aside, { recursive: true });
     const moved: string[] = [];
     for (const f of [files.db, files.wal, files.shm, files.manifest]) {

@@ -39,7 +39,10 @@ export async function testCommand(args: string[], io: CliIO): Promise<number> {
     return EXIT_FAILURE;
   }
   const defaultSource = config.sources.keys().next().value ?? 'stdin';
-  const results = runRuleTests(config.rules, config.tests, defaultSource, { fileConfig: (source) => fileSourceConfig(config, source), kubernetes: config.kubernetes });
+  const results = runRuleTests(config.rules, config.tests, defaultSource, {
+    fileConfig: (source) => fileSourceConfig(config, source),
+    kubernetes: config.kubernetes,
+  });
   let failed = 0;
   for (const r of results) {
     io.stdout.write(`${r.passed ? 'PASS' : 'FAIL'} ${r.name}\n`);
@@ -48,7 +51,10 @@ export async function testCommand(args: string[], io: CliIO): Promise<number> {
       for (const line of r.diff) io.stdout.write(`  ${line}\n`);
     }
     if (parsed.values.verbose || !r.passed) {
-      for (const e of r.events) io.stdout.write(`    produced: ${JSON.stringify({ rule: e.rule, name: e.name, severity: e.severity, content: e.content, attributes: e.attributes })}\n`);
+      for (const e of r.events)
+        io.stdout.write(
+          `    produced: ${JSON.stringify({ rule: e.rule, name: e.name, severity: e.severity, content: e.content, attributes: e.attributes })}\n`,
+        );
     }
   }
   io.stdout.write(`${results.length} rule test(s): ${results.length - failed} passed, ${failed} failed\n`);

@@ -26,7 +26,9 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     return EXIT_FAILURE;
   }
   const c = result.config;
-  io.stdout.write(`${file}: ok (${c.sources.size} source(s), ${c.rules.length} rule(s), ${c.sinks.size} sink(s), ${c.tests.length} test(s))\n`);
+  io.stdout.write(
+    `${file}: ok (${c.sources.size} source(s), ${c.rules.length} rule(s), ${c.sinks.size} sink(s), ${c.tests.length} test(s))\n`,
+  );
   if (parsed.values['check-sinks'] !== true) return EXIT_OK;
   // Loaded only when asked for: building sinks loads the providers' clients.
   return (await import('./check-sinks.ts')).checkConfiguredSinks(c, io);

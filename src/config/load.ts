@@ -102,7 +102,10 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   }
   for (const [key, schema] of Object.entries(shape) as [keyof typeof shape, z.ZodType][]) {
     const value = validate(schema, (raw as Record<string, unknown>)[key], [key], diag);
-    (top as Record<string, unknown>)[key] = value ?? schema.safeParse(undefined).data ?? (key === 'sources' || key === 'sinks' ? {} : key === 'rules' || key === 'tests' ? [] : undefined);
+    (top as Record<string, unknown>)[key] =
+      value ??
+      schema.safeParse(undefined).data ??
+      (key === 'sources' || key === 'sinks' ? {} : key === 'rules' || key === 'tests' ? [] : undefined);
   }
 
   const baseDir = dirname(resolve(file));
@@ -125,10 +128,12 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
     if (prev !== undefined) diag.add(['rules', i, 'name'], `duplicate rule name (first used by rules[${prev}])`);
     seenRules.set(rule.name, i);
     rule.to?.forEach((sink, j) => {
-      if (!Object.hasOwn(top.sinks, sink)) diag.add(['rules', i, 'to', j], `unknown sink "${sink}" (defined: ${listOr(Object.keys(top.sinks))})`);
+      if (!Object.hasOwn(top.sinks, sink))
+        diag.add(['rules', i, 'to', j], `unknown sink "${sink}" (defined: ${listOr(Object.keys(top.sinks))})`);
     });
     rule.from?.forEach((src, j) => {
-      if (!Object.hasOwn(top.sources, src)) diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
+      if (!Object.hasOwn(top.sources, src))
+        diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
     });
     checkProviderFields(rule, ['rules', i], sinkTypes, diag);
     rules.push(rule);

@@ -25,7 +25,8 @@ export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes:
     const known = Object.keys(schema.shape);
     const fixed: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(block)) {
-      if (!known.includes(key)) diag.add([...at, 'event', provider, key], `unknown key "${key}" in ${provider} (keys: ${known.join(', ')})`, 'key');
+      if (!known.includes(key))
+        diag.add([...at, 'event', provider, key], `unknown key "${key}" in ${provider} (keys: ${known.join(', ')})`, 'key');
       else if (!isTemplated(value)) fixed[key] = value;
     }
     const r = schema.partial().safeParse(fixed);

@@ -146,7 +146,40 @@ export function captureNames(source: string): string[] {
 }
 
 const META = new Set(['.', '^', '$', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\']);
-const ESCAPED_LITERAL = new Set(['.', '^', '$', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\', '/', '-', ' ', ':', '=', '"', "'", ',', '#', '@', '!', '%', '&', '<', '>', '~', '`', ';']);
+const ESCAPED_LITERAL = new Set([
+  '.',
+  '^',
+  '$',
+  '*',
+  '+',
+  '?',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '|',
+  '\\',
+  '/',
+  '-',
+  ' ',
+  ':',
+  '=',
+  '"',
+  "'",
+  ',',
+  '#',
+  '@',
+  '!',
+  '%',
+  '&',
+  '<',
+  '>',
+  '~',
+  '`',
+  ';',
+]);
 
 /**
  * The longest run of literal characters every match must contain, or undefined when the

@@ -41,7 +41,15 @@ export interface AdaptiveRateOptions {
   random: () => number;
 }
 
-export const ADAPTIVE_RATE_DEFAULTS: AdaptiveRateOptions = { min: 0.2, decrease: 0.85, step: 0.5, jitter: 0.5, calmSeconds: 3, cutGaps: 4, random: Math.random };
+export const ADAPTIVE_RATE_DEFAULTS: AdaptiveRateOptions = {
+  min: 0.2,
+  decrease: 0.85,
+  step: 0.5,
+  jitter: 0.5,
+  calmSeconds: 3,
+  cutGaps: 4,
+  random: Math.random,
+};
 
 /** Send times kept to measure the recent sending rate. */
 const HISTORY = 64;

@@ -98,7 +98,8 @@ export class DeliveryEngine {
     this.intake = this.spool;
     const settler = (this.settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
     for (const [name, { sink, options }] of opts.sinks) {
-      const health = opts.health?.get(name) ?? new SinkHealth(name, this.logger, opts.healthLogIntervalMs ?? DEFAULT_HEALTH_LOG_INTERVAL_MS);
+      const health =
+        opts.health?.get(name) ?? new SinkHealth(name, this.logger, opts.healthLogIntervalMs ?? DEFAULT_HEALTH_LOG_INTERVAL_MS);
       this.health.set(name, health);
       const observer: DeliveryObserver = {
         onRequest: (r: RequestReport) => {
@@ -168,7 +169,10 @@ export class DeliveryEngine {
     try {
       const wal = this.store.repairWal();
       if (wal === 'repaired') {
-        this.logger.error("the state store's write-ahead log was removed while the agent ran: its commits were written into the database and a new log was started", { file: this.store.file });
+        this.logger.error(
+          "the state store's write-ahead log was removed while the agent ran: its commits were written into the database and a new log was started",
+          { file: this.store.file },
+        );
       }
       max = this.store.maxSeq();
       this.store.reclaim();
@@ -194,7 +198,12 @@ export class DeliveryEngine {
       } catch {
         // A status page must not fail because the store is busy or damaged.
       }
-      sinks[name] = { ...this.health.get(name)!.status(now), ...lane.snapshot(), spooled: depth.entries, oldest_age_ms: depth.oldest === null ? null : now - depth.oldest };
+      sinks[name] = {
+        ...this.health.get(name)!.status(now),
+        ...lane.snapshot(),
+        spooled: depth.entries,
+        oldest_age_ms: depth.oldest === null ? null : now - depth.oldest,
+      };
     }
     return { spool: { ...this.spool.spooled, held_events: this.spool.heldEvents }, sinks };
   }

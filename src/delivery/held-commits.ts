@@ -164,7 +164,9 @@ export class HeldCommits {
   forget(source: string, keys: ReadonlySet<string>): void {
     for (const c of this.queue) {
       if (c.checkpoints.some((cp) => cp.source === source && keys.has(cp.key))) {
-        (c as { checkpoints: readonly CheckpointRow[] }).checkpoints = c.checkpoints.filter((cp) => !(cp.source === source && keys.has(cp.key)));
+        (c as { checkpoints: readonly CheckpointRow[] }).checkpoints = c.checkpoints.filter(
+          (cp) => !(cp.source === source && keys.has(cp.key)),
+        );
       }
     }
   }

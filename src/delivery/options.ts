@@ -26,9 +26,23 @@ export const spoolOptionsSchema = z
      * holds this much (SQLite's automatic checkpoint, and the agent's own when readers or a full
      * disk held that one back).
      */
-    wal_max_bytes: byteSize.pipe(z.number().int().min(1 << 20)).default(64 * 1024 * 1024),
+    wal_max_bytes: byteSize
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(1 << 20),
+      )
+      .default(64 * 1024 * 1024),
   })
-  .default({ max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000, wal_max_bytes: 64 * 1024 * 1024 });
+  .default({
+    max_events: 100_000,
+    max_bytes: 256 * 1024 * 1024,
+    full_policy: 'block',
+    synchronous: 'FULL',
+    hold: 2000,
+    wal_max_bytes: 64 * 1024 * 1024,
+  });
 
 export const deliveryConfigSchema = z
   .strictObject({
@@ -38,7 +52,14 @@ export const deliveryConfigSchema = z
     health_log_interval: duration.default(60_000),
   })
   .default({
-    spool: { max_events: 100_000, max_bytes: 256 * 1024 * 1024, full_policy: 'block', synchronous: 'FULL', hold: 2000, wal_max_bytes: 64 * 1024 * 1024 },
+    spool: {
+      max_events: 100_000,
+      max_bytes: 256 * 1024 * 1024,
+      full_policy: 'block',
+      synchronous: 'FULL',
+      hold: 2000,
+      wal_max_bytes: 64 * 1024 * 1024,
+    },
     shutdown_timeout: 25_000,
     health_log_interval: 60_000,
   });

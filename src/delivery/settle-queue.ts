@@ -1,6 +1,13 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { storeError, type DeadLetterMove, type RetryUpdate, type Settlement, type SpoolTotals, type StateStore } from '../store/state-store.ts';
+import {
+  storeError,
+  type DeadLetterMove,
+  type RetryUpdate,
+  type Settlement,
+  type SpoolTotals,
+  type StateStore,
+} from '../store/state-store.ts';
 
 /** How long a failed write of outcomes waits before it is tried again. */
 const RETRY_WRITE_MS = 1000;
@@ -78,9 +85,14 @@ export class SettleQueue {
       this.answer(true);
       if (freed.events > 0) this.onFreed(freed);
     } catch (err) {
-      this.metrics?.inc('log2events_settle_errors_total', 'Writes of delivery outcomes the state store refused (kept in memory and retried)');
+      this.metrics?.inc(
+        'log2events_settle_errors_total',
+        'Writes of delivery outcomes the state store refused (kept in memory and retried)',
+      );
       if (!this.failing) {
-        this.logger.error('cannot record delivery outcomes in the state store; keeping them in memory and retrying', { error: storeError(this.store.file, err) });
+        this.logger.error('cannot record delivery outcomes in the state store; keeping them in memory and retrying', {
+          error: storeError(this.store.file, err),
+        });
       }
       this.failing = true;
       if (this.stopped) return this.answer(false);

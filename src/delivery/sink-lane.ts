@@ -178,7 +178,14 @@ export class SinkLane {
 
   /** Nothing to send now or later (short of new commits). */
   get idle(): boolean {
-    return this.pending.length === 0 && this.order.waiting === 0 && this.retries.size === 0 && this.inFlightEntries === 0 && !this.dbHasMore && this.settling.size === 0;
+    return (
+      this.pending.length === 0 &&
+      this.order.waiting === 0 &&
+      this.retries.size === 0 &&
+      this.inFlightEntries === 0 &&
+      !this.dbHasMore &&
+      this.settling.size === 0
+    );
   }
 
   start(): void {
@@ -263,7 +270,11 @@ export class SinkLane {
       return;
     }
     if (entry.size > this.limits.maxBytes) {
-      this.deadOnArrival(entry, 'entry_too_large', `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`);
+      this.deadOnArrival(
+        entry,
+        'entry_too_large',
+        `event is ${entry.size} bytes; a ${this.sink.type} request carries at most ${this.limits.maxBytes}`,
+      );
       return;
     }
     this.pending.push(entry);
@@ -302,7 +313,24 @@ export class SinkLane {
           event = JSON.parse(r.body) as Event;
           rememberEventJson(event, r.body);
         } catch (err) {
-          this.track(this.settle([], [], [{ seq: r.seq, eventRow: r.eventRow, sink: this.name, code: 'unreadable', message: `spooled event is not valid JSON: ${(err as Error).message}`, attempts: r.attempts, firstAttempt: r.firstAttempt, lastAttempt: null }]));
+          this.track(
+            this.settle(
+              [],
+              [],
+              [
+                {
+                  seq: r.seq,
+                  eventRow: r.eventRow,
+                  sink: this.name,
+                  code: 'unreadable',
+                  message: `spooled event is not valid JSON: ${(err as Error).message}`,
+                  attempts: r.attempts,
+                  firstAttempt: r.firstAttempt,
+                  lastAttempt: null,
+                },
+              ],
+            ),
+          );
           continue;
         }
         this.push({ seq: r.seq, eventRow: r.eventRow, event, size: 0, attempts: r.attempts, firstAttempt: r.firstAttempt, readyAt: now });
@@ -358,11 +386,14 @@ export class SinkLane {
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private dispatch(batch: LaneEntry[]): void {
@@ -425,7 +456,13 @@ export class SinkLane {
     let result: SendResult;
     try {
       // A sink must honour the signal; the race keeps a sink that does not from stalling the lane.
-      result = await Promise.race([this.sink.send(batch.map((e) => e.event), request.signal), aborted]);
+      result = await Promise.race([
+        this.sink.send(
+          batch.map((e) => e.event),
+          request.signal,
+        ),
+        aborted,
+      ]);
     } catch (err) {
       result = { outcomes: batch.map(() => retryable('send_failed', (err as Error).message)), throttled: false };
     } finally {
@@ -441,7 +478,12 @@ export class SinkLane {
     this.pacer.onResult({ startedAt, now, throttled: result.throttled });
     this.queue.concurrency = this.concurrency.current;
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
-    this.metrics.observe('log2events_sink_request_duration_seconds', 'Time from sending a request to its answer, per sink', this.labels, (now - startedAt) / 1000);
+    this.metrics.observe(
+      'log2events_sink_request_duration_seconds',
+      'Time from sending a request to its answer, per sink',
+      this.labels,
+      (now - startedAt) / 1000,
+    );
     this.metrics.observe('log2events_sink_batch_entries', 'Entries per request, per sink', this.labels, batch.length, SIZE_BUCKETS);
     if (result.throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
 
@@ -450,7 +492,8 @@ export class SinkLane {
     let heldDelivered = 0;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
-      const o = (outcomes[i] = result.outcomes[i] ?? retryable('missing_outcome', `sink returned ${result.outcomes.length} outcomes for ${batch.length} entries`));
+      const o = (outcomes[i] =
+        result.outcomes[i] ?? retryable('missing_outcome', `sink returned ${result.outcomes.length} outcomes for ${batch.length} entries`));
       if (!entry.held) continue;
       if (o.kind === 'delivered') {
         // Nothing to remove from the spool: its commit's checkpoint waits for it instead.
@@ -476,9 +519,20 @@ export class SinkLane {
       const o = outcomes[i]!;
       entry.attempts += 1;
       entry.firstAttempt ??= startedAt;
-      if (reports) reports.push(o.kind === 'delivered' ? { event: entry.event, outcome: 'delivered' } : { event: entry.event, outcome: entryFate(o.kind, unspooled && entry.held !== undefined, this.policy.expired(entry.firstAttempt, now)), code: o.code, message: o.message });
+      if (reports)
+        reports.push(
+          o.kind === 'delivered'
+            ? { event: entry.event, outcome: 'delivered' }
+            : {
+                event: entry.event,
+                outcome: entryFate(o.kind, unspooled && entry.held !== undefined, this.policy.expired(entry.firstAttempt, now)),
+                code: o.code,
+                message: o.message,
+              },
+        );
       if (o.kind === 'delivered') {
-        if (entry.seq === 0) this.release(entry); // was held: acknowledged above
+        if (entry.seq === 0)
+          this.release(entry); // was held: acknowledged above
         else delivered.push(entry);
       } else if (unspooled && entry.held) {
         if (this.state === 'running') this.retries.add(now + this.policy.delay(entry.attempts), entry);
@@ -487,14 +541,28 @@ export class SinkLane {
         dead.push(this.deadMove(entry, o.code, o.message, startedAt));
       } else if (this.policy.expired(entry.firstAttempt, now)) {
         deadEntries.push(entry);
-        dead.push(this.deadMove(entry, o.code, `gave up after ${entry.attempts} attempts (retry.max_elapsed ${this.options.retry.max_elapsed} ms): ${o.message}`, startedAt));
+        dead.push(
+          this.deadMove(
+            entry,
+            o.code,
+            `gave up after ${entry.attempts} attempts (retry.max_elapsed ${this.options.retry.max_elapsed} ms): ${o.message}`,
+            startedAt,
+          ),
+        );
       } else {
         if (o.retryAfterMs !== undefined) retryAfterMax = Math.max(retryAfterMax, o.retryAfterMs);
         attemptsMax = Math.max(attemptsMax, entry.attempts);
         retried.push({
           entry,
           retryAfterMs: o.retryAfterMs,
-          update: { seq: entry.seq, attempts: entry.attempts, firstAttempt: entry.firstAttempt, lastAttempt: startedAt, code: o.code, message: o.message },
+          update: {
+            seq: entry.seq,
+            attempts: entry.attempts,
+            firstAttempt: entry.firstAttempt,
+            lastAttempt: startedAt,
+            code: o.code,
+            message: o.message,
+          },
         });
       }
     }
@@ -504,15 +572,27 @@ export class SinkLane {
     // A provider that asked us to wait gets no request at all from this sink until then.
     if (result.throttled && retryAfterMax > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMax);
 
-    if (reports) this.deps.observer?.onRequest({ sink: this.name, entries: reports, throttled: result.throttled, latencyMs: now - startedAt, at: now });
+    if (reports)
+      this.deps.observer?.onRequest({
+        sink: this.name,
+        entries: reports,
+        throttled: result.throttled,
+        latencyMs: now - startedAt,
+        at: now,
+      });
     if (heldDelivered) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, heldDelivered);
     if (delivered.length === 0 && retried.length === 0 && dead.length === 0) return;
-    const ok = await this.settle(delivered, retried.map((r) => r.update), dead);
+    const ok = await this.settle(
+      delivered,
+      retried.map((r) => r.update),
+      dead,
+    );
     if (!ok) {
       // The store refused the write: keep these entries for another attempt, so nothing leaves
       // memory without its outcome recorded (a delivered one may be sent twice).
       if (this.state === 'running') {
-        for (const entry of [...delivered, ...deadEntries, ...retried.map((r) => r.entry)]) this.retries.add(now + this.policy.delay(entry.attempts), entry);
+        for (const entry of [...delivered, ...deadEntries, ...retried.map((r) => r.entry)])
+          this.retries.add(now + this.policy.delay(entry.attempts), entry);
       }
       return;
     }
@@ -534,17 +614,35 @@ export class SinkLane {
   }
 
   private deadMove(entry: LaneEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
-    return { seq: entry.seq, eventRow: entry.eventRow, sink: this.name, code, message, attempts: entry.attempts, firstAttempt: entry.firstAttempt, lastAttempt };
+    return {
+      seq: entry.seq,
+      eventRow: entry.eventRow,
+      sink: this.name,
+      code,
+      message,
+      attempts: entry.attempts,
+      firstAttempt: entry.firstAttempt,
+      lastAttempt,
+    };
   }
 
   /** Writes outcomes to the store; false when the store failed (logged by the queue). */
-  private async settle(delivered: readonly LaneEntry[], retried: readonly RetryUpdate[], dead: readonly DeadLetterMove[]): Promise<boolean> {
+  private async settle(
+    delivered: readonly LaneEntry[],
+    retried: readonly RetryUpdate[],
+    dead: readonly DeadLetterMove[],
+  ): Promise<boolean> {
     const ok = await this.deps.settler.enqueue({ delivered, retried, dead });
     if (ok && dead.length) {
       this.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', this.labels, dead.length);
       // One line per request, not per event: a sink with wrong credentials refuses every batch.
       const first = dead[0]!;
-      this.logger.warn('events moved to dead letters', { count: dead.length, code: first.code, message: first.message, attempts: first.attempts });
+      this.logger.warn('events moved to dead letters', {
+        count: dead.length,
+        code: first.code,
+        message: first.message,
+        attempts: first.attempts,
+      });
     }
     return ok;
   }

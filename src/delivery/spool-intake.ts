@@ -3,7 +3,15 @@ import { eventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Checkpoint, CommitOptions, CommitResult, Intake } from '../sources/source.ts';
-import { StateStoreError, type CheckpointRow, type CreatedEntry, type EventToSpool, type SpoolTotals, type StateStore, type Synchronous } from '../store/state-store.ts';
+import {
+  StateStoreError,
+  type CheckpointRow,
+  type CreatedEntry,
+  type EventToSpool,
+  type SpoolTotals,
+  type StateStore,
+  type Synchronous,
+} from '../store/state-store.ts';
 import { HeldCommits, type HeldEvent, type Spill } from './held-commits.ts';
 import type { LaneEntry } from './sink-lane.ts';
 
@@ -154,7 +162,12 @@ export class SpoolIntake implements Intake {
         spill ? [...spill.checkpoints, ...checkpointRows] : checkpointRows,
         Date.now(),
       );
-      this.deps.metrics.observe('log2events_spool_commit_duration_seconds', 'Time to write a commit to the spool (one transaction)', NO_LABELS, (performance.now() - startedAt) / 1000);
+      this.deps.metrics.observe(
+        'log2events_spool_commit_duration_seconds',
+        'Time to write a commit to the spool (one transaction)',
+        NO_LABELS,
+        (performance.now() - startedAt) / 1000,
+      );
     } catch (err) {
       // Disk full, I/O error: nothing was committed (the transaction rolled back), so the source
       // keeps its position and tries again, as when the spool is full (OTLP answers 429).
@@ -337,7 +350,12 @@ export class SpoolIntake implements Intake {
       this.totals.bytes += r.bytes;
     }
     this.held.spilled(count, spill);
-    this.deps.metrics.inc('log2events_spool_spilled_total', 'Held events written to the spool (a retry, a rotation, age, or shutdown)', {}, spill.events);
+    this.deps.metrics.inc(
+      'log2events_spool_spilled_total',
+      'Held events written to the spool (a retry, a rotation, age, or shutdown)',
+      {},
+      spill.events,
+    );
     this.deps.onSpilled?.(entries, lanes);
     const rest = created.slice(i);
     for (const c of rest) c.index -= spill.rows.length;
@@ -410,6 +428,11 @@ export class SpoolIntake implements Intake {
   private publish(): void {
     this.deps.metrics.set('log2events_spool_events', 'Events in the spool', {}, this.totals.events);
     this.deps.metrics.set('log2events_spool_bytes', 'Bytes of events in the spool', {}, this.totals.bytes);
-    this.deps.metrics.set('log2events_held_events', 'Events of files delivered from memory, their file positions not yet written', {}, this.held.events);
+    this.deps.metrics.set(
+      'log2events_held_events',
+      'Events of files delivered from memory, their file positions not yet written',
+      {},
+      this.held.events,
+    );
   }
 }

@@ -10,7 +10,13 @@ import { CMS_SIGNATURE_MAX_SKEW_MS } from '../sinks/alibaba-cms/limits.ts';
 export type AlibabaVerifyFailure = {
   ok: false;
   /** Alibaba's error code for this failure. */
-  code: 'MissingSignature' | 'IncompleteSignature' | 'InvalidAccessKeyId.NotFound' | 'InvalidTimeStamp.Format' | 'InvalidTimeStamp.Expired' | 'SignatureDoesNotMatch';
+  code:
+    | 'MissingSignature'
+    | 'IncompleteSignature'
+    | 'InvalidAccessKeyId.NotFound'
+    | 'InvalidTimeStamp.Format'
+    | 'InvalidTimeStamp.Expired'
+    | 'SignatureDoesNotMatch';
   message: string;
 };
 export type AlibabaVerifyResult = { ok: true; accessKeyId: string; nonce: string } | AlibabaVerifyFailure;
@@ -43,7 +49,8 @@ export function verifyRpcV1(input: RpcV1VerifyInput): AlibabaVerifyResult {
 
 function checkSkew(timestamp: string, now = Date.now(), maxSkewMs = CMS_SIGNATURE_MAX_SKEW_MS): AlibabaVerifyFailure | undefined {
   const ms = parseAlibabaTimestamp(timestamp);
-  if (ms === undefined) return { ok: false, code: 'InvalidTimeStamp.Format', message: 'Specified time stamp or date value is not well formatted.' };
+  if (ms === undefined)
+    return { ok: false, code: 'InvalidTimeStamp.Format', message: 'Specified time stamp or date value is not well formatted.' };
   if (Math.abs(now - ms) > maxSkewMs) {
     return { ok: false, code: 'InvalidTimeStamp.Expired', message: 'Specified time stamp or date value is expired.' };
   }
@@ -85,11 +92,22 @@ export function verifyAcs3(input: Acs3VerifyInput): AlibabaVerifyResult {
   if (secret === undefined) return { ok: false, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
   const expired = checkSkew(date, input.now, input.maxSkewMs);
   if (expired) return expired;
-  const mismatch: AlibabaVerifyFailure = { ok: false, code: 'SignatureDoesNotMatch', message: 'Specified signature is not matched with our calculation.' };
+  const mismatch: AlibabaVerifyFailure = {
+    ok: false,
+    code: 'SignatureDoesNotMatch',
+    message: 'Specified signature is not matched with our calculation.',
+  };
   // The body must hash to what the client signed; otherwise the signature covers another body.
   if (!signedHeaders.includes('x-acs-content-sha256') || claimedHash !== sha256Hex(input.body)) return mismatch;
   const flat = signedHeaderValues(input.headers, signedHeaders);
-  const canonical = acs3CanonicalRequest({ method: input.method, path: input.path, query: input.query, headers: flat, signedHeaders, payloadHash: claimedHash });
+  const canonical = acs3CanonicalRequest({
+    method: input.method,
+    path: input.path,
+    query: input.query,
+    headers: flat,
+    signedHeaders,
+    payloadHash: claimedHash,
+  });
   if (!constantTimeEqual(acs3Signature(secret, canonical), provided)) return mismatch;
   return { ok: true, accessKeyId: ak, nonce };
 }

@@ -66,7 +66,12 @@ export function parseEventInfo(params: Record<string, string>, maxEvents: number
     if (!m?.[1] || !m[2]) continue;
     const n = Number(m[1]);
     if (n < 1 || n > maxEvents) {
-      return { ok: false, status: 400, code: 'InvalidParameter', message: `The parameter EventInfo.${m[1]} is out of range: N must be 1 to ${maxEvents}.` };
+      return {
+        ok: false,
+        status: 400,
+        code: 'InvalidParameter',
+        message: `The parameter EventInfo.${m[1]} is out of range: N must be 1 to ${maxEvents}.`,
+      };
     }
     const fields = byIndex.get(n) ?? {};
     fields[m[2] as keyof StoredAlibabaEvent] = v;
@@ -77,9 +82,20 @@ export function parseEventInfo(params: Record<string, string>, maxEvents: number
   for (const [n, f] of [...byIndex.entries()].sort(([a], [b]) => a - b)) {
     const p = cmsEventInfoProblem(f);
     if (p?.field === 'EventName' || p?.field === 'Content') {
-      return { ok: false, status: 400, code: `MissingEventInfo.${n}.${p.field}`, message: `EventInfo.${n}.${p.field} is mandatory for this action.` };
+      return {
+        ok: false,
+        status: 400,
+        code: `MissingEventInfo.${n}.${p.field}`,
+        message: `EventInfo.${n}.${p.field} is mandatory for this action.`,
+      };
     }
-    if (p) return { ok: false, status: 400, code: 'InvalidParameter', message: `The specified parameter EventInfo.${n}.${p.field} is not valid: ${p.message}.` };
+    if (p)
+      return {
+        ok: false,
+        status: 400,
+        code: 'InvalidParameter',
+        message: `The specified parameter EventInfo.${n}.${p.field} is not valid: ${p.message}.`,
+      };
     const { EventName, Content, Time, GroupId } = f;
     if (EventName === undefined || Content === undefined) continue;
     events.push({ EventName, Content, ...(Time !== undefined ? { Time } : {}), ...(GroupId !== undefined ? { GroupId } : {}) });
@@ -92,7 +108,8 @@ const POSITIVE = /^[1-9]\d{0,5}$/;
 /** DescribeCustomEventAttribute: the stored events, newest first, by `Name` / `GroupId`, one page. */
 function describeCustomEvents(req: EmuRequest, params: Record<string, string>, ctx: EmulatorContext): Reply {
   const { PageSize = '10', PageNumber = '1', Name, GroupId } = params;
-  if (!POSITIVE.test(PageSize) || !POSITIVE.test(PageNumber)) return alibabaError(req, 400, 'InvalidParameter', 'PageSize and PageNumber must be positive integers.');
+  if (!POSITIVE.test(PageSize) || !POSITIVE.test(PageNumber))
+    return alibabaError(req, 400, 'InvalidParameter', 'PageSize and PageNumber must be positive integers.');
   const size = Number(PageSize);
   const matching = ctx.events
     .list('alibaba')
@@ -105,7 +122,11 @@ function describeCustomEvents(req: EmuRequest, params: Record<string, string>, c
     const e = a.event as StoredAlibabaEvent;
     return { Id: String(a.seq), Name: e.EventName, GroupId: e.GroupId ?? '0', Time: e.Time ?? String(a.received_at), Content: e.Content };
   });
-  return jsonReply(200, { Code: '200', Message: '', RequestId: upperUuid(), Success: 'true', CustomEvents: { CustomEvent: page } }, 'application/json;charset=utf-8');
+  return jsonReply(
+    200,
+    { Code: '200', Message: '', RequestId: upperUuid(), Success: 'true', CustomEvents: { CustomEvent: page } },
+    'application/json;charset=utf-8',
+  );
 }
 
 export function createAlibabaApi(): ProviderApi {
@@ -122,17 +143,28 @@ export function createAlibabaApi(): ProviderApi {
       const secretFor = (ak: string) => (ak === creds.access_key_id ? creds.access_key_secret : undefined);
       const auth = header(req, 'authorization');
       const result = auth?.startsWith('ACS3-')
-        ? verifyAcs3({ method: req.method, path: decodedPath(req), query: req.query, headers: req.headers, body: req.body, secretFor, now: req.receivedAt })
+        ? verifyAcs3({
+            method: req.method,
+            path: decodedPath(req),
+            query: req.query,
+            headers: req.headers,
+            body: req.body,
+            secretFor,
+            now: req.receivedAt,
+          })
         : verifyRpcV1({ method: req.method, params: alibabaParams(req), secretFor, now: req.receivedAt });
       if (!result.ok) return alibabaError(req, result.code === 'InvalidAccessKeyId.NotFound' ? 404 : 400, result.code, result.message);
-      if (!nonces.use(result.nonce, req.receivedAt)) return alibabaError(req, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+      if (!nonces.use(result.nonce, req.receivedAt))
+        return alibabaError(req, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
       return undefined;
     },
 
     throttled: (req, retryAfterMs) =>
       alibabaError(req, 400, 'Throttling.User', 'Request was denied due to user flow control.', {
         throttled: true,
-        ...(retryAfterMs !== undefined ? { headers: { 'x-acs-retry-after': String(retryAfterMs), 'retry-after': retryAfterSeconds(retryAfterMs) } } : {}),
+        ...(retryAfterMs !== undefined
+          ? { headers: { 'x-acs-retry-after': String(retryAfterMs), 'retry-after': retryAfterSeconds(retryAfterMs) } }
+          : {}),
       }),
 
     serverError: (req, status) =>
@@ -143,20 +175,30 @@ export function createAlibabaApi(): ProviderApi {
     handle(req, ctx) {
       const params = alibabaParams(req);
       const action = header(req, 'x-acs-action') ?? params.Action;
-      if (action === CMS_PROBE_ACTION && (header(req, 'x-acs-version') ?? params.Version) === CMS_VERSION) return describeCustomEvents(req, params, ctx);
-      if (action !== CMS_ACTION) return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      if (action === CMS_PROBE_ACTION && (header(req, 'x-acs-version') ?? params.Version) === CMS_VERSION)
+        return describeCustomEvents(req, params, ctx);
+      if (action !== CMS_ACTION)
+        return alibabaError(req, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
       const version = header(req, 'x-acs-version') ?? params.Version;
-      if (version !== CMS_VERSION) return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);
+      if (version !== CMS_VERSION)
+        return alibabaError(req, 400, 'InvalidVersion', `Specified parameter Version is not valid (expected ${CMS_VERSION}).`);
       // The user guide's 500 KB per request: the form body and the query together.
       const size = req.body.length + req.query.toString().length;
       if (size > CMS_MAX_REQUEST_BYTES) {
-        return alibabaError(req, 400, 'InvalidParameter', `The request is ${size} bytes; PutCustomEvent accepts at most ${CMS_MAX_REQUEST_BYTES} (500 KB).`);
+        return alibabaError(
+          req,
+          400,
+          'InvalidParameter',
+          `The request is ${size} bytes; PutCustomEvent accepts at most ${CMS_MAX_REQUEST_BYTES} (500 KB).`,
+        );
       }
       const parsed = parseEventInfo(params, ctx.config.limits.alibaba.max_events);
       if (!parsed.ok) return alibabaError(req, parsed.status, parsed.code, parsed.message);
       const requestId = upperUuid();
       ctx.events.push('alibaba', req.receivedAt, requestId, parsed.events.length, parsed.events);
-      return jsonReply(200, { Code: '200', Message: 'success', RequestId: requestId }, 'application/json;charset=utf-8', { accepted: parsed.events.length });
+      return jsonReply(200, { Code: '200', Message: 'success', RequestId: requestId }, 'application/json;charset=utf-8', {
+        accepted: parsed.events.length,
+      });
     },
 
     reset() {

@@ -121,10 +121,12 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
     const range = isObject(body) && typeof body.time_range === 'string' ? AOM_TIME_RANGE_PATTERN.exec(body.time_range) : null;
     if (!range) return badRequest('time_range is mandatory, as start.end.minutes (-1.-1.N: the last N minutes)');
     const limitText = req.query.get('limit') ?? '1000';
-    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) return badRequest('limit must be an integer from 1 to 1000');
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000)
+      return badRequest('limit must be an integer from 1 to 1000');
     const now = req.receivedAt;
     expire(now);
-    const [from, to] = range[1] === '-1' && range[2] === '-1' ? [now - Number(range[3]) * 60_000, now] : [Number(range[1]), Number(range[2])];
+    const [from, to] =
+      range[1] === '-1' && range[2] === '-1' ? [now - Number(range[3]) * 60_000, now] : [Number(range[1]), Number(range[2])];
     const type = req.query.get('type');
     const found: (AomEvent | AomAlarm)[] =
       type === 'active_alert'
@@ -138,7 +140,14 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
     const events = found
       .sort((a, b) => (b.starts_at ?? 0) - (a.starts_at ?? 0))
       .slice(0, Number(limitText))
-      .map((e) => ({ id: e.id, starts_at: e.starts_at, ends_at: e.ends_at ?? 0, timeout: e.timeout, metadata: e.metadata, annotations: e.annotations ?? {} }));
+      .map((e) => ({
+        id: e.id,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at ?? 0,
+        timeout: e.timeout,
+        metadata: e.metadata,
+        annotations: e.annotations ?? {},
+      }));
     return jsonReply(200, { events, page_info: { current_count: events.length, next_marker: '' } });
   }
 
@@ -146,7 +155,8 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
     provider: 'aom',
     matches: (req) =>
       req.segments[0] === 'v2' &&
-      ((req.segments.length === 4 && req.segments[2] === 'push' && req.segments[3] === 'events') || (req.segments.length === 3 && req.segments[2] === 'events')),
+      ((req.segments.length === 4 && req.segments[2] === 'push' && req.segments[3] === 'events') ||
+        (req.segments.length === 3 && req.segments[2] === 'events')),
     isRead: (req) => req.segments.length === 3,
     authenticate: authenticateHuawei,
     throttled: (_req, retryAfterMs) => gatewayThrottled(retryAfterMs),
@@ -167,13 +177,15 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
       } catch {
         return badRequest('parse eventParam failed');
       }
-      if (!isObject(body) || !Array.isArray(body.events) || body.events.length === 0) return badRequest('parse eventParam failed: events is mandatory');
+      if (!isObject(body) || !Array.isArray(body.events) || body.events.length === 0)
+        return badRequest('parse eventParam failed: events is mandatory');
       const max = ctx.config.limits.aom.max_events;
       if (max !== undefined && body.events.length > max) return badRequest(`at most ${max} events per request`);
       const clear = req.query.get('action') === 'clear';
       for (const [i, raw] of body.events.entries()) {
         const problem = aomEventProblem(raw, clear);
-        if (problem) return badRequest(`parse eventParam failed: events[${i}]${problem.field ? `.${problem.field}` : ''} ${problem.message}`);
+        if (problem)
+          return badRequest(`parse eventParam failed: events[${i}]${problem.field ? `.${problem.field}` : ''} ${problem.message}`);
       }
       const now = req.receivedAt;
       expire(now);
@@ -182,7 +194,12 @@ export function createAomApi(maxCleared: number): ProviderApi & { alarms(now?: n
       const stored: StoredAomEvent[] = [];
       for (const e of body.events as AomEvent[]) {
         apply(projectId, e, clear, now);
-        stored.push({ ...e, project_id: projectId, action: clear ? 'clear' : 'report', ...(project !== undefined ? { enterprise_project_id: project } : {}) });
+        stored.push({
+          ...e,
+          project_id: projectId,
+          action: clear ? 'clear' : 'report',
+          ...(project !== undefined ? { enterprise_project_id: project } : {}),
+        });
       }
       ctx.events.push('aom', now, requestId, stored.length, stored);
       return { status: 204, headers: { 'x-request-id': requestId }, accepted: body.events.length };

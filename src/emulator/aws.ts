@@ -5,8 +5,21 @@
  * `ErrorCode`/`ErrorMessage` inside a 200, index-aligned with the request.
  */
 import { randomUUID } from 'node:crypto';
-import { defaultMaxRequestBytes, entryRuleProblem, EVENT_BUS_PATTERN, MAX_ENTRIES, putEventsEntrySize, requestConstraintProblem } from '../sinks/aws-eventbridge/limits.ts';
-import { DESCRIBE_EVENT_BUS_TARGET, JSON_11, PUT_EVENTS_TARGET, type PutEventsEntry, type PutEventsResultEntry } from '../sinks/aws-eventbridge/wire.ts';
+import {
+  defaultMaxRequestBytes,
+  entryRuleProblem,
+  EVENT_BUS_PATTERN,
+  MAX_ENTRIES,
+  putEventsEntrySize,
+  requestConstraintProblem,
+} from '../sinks/aws-eventbridge/limits.ts';
+import {
+  DESCRIBE_EVENT_BUS_TARGET,
+  JSON_11,
+  PUT_EVENTS_TARGET,
+  type PutEventsEntry,
+  type PutEventsResultEntry,
+} from '../sinks/aws-eventbridge/wire.ts';
 import type { EmulatorContext, ProviderApi } from './api.ts';
 import { type Reply, header, jsonReply, retryAfterSeconds } from './http.ts';
 import { verifySigV4 } from './sigv4.ts';
@@ -31,9 +44,15 @@ function shapeError(entries: unknown[]): string | undefined {
   for (const [i, raw] of entries.entries()) {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return `Entries[${i}] must be an object`;
     const e = raw as Record<string, unknown>;
-    for (const f of STRING_FIELDS) if (e[f] !== undefined && e[f] !== null && typeof e[f] !== 'string') return `Entries[${i}].${f} must be a string`;
-    if (e.Time !== undefined && e.Time !== null && (typeof e.Time !== 'number' || !Number.isFinite(e.Time))) return `Entries[${i}].Time must be a number (epoch seconds)`;
-    if (e.Resources !== undefined && e.Resources !== null && (!Array.isArray(e.Resources) || e.Resources.some((r) => typeof r !== 'string'))) {
+    for (const f of STRING_FIELDS)
+      if (e[f] !== undefined && e[f] !== null && typeof e[f] !== 'string') return `Entries[${i}].${f} must be a string`;
+    if (e.Time !== undefined && e.Time !== null && (typeof e.Time !== 'number' || !Number.isFinite(e.Time)))
+      return `Entries[${i}].Time must be a number (epoch seconds)`;
+    if (
+      e.Resources !== undefined &&
+      e.Resources !== null &&
+      (!Array.isArray(e.Resources) || e.Resources.some((r) => typeof r !== 'string'))
+    ) {
       return `Entries[${i}].Resources must be a list of strings`;
     }
   }
@@ -55,7 +74,13 @@ export const awsApi: ProviderApi = {
     const creds = ctx.config.credentials.aws;
     const check = verifySigV4(
       { method: req.method, path: req.rawPath, query: req.query, headers: req.headers, body: req.body },
-      { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key, region: creds.region, service: 'events', now: req.receivedAt },
+      {
+        accessKeyId: creds.access_key_id,
+        secretAccessKey: creds.secret_access_key,
+        region: creds.region,
+        service: 'events',
+        now: req.receivedAt,
+      },
     );
     if (check.ok) return undefined;
     // JSON 1.1 services answer signature problems with HTTP 400 (PROVIDERS.md, December 2026);
@@ -73,32 +98,56 @@ export const awsApi: ProviderApi = {
     }
   },
 
-  throttled: (_req, retryAfterMs) =>
-    ({ ...awsError(400, 'ThrottlingException', 'Rate exceeded', retryAfterMs !== undefined ? { 'retry-after': retryAfterSeconds(retryAfterMs) } : {}), throttled: true }),
+  throttled: (_req, retryAfterMs) => ({
+    ...awsError(
+      400,
+      'ThrottlingException',
+      'Rate exceeded',
+      retryAfterMs !== undefined ? { 'retry-after': retryAfterSeconds(retryAfterMs) } : {},
+    ),
+    throttled: true,
+  }),
 
   serverError: (_req, status) =>
-    status === 503 ? awsError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.') : awsError(500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.'),
+    status === 503
+      ? awsError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.')
+      : awsError(500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.'),
 
   handle(req, ctx) {
-    if (req.method !== 'POST' || req.rawPath !== '/') return awsError(404, 'UnknownOperationException', `${req.method} ${req.rawPath} is not served`);
+    if (req.method !== 'POST' || req.rawPath !== '/')
+      return awsError(404, 'UnknownOperationException', `${req.method} ${req.rawPath} is not served`);
     const target = header(req, 'x-amz-target');
     if (target === DESCRIBE_EVENT_BUS_TARGET) return describeEventBus(req.body, ctx);
-    if (target !== PUT_EVENTS_TARGET) return awsError(400, 'UnknownOperationException', `Operation ${target ?? ''} is not emulated (only ${PUT_EVENTS_TARGET} and ${DESCRIBE_EVENT_BUS_TARGET}).`);
+    if (target !== PUT_EVENTS_TARGET)
+      return awsError(
+        400,
+        'UnknownOperationException',
+        `Operation ${target ?? ''} is not emulated (only ${PUT_EVENTS_TARGET} and ${DESCRIBE_EVENT_BUS_TARGET}).`,
+      );
     let body: unknown;
     try {
       body = JSON.parse(req.body.toString('utf8'));
     } catch {
       return awsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
     }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return awsError(400, 'SerializationException', 'Request body must be a JSON object.');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      return awsError(400, 'SerializationException', 'Request body must be a JSON object.');
     const entries = (body as { Entries?: unknown }).Entries;
     if (entries === undefined || entries === null) {
-      return awsError(400, 'ValidationException', "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+      return awsError(
+        400,
+        'ValidationException',
+        "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+      );
     }
     if (!Array.isArray(entries)) return awsError(400, 'SerializationException', 'Entries must be a list.');
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
       const bound = entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ENTRIES}`;
-      return awsError(400, 'ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`);
+      return awsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
+      );
     }
     const shape = shapeError(entries);
     if (shape) return awsError(400, 'SerializationException', shape);
@@ -111,7 +160,11 @@ export const awsApi: ProviderApi = {
     for (const e of typed) total += putEventsEntrySize(e);
     const limit = ctx.config.limits.aws.max_request_bytes ?? defaultMaxRequestBytes(ctx.config.credentials.aws.region);
     if (total > limit) {
-      return awsError(400, 'ValidationException', `Total size of the entries in the request is over the limit (${total} > ${limit} bytes).`);
+      return awsError(
+        400,
+        'ValidationException',
+        `Total size of the entries in the request is over the limit (${total} > ${limit} bytes).`,
+      );
     }
     if (typed.every(lacksRequired)) {
       return awsError(400, 'ValidationException', 'No entry in the request has all of Source, DetailType and Detail.');
@@ -165,11 +218,16 @@ function describeEventBus(raw: Buffer, ctx: EmulatorContext): Reply {
   } catch {
     return awsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return awsError(400, 'SerializationException', 'Request body must be a JSON object.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return awsError(400, 'SerializationException', 'Request body must be a JSON object.');
   const given = (body as { Name?: unknown }).Name ?? 'default';
   if (typeof given !== 'string') return awsError(400, 'SerializationException', 'Name must be a string.');
   if (!EVENT_BUS_PATTERN.test(given)) {
-    return awsError(400, 'ValidationException', `1 validation error detected: Value '${given.slice(0, 100)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ${EVENT_BUS_PATTERN.source}`);
+    return awsError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value '${given.slice(0, 100)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ${EVENT_BUS_PATTERN.source}`,
+    );
   }
   const name = given.slice(given.lastIndexOf('/') + 1);
   const arn = `arn:aws:events:${ctx.config.credentials.aws.region}:${ACCOUNT_ID}:event-bus/${name}`;

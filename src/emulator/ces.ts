@@ -4,7 +4,17 @@
  * Validation errors use Cloud Eye's v1 form `{"http_code":400,"message":{"details","code"}}`.
  */
 import { randomBytes } from 'node:crypto';
-import { DOCUMENTED_TIME_MARGIN_MS, EVENT_LEVELS, EVENT_STATES, EVENT_TYPES, LIST_DEFAULT_SUB_EVENT_TYPE, LIST_LIMIT, SUB_EVENT_TYPES, entryProblem, timeProblem } from '../sinks/huawei-ces/limits.ts';
+import {
+  DOCUMENTED_TIME_MARGIN_MS,
+  EVENT_LEVELS,
+  EVENT_STATES,
+  EVENT_TYPES,
+  LIST_DEFAULT_SUB_EVENT_TYPE,
+  LIST_LIMIT,
+  SUB_EVENT_TYPES,
+  entryProblem,
+  timeProblem,
+} from '../sinks/huawei-ces/limits.ts';
 import type { CesDetail, CesEntry } from '../sinks/huawei-ces/wire.ts';
 import type { ProviderApi } from './api.ts';
 import { CES_DEFAULT_RESOURCE_GROUP } from './config.ts';
@@ -13,7 +23,6 @@ import { apiNotFound, authenticateHuawei, gatewayThrottled, projectIdOf } from '
 
 export { EVENT_LEVELS, EVENT_STATES, EVENT_TYPES, SUB_EVENT_TYPES } from '../sinks/huawei-ces/limits.ts';
 export type { CesDetail };
-
 
 export interface StoredCesEvent {
   event_id: string;
@@ -34,14 +43,20 @@ const invalid = (details: string) => cesError(400, 'ces.0014', details);
  * The first rule entry `index` breaks, or undefined: the documented field rules (limits.ts, shared
  * with the sink), the seed's time window around `now`, and a group id this Cloud Eye knows.
  */
-export function cesEventProblem(raw: unknown, index: number, now: number, groups: ReadonlySet<string> = new Set([CES_DEFAULT_RESOURCE_GROUP])): string | undefined {
+export function cesEventProblem(
+  raw: unknown,
+  index: number,
+  now: number,
+  groups: ReadonlySet<string> = new Set([CES_DEFAULT_RESOURCE_GROUP]),
+): string | undefined {
   const at = `[${index}]`;
   const problem = entryProblem(raw);
   if (problem) return `${at}${problem.field ? '.' : ' '}${problem.message}`;
   const e = raw as CesEntry;
   const late = timeProblem(e.time, now, DOCUMENTED_TIME_MARGIN_MS);
   if (late) return `${at}.${late.message}`;
-  if (e.detail.group_id !== undefined && !groups.has(e.detail.group_id)) return `${at}.detail.group_id "${e.detail.group_id}" does not exist`;
+  if (e.detail.group_id !== undefined && !groups.has(e.detail.group_id))
+    return `${at}.detail.group_id "${e.detail.group_id}" does not exist`;
   return undefined;
 }
 
@@ -49,8 +64,17 @@ export function cesEventProblem(raw: unknown, index: number, now: number, groups
 function dedupeKey(e: Omit<StoredCesEvent, 'event_id'>): string {
   const d = e.detail;
   return JSON.stringify([
-    e.time, e.project_id, e.event_source, e.event_name, d.event_type ?? 'EVENT.CUSTOM', d.sub_event_type ?? 'SUB_EVENT.CUSTOM',
-    d.event_state ?? '', d.event_level ?? '', d.event_user ?? '', d.resource_id ?? '', d.resource_name ?? '',
+    e.time,
+    e.project_id,
+    e.event_source,
+    e.event_name,
+    d.event_type ?? 'EVENT.CUSTOM',
+    d.sub_event_type ?? 'SUB_EVENT.CUSTOM',
+    d.event_state ?? '',
+    d.event_level ?? '',
+    d.event_user ?? '',
+    d.resource_id ?? '',
+    d.resource_name ?? '',
   ]);
 }
 
@@ -87,7 +111,10 @@ function parseListQuery(q: URLSearchParams, extraEnums: Record<string, readonly 
   // seed 004: system events are SUB_EVENT.OPS or SUB_EVENT.PLAN, custom events SUB_EVENT.CUSTOM.
   const custom = value.sub_event_type === 'SUB_EVENT.CUSTOM';
   if (value.event_type !== undefined && value.sub_event_type !== undefined && (value.event_type === 'EVENT.CUSTOM') !== custom) {
-    return { ok: false, reply: invalid(`sub_event_type ${String(value.sub_event_type)} does not go with event_type ${String(value.event_type)}`) };
+    return {
+      ok: false,
+      reply: invalid(`sub_event_type ${String(value.sub_event_type)} does not go with event_type ${String(value.event_type)}`),
+    };
   }
   value.limit = limit;
   value.start ??= 0;
@@ -131,7 +158,13 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
     const out: Array<{ event_id: string; event_name: string }> = [];
     const added: StoredCesEvent[] = [];
     for (const raw of body as Array<Omit<StoredCesEvent, 'event_id' | 'project_id'>>) {
-      const candidate = { project_id: projectId, event_name: raw.event_name, event_source: raw.event_source, time: raw.time, detail: raw.detail };
+      const candidate = {
+        project_id: projectId,
+        event_name: raw.event_name,
+        event_source: raw.event_source,
+        time: raw.time,
+        detail: raw.detail,
+      };
       const key = dedupeKey(candidate);
       const existing = store.get(key);
       if (existing) {
@@ -154,16 +187,36 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
     const parsed = parseListQuery(req.query);
     if (!parsed.ok) return parsed.reply;
     // seed 004: a query that names no sub-type lists SUB_EVENT.OPS (custom events stay hidden).
-    const q: Record<string, string | number | undefined> = { ...parsed.value, sub_event_type: parsed.value.sub_event_type ?? LIST_DEFAULT_SUB_EVENT_TYPE };
+    const q: Record<string, string | number | undefined> = {
+      ...parsed.value,
+      sub_event_type: parsed.value.sub_event_type ?? LIST_DEFAULT_SUB_EVENT_TYPE,
+    };
     const name = req.query.get('event_name');
     if (name !== null && (name.length < 1 || name.length > 64)) return invalid('event_name must have 1 to 64 characters');
-    const groups = new Map<string, { event_name: string; event_type: string; sub_event_type: string; event_count: number; latest_occur_time: number; latest_event_source: string }>();
+    const groups = new Map<
+      string,
+      {
+        event_name: string;
+        event_type: string;
+        sub_event_type: string;
+        event_count: number;
+        latest_occur_time: number;
+        latest_event_source: string;
+      }
+    >();
     for (const e of eventsOf(projectId)) {
       if (!inRange(e, q) || (name !== null && e.event_name !== name)) continue;
       const key = `${e.event_name}\0${typeOf(e)}\0${subTypeOf(e)}`;
       const g = groups.get(key);
       if (!g) {
-        groups.set(key, { event_name: e.event_name, event_type: typeOf(e), sub_event_type: subTypeOf(e), event_count: 1, latest_occur_time: e.time, latest_event_source: e.event_source });
+        groups.set(key, {
+          event_name: e.event_name,
+          event_type: typeOf(e),
+          sub_event_type: subTypeOf(e),
+          event_count: 1,
+          latest_occur_time: e.time,
+          latest_event_source: e.event_source,
+        });
       } else {
         g.event_count++;
         if (e.time >= g.latest_occur_time) {
@@ -187,7 +240,11 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
     const matching = eventsOf(projectId)
       .filter((e) => e.event_name === eventName && inRange(e, q))
       .filter((e) => (source === null || e.event_source === source) && (user === null || e.detail.event_user === user))
-      .filter((e) => (q.event_level === undefined || e.detail.event_level === q.event_level) && (q.event_state === undefined || e.detail.event_state === q.event_state))
+      .filter(
+        (e) =>
+          (q.event_level === undefined || e.detail.event_level === q.event_level) &&
+          (q.event_state === undefined || e.detail.event_state === q.event_state),
+      )
       .sort((a, b) => b.time - a.time);
     const start = q.start as number;
     return jsonReply(200, {
@@ -209,13 +266,16 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
 
   return {
     provider: 'ces',
-    matches: (req) => req.segments[0] === 'V1.0' && (
-      (req.segments.length === 3 && req.segments[2] === 'events') || (req.segments.length === 4 && req.segments[2] === 'event')),
+    matches: (req) =>
+      req.segments[0] === 'V1.0' &&
+      ((req.segments.length === 3 && req.segments[2] === 'events') || (req.segments.length === 4 && req.segments[2] === 'event')),
     isRead: (req) => req.method === 'GET',
     authenticate: authenticateHuawei,
     throttled: (_req, retryAfterMs) => gatewayThrottled(retryAfterMs),
     serverError: (_req, status) =>
-      status === 503 ? cesError(503, 'ces.0008', 'The service is currently unavailable.') : cesError(500, 'ces.0007', 'Internal service error.'),
+      status === 503
+        ? cesError(503, 'ces.0008', 'The service is currently unavailable.')
+        : cesError(500, 'ces.0007', 'Internal service error.'),
     handle(req, ctx) {
       const projectId = projectIdOf(req);
       if (projectId === undefined) return invalid('project_id must have 1 to 64 characters');

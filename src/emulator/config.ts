@@ -50,7 +50,13 @@ const awsFaults = z.strictObject({
   ...commonFaults,
   /** Per-entry failures inside a 200 PutEvents response; the trigger counts entries, not requests. */
   entry_failure: z
-    .strictObject({ ...triggerShape, codes: z.array(z.enum(ENTRY_FAILURE_CODES)).min(1).default([...ENTRY_FAILURE_CODES]) })
+    .strictObject({
+      ...triggerShape,
+      codes: z
+        .array(z.enum(ENTRY_FAILURE_CODES))
+        .min(1)
+        .default([...ENTRY_FAILURE_CODES]),
+    })
     .optional(),
 });
 const providerFaults = z.strictObject(commonFaults);
@@ -114,7 +120,9 @@ const limitsSchema = z
 
 export const emulatorConfigSchema = z.strictObject({
   /** `host:port`; the parsed `{host, port}` form is accepted too, so parsing is idempotent. */
-  listen: z.union([listenAddress, z.strictObject({ host: z.string(), port: z.number().int().min(0).max(65535) })]).default({ host: '127.0.0.1', port: 4580 }),
+  listen: z
+    .union([listenAddress, z.strictObject({ host: z.string(), port: z.number().int().min(0).max(65535) })])
+    .default({ host: '127.0.0.1', port: 4580 }),
   /** Seed of the PRNG behind probabilistic faults, for reproducible runs. */
   seed: z.number().int().default(1),
   /**

@@ -73,18 +73,26 @@ export function verifyHuaweiRequest(input: HuaweiVerifyInput): HuaweiVerifyResul
   if (Math.abs(now - date.getTime()) > (input.maxSkewMs ?? HUAWEI_MAX_SKEW_MS)) {
     // The gateway's words (Huawei SIS FAQ sis_04_0087; API Gateway FAQ apig-faq-0009 for the times).
     const serverTime = formatSdkDate(new Date(now));
-    return { ok: false, reason: 'expired', message: `calc ak sk signature fail:signature expired, signature time:${sdkDate},server time:${serverTime}` };
+    return {
+      ok: false,
+      reason: 'expired',
+      message: `calc ak sk signature fail:signature expired, signature time:${sdkDate},server time:${serverTime}`,
+    };
   }
   const claimed = input.headers['x-sdk-content-sha256'];
   const payloadHash = claimed === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : sha256Hex(input.body);
-  const expected = signature(sk, sdkDate, canonicalRequest({
-    method: input.method,
-    path: input.path,
-    query: input.query,
-    headers: flat,
-    signedHeaders: auth.signedHeaders,
-    payloadHash,
-  }));
+  const expected = signature(
+    sk,
+    sdkDate,
+    canonicalRequest({
+      method: input.method,
+      path: input.path,
+      query: input.query,
+      headers: flat,
+      signedHeaders: auth.signedHeaders,
+      payloadHash,
+    }),
+  );
   if (!constantTimeEqual(expected, auth.signature)) return { ok: false, reason: 'mismatch', message: 'verify aksk signature fail' };
   return { ok: true, ak: auth.access };
 }

@@ -21,7 +21,9 @@ export function authenticateHuawei(req: EmuRequest, ctx: EmulatorContext): Reply
   const creds = ctx.config.credentials.huawei;
   const token = header(req, 'x-auth-token');
   if (token !== undefined) {
-    return token === creds.token ? undefined : gatewayError(401, 'APIGW.0301', 'Incorrect IAM authentication information: decrypt token fail');
+    return token === creds.token
+      ? undefined
+      : gatewayError(401, 'APIGW.0301', 'Incorrect IAM authentication information: decrypt token fail');
   }
   const result = verifyHuaweiRequest({
     method: req.method,
@@ -36,10 +38,15 @@ export function authenticateHuawei(req: EmuRequest, ctx: EmulatorContext): Reply
 }
 
 export function gatewayThrottled(retryAfterMs: number | undefined): Reply {
-  return gatewayError(429, 'APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit, limit:200, time:1 second', {
-    throttled: true,
-    ...(retryAfterMs !== undefined ? { headers: { 'retry-after': retryAfterSeconds(retryAfterMs) } } : {}),
-  });
+  return gatewayError(
+    429,
+    'APIGW.0308',
+    'The throttling threshold has been reached: policy user over ratelimit, limit:200, time:1 second',
+    {
+      throttled: true,
+      ...(retryAfterMs !== undefined ? { headers: { 'retry-after': retryAfterSeconds(retryAfterMs) } } : {}),
+    },
+  );
 }
 
 /** The gateway's answer for a method/path it does not route (no such API). */

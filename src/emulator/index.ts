@@ -28,7 +28,15 @@ import { type EmuRequest, type Reply, jsonReply } from './http.ts';
 import { type AcceptedEvent, type EmulatorStats, EventLog, countRejection, emptyStats } from './state.ts';
 
 export { EMULATOR_CREDENTIALS, type EmulatorCredentials } from './credentials.ts';
-export { EmulatorConfigError, loadEmulatorConfig, parseEmulatorConfig, type EmulatorConfig, type EmulatorConfigInput, type FaultsInput, type Provider } from './config.ts';
+export {
+  EmulatorConfigError,
+  loadEmulatorConfig,
+  parseEmulatorConfig,
+  type EmulatorConfig,
+  type EmulatorConfigInput,
+  type FaultsInput,
+  type Provider,
+} from './config.ts';
 export type { AcceptedEvent, EmulatorStats, ProviderStats } from './state.ts';
 export type { StoredAwsEvent, StoredAlibabaEvent, StoredCesEvent, StoredAomEvent, AomAlarm };
 
@@ -75,11 +83,22 @@ function toRequest(req: IncomingMessage, body: Buffer, receivedAt: number): EmuR
   const rawPath = q < 0 ? url : url.slice(0, q);
   let segments: string[];
   try {
-    segments = rawPath.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    segments = rawPath
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
   } catch {
     return undefined;
   }
-  return { method: req.method ?? 'GET', rawPath, segments, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), headers: req.headers, body, receivedAt };
+  return {
+    method: req.method ?? 'GET',
+    rawPath,
+    segments,
+    query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+    headers: req.headers,
+    body,
+    receivedAt,
+  };
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
@@ -168,7 +187,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
         const provider = req.query.get('provider') as Provider | null;
         if (!provider || !PROVIDERS.includes(provider)) return jsonReply(400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
         const since = Number(req.query.get('since') ?? 0);
-        return jsonReply(200, { provider, dropped: events.dropped(provider), events: events.list(provider, Number.isFinite(since) ? since : 0) });
+        return jsonReply(200, {
+          provider,
+          dropped: events.dropped(provider),
+          events: events.list(provider, Number.isFinite(since) ? since : 0),
+        });
       }
       case 'GET alarms':
         return jsonReply(200, aom.alarms(req.receivedAt));
@@ -255,7 +278,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     reset,
     setFaults: (input) => faults.set(parseFaults(input)),
     faults: () => faults.current(),
-    events: <P extends Provider>(provider: P, sinceSeq?: number) => events.list(provider, sinceSeq) as Array<AcceptedEvent<StoredEventOf[P]>>,
+    events: <P extends Provider>(provider: P, sinceSeq?: number) =>
+      events.list(provider, sinceSeq) as Array<AcceptedEvent<StoredEventOf[P]>>,
     stats: () => structuredClone(stats),
     alarms: () => aom.alarms(),
   };

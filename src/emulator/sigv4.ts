@@ -53,7 +53,10 @@ export interface ParsedSigV4 {
 }
 
 export function parseSigV4Authorization(value: string): ParsedSigV4 | undefined {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$/.exec(value.trim());
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$/.exec(
+      value.trim(),
+    );
   if (!m) return undefined;
   return { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';'), signature: m[6]! };
 }
@@ -113,7 +116,9 @@ export function sigV4CanonicalRequest(p: CanonicalParts): string {
 export function sigV4Signature(secret: string, amzDate: string, region: string, service: string, canonical: string): string {
   const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`;
   const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
-  return createHmac('sha256', signingKey(secret, amzDate.slice(0, 8), region, service)).update(stringToSign).digest('hex');
+  return createHmac('sha256', signingKey(secret, amzDate.slice(0, 8), region, service))
+    .update(stringToSign)
+    .digest('hex');
 }
 
 /** Recomputes the SigV4 signature of a received request and compares it with the one sent. */
@@ -121,18 +126,28 @@ export function verifySigV4(req: SigV4Request, expect: SigV4Expectation): SigV4C
   const auth = req.headers.authorization;
   if (typeof auth !== 'string' || auth === '') return { ok: false, reason: 'missing', message: 'Missing Authentication Token' };
   const parsed = parseSigV4Authorization(auth);
-  if (!parsed) return { ok: false, reason: 'malformed', message: `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.` };
+  if (!parsed)
+    return {
+      ok: false,
+      reason: 'malformed',
+      message: `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`,
+    };
   const amzDate = req.headers['x-amz-date'];
   const date = typeof amzDate === 'string' ? parseAmzDate(amzDate) : undefined;
   if (!date || !parsed.signedHeaders.includes('x-amz-date') || !parsed.signedHeaders.includes('host')) {
-    return { ok: false, reason: 'malformed', message: 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header, signed together with \'Host\'.' };
+    return {
+      ok: false,
+      reason: 'malformed',
+      message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header, signed together with 'Host'.",
+    };
   }
   if (parsed.accessKeyId !== expect.accessKeyId) {
     return { ok: false, reason: 'unknown_key', message: 'The security token included in the request is invalid.' };
   }
   const now = expect.now ?? Date.now();
   const skew = expect.maxSkewMs ?? SIGV4_MAX_SKEW_MS;
-  if (Math.abs(now - date.getTime()) > skew) return { ok: false, reason: 'expired', message: skewMessage(amzDate as string, date.getTime(), now, skew) };
+  if (Math.abs(now - date.getTime()) > skew)
+    return { ok: false, reason: 'expired', message: skewMessage(amzDate as string, date.getTime(), now, skew) };
   if (parsed.service !== expect.service) {
     return { ok: false, reason: 'scope', message: `Credential should be scoped to correct service: '${expect.service}'.` };
   }
@@ -140,19 +155,31 @@ export function verifySigV4(req: SigV4Request, expect: SigV4Expectation): SigV4C
     return { ok: false, reason: 'scope', message: `Credential should be scoped to a valid region, not '${parsed.region}'.` };
   }
   if (parsed.date !== (amzDate as string).slice(0, 8)) {
-    return { ok: false, reason: 'scope', message: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.' };
+    return {
+      ok: false,
+      reason: 'scope',
+      message: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.',
+    };
   }
   const headers = signedHeaderValues(req.headers, parsed.signedHeaders);
   // The signature covers the body's hash; a claimed x-amz-content-sha256 must be that hash.
   const payloadHash = createHash('sha256').update(req.body).digest('hex');
   const claimed = req.headers['x-amz-content-sha256'];
-  const canonical = sigV4CanonicalRequest({ method: req.method, path: req.path, query: req.query, headers, signedHeaders: parsed.signedHeaders, payloadHash });
+  const canonical = sigV4CanonicalRequest({
+    method: req.method,
+    path: req.path,
+    query: req.query,
+    headers,
+    signedHeaders: parsed.signedHeaders,
+    payloadHash,
+  });
   const expected = sigV4Signature(expect.secretAccessKey, amzDate as string, parsed.region, parsed.service, canonical);
   if ((claimed !== undefined && claimed !== payloadHash) || !constantTimeEqual(expected, parsed.signature)) {
     return {
       ok: false,
       reason: 'mismatch',
-      message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     };
   }
   return { ok: true };
@@ -168,5 +195,8 @@ function skewMessage(amzDate: string, signedAt: number, now: number, skewMs: num
 
 /** ms → `20150830T123600Z`. */
 export function toAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

@@ -31,7 +31,11 @@ export class ApiClient {
     this.endpoint = endpoint;
     if (endpoint.server.protocol === 'https:') {
       const https = process.getBuiltinModule('node:https');
-      const tls = { ...(endpoint.ca ? { ca: endpoint.ca } : {}), ...(endpoint.cert ? { cert: endpoint.cert } : {}), ...(endpoint.key ? { key: endpoint.key } : {}) };
+      const tls = {
+        ...(endpoint.ca ? { ca: endpoint.ca } : {}),
+        ...(endpoint.cert ? { cert: endpoint.cert } : {}),
+        ...(endpoint.key ? { key: endpoint.key } : {}),
+      };
       this.agent = new https.Agent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: !endpoint.insecure, ...tls });
       this.request = https.request;
     } else {

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { duration } from '../core/duration.ts';
 
 /** A label or annotation key to copy, or a prefix ending in `*` (`app.kubernetes.io/*`, or `*` for all). */
-const keyPattern = z.string().min(1).regex(/^[^*]*\*?$/, 'a key, or a prefix ending in * (one * at the end)');
+const keyPattern = z
+  .string()
+  .min(1)
+  .regex(/^[^*]*\*?$/, 'a key, or a prefix ending in * (one * at the end)');
 
 /**
  * `kubernetes:` — pod metadata from the API server for records of this node's pods. In a pod

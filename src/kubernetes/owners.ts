@@ -22,7 +22,8 @@ export function ownerAttributes(owners: readonly OwnerRef[], templateHash: strin
     switch (kind) {
       case 'ReplicaSet': {
         out['k8s.replicaset.name'] = name;
-        const deployment = templateHash && name.endsWith(`-${templateHash}`) ? name.slice(0, -templateHash.length - 1) : TEMPLATE_HASH.exec(name)?.[1];
+        const deployment =
+          templateHash && name.endsWith(`-${templateHash}`) ? name.slice(0, -templateHash.length - 1) : TEMPLATE_HASH.exec(name)?.[1];
         if (deployment) out['k8s.deployment.name'] = deployment;
         break;
       }

@@ -46,13 +46,29 @@ export class PodMetadata {
   }
 
   /** Answers the service, or a one-line error (no node name, no credentials). */
-  static create(config: KubernetesConfig, deps: { logger: Logger; metrics: Metrics; env?: NodeJS.ProcessEnv }): { ok: true; pods: PodMetadata } | { ok: false; error: string } {
+  static create(
+    config: KubernetesConfig,
+    deps: { logger: Logger; metrics: Metrics; env?: NodeJS.ProcessEnv },
+  ): { ok: true; pods: PodMetadata } | { ok: false; error: string } {
     const env = deps.env ?? process.env;
     const nodeName = config.node_name ?? env[NODE_NAME_ENV];
-    if (!nodeName) return { ok: false, error: `kubernetes: no node name: set kubernetes.node_name or the ${NODE_NAME_ENV} environment variable (downward API, spec.nodeName)` };
+    if (!nodeName)
+      return {
+        ok: false,
+        error: `kubernetes: no node name: set kubernetes.node_name or the ${NODE_NAME_ENV} environment variable (downward API, spec.nodeName)`,
+      };
     const endpoint = config.kubeconfig ? kubeconfigEndpoint(config.kubeconfig) : inClusterEndpoint(env);
     if (!endpoint.ok) return endpoint;
-    return { ok: true, pods: new PodMetadata(config, new ApiClient(endpoint.endpoint), nodeName, deps.logger.child({ component: 'kubernetes' }), deps.metrics) };
+    return {
+      ok: true,
+      pods: new PodMetadata(
+        config,
+        new ApiClient(endpoint.endpoint),
+        nodeName,
+        deps.logger.child({ component: 'kubernetes' }),
+        deps.metrics,
+      ),
+    };
   }
 
   start(): void {
@@ -101,4 +117,3 @@ export class PodMetadata {
     this.metrics.inc(...K8S_METRICS.withoutMetadata);
   }
 }
-

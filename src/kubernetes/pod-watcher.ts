@@ -113,7 +113,10 @@ export class PodWatcher {
     let cont = '';
     let version: string | undefined;
     do {
-      const r = await this.client.get(`/api/v1/pods?${this.selector}&limit=${PAGE_SIZE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, signal);
+      const r = await this.client.get(
+        `/api/v1/pods?${this.selector}&limit=${PAGE_SIZE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+        signal,
+      );
       if (!r.ok) return r.error;
       const page = obj(r.value);
       const items = page?.['items'];

@@ -2,14 +2,7 @@
  * The OpenTelemetry log data model, as every source hands it to the rules.
  * A tailed line and an OTLP record look the same from here on.
  */
-export type AnyValue =
-  | string
-  | number
-  | boolean
-  | null
-  | Uint8Array
-  | AnyValue[]
-  | { [key: string]: AnyValue };
+export type AnyValue = string | number | boolean | null | Uint8Array | AnyValue[] | { [key: string]: AnyValue };
 
 export type Attributes = Record<string, AnyValue>;
 

@@ -64,8 +64,31 @@ export function eventSeverityFor(severityNumber: number): EventSeverity {
 
 /** Level words a plain text line may announce, in the spellings that count. */
 const LEVEL_WORDS = [
-  'TRACE', 'DEBUG', 'INFO', 'INFORMATION', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'ERR', 'FATAL', 'CRITICAL', 'CRIT', 'ALERT', 'EMERG', 'PANIC', 'SEVERE',
-  'trace', 'debug', 'info', 'notice', 'warn', 'warning', 'error', 'fatal', 'critical',
+  'TRACE',
+  'DEBUG',
+  'INFO',
+  'INFORMATION',
+  'NOTICE',
+  'WARN',
+  'WARNING',
+  'ERROR',
+  'ERR',
+  'FATAL',
+  'CRITICAL',
+  'CRIT',
+  'ALERT',
+  'EMERG',
+  'PANIC',
+  'SEVERE',
+  'trace',
+  'debug',
+  'info',
+  'notice',
+  'warn',
+  'warning',
+  'error',
+  'fatal',
+  'critical',
 ];
 const LEVEL_WORD = new RegExp(`(?:^|[\\s[(<|"'=:,])(${LEVEL_WORDS.join('|')})(?=$|[\\s\\]):|>"',.])`);
 

@@ -186,7 +186,7 @@ function compileMapping(
       rule: ruleName,
       name: name(ctx),
       source: source(ctx),
-      time: time ? parseTime(time(ctx)) ?? ctx.timeMs : ctx.timeMs,
+      time: time ? (parseTime(time(ctx)) ?? ctx.timeMs) : ctx.timeMs,
       severity: sev,
       state: (state && (state(ctx) as EventState | undefined)) || defaultState(sev, action),
       action,
@@ -209,7 +209,7 @@ function compileMapping(
 }
 
 function effective(ctx: MatchContext): number {
-  return ctx.record.severityNumber || (ctx.record.severityText ? severityNumberOf(ctx.record.severityText) ?? 0 : 0);
+  return ctx.record.severityNumber || (ctx.record.severityText ? (severityNumberOf(ctx.record.severityText) ?? 0) : 0);
 }
 
 function defaultState(sev: EventSeverity, action: EventAction): EventState {

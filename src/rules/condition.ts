@@ -154,7 +154,8 @@ export function parseSeverityComparison(spec: string | number): ((n: number) => 
   if (!m) return `invalid severity "${spec}" (use e.g. ">= ERROR", "< WARN", "== INFO", or a number 1-24)`;
   const op = m[1] ?? '>=';
   const level = /^\d+$/.test(m[2]!) ? Number(m[2]) : severityNumberOf(m[2]!);
-  if (level === undefined || level > 24) return `unknown severity "${m[2]}" (TRACE, DEBUG, INFO, WARN, ERROR, FATAL, optionally 2-4, or 1-24)`;
+  if (level === undefined || level > 24)
+    return `unknown severity "${m[2]}" (TRACE, DEBUG, INFO, WARN, ERROR, FATAL, optionally 2-4, or 1-24)`;
   switch (op) {
     case '>=':
       return (n) => n >= level;

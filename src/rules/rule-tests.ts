@@ -24,7 +24,12 @@ export interface RuleTestResult {
  * state does not leak between tests), feeds its input, and compares the events that come out
  * with the expected ones, field by field (only the fields the test names).
  */
-export function runRuleTests(rules: RuleConfig[], tests: RuleTestConfig[], defaultSource: string, opts: RuleTestOptions = {}): RuleTestResult[] {
+export function runRuleTests(
+  rules: RuleConfig[],
+  tests: RuleTestConfig[],
+  defaultSource: string,
+  opts: RuleTestOptions = {},
+): RuleTestResult[] {
   return tests.map((test) => {
     const compiled = compileRules(rules, () => undefined);
     const source = test.source ?? defaultSource;
@@ -32,7 +37,8 @@ export function runRuleTests(rules: RuleConfig[], tests: RuleTestConfig[], defau
     if (pod && !pod.ok) return { name: test.name, passed: false, diff: [`pod: ${pod.error}`], events: [] };
     const events: Event[] = [];
     for (let i = 0; i < test.repeat; i++) {
-      for (const record of testRecords(test, i, pod?.pod, opts.fileConfig?.(source), opts.kubernetes)) events.push(...compiled.process(record, source));
+      for (const record of testRecords(test, i, pod?.pod, opts.fileConfig?.(source), opts.kubernetes))
+        events.push(...compiled.process(record, source));
     }
     const diff = compareEvents(test.expect, events);
     return { name: test.name, passed: diff.length === 0, diff, events };
@@ -46,7 +52,13 @@ export interface RuleTestOptions {
 }
 
 /** A test's records: its line as stdin reads it, or its lines as a tailed file would give them, or its record. */
-function testRecords(test: RuleTestConfig, i: number, pod: PodInfo | undefined, fileConfig: FileSourceConfig | undefined, kubernetes: KubernetesConfig | undefined): LogRecord[] {
+function testRecords(
+  test: RuleTestConfig,
+  i: number,
+  pod: PodInfo | undefined,
+  fileConfig: FileSourceConfig | undefined,
+  kubernetes: KubernetesConfig | undefined,
+): LogRecord[] {
   const origin = `test:${test.name}:${i}`;
   if (test.input !== undefined && simulatesFile(test)) {
     const lines = new SimulatedLines({ format: test.format, path: test.path, pod }, { fileConfig, kubernetes, origin });
@@ -60,11 +72,16 @@ function testRecords(test: RuleTestConfig, i: number, pod: PodInfo | undefined, 
 }
 
 function toRecord(r: NonNullable<RuleTestConfig['record']>, i: number, name: string): LogRecord {
-  const time = r.time === undefined ? 0n : typeof r.time === 'number' ? BigInt(Math.round(r.time)) * 1_000_000n : BigInt(Date.parse(r.time)) * 1_000_000n;
+  const time =
+    r.time === undefined
+      ? 0n
+      : typeof r.time === 'number'
+        ? BigInt(Math.round(r.time)) * 1_000_000n
+        : BigInt(Date.parse(r.time)) * 1_000_000n;
   const record: LogRecord = {
     timeUnixNano: time,
     observedTimeUnixNano: nowUnixNano(),
-    severityNumber: r.severity_number ?? (r.severity_text ? severityNumberOf(r.severity_text) ?? 0 : 0),
+    severityNumber: r.severity_number ?? (r.severity_text ? (severityNumberOf(r.severity_text) ?? 0) : 0),
     severityText: r.severity_text ?? '',
     body: (r.body ?? '') as AnyValue,
     attributes: (r.attributes ?? {}) as Record<string, AnyValue>,
@@ -98,7 +115,11 @@ function compareSubset(exp: Record<string, unknown>, got: Record<string, unknown
     if (want !== null && typeof want === 'object' && !Array.isArray(want) && have !== null && typeof have === 'object') {
       compareSubset(want as Record<string, unknown>, have as Record<string, unknown>, p, diff);
     } else if (!isDeepStrictEqual(want, have) && !(typeof have === 'number' && String(have) === String(want))) {
-      diff.push(`${p}`, `    expected: ${JSON.stringify(want)}`, `    actual:   ${have === undefined ? '(missing)' : JSON.stringify(have)}`);
+      diff.push(
+        `${p}`,
+        `    expected: ${JSON.stringify(want)}`,
+        `    actual:   ${have === undefined ? '(missing)' : JSON.stringify(have)}`,
+      );
     }
   }
 }

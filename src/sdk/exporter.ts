@@ -73,7 +73,11 @@ export class Log2EventsLogExporter implements LogRecordExporter {
 
   /** Starts an agent for an already loaded config; `shutdown` stops it. */
   static async fromConfig(config: Config, options: FromConfigOptions = {}): Promise<Log2EventsLogExporter> {
-    const agent = await Agent.start({ config, withSources: options.withSources ?? false, ...(options.logger ? { logger: options.logger } : {}) });
+    const agent = await Agent.start({
+      config,
+      withSources: options.withSources ?? false,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     return new Log2EventsLogExporter(agent, options, true);
   }
 

@@ -21,7 +21,8 @@ export function recordFromSdk(sdk: ReadableLogRecord, origin: string): LogRecord
     origin,
   };
   const scope = sdk.instrumentationScope;
-  if (scope.name !== '' || scope.version) record.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
+  if (scope.name !== '' || scope.version)
+    record.scope = scope.version ? { name: scope.name, version: scope.version } : { name: scope.name };
   const span = sdk.spanContext;
   if (span && !INVALID_TRACE_ID.test(span.traceId)) {
     record.traceId = span.traceId.toLowerCase();

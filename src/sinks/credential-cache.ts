@@ -64,7 +64,8 @@ export class CredentialCache<T> {
   private refresh(): Promise<Expiring<T>> {
     this.inflight ??= this.fetch()
       .then((fresh) => {
-        if (fresh.expiresAt - this.slackMs <= this.now()) throw new Error(`the credential handed out expires at ${new Date(fresh.expiresAt).toISOString()}, already past`);
+        if (fresh.expiresAt - this.slackMs <= this.now())
+          throw new Error(`the credential handed out expires at ${new Date(fresh.expiresAt).toISOString()}, already past`);
         this.current = fresh;
         return fresh;
       })

@@ -17,7 +17,11 @@ export function eventJsonLineBytes(event: Event): number {
  * CloudMonitor `Content`): everything the neutral model knows beyond the fields the provider
  * has its own slots for. `extra` (a rule's override `detail:` block) is merged last.
  */
-export function eventDetail(event: Event, opts: { withSource?: boolean; withGroup?: boolean } = {}, extra?: unknown): Record<string, unknown> {
+export function eventDetail(
+  event: Event,
+  opts: { withSource?: boolean; withGroup?: boolean } = {},
+  extra?: unknown,
+): Record<string, unknown> {
   const d: Record<string, unknown> = {
     id: event.id,
     rule: event.rule,

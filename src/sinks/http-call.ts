@@ -56,13 +56,26 @@ function transport(url: URL): { request: typeof import('node:http').request; age
  * becomes retryable outcomes for all `count` entries, classified once for every sink in
  * `http/outcome-classifier.ts`.
  */
-export async function httpCall(url: string | URL, init: { method: string; headers: Record<string, string>; body?: string }, count: number, signal: AbortSignal): Promise<HttpCallResult> {
+export async function httpCall(
+  url: string | URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  count: number,
+  signal: AbortSignal,
+): Promise<HttpCallResult> {
   try {
-    const { status, headers, body, truncated } = await request(typeof url === 'string' ? new URL(url) : url, init, signal, MAX_ANSWER_BYTES);
+    const { status, headers, body, truncated } = await request(
+      typeof url === 'string' ? new URL(url) : url,
+      init,
+      signal,
+      MAX_ANSWER_BYTES,
+    );
     if (status >= 300 && status < 400) {
       const location = headers.get('location');
       const message = `HTTP ${status} redirect${location ? ` to ${clip(location, 300)}` : ''} not followed: check the sink's endpoint`;
-      return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: REDIRECT_NOT_FOLLOWED, message }), throttled: false } };
+      return {
+        ok: false,
+        failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: REDIRECT_NOT_FOLLOWED, message }), throttled: false },
+      };
     }
     return { ok: true, reply: { status, headers, body, ...(truncated ? { truncated } : {}) } };
   } catch (err) {
@@ -74,7 +87,12 @@ export async function httpCall(url: string | URL, init: { method: string; header
  * A request whose answer is read up to `maxBytes`; the rest is not read (the connection is
  * closed then, not reused). Rejects when no answer comes (network error, abort).
  */
-export function request(url: URL, init: { method: string; headers: Record<string, string>; body?: string }, signal: AbortSignal, maxBytes: number): Promise<HttpReply & { truncated: boolean }> {
+export function request(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<HttpReply & { truncated: boolean }> {
   const { request: send, agent } = transport(url);
   const payload = init.body === undefined ? undefined : Buffer.from(init.body);
   const options: RequestOptions = {
@@ -88,7 +106,13 @@ export function request(url: URL, init: { method: string; headers: Record<string
       const chunks: Buffer[] = [];
       let total = 0;
       let truncated = false;
-      const done = () => resolve({ status: res.statusCode ?? 0, headers: new NodeReplyHeaders(res.headers), body: Buffer.concat(chunks, total).toString('utf8'), truncated });
+      const done = () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: new NodeReplyHeaders(res.headers),
+          body: Buffer.concat(chunks, total).toString('utf8'),
+          truncated,
+        });
       res.on('data', (chunk: Buffer) => {
         if (truncated) return;
         if (total + chunk.length > maxBytes) {
@@ -155,7 +179,10 @@ export async function sendGrouped<T, K extends string>(
       for (const i of idx) outcomes[i] = deferred;
       continue;
     }
-    const result = await sendGroup(key, idx.map((i) => batch[i]!));
+    const result = await sendGroup(
+      key,
+      idx.map((i) => batch[i]!),
+    );
     throttled ||= result.throttled;
     idx.forEach((i, j) => {
       const o = result.outcomes[j] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${j}` };

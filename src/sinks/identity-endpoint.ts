@@ -16,9 +16,19 @@ export type IdentityReply = HttpReply;
  * answer read up to MAX_ANSWER_BYTES); throws, naming the endpoint and the cause, when nothing
  * comes back.
  */
-export async function identityCall(what: string, url: string, init: { method: string; headers?: Record<string, string>; body?: string }, timeoutMs: number): Promise<IdentityReply> {
+export async function identityCall(
+  what: string,
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string },
+  timeoutMs: number,
+): Promise<IdentityReply> {
   try {
-    return await request(new URL(url), { method: init.method, headers: init.headers ?? {}, ...(init.body !== undefined ? { body: init.body } : {}) }, AbortSignal.timeout(timeoutMs), MAX_ANSWER_BYTES);
+    return await request(
+      new URL(url),
+      { method: init.method, headers: init.headers ?? {}, ...(init.body !== undefined ? { body: init.body } : {}) },
+      AbortSignal.timeout(timeoutMs),
+      MAX_ANSWER_BYTES,
+    );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
@@ -50,6 +60,7 @@ export function parseReply<T>(what: string, schema: z.ZodType<T>, body: string):
     throw new Error(`${what}: the answer is not JSON: ${clip(body, 200)}`);
   }
   const r = schema.safeParse(json);
-  if (!r.success) throw new Error(`${what}: unexpected answer (${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')})`);
+  if (!r.success)
+    throw new Error(`${what}: unexpected answer (${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')})`);
   return r.data;
 }

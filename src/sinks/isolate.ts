@@ -9,18 +9,28 @@ import type { EntryOutcome, SendResult } from './sink.ts';
  * A half that fails retryably (throttling, an outage) stops the search: the entries not sent yet
  * get the same retryable outcome and go again with it.
  */
-export async function sendIsolating<T>(items: readonly T[], send: (items: readonly T[]) => Promise<SendResult>, signal?: AbortSignal): Promise<SendResult> {
+export async function sendIsolating<T>(
+  items: readonly T[],
+  send: (items: readonly T[]) => Promise<SendResult>,
+  signal?: AbortSignal,
+): Promise<SendResult> {
   const result = await send(items);
   if (!refusedAsWhole(result)) return result;
   if (items.length < 2) return { outcomes: result.outcomes.map(entryLevel), throttled: result.throttled };
   const mid = Math.ceil(items.length / 2);
   const left = await sendIsolating(items.slice(0, mid), send, signal);
   const stop = signal?.aborted ? abortedOutcome : left.outcomes.find((o) => o.kind === 'retryable');
-  const right: SendResult = stop ? { outcomes: Array.from({ length: items.length - mid }, () => stop), throttled: false } : await sendIsolating(items.slice(mid), send, signal);
+  const right: SendResult = stop
+    ? { outcomes: Array.from({ length: items.length - mid }, () => stop), throttled: false }
+    : await sendIsolating(items.slice(mid), send, signal);
   return { outcomes: [...left.outcomes, ...right.outcomes], throttled: left.throttled || right.throttled };
 }
 
-const abortedOutcome: EntryOutcome = { kind: 'retryable', code: 'timeout', message: 'request aborted or timed out while isolating a refused entry' };
+const abortedOutcome: EntryOutcome = {
+  kind: 'retryable',
+  code: 'timeout',
+  message: 'request aborted or timed out while isolating a refused entry',
+};
 
 function refusedAsWhole(r: SendResult): boolean {
   return r.outcomes.length > 0 && r.outcomes.every((o) => o.kind === 'permanent' && o.scope === 'request');

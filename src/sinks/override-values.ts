@@ -8,7 +8,14 @@ import { z } from 'zod';
  */
 
 /** A number, or a template's text holding one (`"{{attributes.retries}}"` renders "3"). */
-export const wireNumber = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'expected a number').transform(Number)]);
+export const wireNumber = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number),
+]);
 
 /** A non-negative integer (a count, a timeout in ms), literal or rendered. */
 export const wireInteger = wireNumber.pipe(z.number().int('expected a whole number').min(0));
@@ -45,10 +52,16 @@ export type OverrideParse<S extends OverrideSchema> = { ok: true; value: z.outpu
  * A rendered override block → typed values, or one message naming every field that is wrong
  * (`huawei_aom.timeout: expected a number`). Unknown keys were refused at load.
  */
-export function parseOverrides<S extends OverrideSchema>(provider: string, schema: S, block: Record<string, unknown> | undefined): OverrideParse<S> {
+export function parseOverrides<S extends OverrideSchema>(
+  provider: string,
+  schema: S,
+  block: Record<string, unknown> | undefined,
+): OverrideParse<S> {
   const r = schema.safeParse(block ?? {});
   if (r.success) return { ok: true, value: r.data };
-  const message = r.error.issues.map((i) => `${[provider, ...i.path.map(String)].join('.')}: ${i.message.replace(/^Invalid input: /, '')}`).join('; ');
+  const message = r.error.issues
+    .map((i) => `${[provider, ...i.path.map(String)].join('.')}: ${i.message.replace(/^Invalid input: /, '')}`)
+    .join('; ');
   return { ok: false, message };
 }
 

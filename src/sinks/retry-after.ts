@@ -3,11 +3,7 @@
  * an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`). `unit: 'ms'` reads a bare number as
  * milliseconds, for provider headers that use them. Undefined when absent or unparseable.
  */
-export function parseRetryAfter(
-  value: string | null | undefined,
-  now: number = Date.now(),
-  unit: 's' | 'ms' = 's',
-): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now(), unit: 's' | 'ms' = 's'): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (text === '') return undefined;

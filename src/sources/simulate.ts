@@ -23,7 +23,10 @@ export function simulatesFile(input: SimulatedInput): boolean {
 }
 
 /** A pod document, checked; a one-line error when it is not a pod. */
-export function simulatedPod(value: unknown, kubernetes: KubernetesConfig | undefined): { ok: true; pod: PodInfo } | { ok: false; error: string } {
+export function simulatedPod(
+  value: unknown,
+  kubernetes: KubernetesConfig | undefined,
+): { ok: true; pod: PodInfo } | { ok: false; error: string } {
   const pod = parsePod(value, kubernetes ?? SHOW_ALL);
   return pod ? { ok: true, pod } : { ok: false, error: 'not a pod: metadata.uid, metadata.name and metadata.namespace are required' };
 }
@@ -39,11 +42,18 @@ export class SimulatedLines {
   private readonly fileConfig: FileSourceConfig;
   private readonly kubernetes: KubernetesConfig | undefined;
 
-  constructor(input: { format?: FormatName | undefined; path?: string | undefined; pod?: PodInfo | undefined }, opts: { fileConfig?: FileSourceConfig | undefined; kubernetes?: KubernetesConfig | undefined; origin: string }) {
+  constructor(
+    input: { format?: FormatName | undefined; path?: string | undefined; pod?: PodInfo | undefined },
+    opts: { fileConfig?: FileSourceConfig | undefined; kubernetes?: KubernetesConfig | undefined; origin: string },
+  ) {
     this.fileConfig = opts.fileConfig ?? DEFAULT_FILE;
     this.kubernetes = opts.kubernetes;
     this.pod = input.pod;
-    this.reader = new FileLineReader(this.fileConfig, { ...(input.format ? { format: input.format } : {}), ...(input.path ? { path: input.path } : {}), origin: opts.origin });
+    this.reader = new FileLineReader(this.fileConfig, {
+      ...(input.format ? { format: input.format } : {}),
+      ...(input.path ? { path: input.path } : {}),
+      origin: opts.origin,
+    });
   }
 
   push(line: string): LogRecord[] {

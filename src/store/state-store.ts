@@ -104,7 +104,10 @@ function acquireAgentLock(stateDir: string, waitMs: number, onWait?: (holderPid:
     }
     const msg = (err as Error).message;
     if (/locked|busy/i.test(msg)) {
-      throw new StateStoreError(join(stateDir, STATE_FILE_NAME), `state_dir ${stateDir} is in use by another log2events process (waited ${waitMs} ms for ${file})`);
+      throw new StateStoreError(
+        join(stateDir, STATE_FILE_NAME),
+        `state_dir ${stateDir} is in use by another log2events process (waited ${waitMs} ms for ${file})`,
+      );
     }
     throw new StateStoreError(join(stateDir, STATE_FILE_NAME), `cannot take the lock ${file}: ${msg}`);
   }
@@ -245,7 +248,14 @@ export class StateStore {
   /** Set by a write that failed for lack of space, cleared by the next one that succeeds. */
   private fullError: StateStoreError | undefined;
 
-  private constructor(files: StoreFiles, db: DatabaseSync, synchronous: Synchronous, lock: DatabaseSync | undefined, manifest: Manifest, walMaxBytes: number) {
+  private constructor(
+    files: StoreFiles,
+    db: DatabaseSync,
+    synchronous: Synchronous,
+    lock: DatabaseSync | undefined,
+    manifest: Manifest,
+    walMaxBytes: number,
+  ) {
     this.file = files.db;
     this.files = files;
     this.manifest = manifest;
@@ -286,7 +296,8 @@ export class StateStore {
     } catch {
       throw new StateStoreError(file, `state_dir ${stateDir} is not writable`);
     }
-    const lock = options.lock === false ? undefined : acquireAgentLock(stateDir, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, options.onLockWait);
+    const lock =
+      options.lock === false ? undefined : acquireAgentLock(stateDir, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, options.onLockWait);
     const inspection = inspectFiles(files);
     if (inspection.problems.length > 0) {
       lock?.close();
@@ -473,19 +484,23 @@ export class StateStore {
   commitEvents(events: readonly EventToSpool[], checkpoints: readonly CheckpointRow[], now: number): CreatedEntry[] {
     const created: CreatedEntry[] = [];
     const { insertEvent, insertEntry, insertDeadLetterBody, upsertCheckpoint } = this.st;
-    this.tx(() => {
-      for (let i = 0; i < events.length; i++) {
-        const ev = events[i]!;
-        for (const d of ev.deadSinks) insertDeadLetterBody.run(ev.eventId, d.sink, ev.body, clip(d.code, MAX_CODE_CHARS), clip(d.message, MAX_MESSAGE_CHARS), now);
-        if (ev.sinks.length === 0) continue;
-        const eventRow = Number(insertEvent.run(ev.eventId, ev.body, ev.bytes, now).lastInsertRowid);
-        for (const sink of ev.sinks) {
-          const seq = Number(insertEntry.run(eventRow, sink).lastInsertRowid);
-          created.push({ seq, eventRow, sink, index: i });
+    this.tx(
+      () => {
+        for (let i = 0; i < events.length; i++) {
+          const ev = events[i]!;
+          for (const d of ev.deadSinks)
+            insertDeadLetterBody.run(ev.eventId, d.sink, ev.body, clip(d.code, MAX_CODE_CHARS), clip(d.message, MAX_MESSAGE_CHARS), now);
+          if (ev.sinks.length === 0) continue;
+          const eventRow = Number(insertEvent.run(ev.eventId, ev.body, ev.bytes, now).lastInsertRowid);
+          for (const sink of ev.sinks) {
+            const seq = Number(insertEntry.run(eventRow, sink).lastInsertRowid);
+            created.push({ seq, eventRow, sink, index: i });
+          }
         }
-      }
-      for (const c of checkpoints) upsertCheckpoint.run(c.source, c.key, c.value);
-    }, events.length === 0 ? 'outcome' : 'intake');
+        for (const c of checkpoints) upsertCheckpoint.run(c.source, c.key, c.value);
+      },
+      events.length === 0 ? 'outcome' : 'intake',
+    );
     return created;
   }
 
@@ -504,11 +519,21 @@ export class StateStore {
     const { updateRetry, deadLetterFromEntry } = this.st;
     this.tx(() => {
       if (s.delivered.length > 0) this.removeDelivered(s.delivered, freed);
-      for (const r of s.retried) updateRetry.run(r.attempts, r.firstAttempt, r.lastAttempt, clip(r.code, MAX_CODE_CHARS), clip(r.message, MAX_MESSAGE_CHARS), r.seq);
+      for (const r of s.retried)
+        updateRetry.run(r.attempts, r.firstAttempt, r.lastAttempt, clip(r.code, MAX_CODE_CHARS), clip(r.message, MAX_MESSAGE_CHARS), r.seq);
       for (const d of s.dead) {
         // Only if the entry is still spooled (drop_oldest may have taken it meanwhile).
         if (!this.entryExists(d.seq)) continue;
-        deadLetterFromEntry.run(d.sink, clip(d.code, MAX_CODE_CHARS), clip(d.message, MAX_MESSAGE_CHARS), d.attempts, d.firstAttempt, d.lastAttempt, now, d.eventRow);
+        deadLetterFromEntry.run(
+          d.sink,
+          clip(d.code, MAX_CODE_CHARS),
+          clip(d.message, MAX_MESSAGE_CHARS),
+          d.attempts,
+          d.firstAttempt,
+          d.lastAttempt,
+          now,
+          d.eventRow,
+        );
         this.removeEntry(d.seq, d.eventRow, freed);
       }
     }, 'outcome');
@@ -605,7 +630,9 @@ export class StateStore {
   /** Entries spooled for `sink` and the creation time of the oldest one's event (for status). */
   sinkDepth(sink: string): { entries: number; oldest: number | null } {
     const count = this.db.prepare('SELECT count(*) AS n FROM entries WHERE sink = ?').get(sink) as { n: number };
-    const first = this.db.prepare('SELECT e.created_at AS at FROM entries n JOIN events e ON e.id = n.event_row WHERE n.sink = ? ORDER BY n.seq LIMIT 1').get(sink) as { at: number } | undefined;
+    const first = this.db
+      .prepare('SELECT e.created_at AS at FROM entries n JOIN events e ON e.id = n.event_row WHERE n.sink = ? ORDER BY n.seq LIMIT 1')
+      .get(sink) as { at: number } | undefined;
     return { entries: count.n, oldest: first?.at ?? null };
   }
 
@@ -619,10 +646,21 @@ export class StateStore {
     let entries = 0;
     this.tx(() => {
       const rows = this.db
-        .prepare('SELECT seq, event_row AS eventRow, attempts, first_attempt AS firstAttempt, last_attempt AS lastAttempt FROM entries WHERE sink = ?')
+        .prepare(
+          'SELECT seq, event_row AS eventRow, attempts, first_attempt AS firstAttempt, last_attempt AS lastAttempt FROM entries WHERE sink = ?',
+        )
         .all(sink) as { seq: number; eventRow: number; attempts: number; firstAttempt: number | null; lastAttempt: number | null }[];
       for (const r of rows) {
-        this.st.deadLetterFromEntry.run(sink, clip(code, MAX_CODE_CHARS), clip(message, MAX_MESSAGE_CHARS), r.attempts, r.firstAttempt, r.lastAttempt, now, r.eventRow);
+        this.st.deadLetterFromEntry.run(
+          sink,
+          clip(code, MAX_CODE_CHARS),
+          clip(message, MAX_MESSAGE_CHARS),
+          r.attempts,
+          r.firstAttempt,
+          r.lastAttempt,
+          now,
+          r.eventRow,
+        );
         this.removeEntry(r.seq, r.eventRow, freed);
         entries += 1;
       }
@@ -726,7 +764,9 @@ function prepareStatements(db: DatabaseSync): Statements {
     ),
     deleteEntry: db.prepare('DELETE FROM entries WHERE seq = ?'),
     // The event goes with its last entry (an event routed to two sinks waits for both).
-    deleteEventIfDone: db.prepare('DELETE FROM events WHERE id = ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = ?) RETURNING bytes'),
+    deleteEventIfDone: db.prepare(
+      'DELETE FROM events WHERE id = ? AND NOT EXISTS (SELECT 1 FROM entries WHERE event_row = ?) RETURNING bytes',
+    ),
     deleteEvent: db.prepare('DELETE FROM events WHERE id = ?'),
     // Set-based forms for many delivered entries at once; the parameter is a JSON array.
     deleteEntries: db.prepare('DELETE FROM entries WHERE seq IN (SELECT value FROM json_each(?))'),
@@ -786,7 +826,9 @@ function configure(db: DatabaseSync, synchronous: Synchronous, walMaxBytes: numb
 
 /** Records when the store was opened; also a write probe (a read-only store fails here). */
 function markOpened(db: DatabaseSync): void {
-  db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(new Date().toISOString());
+  db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+    new Date().toISOString(),
+  );
 }
 
 function migrate(db: DatabaseSync): void {

@@ -27,7 +27,11 @@ rules:
     }
     expect(metrics).toMatch(/log2events_delivered_total\{sink="out"\} 2/);
     expect(metrics).toMatch(/log2events_rule_matches_total\{rule="errors"\} 2/);
-    const status = (await (await fetch(`${admin}/status`)).json()) as { state: string; spool: { events: number }; sinks: Record<string, unknown> };
+    const status = (await (await fetch(`${admin}/status`)).json()) as {
+      state: string;
+      spool: { events: number };
+      sinks: Record<string, unknown>;
+    };
     expect(status.state).toBe('running');
     expect(status.spool.events).toBe(0);
     expect(Object.keys(status.sinks)).toEqual(['out']);

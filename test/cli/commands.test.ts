@@ -4,9 +4,14 @@ import { runCli, scratchDir } from '../helpers/cli.ts';
 
 describe('log2events eval', () => {
   it('prints the mapped event for a matching line', async () => {
-    const r = await runCli(['eval', '-c', 'config.example.yaml'], { input: '2026-11-24T10:00:00Z ERROR payment failed for order 42\nnothing here\n' });
+    const r = await runCli(['eval', '-c', 'config.example.yaml'], {
+      input: '2026-11-24T10:00:00Z ERROR payment failed for order 42\nnothing here\n',
+    });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       rule: 'payment_failed',
@@ -20,10 +25,17 @@ describe('log2events eval', () => {
   });
 
   it('survives binary garbage and invalid UTF-8 on stdin', async () => {
-    const garbage = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x0a]), Buffer.alloc(70_000, 0x80), Buffer.from('\nERROR payment failed for order 9 \xff\n', 'latin1')]);
+    const garbage = Buffer.concat([
+      Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x0a]),
+      Buffer.alloc(70_000, 0x80),
+      Buffer.from('\nERROR payment failed for order 9 \xff\n', 'latin1'),
+    ]);
     const r = await runCli(['eval', '-c', 'config.example.yaml'], { input: garbage });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.content)).toEqual(['payment failed for order 9']);
   });
 });
@@ -35,10 +47,17 @@ describe('log2events run', () => {
       'c.yaml',
       `state_dir: ${s.dir}/state\nsources: { in: { type: stdin } }\nsinks: { out: { type: file, path: ${s.dir}/out.jsonl } }\nrules:\n  - { name: e, when: { contains: PAYMENT }, event: { name: E, content: "{{body}}" }, to: [out] }\n`,
     );
-    const garbage = Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x0a, 0xc3]), Buffer.alloc(3_000_000, 0xa7), Buffer.from('\nPAYMENT \xe9t\xe9\n', 'latin1')]);
+    const garbage = Buffer.concat([
+      Buffer.from([0, 0xff, 0xfe, 0x0a, 0xc3]),
+      Buffer.alloc(3_000_000, 0xa7),
+      Buffer.from('\nPAYMENT \xe9t\xe9\n', 'latin1'),
+    ]);
     const r = await runCli(['run', '-c', file, '--once'], { input: garbage });
     expect(r.code, r.stderr).toBe(0);
-    const out = readFileSync(`${s.dir}/out.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { content: string });
+    const out = readFileSync(`${s.dir}/out.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { content: string });
     expect(out.map((e) => e.content)).toEqual(['PAYMENT \ufffdt\ufffd']);
     s.cleanup();
   });
@@ -53,12 +72,17 @@ describe('log2events test', () => {
 
   it('fails a wrong expectation with a readable diff', async () => {
     const s = scratchDir();
-    const tests = s.write('tests.yaml', `- name: wrong order number\n  input: "ERROR payment failed for order 42"\n  expect: [{ name: PaymentFailed, content: "payment failed for order 43" }]\n`);
+    const tests = s.write(
+      'tests.yaml',
+      `- name: wrong order number\n  input: "ERROR payment failed for order 42"\n  expect: [{ name: PaymentFailed, content: "payment failed for order 43" }]\n`,
+    );
     const r = await runCli(['test', '-c', 'config.example.yaml', '--tests', tests]);
     s.cleanup();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL wrong order number');
-    expect(r.stdout).toContain('events[0].content\n      expected: "payment failed for order 43"\n      actual:   "payment failed for order 42"');
+    expect(r.stdout).toContain(
+      'events[0].content\n      expected: "payment failed for order 43"\n      actual:   "payment failed for order 42"',
+    );
     expect(r.stdout).toContain('1 rule test(s): 0 passed, 1 failed');
   });
 });

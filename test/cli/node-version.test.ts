@@ -8,7 +8,10 @@ import { INSTALLED, REPO, runCli } from '../helpers/cli.ts';
  * (the PATH without the project's node_modules/.bin, which npm and npx put first) is v20 on
  * this project's machines.
  */
-const MACHINE_PATH = (process.env.PATH ?? '').split(delimiter).filter((d) => !d.includes('node_modules')).join(delimiter);
+const MACHINE_PATH = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((d) => !d.includes('node_modules'))
+  .join(delimiter);
 const machineNode = (() => {
   try {
     const version = execFileSync('node', ['--version'], { env: { ...process.env, PATH: MACHINE_PATH }, encoding: 'utf8' }).trim();
@@ -22,7 +25,9 @@ if (!old) console.warn(`node-version tests skipped: the PATH's node is ${machine
 
 describe.skipIf(!old)(`the installed command where the PATH's node is ${machineNode?.version} (older than 24)`, () => {
   const env = { PATH: MACHINE_PATH };
-  const oneLine = new RegExp(`^log2events needs Node\\.js >= 24; this is ${machineNode?.version.replace(/\./g, '\\.')}; [^\\n]*npx log2events[^\\n]*\\n$`);
+  const oneLine = new RegExp(
+    `^log2events needs Node\\.js >= 24; this is ${machineNode?.version.replace(/\./g, '\\.')}; [^\\n]*npx log2events[^\\n]*\\n$`,
+  );
 
   it('node bin/log2events.js: one line that says what to do, exit 1, before any module needs Node 24', async () => {
     for (const args of [['--help'], ['version'], ['validate', '-c', 'config.example.yaml']]) {

@@ -64,15 +64,29 @@ describe('log2events query', () => {
     const sys = await query(['-c', file, '--event-type', 'EVENT.SYS', '--json']);
     expect(sys.stderr).toBe("log2events query: listing sub_event_type SUB_EVENT.OPS (Cloud Eye's default)\n");
     expect(JSON.parse(sys.stdout).events).toEqual([]);
-    await expect(query(['-c', file, '--sub-event-type', 'SUB_EVENT.X'])).rejects.toThrow(/--sub-event-type must be one of SUB_EVENT.OPS, SUB_EVENT.PLAN, SUB_EVENT.CUSTOM/);
+    await expect(query(['-c', file, '--sub-event-type', 'SUB_EVENT.X'])).rejects.toThrow(
+      /--sub-event-type must be one of SUB_EVENT.OPS, SUB_EVENT.PLAN, SUB_EVENT.CUSTOM/,
+    );
   });
 
   it('prints the answer as JSON and filters by name and time (ms or ISO)', async () => {
-    const r = await query(['-c', file, '--event-name', 'OrderFailed', '--from', new Date(delivered - 60_000).toISOString(), '--to', String(Date.now() + 60_000), '--json']);
+    const r = await query([
+      '-c',
+      file,
+      '--event-name',
+      'OrderFailed',
+      '--from',
+      new Date(delivered - 60_000).toISOString(),
+      '--to',
+      String(Date.now() + 60_000),
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const answer = JSON.parse(r.stdout);
     expect(answer.meta_data).toEqual({ total: 1 });
-    expect(answer.events).toEqual([expect.objectContaining({ event_name: 'OrderFailed', event_count: 3, latest_event_source: 'shop.Order' })]);
+    expect(answer.events).toEqual([
+      expect.objectContaining({ event_name: 'OrderFailed', event_count: 3, latest_event_source: 'shop.Order' }),
+    ]);
     const none = await query(['-c', file, '--to', String(delivered - 60_000), '--json']);
     expect(JSON.parse(none.stdout).events).toEqual([]);
   });
@@ -96,7 +110,7 @@ describe('log2events query', () => {
     expect(JSON.parse(r.stdout).meta_data.total).toBe(2);
   });
 
-  it('answers from a Cloud Eye whose clock is 20 minutes off (signs again with the gateway\'s time)', async () => {
+  it("answers from a Cloud Eye whose clock is 20 minutes off (signs again with the gateway's time)", async () => {
     const skewed = await startEmulator({ port: 0, config: { clock_offset: '20m' } });
     try {
       const r = await query(['-c', file, '--emulator-url', skewed.url, '--json']);

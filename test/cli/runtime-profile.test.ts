@@ -23,7 +23,12 @@ sinks: { out: { type: stdout } }
 `;
 const OTLP_FLOW_QUOTED = `sources: { app: { type: file, include: [a.log] }, otel: { type: "otlp" } }\n`;
 
-const configs: Record<string, string> = { 'file.yaml': FILE_ONLY, 'otlp.yaml': OTLP_BLOCK, 'flow.yaml': OTLP_FLOW_QUOTED, 'broken.yaml': 'sources: [otlp\n' };
+const configs: Record<string, string> = {
+  'file.yaml': FILE_ONLY,
+  'otlp.yaml': OTLP_BLOCK,
+  'flow.yaml': OTLP_FLOW_QUOTED,
+  'broken.yaml': 'sources: [otlp\n',
+};
 const read = (path: string): string => {
   const text = configs[path];
   if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });

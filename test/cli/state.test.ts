@@ -24,7 +24,10 @@ const lines = (n: number, tag = 'PAY') => Array.from({ length: n }, (_, i) => `$
 
 /** One line on stderr, no stack trace. */
 function expectOneLine(stderr: string): void {
-  const text = stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+  const text = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{'));
   expect(text, stderr).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /);
 }
@@ -109,7 +112,11 @@ describe('log2events state and a damaged store', () => {
     const store = StateStore.open(t.state);
     const body = 'x'.repeat(900);
     for (let i = 0; i < 300; i++) {
-      store.commitEvents([{ eventId: `e${i}`, body, bytes: body.length, sinks: [], deadSinks: [{ sink: 'out', code: 'rejected', message: `no ${i}` }] }], [], Date.now());
+      store.commitEvents(
+        [{ eventId: `e${i}`, body, bytes: body.length, sinks: [], deadSinks: [{ sink: 'out', code: 'rejected', message: `no ${i}` }] }],
+        [],
+        Date.now(),
+      );
     }
     store.close();
     const raw = new DatabaseSync(t.db, { readOnly: true });
@@ -203,7 +210,10 @@ describe('log2events state and a damaged store', () => {
     await until(async () => (await spooled()) >= 50, 'the first 50 events spooled');
     rmSync(`${t.db}-wal`);
     agent.child.stdin!.write(lines(50, 'PAY b'));
-    await until(async () => (await spooled()) >= 100 && agent.stderr().includes('write-ahead log was removed'), 'the next 50 spooled and the log repaired');
+    await until(
+      async () => (await spooled()) >= 100 && agent.stderr().includes('write-ahead log was removed'),
+      'the next 50 spooled and the log repaired',
+    );
     expect(existsSync(`${t.db}-wal`)).toBe(true);
     agent.child.kill('SIGKILL');
     await agent.exited;

@@ -80,7 +80,10 @@ sinks: { out: { type: file, path: "\${OUT}/events-\${file:${secret}}.jsonl" } }
 
   it('reads ${file:...} relative to the config file', () => {
     scratch.write('token.txt', 's3cr3t\n');
-    const p = scratch.write('rel.yaml', 'sinks: { out: { type: http, url: "http://127.0.0.1:9/x", headers: { authorization: "Bearer ${file:token.txt}" } } }\n');
+    const p = scratch.write(
+      'rel.yaml',
+      'sinks: { out: { type: http, url: "http://127.0.0.1:9/x", headers: { authorization: "Bearer ${file:token.txt}" } } }\n',
+    );
     const r = loadConfigFile(p);
     expect(r.ok && r.config.sinks.get('out')?.options.headers).toEqual({ authorization: 'Bearer s3cr3t' });
   });
@@ -101,12 +104,15 @@ describe('config loading: hostile files', () => {
     }
     const errors = errorsOf(`${levels.join('\n')}\nsinks: { out: { type: stdout } }\n`);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^cfg\.yaml:\d+:\d+: YAML aliases expand this config to more than 100,000 values \(\*\w alone stands for [\d,]+\): refused as an alias bomb$/);
+    expect(errors[0]).toMatch(
+      /^cfg\.yaml:\d+:\d+: YAML aliases expand this config to more than 100,000 values \(\*\w alone stands for [\d,]+\): refused as an alias bomb$/,
+    );
   });
 
   it('log2events validate answers an alias bomb with one located line, not a stack trace', async () => {
     const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (const [prev, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh']) levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    for (const [prev, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh'])
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     const file = scratch.write('bomb.yaml', `${levels.join('\n')}\nsinks: { out: { type: stdout } }\n`);
     const res = await runCli(['validate', '-c', file]);
     expect(res.code).toBe(1);

@@ -168,10 +168,22 @@ describe('AdaptiveRate', () => {
  * token bucket, simulated in virtual time: no timers, no clocks. A throttled answer pauses the
  * agent for the bucket's hint, either in milliseconds or rounded up to whole seconds.
  */
-function simulate(o: { agents: number; rps: number; seconds: number; hint: 'ms' | 's'; seed: number; latencyMs: number; starts: number[] }): { perAgent: number[][]; accepted: number } {
+function simulate(o: {
+  agents: number;
+  rps: number;
+  seconds: number;
+  hint: 'ms' | 's';
+  seed: number;
+  latencyMs: number;
+  starts: number[];
+}): { perAgent: number[][]; accepted: number } {
   const random = seededRandom(o.seed);
   const bucket = new TokenBucket(o.rps, o.rps, 0);
-  const agents = Array.from({ length: o.agents }, (_, i) => ({ pacer: new AdaptiveRate({ random }), pausedUntil: o.starts[i] ?? 0, busyUntil: 0 }));
+  const agents = Array.from({ length: o.agents }, (_, i) => ({
+    pacer: new AdaptiveRate({ random }),
+    pausedUntil: o.starts[i] ?? 0,
+    busyUntil: 0,
+  }));
   const perAgent = agents.map(() => Array.from({ length: o.seconds }, () => 0));
   let accepted = 0;
   for (let t = 0; t < o.seconds * 1000; t++) {

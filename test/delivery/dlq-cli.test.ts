@@ -33,12 +33,29 @@ rules:
     const store = StateStore.open(join(dir, 'state'));
     const body = (id: string) => JSON.stringify({ id, name: 'Evt', content: id });
     const created = store.commitEvents(
-      ['e1', 'e2', 'e3'].map((id, i) => ({ eventId: id, body: body(id), bytes: body(id).length, sinks: [i === 0 ? 'a' : 'b'], deadSinks: [] })),
+      ['e1', 'e2', 'e3'].map((id, i) => ({
+        eventId: id,
+        body: body(id),
+        bytes: body(id).length,
+        sinks: [i === 0 ? 'a' : 'b'],
+        deadSinks: [],
+      })),
       [],
       1_700_000_000_000,
     );
     store.settle(
-      { delivered: [], retried: [], dead: created.map((c, i) => ({ ...c, code: i === 2 ? 'Worse' : 'Bad', message: `rejected ${i}`, attempts: 2, firstAttempt: 1_700_000_000_000, lastAttempt: 1_700_000_001_000 })) },
+      {
+        delivered: [],
+        retried: [],
+        dead: created.map((c, i) => ({
+          ...c,
+          code: i === 2 ? 'Worse' : 'Bad',
+          message: `rejected ${i}`,
+          attempts: 2,
+          firstAttempt: 1_700_000_000_000,
+          lastAttempt: 1_700_000_001_000,
+        })),
+      },
       1_700_000_002_000,
     );
     store.close();
@@ -49,7 +66,11 @@ rules:
     let out = '';
     let err = '';
     const sink = (append: (s: string) => void) => new Writable({ write: (c, _e, cb) => (append(String(c)), cb()) });
-    const code = await dlqCommand([...args, '-c', config], { stdin: process.stdin, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
+    const code = await dlqCommand([...args, '-c', config], {
+      stdin: process.stdin,
+      stdout: sink((s) => (out += s)),
+      stderr: sink((s) => (err += s)),
+    });
     return { code, out, err };
   }
 

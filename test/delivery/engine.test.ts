@@ -17,14 +17,24 @@ describe('DeliveryEngine', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  function setup(sinks: Record<string, { sink: ScriptedSink; options?: Record<string, unknown> }>, spool = SPOOL, dir?: string, window?: number) {
+  function setup(
+    sinks: Record<string, { sink: ScriptedSink; options?: Record<string, unknown> }>,
+    spool = SPOOL,
+    dir?: string,
+    window?: number,
+  ) {
     const tmp = dir ? { dir, cleanup: () => {} } : tempDir();
     const store = StateStore.open(tmp.dir);
     const metrics = new Metrics();
     const map = new Map<string, EngineSink>();
-    for (const [name, s] of Object.entries(sinks)) map.set(name, { sink: s.sink, options: sinkOptions({ batch: { linger: 10 }, ...s.options }) });
+    for (const [name, s] of Object.entries(sinks))
+      map.set(name, { sink: s.sink, options: sinkOptions({ batch: { linger: 10 }, ...s.options }) });
     const engine = new DeliveryEngine({ store, sinks: map, spool, logger: silentLogger, metrics, ...(window ? { window } : {}) });
-    cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
+    cleanups.push(
+      tmp.cleanup,
+      () => store.isOpen && store.close(),
+      () => engine.stop(1000),
+    );
     return { store, engine, metrics, dir: tmp.dir };
   }
 
@@ -49,7 +59,9 @@ describe('DeliveryEngine', () => {
 
   it('retries exactly the entries that failed, never the delivered ones', async () => {
     const sink = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1_000_000 }, (batch, call) =>
-      outcomes(batch, (_e, i) => (call === 0 && (i === 3 || i === 7) ? { kind: 'retryable', code: 'InternalFailure', message: 'try again' } : delivered)),
+      outcomes(batch, (_e, i) =>
+        call === 0 && (i === 3 || i === 7) ? { kind: 'retryable', code: 'InternalFailure', message: 'try again' } : delivered,
+      ),
     );
     const { engine, metrics } = setup({ fake: { sink, options: { retry: { initial: 20 } } } });
     engine.start();
@@ -65,7 +77,9 @@ describe('DeliveryEngine', () => {
   it('moves a permanently failed event to dead letters with the sink message; a replay delivers it', async () => {
     let accept = false;
     const sink = new ScriptedSink('fake', undefined, (batch) =>
-      outcomes(batch, (e) => (e.content === 'bad' && !accept ? { kind: 'permanent', code: 'InvalidArgument', message: 'detail is not JSON' } : delivered)),
+      outcomes(batch, (e) =>
+        e.content === 'bad' && !accept ? { kind: 'permanent', code: 'InvalidArgument', message: 'detail is not JSON' } : delivered,
+      ),
     );
     const { engine, store } = setup({ fake: { sink } });
     engine.start();
@@ -87,7 +101,9 @@ describe('DeliveryEngine', () => {
   });
 
   it('dead-letters an entry whose retries outlast max_elapsed', async () => {
-    const sink = new ScriptedSink('fake', undefined, (batch) => outcomes(batch, () => ({ kind: 'retryable', code: 'InternalFailure', message: 'down' })));
+    const sink = new ScriptedSink('fake', undefined, (batch) =>
+      outcomes(batch, () => ({ kind: 'retryable', code: 'InternalFailure', message: 'down' })),
+    );
     const { engine, store } = setup({ fake: { sink, options: { retry: { initial: 10, max: 20, max_elapsed: 100 } } } });
     engine.start();
     const e = event();
@@ -154,7 +170,11 @@ describe('DeliveryEngine', () => {
   it('delivers after a restart what the previous run left in the spool', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const stuck = new ScriptedSink('fake', undefined, (_b, _c, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ outcomes: [], throttled: false }))));
+    const stuck = new ScriptedSink(
+      'fake',
+      undefined,
+      (_b, _c, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ outcomes: [], throttled: false }))),
+    );
     const first = setup({ fake: { sink: stuck } }, SPOOL, dir);
     first.engine.start();
     const events = Array.from({ length: 50 }, () => event());
@@ -241,7 +261,9 @@ describe('DeliveryEngine', () => {
 
   it('gives up on a request after `timeout` and retries its entries', async () => {
     // The first call never answers and ignores its signal: the lane must not stall on it.
-    const sink = new ScriptedSink('fake', undefined, (batch, call) => (call === 0 ? new Promise(() => {}) : outcomes(batch, () => delivered)));
+    const sink = new ScriptedSink('fake', undefined, (batch, call) =>
+      call === 0 ? new Promise(() => {}) : outcomes(batch, () => delivered),
+    );
     const { engine, store } = setup({ fake: { sink, options: { timeout: 50, retry: { initial: 10 } } } });
     engine.start();
     const e = event();
@@ -306,7 +328,8 @@ describe('DeliveryEngine', () => {
   it('keeps retry state across restarts: max_elapsed counts from the first attempt ever', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const failing = () => new ScriptedSink('fake', undefined, (batch) => outcomes(batch, () => ({ kind: 'retryable', code: 'Busy', message: 'busy' })));
+    const failing = () =>
+      new ScriptedSink('fake', undefined, (batch) => outcomes(batch, () => ({ kind: 'retryable', code: 'Busy', message: 'busy' })));
     const firstSink = failing();
     const first = setup({ fake: { sink: firstSink, options: { retry: { initial: 10, max: 10 } } } }, SPOOL, dir);
     first.engine.start();
@@ -364,6 +387,8 @@ describe('DeliveryEngine', () => {
     engine.intake.commit([bad, good]);
     expect(await engine.flush(5000)).toBe(true);
     expect(sink.calls.flatMap((c) => c.ids)).toEqual([good.id]);
-    expect(store.listDeadLetters()).toMatchObject([{ eventId: bad.id, code: 'invalid_event', message: 'the scripted sink cannot encode the event: no resource id' }]);
+    expect(store.listDeadLetters()).toMatchObject([
+      { eventId: bad.id, code: 'invalid_event', message: 'the scripted sink cannot encode the event: no resource id' },
+    ]);
   });
 });

@@ -10,7 +10,7 @@ import { event, ScriptedSink, sinkOptions, sleep, tempDir } from './helpers.ts';
 
 /** Deterministic pseudo-random numbers, so that a failure can be replayed. */
 function rng(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 /**
@@ -33,18 +33,22 @@ describe('held commits survive crashes at random moments', () => {
         for (let generation = 0; generation <= 6; generation++) {
           const last = generation === 6;
           let dead = false;
-          const sink = new ScriptedSink('fake', { maxEntries: 20, maxBytes: 1_000_000 }, async (batch: readonly Event[]): Promise<SendResult> => {
-            await sleep(random() * 4);
-            if (dead) return new Promise<SendResult>(() => {}); // a dead process hears nothing back
-            const outcomes: EntryOutcome[] = batch.map((e) => {
-              const r = random();
-              if (r < (last ? 0 : 0.1)) return { kind: 'retryable', code: 'Busy', message: 'later' };
-              if (r < (last ? 0 : 0.12)) return { kind: 'permanent', code: 'Bad', message: 'no' };
-              accepted.set(e.id, (accepted.get(e.id) ?? 0) + 1);
-              return { kind: 'delivered' };
-            });
-            return { outcomes, throttled: false };
-          });
+          const sink = new ScriptedSink(
+            'fake',
+            { maxEntries: 20, maxBytes: 1_000_000 },
+            async (batch: readonly Event[]): Promise<SendResult> => {
+              await sleep(random() * 4);
+              if (dead) return new Promise<SendResult>(() => {}); // a dead process hears nothing back
+              const outcomes: EntryOutcome[] = batch.map((e) => {
+                const r = random();
+                if (r < (last ? 0 : 0.1)) return { kind: 'retryable', code: 'Busy', message: 'later' };
+                if (r < (last ? 0 : 0.12)) return { kind: 'permanent', code: 'Bad', message: 'no' };
+                accepted.set(e.id, (accepted.get(e.id) ?? 0) + 1);
+                return { kind: 'delivered' };
+              });
+              return { outcomes, throttled: false };
+            },
+          );
           const store = StateStore.open(dir);
           const hold = last ? 2000 : [2000, 30, 0][generation % 3]!;
           const engine = new DeliveryEngine({

@@ -25,7 +25,11 @@ class GatedSink extends ScriptedSink {
     return new Promise<void>((resolve) => {
       this.gates.push(resolve);
       signal.addEventListener('abort', () => resolve(), { once: true });
-    }).then(() => (signal.aborted ? { outcomes: batch.map(() => ({ kind: 'retryable' as const, code: 'aborted', message: 'aborted' })), throttled: false } : this.answer(batch, call, signal)));
+    }).then(() =>
+      signal.aborted
+        ? { outcomes: batch.map(() => ({ kind: 'retryable' as const, code: 'aborted', message: 'aborted' })), throttled: false }
+        : this.answer(batch, call, signal),
+    );
   }
   get waiting(): number {
     return this.gates.length;
@@ -56,12 +60,22 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     const tmp = opts.dir ? { dir: opts.dir, cleanup: () => {} } : tempDir();
     const store = StateStore.open(tmp.dir);
     const metrics = new Metrics();
-    const sinks = new Map<string, EngineSink>([['fake', { sink, options: sinkOptions({ batch: { linger: 10 }, retry: { initial: 20 }, ...opts.sinkOptions }) }]]);
+    const sinks = new Map<string, EngineSink>([
+      ['fake', { sink, options: sinkOptions({ batch: { linger: 10 }, retry: { initial: 20 }, ...opts.sinkOptions }) }],
+    ]);
     const engine = new DeliveryEngine({
-      store, sinks, spool: { ...SPOOL, ...(opts.hold !== undefined ? { hold: opts.hold } : {}) }, logger: silentLogger, metrics,
+      store,
+      sinks,
+      spool: { ...SPOOL, ...(opts.hold !== undefined ? { hold: opts.hold } : {}) },
+      logger: silentLogger,
+      metrics,
       ...(opts.window ? { window: opts.window } : {}),
     });
-    cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
+    cleanups.push(
+      tmp.cleanup,
+      () => store.isOpen && store.close(),
+      () => engine.stop(1000),
+    );
     engine.start();
     return { store, engine, metrics, dir: tmp.dir };
   }
@@ -104,7 +118,9 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
 
   it('spools a commit, with every older one held, when one of its entries fails; only the failed entry is sent again', async () => {
     const sink = new ScriptedSink('fake', { maxEntries: 10, maxBytes: 1_000_000 }, (batch, call) =>
-      outcomes(batch, (_e, i) => (call === 0 && i === 2 ? { kind: 'retryable', code: 'InternalFailure', message: 'try again' } : delivered)),
+      outcomes(batch, (_e, i) =>
+        call === 0 && i === 2 ? { kind: 'retryable', code: 'InternalFailure', message: 'try again' } : delivered,
+      ),
     );
     const { engine, store, metrics } = setup(sink);
     const events = Array.from({ length: 5 }, () => event());
@@ -119,7 +135,9 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
 
   it('dead-letters a held event the sink rejects, with its body and the sink message', async () => {
     const sink = new ScriptedSink('fake', undefined, (batch) =>
-      outcomes(batch, (e) => (e.content === 'bad' ? { kind: 'permanent', code: 'InvalidArgument', message: 'detail is not JSON' } : delivered)),
+      outcomes(batch, (e) =>
+        e.content === 'bad' ? { kind: 'permanent', code: 'InvalidArgument', message: 'detail is not JSON' } : delivered,
+      ),
     );
     const { engine, store } = setup(sink);
     const bad = event({ content: 'bad' });
@@ -204,8 +222,21 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     );
     const metrics = new Metrics();
     const options = sinkOptions({ batch: { linger: 10 }, retry: { initial: 20 } });
-    const engine = new DeliveryEngine({ store, sinks: new Map([['a', { sink: a, options }], ['b', { sink: b, options }]]), spool: SPOOL, logger: silentLogger, metrics });
-    cleanups.push(tmp.cleanup, () => store.isOpen && store.close(), () => engine.stop(1000));
+    const engine = new DeliveryEngine({
+      store,
+      sinks: new Map([
+        ['a', { sink: a, options }],
+        ['b', { sink: b, options }],
+      ]),
+      spool: SPOOL,
+      logger: silentLogger,
+      metrics,
+    });
+    cleanups.push(
+      tmp.cleanup,
+      () => store.isOpen && store.close(),
+      () => engine.stop(1000),
+    );
     engine.start();
     const both = event({ to: ['a', 'b'] });
     engine.intake.commit([both], cp('4'), REPLAYABLE);

@@ -25,7 +25,11 @@ describe('http sink', () => {
     const config = sinkType('http')!.schema.parse({ type: 'http', url: receiver.url, ...extra });
     return new HttpSink('fake', config as never);
   }
-  const send = (s: HttpSink, n = 3) => s.send(Array.from({ length: n }, () => event()), AbortSignal.timeout(5000));
+  const send = (s: HttpSink, n = 3) =>
+    s.send(
+      Array.from({ length: n }, () => event()),
+      AbortSignal.timeout(5000),
+    );
 
   it('validates its config strictly', () => {
     const schema = sinkType('http')!.schema;
@@ -46,7 +50,9 @@ describe('http sink', () => {
   it('maps index-aligned results to per-entry outcomes', async () => {
     receiver.script = () => ({
       status: 200,
-      body: JSON.stringify({ results: [{ status: 'ok' }, { status: 'retry', code: 'Busy', message: 'later' }, { status: 'error', code: 'Bad', message: 'no' }] }),
+      body: JSON.stringify({
+        results: [{ status: 'ok' }, { status: 'retry', code: 'Busy', message: 'later' }, { status: 'error', code: 'Bad', message: 'no' }],
+      }),
     });
     expect((await send(sink())).outcomes).toEqual([
       { kind: 'delivered' },
@@ -75,7 +81,10 @@ describe('http sink', () => {
     expect(timedOut.outcomes).toEqual([{ kind: 'retryable', code: 'timeout', message: 'request aborted or timed out' }]);
     const port = receiver.port;
     await receiver.stop();
-    const refused = await new HttpSink('x', { url: `http://127.0.0.1:${port}/events`, headers: {}, max_entries: 10, max_bytes: 1000 }).send([event()], AbortSignal.timeout(5000));
+    const refused = await new HttpSink('x', { url: `http://127.0.0.1:${port}/events`, headers: {}, max_entries: 10, max_bytes: 1000 }).send(
+      [event()],
+      AbortSignal.timeout(5000),
+    );
     expect(refused.outcomes[0]).toMatchObject({ kind: 'retryable', code: 'ECONNREFUSED' });
   });
 
@@ -89,8 +98,18 @@ describe('http sink', () => {
       const store = StateStore.open(tmp.dir);
       const config = sinkType('http')!.schema.parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options }) as never;
       const metrics = new Metrics();
-      const engine = new DeliveryEngine({ store, sinks: new Map([['fake', { sink: new HttpSink('fake', config), options: config }]]), spool: SPOOL, logger: silentLogger, metrics });
-      cleanups.push(tmp.cleanup, () => store.close(), () => engine.stop(1000));
+      const engine = new DeliveryEngine({
+        store,
+        sinks: new Map([['fake', { sink: new HttpSink('fake', config), options: config }]]),
+        spool: SPOOL,
+        logger: silentLogger,
+        metrics,
+      });
+      cleanups.push(
+        tmp.cleanup,
+        () => store.close(),
+        () => engine.stop(1000),
+      );
       engine.start();
       return { engine, store, metrics };
     }
@@ -109,7 +128,11 @@ describe('http sink', () => {
     it('adaptive concurrency halves under throttling and grows back after', async () => {
       let throttle = true;
       receiver.script = () => (throttle ? { status: 429 } : {});
-      const { engine } = engineFor({ concurrency: { adaptive: { min: 1, max: 8, initial: 8 } }, max_entries: 1, retry: { initial: 5, max: 20 } });
+      const { engine } = engineFor({
+        concurrency: { adaptive: { min: 1, max: 8, initial: 8 } },
+        max_entries: 1,
+        retry: { initial: 5, max: 20 },
+      });
       expect(engine.concurrency('fake')).toBe(8);
       engine.intake.commit(Array.from({ length: 40 }, () => event()));
       while (engine.concurrency('fake')! > 1) await new Promise((r) => setTimeout(r, 5));

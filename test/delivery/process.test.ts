@@ -119,7 +119,8 @@ rules:
     const secondIds = receiver.requests.slice(boundary).flatMap((r) => r.ids);
     expect(secondIds.length, 'the kill left events to deliver').toBeGreaterThan(0);
     const duplicates = secondIds.filter((id) => firstIds.has(id));
-    if (process.env.L2E_REPORT) console.log(`kill -9: first run delivered ${firstIds.size}, second ${secondIds.length}, duplicates ${duplicates.length}`);
+    if (process.env.L2E_REPORT)
+      console.log(`kill -9: first run delivered ${firstIds.size}, second ${secondIds.length}, duplicates ${duplicates.length}`);
     // At most what adaptive concurrency (max 16) × 20 entries can have had in flight.
     expect(duplicates.length).toBeLessThanOrEqual(16 * 20);
     expect(new Set(secondIds).size).toBe(secondIds.length);
@@ -173,7 +174,8 @@ rules:
     expect(await first.exited).toBe(0);
     const boundary = receiver.requests.length;
     const firstIds = receiver.ids();
-    if (process.env.L2E_REPORT) console.log(`SIGTERM: ${deliveredAtSignal} delivered at the signal, ${firstIds.length} at exit ${Date.now() - signalledAt} ms later`);
+    if (process.env.L2E_REPORT)
+      console.log(`SIGTERM: ${deliveredAtSignal} delivered at the signal, ${firstIds.length} at exit ${Date.now() - signalledAt} ms later`);
 
     receiver.script = () => ({});
     const t1 = Date.now();
@@ -197,7 +199,11 @@ rules:
       agent.child.stdin!.write('EVT poison\n');
       const dlq = async (...args: string[]) => {
         let out = '';
-        const io = { stdin: process.stdin, stdout: new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }), stderr: process.stderr };
+        const io = {
+          stdin: process.stdin,
+          stdout: new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }),
+          stderr: process.stderr,
+        };
         const code = await dlqCommand([...args, '-c', config], io);
         return { code, out };
       };
@@ -208,7 +214,12 @@ rules:
         if (listed.length === 0) await sleep(50);
       }
       expect(listed).toHaveLength(1);
-      expect(listed[0]).toMatchObject({ sink: 'fake', code: 'http_400', message: 'poison is not allowed', event: { content: 'EVT poison' } });
+      expect(listed[0]).toMatchObject({
+        sink: 'fake',
+        code: 'http_400',
+        message: 'poison is not allowed',
+        event: { content: 'EVT poison' },
+      });
       const table = (await dlq('list')).out;
       expect(table).toContain('http_400');
       expect(JSON.parse((await dlq('show', String(listed[0]!.id))).out)).toMatchObject({ id: listed[0]!.id, attempts: 1 });

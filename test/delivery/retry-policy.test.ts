@@ -108,7 +108,7 @@ describe('AdaptiveConcurrency', () => {
   it('does not shrink for latency that merely jitters', () => {
     const c = new AdaptiveConcurrency({ min: 1, max: 16, initial: 16 });
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 2000; i++) c.onResult(ok(Date.now() + 1, 50 + random() * 250));
     expect(c.current).toBe(16);
   });

@@ -50,7 +50,12 @@ describe('PutCustomEvent signed by Alibaba openapi-util', () => {
   });
 
   it('accepts a GET with every parameter in the query, signed by our own signer', async () => {
-    const params = signRpcV1({ method: 'GET', params: { Action: 'PutCustomEvent', Version: '2019-01-01', ...eventInfo(1) }, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret });
+    const params = signRpcV1({
+      method: 'GET',
+      params: { Action: 'PutCustomEvent', Version: '2019-01-01', ...eventInfo(1) },
+      accessKeyId: creds.accessKeyId,
+      accessKeySecret: creds.accessKeySecret,
+    });
     const res = await fetch(`${emu.url}/?${new URLSearchParams(params)}`);
     expect(res.status).toBe(200);
   });

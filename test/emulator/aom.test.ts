@@ -10,7 +10,15 @@ const pushPath = `/v2/${projectId}/push/events`;
 const alarm = (overrides: Record<string, unknown> = {}, metadata: Record<string, string> = {}) => ({
   starts_at: Date.now(),
   timeout: 60_000,
-  metadata: { event_name: 'test', event_severity: 'Major', event_type: 'alarm', resource_provider: 'ecs', resource_type: 'vm', resource_id: 'ecs123', ...metadata },
+  metadata: {
+    event_name: 'test',
+    event_severity: 'Major',
+    event_type: 'alarm',
+    resource_provider: 'ecs',
+    resource_type: 'vm',
+    resource_id: 'ecs123',
+    ...metadata,
+  },
   annotations: { message: 'Alarm Details' },
   attach_rule: {},
   ...overrides,
@@ -89,13 +97,31 @@ describe('AOM push events', () => {
 
   it('accepts requests signed by our own Huawei signer', async () => {
     const body = JSON.stringify({ events: [alarm()] });
-    const headers = signHuaweiRequest({ method: 'PUT', url: `${emu.url}${pushPath}?action=clear`, headers: { 'content-type': 'application/json' }, body, ak, sk });
+    const headers = signHuaweiRequest({
+      method: 'PUT',
+      url: `${emu.url}${pushPath}?action=clear`,
+      headers: { 'content-type': 'application/json' },
+      body,
+      ak,
+      sk,
+    });
     delete headers.host;
-    const res = await fetch(`${emu.url}${pushPath}?action=clear`, { method: 'PUT', headers, body: JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now(), id: 'a1' }] }) });
+    const res = await fetch(`${emu.url}${pushPath}?action=clear`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now(), id: 'a1' }] }),
+    });
     // The body sent differs from the body signed: refused. Same body: accepted.
     expect(res.status).toBe(401);
     const good = JSON.stringify({ events: [{ ...alarm(), ends_at: Date.now(), id: 'a1' }] });
-    const goodHeaders = signHuaweiRequest({ method: 'PUT', url: `${emu.url}${pushPath}?action=clear`, headers: { 'content-type': 'application/json' }, body: good, ak, sk });
+    const goodHeaders = signHuaweiRequest({
+      method: 'PUT',
+      url: `${emu.url}${pushPath}?action=clear`,
+      headers: { 'content-type': 'application/json' },
+      body: good,
+      ak,
+      sk,
+    });
     delete goodHeaders.host;
     expect((await fetch(`${emu.url}${pushPath}?action=clear`, { method: 'PUT', headers: goodHeaders, body: good })).status).toBe(204);
   });
@@ -124,7 +150,11 @@ describe('AOM validation', () => {
   });
 
   it('answers an unparsable body or an empty list with "parse eventParam failed"', async () => {
-    const res = await fetch(`${emu.url}${pushPath}`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-auth-token': EMULATOR_CREDENTIALS.huawei.token }, body: '{"events": [' });
+    const res = await fetch(`${emu.url}${pushPath}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-auth-token': EMULATOR_CREDENTIALS.huawei.token },
+      body: '{"events": [',
+    });
     await expectAomError(res, /parse eventParam failed/);
     await expectAomError(await push([]), /parse eventParam failed/);
   });

@@ -10,7 +10,10 @@ function client(overrides: { secretAccessKey?: string; accessKeyId?: string; reg
   return new EventBridgeClient({
     endpoint: emu.url,
     region: overrides.region ?? creds.region,
-    credentials: { accessKeyId: overrides.accessKeyId ?? creds.accessKeyId, secretAccessKey: overrides.secretAccessKey ?? creds.secretAccessKey },
+    credentials: {
+      accessKeyId: overrides.accessKeyId ?? creds.accessKeyId,
+      secretAccessKey: overrides.secretAccessKey ?? creds.secretAccessKey,
+    },
     maxAttempts: 1,
     ...(overrides.systemClockOffset !== undefined ? { systemClockOffset: overrides.systemClockOffset } : {}),
   });
@@ -58,13 +61,19 @@ describe('PutEvents with the AWS SDK', () => {
   });
 
   it('rejects a wrong secret with InvalidSignatureException (400)', async () => {
-    expect(await sdkError(client({ secretAccessKey: 'not-the-secret' }), [entry()])).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
+    expect(await sdkError(client({ secretAccessKey: 'not-the-secret' }), [entry()])).toMatchObject({
+      name: 'InvalidSignatureException',
+      status: 400,
+    });
     expect(emu.events('aws')).toHaveLength(0);
     expect(emu.stats().aws.rejected).toEqual({ InvalidSignatureException: 1 });
   });
 
   it('rejects an unknown access key with UnrecognizedClientException (400)', async () => {
-    expect(await sdkError(client({ accessKeyId: 'AKIDUNKNOWN' }), [entry()])).toMatchObject({ name: 'UnrecognizedClientException', status: 400 });
+    expect(await sdkError(client({ accessKeyId: 'AKIDUNKNOWN' }), [entry()])).toMatchObject({
+      name: 'UnrecognizedClientException',
+      status: 400,
+    });
   });
 
   it('rejects a credential scoped to another region', async () => {
@@ -115,7 +124,10 @@ describe('PutEvents with the AWS SDK', () => {
 
 describe('PutEvents validation', () => {
   it('rejects more than 10 entries with ValidationException', async () => {
-    const e = await sdkError(client(), Array.from({ length: 11 }, (_, i) => entry(i)));
+    const e = await sdkError(
+      client(),
+      Array.from({ length: 11 }, (_, i) => entry(i)),
+    );
     expect(e).toMatchObject({ name: 'ValidationException', status: 400 });
     expect(e.message).toContain('less than or equal to 10');
   });
@@ -138,7 +150,9 @@ describe('PutEvents validation', () => {
 
   it('fails entries missing Source, DetailType or Detail with InvalidArgument', async () => {
     const out = await client().send(
-      new PutEventsCommand({ Entries: [entry(1, { Source: undefined }), entry(2, { DetailType: undefined }), entry(3, { Detail: undefined }), entry(4)] }),
+      new PutEventsCommand({
+        Entries: [entry(1, { Source: undefined }), entry(2, { DetailType: undefined }), entry(3, { Detail: undefined }), entry(4)],
+      }),
     );
     expect(out.FailedEntryCount).toBe(3);
     expect(out.Entries!.slice(0, 3).map((e) => e.ErrorCode)).toEqual(['InvalidArgument', 'InvalidArgument', 'InvalidArgument']);
@@ -152,7 +166,9 @@ describe('PutEvents validation', () => {
   });
 
   it('fails a DetailType longer than 128 characters and an aws.* Source', async () => {
-    const out = await client().send(new PutEventsCommand({ Entries: [entry(1, { DetailType: 'x'.repeat(129) }), entry(2, { Source: 'aws.ec2' })] }));
+    const out = await client().send(
+      new PutEventsCommand({ Entries: [entry(1, { DetailType: 'x'.repeat(129) }), entry(2, { Source: 'aws.ec2' })] }),
+    );
     expect(out.Entries!.map((e) => e.ErrorCode)).toEqual(['InvalidArgument', 'NotAuthorizedForSourceException']);
   });
 

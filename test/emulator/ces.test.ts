@@ -18,7 +18,15 @@ const cesEvent = (overrides: Partial<CesEventInput> = {}, detail: Record<string,
   event_name: 'systemInvaded',
   event_source: 'financial.System',
   time: Date.now(),
-  detail: { content: 'The financial system was invaded', resource_id: '1234567890sjgggad', resource_name: 'ecs001', event_state: 'normal', event_level: 'Major', event_user: 'xiaokong', ...detail },
+  detail: {
+    content: 'The financial system was invaded',
+    resource_id: '1234567890sjgggad',
+    resource_name: 'ecs001',
+    event_state: 'normal',
+    event_level: 'Major',
+    event_user: 'xiaokong',
+    ...detail,
+  },
   ...overrides,
 });
 
@@ -47,7 +55,10 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
   });
 
   it('rejects a changed body byte or a wrong secret with APIGW.0301 (401)', async () => {
-    for (const res of [await post([cesEvent()], { tamper: (t) => t.replace('invaded', 'invadeD') }), await post([cesEvent()], { sk: 'wrong-secret' })]) {
+    for (const res of [
+      await post([cesEvent()], { tamper: (t) => t.replace('invaded', 'invadeD') }),
+      await post([cesEvent()], { sk: 'wrong-secret' }),
+    ]) {
       expect(res.status).toBe(401);
       const body = await readJson(res);
       expect(body).toMatchObject({ error_code: 'APIGW.0301' });
@@ -59,7 +70,15 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
   it('refuses a request signed more than 15 minutes off the server clock', async () => {
     const body = JSON.stringify([cesEvent()]);
     const send = async (date: Date) => {
-      const { host: _h, ...headers } = signHuaweiRequest({ method: 'POST', url: `${emu.url}${eventsPath}`, headers: { 'content-type': 'application/json' }, body, ak, sk, date });
+      const { host: _h, ...headers } = signHuaweiRequest({
+        method: 'POST',
+        url: `${emu.url}${eventsPath}`,
+        headers: { 'content-type': 'application/json' },
+        body,
+        ak,
+        sk,
+        date,
+      });
       return fetch(`${emu.url}${eventsPath}`, { method: 'POST', headers, body });
     };
     expect((await send(new Date(Date.now() - 14 * 60_000))).status).toBe(201);
@@ -70,7 +89,11 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
 
   it('accepts the configured X-Auth-Token and refuses another', async () => {
     const send = (t: string) =>
-      fetch(`${emu.url}${eventsPath}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': t }, body: JSON.stringify([cesEvent()]) });
+      fetch(`${emu.url}${eventsPath}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-auth-token': t },
+        body: JSON.stringify([cesEvent()]),
+      });
     expect((await send(token)).status).toBe(201);
     const bad = await send('some-other-token');
     expect(bad.status).toBe(401);
@@ -80,11 +103,15 @@ describe('Cloud Eye CreateEvents with Huawei AKSKSigner', () => {
   it('treats identical events as one (dedupe) and returns the same id', async () => {
     const e = cesEvent({ time: Date.now() - 1000 });
     const first = (await readJson(await post([e]))) as Array<{ event_id: string }>;
-    const again = (await readJson(await post([e, { ...e, detail: { ...e.detail, content: 'other content' } }]))) as Array<{ event_id: string }>;
+    const again = (await readJson(await post([e, { ...e, detail: { ...e.detail, content: 'other content' } }]))) as Array<{
+      event_id: string;
+    }>;
     expect(again[0]!.event_id).toBe(first[0]!.event_id);
     // content is not one of the identifying fields either
     expect(again[1]!.event_id).toBe(first[0]!.event_id);
-    const differentUser = (await readJson(await post([{ ...e, detail: { ...e.detail, event_user: 'xihong' } }]))) as Array<{ event_id: string }>;
+    const differentUser = (await readJson(await post([{ ...e, detail: { ...e.detail, event_user: 'xihong' } }]))) as Array<{
+      event_id: string;
+    }>;
     expect(differentUser[0]!.event_id).not.toBe(first[0]!.event_id);
     expect(emu.events('ces')).toHaveLength(2);
   });
@@ -132,7 +159,14 @@ describe('Cloud Eye CreateEvents validation', () => {
   it('accepts the window edges and four dimensions', async () => {
     const res = await post([
       cesEvent({ time: Date.now() - 3_600_000 + 15_000 }),
-      cesEvent({ time: Date.now() + 600_000 - 15_000 }, { dimensions: Array.from({ length: 4 }, (_, i) => ({ name: `d${i}`, value: 'v' })), event_type: 'EVENT.CUSTOM', sub_event_type: 'SUB_EVENT.OPS' }),
+      cesEvent(
+        { time: Date.now() + 600_000 - 15_000 },
+        {
+          dimensions: Array.from({ length: 4 }, (_, i) => ({ name: `d${i}`, value: 'v' })),
+          event_type: 'EVENT.CUSTOM',
+          sub_event_type: 'SUB_EVENT.OPS',
+        },
+      ),
     ]);
     expect(res.status).toBe(201);
   });
@@ -178,7 +212,12 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
       latest_occur_time: base + 248 * 10_000,
       latest_event_source: `svc.item${248 % 3}`,
     });
-    expect(all.events[3]).toMatchObject({ event_name: 'event_0', event_count: 50, latest_occur_time: base + 245 * 10_000, latest_event_source: `svc.item${245 % 3}` });
+    expect(all.events[3]).toMatchObject({
+      event_name: 'event_0',
+      event_count: 50,
+      latest_occur_time: base + 245 * 10_000,
+      latest_event_source: `svc.item${245 % 3}`,
+    });
 
     const page2 = await readJson(await get(eventsPath, { ...custom, start: '1', limit: '2' }));
     expect(page2.meta_data.total).toBe(4);
@@ -190,7 +229,9 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
   it('lists SUB_EVENT.OPS when the query names no sub-type (ListEvents default)', async () => {
     await seed250();
     const plain = await readJson(await get(eventsPath));
-    expect(plain.events.map((e: { event_name: string; sub_event_type: string }) => [e.event_name, e.sub_event_type])).toEqual([['event_4', 'SUB_EVENT.OPS']]);
+    expect(plain.events.map((e: { event_name: string; sub_event_type: string }) => [e.event_name, e.sub_event_type])).toEqual([
+      ['event_4', 'SUB_EVENT.OPS'],
+    ]);
   });
 
   it('filters by name, type, sub-type and time range', async () => {
@@ -208,7 +249,13 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
   });
 
   it('rejects limit outside 1..100 and from >= to', async () => {
-    const queries: Array<Record<string, string>> = [{ limit: '0' }, { limit: '101' }, { from: '10', to: '10' }, { start: '-1' }, { event_type: 'EVENT.OTHER' }];
+    const queries: Array<Record<string, string>> = [
+      { limit: '0' },
+      { limit: '101' },
+      { from: '10', to: '10' },
+      { start: '-1' },
+      { event_type: 'EVENT.OTHER' },
+    ];
     for (const query of queries) {
       const res = await get(eventsPath, query);
       expect(res.status).toBe(400);
@@ -224,7 +271,11 @@ describe('Cloud Eye ListEvents and ListEventDetail', () => {
     expect(body.meta_data.total).toBe(50);
     expect(body.event_info).toHaveLength(3);
     expect(body.event_info.map((e: { time: number }) => e.time)).toEqual([247, 242, 237].map((n) => base + n * 10_000));
-    expect(body.event_info[0]).toMatchObject({ event_name: 'event_2', event_source: `svc.item${247 % 3}`, detail: { event_user: 'user1' } });
+    expect(body.event_info[0]).toMatchObject({
+      event_name: 'event_2',
+      event_source: `svc.item${247 % 3}`,
+      detail: { event_user: 'user1' },
+    });
     expect(body.event_users.sort()).toEqual(['user0', 'user1']);
     expect(body.event_sources.sort()).toEqual(['svc.item0', 'svc.item1', 'svc.item2']);
     const byUser = await readJson(await get(`/V1.0/${projectId}/event/event_2`, { event_type: 'EVENT.CUSTOM', event_user: 'user0' }));

@@ -5,7 +5,13 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCommand } from '../../src/cli/emulator.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from '../../src/cli/command.ts';
-import { EmulatorConfigError, EMULATOR_CREDENTIALS, loadEmulatorConfig, parseEmulatorConfig, startEmulator } from '../../src/emulator/index.ts';
+import {
+  EmulatorConfigError,
+  EMULATOR_CREDENTIALS,
+  loadEmulatorConfig,
+  parseEmulatorConfig,
+  startEmulator,
+} from '../../src/emulator/index.ts';
 import { huaweiSdkFetch } from './vendor-clients.ts';
 
 function captureIO(): CliIO & { out(): string; err(): string } {
@@ -30,7 +36,11 @@ describe('emulator config', () => {
   it('defaults to the documented fake credentials and limits', () => {
     const c = parseEmulatorConfig({});
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 4580 });
-    expect(c.credentials.aws).toEqual({ access_key_id: EMULATOR_CREDENTIALS.aws.accessKeyId, secret_access_key: EMULATOR_CREDENTIALS.aws.secretAccessKey, region: 'us-east-1' });
+    expect(c.credentials.aws).toEqual({
+      access_key_id: EMULATOR_CREDENTIALS.aws.accessKeyId,
+      secret_access_key: EMULATOR_CREDENTIALS.aws.secretAccessKey,
+      region: 'us-east-1',
+    });
     expect(c.credentials.huawei.ak).toBe(EMULATOR_CREDENTIALS.huawei.ak);
     expect(c.limits).toEqual({ aws: {}, alibaba: { max_events: 50 }, ces: { resource_groups: ['rg15221211517051YWWkEnVd'] }, aom: {} });
     expect(parseEmulatorConfig(c)).toEqual(c);
@@ -67,9 +77,17 @@ describe('emulator config', () => {
       const event = { event_name: 'a', event_source: 'b.c', time: Date.now(), detail: {} };
       const ok = await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${project}/events`, { ak: 'MYAK', sk: 'my-secret', body: [event] });
       expect(ok.status).toBe(201);
-      const tooMany = await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${project}/events`, { ak: 'MYAK', sk: 'my-secret', body: [event, event] });
+      const tooMany = await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${project}/events`, {
+        ak: 'MYAK',
+        sk: 'my-secret',
+        body: [event, event],
+      });
       expect(tooMany.status).toBe(400);
-      const defaultKey = await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${project}/events`, { ak: EMULATOR_CREDENTIALS.huawei.ak, sk: EMULATOR_CREDENTIALS.huawei.sk, body: [event] });
+      const defaultKey = await huaweiSdkFetch(emu.url, 'POST', `/V1.0/${project}/events`, {
+        ak: EMULATOR_CREDENTIALS.huawei.ak,
+        sk: EMULATOR_CREDENTIALS.huawei.sk,
+        body: [event],
+      });
       expect(defaultKey.status).toBe(401);
     } finally {
       await emu.close();
@@ -79,13 +97,18 @@ describe('emulator config', () => {
   it('reports every problem with its path', () => {
     let error: unknown;
     try {
-      parseEmulatorConfig({ listen: 'nowhere', faults: { ces: { throttle: { probability: 3 } }, gcp: {} }, limits: { alibaba: { max_events: 0 } } });
+      parseEmulatorConfig({
+        listen: 'nowhere',
+        faults: { ces: { throttle: { probability: 3 } }, gcp: {} },
+        limits: { alibaba: { max_events: 0 } },
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(EmulatorConfigError);
     const message = (error as Error).message;
-    for (const path of ['listen', 'faults.ces.throttle.probability', 'faults', 'limits.alibaba.max_events']) expect(message).toContain(`${path}:`);
+    for (const path of ['listen', 'faults.ces.throttle.probability', 'faults', 'limits.alibaba.max_events'])
+      expect(message).toContain(`${path}:`);
     expect(message).toContain('gcp');
   });
 });

@@ -24,7 +24,11 @@ describe('fault injection', () => {
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await readJson(third)).toMatchObject({ error_code: 'APIGW.0308' });
     // Other providers are not limited by the CES quota.
-    const aom = await fetch(`${emu.url}/v2/${projectId}/push/events`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: '{"events":[]}' });
+    const aom = await fetch(`${emu.url}/v2/${projectId}/push/events`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-auth-token': token },
+      body: '{"events":[]}',
+    });
     expect(aom.status).toBe(400);
     expect(emu.stats().ces).toMatchObject({ requests: 3, accepted: 2, throttled: 1 });
   });
@@ -68,7 +72,10 @@ describe('fault injection', () => {
 describe('inspection and runtime control over HTTP', () => {
   it('sets faults at runtime, reports stats by reason and resets', async () => {
     emu = await startEmulator({ port: 0 });
-    const set = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { server_error: { first: 1, status: 503 } } }) });
+    const set = await fetch(`${emu.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ ces: { server_error: { first: 1, status: 503 } } }),
+    });
     expect(set.status).toBe(200);
     expect(await readJson(set)).toEqual({ ces: { server_error: { first: 1, status: 503 } } });
     const failed = await postCes(emu);
@@ -91,7 +98,10 @@ describe('inspection and runtime control over HTTP', () => {
 
   it('rejects invalid fault settings and unknown providers with a clear message', async () => {
     emu = await startEmulator({ port: 0 });
-    const bad = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { throttle: { probability: 2 } } }) });
+    const bad = await fetch(`${emu.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ ces: { throttle: { probability: 2 } } }),
+    });
     expect(bad.status).toBe(400);
     expect((await readJson(bad)).error).toContain('ces.throttle.probability');
     const unknownKey = await fetch(`${emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ ces: { entry_failure: {} } }) });
@@ -109,7 +119,9 @@ describe('inspection and runtime control over HTTP', () => {
     const listed = await readJson(await fetch(`${emu.url}/_emulator/events?provider=ces`));
     expect(listed.dropped).toBe(2);
     expect(listed.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4, 5]);
-    const query = await readJson(await huaweiSdkFetch(emu.url, 'GET', `/V1.0/${projectId}/events`, { ak, sk, query: { sub_event_type: 'SUB_EVENT.CUSTOM' } }));
+    const query = await readJson(
+      await huaweiSdkFetch(emu.url, 'GET', `/V1.0/${projectId}/events`, { ak, sk, query: { sub_event_type: 'SUB_EVENT.CUSTOM' } }),
+    );
     expect(query.events.map((e: { event_name: string }) => e.event_name).sort()).toEqual(['e2', 'e3', 'e4']);
   });
 
@@ -123,7 +135,11 @@ describe('inspection and runtime control over HTTP', () => {
       });
     }
     expect(builds).toBe(0);
-    expect(log.list('aws').map((e) => [e.seq, e.event, e.request_id])).toEqual([[4, '1b', 'req1'], [5, '2a', 'req2'], [6, '2b', 'req2']]);
+    expect(log.list('aws').map((e) => [e.seq, e.event, e.request_id])).toEqual([
+      [4, '1b', 'req1'],
+      [5, '2a', 'req2'],
+      [6, '2b', 'req2'],
+    ]);
     expect(log.list('aws', 5).map((e) => e.seq)).toEqual([6]);
     expect(log.dropped('aws')).toBe(3);
     expect(log.list('ces')).toEqual([]);
@@ -132,7 +148,11 @@ describe('inspection and runtime control over HTTP', () => {
   it('answers unknown paths with 404 and oversized bodies with 413', async () => {
     emu = await startEmulator({ port: 0, config: { max_body_bytes: '1KiB' } });
     expect((await fetch(`${emu.url}/nothing/here`)).status).toBe(404);
-    const big = await fetch(`${emu.url}/V1.0/${projectId}/events`, { method: 'POST', headers: { 'x-auth-token': token }, body: 'x'.repeat(2048) });
+    const big = await fetch(`${emu.url}/V1.0/${projectId}/events`, {
+      method: 'POST',
+      headers: { 'x-auth-token': token },
+      body: 'x'.repeat(2048),
+    });
     expect(big.status).toBe(413);
   });
 });

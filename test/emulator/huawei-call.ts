@@ -40,7 +40,13 @@ export async function cesCall(baseUrl: string, c: CesCall): Promise<Response> {
   else if (!c.anonymous) {
     if (c.clockOffsetMs !== undefined) base['X-Sdk-Date'] = formatSdkDate(new Date(Date.now() + c.clockOffsetMs));
     const signed = AKSKSigner.sign(
-      { endpoint: `${baseUrl}${path}`, method, headers: base, ...(c.query ? { queryParams: c.query } : {}), ...(c.raw === undefined && c.body !== undefined ? { data: c.body } : {}) },
+      {
+        endpoint: `${baseUrl}${path}`,
+        method,
+        headers: base,
+        ...(c.query ? { queryParams: c.query } : {}),
+        ...(c.raw === undefined && c.body !== undefined ? { data: c.body } : {}),
+      },
       { getAk: () => c.ak ?? HW.ak, getSk: () => c.sk ?? HW.sk },
     );
     const { host: _host, ...rest } = signed;

@@ -22,7 +22,11 @@ useEmulator((e) => (emu = e));
 const creds = EMULATOR_CREDENTIALS.alibaba;
 
 /** RPC v1 with every common parameter in our hands (openapi-util signs what we give it). */
-async function rpc(common: Record<string, string | undefined>, params: Record<string, string>, opts: { unsigned?: boolean; secret?: string } = {}): Promise<Response> {
+async function rpc(
+  common: Record<string, string | undefined>,
+  params: Record<string, string>,
+  opts: { unsigned?: boolean; secret?: string } = {},
+): Promise<Response> {
   const query: Record<string, string> = {};
   const base: Record<string, string | undefined> = {
     Action: 'PutCustomEvent',
@@ -37,10 +41,19 @@ async function rpc(common: Record<string, string | undefined>, params: Record<st
   };
   for (const [k, v] of Object.entries(base)) if (v !== undefined) query[k] = v;
   if (!opts.unsigned) query.Signature = OpenApiUtil.getRPCSignature({ ...query, ...params }, 'POST', opts.secret ?? creds.accessKeySecret);
-  return fetch(`${emu.url}/?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+  return fetch(`${emu.url}/?${new URLSearchParams(query)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString(),
+  });
 }
 
-const call = (params: Record<string, string>, extra = {}) => ({ accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, params, ...extra });
+const call = (params: Record<string, string>, extra = {}) => ({
+  accessKeyId: creds.accessKeyId,
+  accessKeySecret: creds.accessKeySecret,
+  params,
+  ...extra,
+});
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const without = (p: Record<string, string>, key: string) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== key));
 /** n events whose encoded form body is just over 500,000 bytes. */
@@ -57,28 +70,166 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: '51 events', send: () => rpc({}, eventInfo(51)), status: 400, code: 'InvalidParameter', source: '[API ref] N 1-50; [metadata] maxItems 50' },
-  { name: 'EventInfo.0', send: () => rpc({}, { 'EventInfo.0.EventName': 'A', 'EventInfo.0.Content': 'c' }), status: 400, code: 'InvalidParameter', source: '[API ref] N from 1' },
+  {
+    name: '51 events',
+    send: () => rpc({}, eventInfo(51)),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[API ref] N 1-50; [metadata] maxItems 50',
+  },
+  {
+    name: 'EventInfo.0',
+    send: () => rpc({}, { 'EventInfo.0.EventName': 'A', 'EventInfo.0.Content': 'c' }),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[API ref] N from 1',
+  },
   { name: 'no EventInfo at all', send: () => rpc({}, {}), status: 400, code: 'MissingEventInfo', source: '[API ref] EventInfo required' },
-  { name: 'EventInfo.2 without Content', send: () => rpc({}, without(eventInfo(2), 'EventInfo.2.Content')), status: 400, code: 'MissingEventInfo.2.Content', source: '[API ref] Content required' },
-  { name: 'EventInfo.1 without EventName', send: () => rpc({}, without(eventInfo(1), 'EventInfo.1.EventName')), status: 400, code: 'MissingEventInfo.1.EventName', source: '[API ref] EventName required' },
-  { name: 'empty EventName (ACS3)', send: () => alibabaAcs3Fetch(emu.url, call(eventInfo(1, () => ({ EventName: '' })))), status: 400, code: 'MissingEventInfo.1.EventName', source: '[metadata] required: an empty value is no value' },
-  { name: 'Time not in either format', send: () => rpc({}, eventInfo(1, () => ({ Time: '2017-10-13 17:09:23' }))), status: 400, code: 'InvalidParameter', source: '[API ref] Time format' },
-  { name: 'Time of month 13', send: () => rpc({}, eventInfo(1, () => ({ Time: '20171313T170923.456+0800' }))), status: 400, code: 'InvalidParameter', source: '[API ref] Time is a date' },
-  { name: 'GroupId not a number', send: () => rpc({}, eventInfo(1, () => ({ GroupId: 'shop' }))), status: 400, code: 'InvalidParameter', source: '[API ref] GroupId; [metadata] group ids int64' },
-  { name: 'request over 500 KB (RPC v1)', send: () => rpc({}, oversized()), status: 400, code: 'InvalidParameter', source: '[guide] 500 KB per request' },
-  { name: 'request over 500 KB (ACS3)', send: () => alibabaAcs3Fetch(emu.url, call(oversized())), status: 400, code: 'InvalidParameter', source: '[guide] 500 KB per request' },
-  { name: 'another Action', send: () => rpc({ Action: 'DescribeMetricList' }, eventInfo(1)), status: 404, code: 'InvalidAction.NotFound', source: '[API ref] 404 %s; [common] InvalidAction.NotFound' },
-  { name: 'another Version', send: () => rpc({ Version: '2018-03-08' }, eventInfo(1)), status: 400, code: 'InvalidVersion', source: '[common] InvalidVersion' },
-  { name: 'no Signature', send: () => rpc({}, eventInfo(1), { unsigned: true }), status: 400, code: 'MissingSignature', source: '[common] MissingSignature' },
-  { name: 'SignatureMethod HMAC-SHA256 in RPC v1', send: () => rpc({ SignatureMethod: 'HMAC-SHA256' }, eventInfo(1)), status: 400, code: 'IncompleteSignature', source: '[common] IncompleteSignature' },
-  { name: 'no SignatureNonce', send: () => rpc({ SignatureNonce: undefined }, eventInfo(1)), status: 400, code: 'IncompleteSignature', source: '[common] IncompleteSignature' },
-  { name: 'wrong secret (RPC v1)', send: () => rpc({}, eventInfo(1), { secret: 'wrong' }), status: 400, code: 'SignatureDoesNotMatch', source: '[common] SignatureDoesNotMatch' },
-  { name: 'body changed after signing (ACS3)', send: () => alibabaAcs3Fetch(emu.url, call(eventInfo(1), { tamper: (f: string) => `${f}0` })), status: 400, code: 'SignatureDoesNotMatch', source: '[common] SignatureDoesNotMatch; x-acs-content-sha256 covers the body' },
-  { name: 'unknown AccessKeyId', send: () => rpc({ AccessKeyId: 'LTAIunknown00000000' }, eventInfo(1)), status: 404, code: 'InvalidAccessKeyId.NotFound', source: '[common] InvalidAccessKeyId.NotFound 404' },
-  { name: 'Timestamp 16 minutes old (RPC v1)', send: () => rpc({ Timestamp: minutesAgo(16) }, eventInfo(1)), status: 400, code: 'InvalidTimeStamp.Expired', source: '[common] InvalidTimeStamp.Expired, 15 min' },
-  { name: 'x-acs-date 16 minutes old (ACS3)', send: () => alibabaAcs3Fetch(emu.url, call(eventInfo(1), { timestamp: minutesAgo(16) })), status: 400, code: 'InvalidTimeStamp.Expired', source: '[common] InvalidTimeStamp.Expired, 15 min' },
-  { name: 'Timestamp not yyyy-MM-ddTHH:mm:ssZ', send: () => rpc({ Timestamp: '2026-12-02 10:00:00' }, eventInfo(1)), status: 400, code: 'InvalidTimeStamp.Format', source: '[common] InvalidTimeStamp.Format' },
+  {
+    name: 'EventInfo.2 without Content',
+    send: () => rpc({}, without(eventInfo(2), 'EventInfo.2.Content')),
+    status: 400,
+    code: 'MissingEventInfo.2.Content',
+    source: '[API ref] Content required',
+  },
+  {
+    name: 'EventInfo.1 without EventName',
+    send: () => rpc({}, without(eventInfo(1), 'EventInfo.1.EventName')),
+    status: 400,
+    code: 'MissingEventInfo.1.EventName',
+    source: '[API ref] EventName required',
+  },
+  {
+    name: 'empty EventName (ACS3)',
+    send: () => alibabaAcs3Fetch(emu.url, call(eventInfo(1, () => ({ EventName: '' })))),
+    status: 400,
+    code: 'MissingEventInfo.1.EventName',
+    source: '[metadata] required: an empty value is no value',
+  },
+  {
+    name: 'Time not in either format',
+    send: () =>
+      rpc(
+        {},
+        eventInfo(1, () => ({ Time: '2017-10-13 17:09:23' })),
+      ),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[API ref] Time format',
+  },
+  {
+    name: 'Time of month 13',
+    send: () =>
+      rpc(
+        {},
+        eventInfo(1, () => ({ Time: '20171313T170923.456+0800' })),
+      ),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[API ref] Time is a date',
+  },
+  {
+    name: 'GroupId not a number',
+    send: () =>
+      rpc(
+        {},
+        eventInfo(1, () => ({ GroupId: 'shop' })),
+      ),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[API ref] GroupId; [metadata] group ids int64',
+  },
+  {
+    name: 'request over 500 KB (RPC v1)',
+    send: () => rpc({}, oversized()),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[guide] 500 KB per request',
+  },
+  {
+    name: 'request over 500 KB (ACS3)',
+    send: () => alibabaAcs3Fetch(emu.url, call(oversized())),
+    status: 400,
+    code: 'InvalidParameter',
+    source: '[guide] 500 KB per request',
+  },
+  {
+    name: 'another Action',
+    send: () => rpc({ Action: 'DescribeMetricList' }, eventInfo(1)),
+    status: 404,
+    code: 'InvalidAction.NotFound',
+    source: '[API ref] 404 %s; [common] InvalidAction.NotFound',
+  },
+  {
+    name: 'another Version',
+    send: () => rpc({ Version: '2018-03-08' }, eventInfo(1)),
+    status: 400,
+    code: 'InvalidVersion',
+    source: '[common] InvalidVersion',
+  },
+  {
+    name: 'no Signature',
+    send: () => rpc({}, eventInfo(1), { unsigned: true }),
+    status: 400,
+    code: 'MissingSignature',
+    source: '[common] MissingSignature',
+  },
+  {
+    name: 'SignatureMethod HMAC-SHA256 in RPC v1',
+    send: () => rpc({ SignatureMethod: 'HMAC-SHA256' }, eventInfo(1)),
+    status: 400,
+    code: 'IncompleteSignature',
+    source: '[common] IncompleteSignature',
+  },
+  {
+    name: 'no SignatureNonce',
+    send: () => rpc({ SignatureNonce: undefined }, eventInfo(1)),
+    status: 400,
+    code: 'IncompleteSignature',
+    source: '[common] IncompleteSignature',
+  },
+  {
+    name: 'wrong secret (RPC v1)',
+    send: () => rpc({}, eventInfo(1), { secret: 'wrong' }),
+    status: 400,
+    code: 'SignatureDoesNotMatch',
+    source: '[common] SignatureDoesNotMatch',
+  },
+  {
+    name: 'body changed after signing (ACS3)',
+    send: () => alibabaAcs3Fetch(emu.url, call(eventInfo(1), { tamper: (f: string) => `${f}0` })),
+    status: 400,
+    code: 'SignatureDoesNotMatch',
+    source: '[common] SignatureDoesNotMatch; x-acs-content-sha256 covers the body',
+  },
+  {
+    name: 'unknown AccessKeyId',
+    send: () => rpc({ AccessKeyId: 'LTAIunknown00000000' }, eventInfo(1)),
+    status: 404,
+    code: 'InvalidAccessKeyId.NotFound',
+    source: '[common] InvalidAccessKeyId.NotFound 404',
+  },
+  {
+    name: 'Timestamp 16 minutes old (RPC v1)',
+    send: () => rpc({ Timestamp: minutesAgo(16) }, eventInfo(1)),
+    status: 400,
+    code: 'InvalidTimeStamp.Expired',
+    source: '[common] InvalidTimeStamp.Expired, 15 min',
+  },
+  {
+    name: 'x-acs-date 16 minutes old (ACS3)',
+    send: () => alibabaAcs3Fetch(emu.url, call(eventInfo(1), { timestamp: minutesAgo(16) })),
+    status: 400,
+    code: 'InvalidTimeStamp.Expired',
+    source: '[common] InvalidTimeStamp.Expired, 15 min',
+  },
+  {
+    name: 'Timestamp not yyyy-MM-ddTHH:mm:ssZ',
+    send: () => rpc({ Timestamp: '2026-12-02 10:00:00' }, eventInfo(1)),
+    status: 400,
+    code: 'InvalidTimeStamp.Format',
+    source: '[common] InvalidTimeStamp.Format',
+  },
   {
     name: 'nonce used twice',
     setup: async () => expect((await rpc({ SignatureNonce: 'nonce-once' }, eventInfo(1))).status).toBe(200),
@@ -111,7 +262,14 @@ describe('PutCustomEvent refusals, signed by @alicloud/openapi-util', () => {
 
   it('the boundaries are accepted: 50 events, a request just under 500 KB, both Time forms, GroupId 0', async () => {
     expect((await rpc({}, eventInfo(50))).status).toBe(200);
-    expect((await rpc({}, eventInfo(10, () => ({ Content: 'x'.repeat(49_000) })))).status).toBe(200);
+    expect(
+      (
+        await rpc(
+          {},
+          eventInfo(10, () => ({ Content: 'x'.repeat(49_000) })),
+        )
+      ).status,
+    ).toBe(200);
     const times = eventInfo(2, (i) => ({ Time: i === 1 ? '20171013T170923.456+0800' : '1552199984000', GroupId: '0' }));
     expect((await alibabaAcs3Fetch(emu.url, call(times))).status).toBe(200);
     expect(emu.events('alibaba')).toHaveLength(62);

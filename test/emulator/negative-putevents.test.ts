@@ -24,7 +24,13 @@ let emu: RunningEmulator;
 useEmulator((e) => (emu = e));
 
 const creds = EMULATOR_CREDENTIALS.aws;
-const entry = (o: Partial<PutEventsEntry> = {}): PutEventsEntry => ({ Time: 1_700_000_000, Source: 'shop.orders', DetailType: 'OrderFailed', Detail: '{"order":1}', ...o });
+const entry = (o: Partial<PutEventsEntry> = {}): PutEventsEntry => ({
+  Time: 1_700_000_000,
+  Source: 'shop.orders',
+  DetailType: 'OrderFailed',
+  Detail: '{"order":1}',
+  ...o,
+});
 const body = (...entries: PutEventsEntry[]) => ({ Entries: entries });
 
 interface Call {
@@ -80,29 +86,157 @@ const big = (bytes: number) => entry({ Detail: JSON.stringify({ p: 'x'.repeat(by
 
 const rows: Row[] = [
   // Authentication
-  ['a wrong secret', { body: body(entry()), secret: 'not-the-secret' }, 400, 'InvalidSignatureException', 'sheet: bad signature is HTTP 400 in JSON 1.1 services', /signature we calculated does not match/],
-  ['an unknown access key', { body: body(entry()), accessKeyId: 'AKIDUNKNOWN000000000' }, 400, 'UnrecognizedClientException', 'sheet: UnrecognizedClientException, HTTP 400 in JSON 1.1 services', /security token included in the request is invalid/],
-  ['a credential scoped to another region', { body: body(entry()), region: 'eu-west-1' }, 400, 'InvalidSignatureException', 'sheet: bad signature is HTTP 400', /scoped to a valid region/],
-  ['the body changed after signing', { body: body(entry()), tamper: (t) => t.replace('OrderFailed', 'OrderFailes') }, 400, 'InvalidSignatureException', 'sheet: the signature covers the body hash', /does not match/],
-  ['no Authorization header', { body: body(entry()), authorization: null }, 403, 'MissingAuthenticationTokenException', 'common: MissingAuthenticationToken, HTTP 403', /Missing Authentication Token/],
-  ['an Authorization header without SignedHeaders', { body: body(entry()), authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/20261202/us-east-1/events/aws4_request` }, 400, 'IncompleteSignatureException', 'common: IncompleteSignature, HTTP 400'],
-  ['signed 6 minutes behind the server clock', { body: body(entry()), clockOffsetMs: -6 * 60_000 }, 400, 'InvalidSignatureException', 'skew: 5 min tolerance', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/],
-  ['signed 6 minutes ahead of the server clock', { body: body(entry()), clockOffsetMs: 6 * 60_000 }, 400, 'InvalidSignatureException', 'skew: 5 min tolerance', /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/],
+  [
+    'a wrong secret',
+    { body: body(entry()), secret: 'not-the-secret' },
+    400,
+    'InvalidSignatureException',
+    'sheet: bad signature is HTTP 400 in JSON 1.1 services',
+    /signature we calculated does not match/,
+  ],
+  [
+    'an unknown access key',
+    { body: body(entry()), accessKeyId: 'AKIDUNKNOWN000000000' },
+    400,
+    'UnrecognizedClientException',
+    'sheet: UnrecognizedClientException, HTTP 400 in JSON 1.1 services',
+    /security token included in the request is invalid/,
+  ],
+  [
+    'a credential scoped to another region',
+    { body: body(entry()), region: 'eu-west-1' },
+    400,
+    'InvalidSignatureException',
+    'sheet: bad signature is HTTP 400',
+    /scoped to a valid region/,
+  ],
+  [
+    'the body changed after signing',
+    { body: body(entry()), tamper: (t) => t.replace('OrderFailed', 'OrderFailes') },
+    400,
+    'InvalidSignatureException',
+    'sheet: the signature covers the body hash',
+    /does not match/,
+  ],
+  [
+    'no Authorization header',
+    { body: body(entry()), authorization: null },
+    403,
+    'MissingAuthenticationTokenException',
+    'common: MissingAuthenticationToken, HTTP 403',
+    /Missing Authentication Token/,
+  ],
+  [
+    'an Authorization header without SignedHeaders',
+    { body: body(entry()), authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/20261202/us-east-1/events/aws4_request` },
+    400,
+    'IncompleteSignatureException',
+    'common: IncompleteSignature, HTTP 400',
+  ],
+  [
+    'signed 6 minutes behind the server clock',
+    { body: body(entry()), clockOffsetMs: -6 * 60_000 },
+    400,
+    'InvalidSignatureException',
+    'skew: 5 min tolerance',
+    /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+  ],
+  [
+    'signed 6 minutes ahead of the server clock',
+    { body: body(entry()), clockOffsetMs: 6 * 60_000 },
+    400,
+    'InvalidSignatureException',
+    'skew: 5 min tolerance',
+    /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/,
+  ],
   // The operation and the body
-  ['an operation that is not PutEvents', { body: body(entry()), target: 'AWSEvents.DeleteEverything' }, 400, 'UnknownOperationException', 'botocore: metadata.targetPrefix AWSEvents, operations'],
+  [
+    'an operation that is not PutEvents',
+    { body: body(entry()), target: 'AWSEvents.DeleteEverything' },
+    400,
+    'UnknownOperationException',
+    'botocore: metadata.targetPrefix AWSEvents, operations',
+  ],
   ['a body that is not JSON', { body: '{"Entries":[', raw: true }, 400, 'SerializationException', 'botocore: protocol json'],
   ['Entries missing', { body: {} }, 400, 'ValidationException', 'botocore: PutEventsRequest.required Entries', /must not be null/],
-  ['Entries empty', { body: body() }, 400, 'ValidationException', 'seed / botocore: PutEventsRequestEntryList min 1', /greater than or equal to 1/],
-  ['11 entries', { body: body(...Array.from({ length: 11 }, () => entry())) }, 400, 'ValidationException', 'seed / botocore: PutEventsRequestEntryList max 10', /less than or equal to 10/],
-  ['Time as a string', { body: body(entry({ Time: '2026-12-02T10:00:00Z' as unknown as number })) }, 400, 'SerializationException', 'botocore: EventTime is a timestamp (epoch seconds in JSON 1.1)'],
+  [
+    'Entries empty',
+    { body: body() },
+    400,
+    'ValidationException',
+    'seed / botocore: PutEventsRequestEntryList min 1',
+    /greater than or equal to 1/,
+  ],
+  [
+    '11 entries',
+    { body: body(...Array.from({ length: 11 }, () => entry())) },
+    400,
+    'ValidationException',
+    'seed / botocore: PutEventsRequestEntryList max 10',
+    /less than or equal to 10/,
+  ],
+  [
+    'Time as a string',
+    { body: body(entry({ Time: '2026-12-02T10:00:00Z' as unknown as number })) },
+    400,
+    'SerializationException',
+    'botocore: EventTime is a timestamp (epoch seconds in JSON 1.1)',
+  ],
   // Model constraints on the request as a whole
-  ['an EventBusName with a space', { body: body(entry({ EventBusName: 'my bus' })) }, 400, 'ValidationException', 'botocore: NonPartnerEventBusNameOrArn pattern', /entries\.1\.member\.eventBusName.*regular expression/],
-  ['an EventBusName ARN of another service', { body: body(entry({ EventBusName: 'arn:aws:sqs:us-east-1:123456789012:q' })) }, 400, 'ValidationException', 'botocore: NonPartnerEventBusNameOrArn pattern'],
-  ['an EventBusName of 1601 characters', { body: body(entry(), entry({ EventBusName: 'b'.repeat(1601) })) }, 400, 'ValidationException', 'botocore: NonPartnerEventBusNameOrArn 1–1600', /entries\.2\.member\.eventBusName.*between 1 and 1600/],
-  ['a TraceHeader of 501 characters', { body: body(entry({ TraceHeader: 't'.repeat(501) })) }, 400, 'ValidationException', 'botocore: TraceHeader 1–500', /traceHeader/],
-  ['a Resources item of 2049 characters', { body: body(entry({ Resources: ['r'.repeat(2049)] })) }, 400, 'ValidationException', 'botocore: EventResource max 2048', /resources\.1\.member/],
-  ['entries over 1 MiB in total', { body: body(big(600 * 1024), big(500 * 1024)) }, 400, 'ValidationException', 'sheet: entry-size rule, 1 MB in the aws partition', /over the limit/],
-  ['no entry with Source, DetailType and Detail', { body: body(entry({ Source: undefined }), entry({ Detail: undefined })) }, 400, 'ValidationException', 'botocore: none of the entries have each of these properties → the entire request fails'],
+  [
+    'an EventBusName with a space',
+    { body: body(entry({ EventBusName: 'my bus' })) },
+    400,
+    'ValidationException',
+    'botocore: NonPartnerEventBusNameOrArn pattern',
+    /entries\.1\.member\.eventBusName.*regular expression/,
+  ],
+  [
+    'an EventBusName ARN of another service',
+    { body: body(entry({ EventBusName: 'arn:aws:sqs:us-east-1:123456789012:q' })) },
+    400,
+    'ValidationException',
+    'botocore: NonPartnerEventBusNameOrArn pattern',
+  ],
+  [
+    'an EventBusName of 1601 characters',
+    { body: body(entry(), entry({ EventBusName: 'b'.repeat(1601) })) },
+    400,
+    'ValidationException',
+    'botocore: NonPartnerEventBusNameOrArn 1–1600',
+    /entries\.2\.member\.eventBusName.*between 1 and 1600/,
+  ],
+  [
+    'a TraceHeader of 501 characters',
+    { body: body(entry({ TraceHeader: 't'.repeat(501) })) },
+    400,
+    'ValidationException',
+    'botocore: TraceHeader 1–500',
+    /traceHeader/,
+  ],
+  [
+    'a Resources item of 2049 characters',
+    { body: body(entry({ Resources: ['r'.repeat(2049)] })) },
+    400,
+    'ValidationException',
+    'botocore: EventResource max 2048',
+    /resources\.1\.member/,
+  ],
+  [
+    'entries over 1 MiB in total',
+    { body: body(big(600 * 1024), big(500 * 1024)) },
+    400,
+    'ValidationException',
+    'sheet: entry-size rule, 1 MB in the aws partition',
+    /over the limit/,
+  ],
+  [
+    'no entry with Source, DetailType and Detail',
+    { body: body(entry({ Source: undefined }), entry({ Detail: undefined })) },
+    400,
+    'ValidationException',
+    'botocore: none of the entries have each of these properties → the entire request fails',
+  ],
 ];
 
 describe('PutEvents negative matrix (signed with @smithy/signature-v4)', () => {
@@ -118,7 +252,16 @@ describe('PutEvents negative matrix (signed with @smithy/signature-v4)', () => {
   });
 
   it('accepts the same signed request when nothing is wrong (the matrix is not refusing everything)', async () => {
-    const res = await call({ body: body(entry(), entry({ EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/orders', TraceHeader: 'Root=1-abc', Resources: ['arn:aws:s3:::b'] })) });
+    const res = await call({
+      body: body(
+        entry(),
+        entry({
+          EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/orders',
+          TraceHeader: 'Root=1-abc',
+          Resources: ['arn:aws:s3:::b'],
+        }),
+      ),
+    });
     expect(res.status).toBe(200);
     expect((await readJson(res)).FailedEntryCount).toBe(0);
     expect(emu.events('aws')).toHaveLength(2);
@@ -131,9 +274,19 @@ const entryRows: [name: string, bad: PutEventsEntry, code: string, source: strin
   ['no DetailType', entry({ DetailType: undefined }), 'InvalidArgument', 'botocore: DetailType required'],
   ['no Detail', entry({ Detail: undefined }), 'InvalidArgument', 'botocore: Detail required'],
   ['a DetailType of 129 characters', entry({ DetailType: 'd'.repeat(129) }), 'InvalidArgument', 'seed / botocore: DetailType ≤ 128'],
-  ['a Detail that is a JSON list', entry({ Detail: '[1,2]' }), 'MalformedDetail', 'botocore: Detail is a valid JSON object; MalformedDetail'],
+  [
+    'a Detail that is a JSON list',
+    entry({ Detail: '[1,2]' }),
+    'MalformedDetail',
+    'botocore: Detail is a valid JSON object; MalformedDetail',
+  ],
   ['a Detail that is not JSON', entry({ Detail: 'not json' }), 'MalformedDetail', 'botocore: MalformedDetail'],
-  ['a Source in the aws. namespace', entry({ Source: 'aws.ec2' }), 'NotAuthorizedForSourceException', 'botocore: NotAuthorizedForSourceException'],
+  [
+    'a Source in the aws. namespace',
+    entry({ Source: 'aws.ec2' }),
+    'NotAuthorizedForSourceException',
+    'botocore: NotAuthorizedForSourceException',
+  ],
 ];
 
 describe('PutEvents per-entry refusals inside a 200', () => {

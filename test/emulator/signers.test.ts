@@ -17,7 +17,14 @@ describe('Huawei SDK-HMAC-SHA256 signer', () => {
   };
 
   it('reproduces the published test vector', () => {
-    const headers = signHuaweiRequest({ method: 'GET', url: vector.url, headers: { 'content-type': 'application/json' }, ak: vector.ak, sk: vector.sk, date: vector.date });
+    const headers = signHuaweiRequest({
+      method: 'GET',
+      url: vector.url,
+      headers: { 'content-type': 'application/json' },
+      ak: vector.ak,
+      sk: vector.sk,
+      date: vector.date,
+    });
     expect(headers['X-Sdk-Date']).toBe('20191115T033655Z');
     expect(headers.host).toBe('service.region.example.com');
     expect(headers.Authorization).toBe(
@@ -32,26 +39,59 @@ describe('Huawei SDK-HMAC-SHA256 signer', () => {
       { endpoint: url, method: 'POST', headers: { 'content-type': 'application/json', 'X-Sdk-Date': '20240102T030405Z' }, data: body },
       { getAk: () => 'AK', getSk: () => 'SK' },
     );
-    const ours = signHuaweiRequest({ method: 'POST', url, headers: { 'content-type': 'application/json', 'X-Sdk-Date': '20240102T030405Z' }, body: JSON.stringify(body), ak: 'AK', sk: 'SK' });
+    const ours = signHuaweiRequest({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', 'X-Sdk-Date': '20240102T030405Z' },
+      body: JSON.stringify(body),
+      ak: 'AK',
+      sk: 'SK',
+    });
     expect(ours.Authorization).toBe(vendor.Authorization);
   });
 
   it('verifies what it signs and rejects a changed body, secret or stale date', () => {
     const body = Buffer.from('{"events":[]}');
     const now = Date.parse('2024-01-02T03:04:05Z');
-    const headers = signHuaweiRequest({ method: 'PUT', url: 'http://127.0.0.1:1/v2/p/push/events?action=clear', headers: { 'content-type': 'application/json' }, body, ak: 'AK', sk: 'SK', date: new Date(now) });
+    const headers = signHuaweiRequest({
+      method: 'PUT',
+      url: 'http://127.0.0.1:1/v2/p/push/events?action=clear',
+      headers: { 'content-type': 'application/json' },
+      body,
+      ak: 'AK',
+      sk: 'SK',
+      date: new Date(now),
+    });
     const received = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-    const base = { method: 'PUT', path: '/v2/p/push/events', query: [['action', 'clear']] as Array<[string, string]>, headers: received, body, secretFor: (ak: string) => (ak === 'AK' ? 'SK' : undefined), now };
+    const base = {
+      method: 'PUT',
+      path: '/v2/p/push/events',
+      query: [['action', 'clear']] as Array<[string, string]>,
+      headers: received,
+      body,
+      secretFor: (ak: string) => (ak === 'AK' ? 'SK' : undefined),
+      now,
+    };
     expect(verifyHuaweiRequest(base)).toEqual({ ok: true, ak: 'AK' });
     expect(verifyHuaweiRequest({ ...base, body: Buffer.from('{"events":[1]}') })).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(verifyHuaweiRequest({ ...base, secretFor: () => 'SK2' })).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(verifyHuaweiRequest({ ...base, secretFor: () => undefined })).toMatchObject({ ok: false, reason: 'unknown_key' });
     expect(verifyHuaweiRequest({ ...base, now: now + 16 * 60_000 })).toMatchObject({ ok: false, reason: 'expired' });
-    expect(verifyHuaweiRequest({ ...base, headers: { ...received, authorization: undefined } })).toMatchObject({ ok: false, reason: 'missing' });
+    expect(verifyHuaweiRequest({ ...base, headers: { ...received, authorization: undefined } })).toMatchObject({
+      ok: false,
+      reason: 'missing',
+    });
   });
 
   it('builds the canonical request with a trailing slash on the URI', () => {
-    const text = canonicalRequest({ method: 'get', path: '/v1/x', query: [], headers: { host: 'h' }, signedHeaders: ['host'], payloadHash: sha256Hex('') });
+    const text = canonicalRequest({
+      method: 'get',
+      path: '/v1/x',
+      query: [],
+      headers: { host: 'h' },
+      signedHeaders: ['host'],
+      payloadHash: sha256Hex(''),
+    });
     expect(text.split('\n').slice(0, 2)).toEqual(['GET', '/v1/x/']);
   });
 });
@@ -83,13 +123,25 @@ describe('Alibaba signers', () => {
 
   it('RPC v1 verify accepts its own signature and rejects tampering, unknown keys and old timestamps', () => {
     const now = Date.parse('2024-01-02T03:04:05Z');
-    const signed = signRpcV1({ method: 'POST', params: { Action: 'PutCustomEvent', Version: '2019-01-01' }, accessKeyId: 'ak', accessKeySecret: 's', date: new Date(now) });
+    const signed = signRpcV1({
+      method: 'POST',
+      params: { Action: 'PutCustomEvent', Version: '2019-01-01' },
+      accessKeyId: 'ak',
+      accessKeySecret: 's',
+      date: new Date(now),
+    });
     const secretFor = (ak: string) => (ak === 'ak' ? 's' : undefined);
     expect(verifyRpcV1({ method: 'POST', params: signed, secretFor, now })).toMatchObject({ ok: true });
     expect(verifyRpcV1({ method: 'GET', params: signed, secretFor, now })).toMatchObject({ code: 'SignatureDoesNotMatch' });
-    expect(verifyRpcV1({ method: 'POST', params: { ...signed, Version: '2019-01-02' }, secretFor, now })).toMatchObject({ code: 'SignatureDoesNotMatch' });
-    expect(verifyRpcV1({ method: 'POST', params: { ...signed, AccessKeyId: 'other' }, secretFor, now })).toMatchObject({ code: 'InvalidAccessKeyId.NotFound' });
-    expect(verifyRpcV1({ method: 'POST', params: signed, secretFor, now: now + 16 * 60_000 })).toMatchObject({ code: 'InvalidTimeStamp.Expired' });
+    expect(verifyRpcV1({ method: 'POST', params: { ...signed, Version: '2019-01-02' }, secretFor, now })).toMatchObject({
+      code: 'SignatureDoesNotMatch',
+    });
+    expect(verifyRpcV1({ method: 'POST', params: { ...signed, AccessKeyId: 'other' }, secretFor, now })).toMatchObject({
+      code: 'InvalidAccessKeyId.NotFound',
+    });
+    expect(verifyRpcV1({ method: 'POST', params: signed, secretFor, now: now + 16 * 60_000 })).toMatchObject({
+      code: 'InvalidTimeStamp.Expired',
+    });
   });
 
   it('ACS3 Authorization equals openapi-util getAuthorization', () => {
@@ -117,11 +169,24 @@ describe('Alibaba signers', () => {
     expect(authorization).toBe(vendor);
     const now = Date.parse('2024-01-02T03:04:05Z');
     const verify = (b: string, secret = 'secret') =>
-      verifyAcs3({ method: 'POST', path: '/', query: [['Z', '1'], ['A', 'x y']], headers, body: Buffer.from(b), secretFor: () => secret, now });
+      verifyAcs3({
+        method: 'POST',
+        path: '/',
+        query: [
+          ['Z', '1'],
+          ['A', 'x y'],
+        ],
+        headers,
+        body: Buffer.from(b),
+        secretFor: () => secret,
+        now,
+      });
     expect(verify(body)).toMatchObject({ ok: true, accessKeyId: 'ak', nonce: 'n-1' });
     expect(verify(`${body}d`)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
     expect(verify(body, 'other')).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
-    expect(acs3CanonicalRequest({ method: 'post', path: '/', query: [], headers: {}, signedHeaders: [], payloadHash: 'h' })).toBe('POST\n/\n\n\n\nh');
+    expect(acs3CanonicalRequest({ method: 'post', path: '/', query: [], headers: {}, signedHeaders: [], payloadHash: 'h' })).toBe(
+      'POST\n/\n\n\n\nh',
+    );
   });
 });
 
@@ -134,16 +199,34 @@ describe('AWS SigV4 verification', () => {
   };
 
   it('get-vanilla through @smithy/signature-v4 and through the emulator verifier', async () => {
-    const signer = new SignatureV4({ credentials: vanilla, region: 'us-east-1', service: 'service', sha256: NodeSha256, applyChecksum: false });
+    const signer = new SignatureV4({
+      credentials: vanilla,
+      region: 'us-east-1',
+      service: 'service',
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
     const signed = await signer.sign(
-      { method: 'GET', protocol: 'https:', hostname: 'example.amazonaws.com', path: '/', query: {}, headers: { host: 'example.amazonaws.com' } },
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: 'example.amazonaws.com',
+        path: '/',
+        query: {},
+        headers: { host: 'example.amazonaws.com' },
+      },
       { signingDate: new Date('2015-08-30T12:36:00Z') },
     );
     expect(signed.headers.authorization).toBe(
       `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=${vanilla.signature}`,
     );
     const canonical = sigV4CanonicalRequest({
-      method: 'GET', path: '/', query: [], headers: { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z' }, signedHeaders: ['host', 'x-amz-date'], payloadHash: sha256Hex(''),
+      method: 'GET',
+      path: '/',
+      query: [],
+      headers: { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z' },
+      signedHeaders: ['host', 'x-amz-date'],
+      payloadHash: sha256Hex(''),
     });
     expect(sigV4Signature(vanilla.secretAccessKey, '20150830T123600Z', 'us-east-1', 'service', canonical)).toBe(vanilla.signature);
 
@@ -154,6 +237,9 @@ describe('AWS SigV4 verification', () => {
     expect(verifySigV4({ ...request, body: 'x' }, expectation)).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(verifySigV4(request, { ...expectation, service: 'events' })).toMatchObject({ ok: false, reason: 'scope' });
     expect(verifySigV4(request, { ...expectation, region: 'eu-west-1' })).toMatchObject({ ok: false, reason: 'scope' });
-    expect(verifySigV4(request, { ...expectation, now: Date.parse('2015-08-30T12:52:00Z') })).toMatchObject({ ok: false, reason: 'expired' });
+    expect(verifySigV4(request, { ...expectation, now: Date.parse('2015-08-30T12:52:00Z') })).toMatchObject({
+      ok: false,
+      reason: 'expired',
+    });
   });
 });

@@ -38,7 +38,7 @@ function feed(bytes: Buffer, chunk: number, opts: Partial<CursorOptions> = {}, f
 
 function randomLog(lines: number, seed: number): Buffer {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const out: string[] = [];
   for (let i = 0; i < lines; i++) {
     const kind = rnd();
@@ -64,7 +64,7 @@ describe('FileCursor', () => {
   for (const format of ['cri', 'docker'] as const) {
     it(`${format}: the fast path finds the same merged lines as line-by-line, with partial lines split anywhere`, () => {
       let x = 11;
-      const rnd = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
       const out: string[] = [];
       for (let i = 0; i < 3000; i++) {
         // logical lines, a few long ones split into 16 KiB pieces by the runtime, some with the literal
@@ -113,7 +113,10 @@ describe('FileCursor', () => {
 
   it('completes a partial last line on flush', () => {
     const run = feed(Buffer.from('one\nlast words'), 3, {}, true);
-    expect(run.entries.map((e) => [e.offset, e.text])).toEqual([[0, 'one'], [4, 'last words']]);
+    expect(run.entries.map((e) => [e.offset, e.text])).toEqual([
+      [0, 'one'],
+      [4, 'last words'],
+    ]);
     expect(run.cursor.position()).toEqual({ offset: 14, skip: false });
   });
 
@@ -134,8 +137,13 @@ describe('FileCursor', () => {
     expect(pos).toEqual({ offset: 2000, skip: true });
     const entries: string[] = [];
     const resumed = new FileCursor(pos, {
-      maxLineBytes: 1024, decoder: new PlainDecoder(), multiline: undefined, literals: null, guard: 'none',
-      onEntry: (e) => entries.push(e.text), onTruncated: () => {},
+      maxLineBytes: 1024,
+      decoder: new PlainDecoder(),
+      multiline: undefined,
+      literals: null,
+      guard: 'none',
+      onEntry: (e) => entries.push(e.text),
+      onTruncated: () => {},
     });
     resumed.consume(Buffer.from(bytes.subarray(2000)));
     expect(entries).toEqual(['y']);
@@ -160,10 +168,13 @@ describe('FileCursor', () => {
     expect(run.cursor.position()).toEqual({ offset: 69, skip: false });
   });
 
-  for (const caps of [{ max_lines: 500, max_bytes: 1 << 20 }, { max_lines: 4, max_bytes: 300 }]) {
+  for (const caps of [
+    { max_lines: 500, max_bytes: 1 << 20 },
+    { max_lines: 4, max_bytes: 300 },
+  ]) {
     it(`multiline fast path finds the same records as line-by-line (max_lines ${caps.max_lines})`, () => {
       let x = 5;
-      const rnd = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const rnd = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
       const out: string[] = [];
       for (let i = 0; i < 4000; i++) {
         out.push(`2024-01-01 record ${i}${rnd() < 0.02 ? ' ERROR' : ''} ${'h'.repeat(Math.floor(rnd() * 80))}`);
@@ -191,7 +202,11 @@ describe('FileCursor', () => {
       '2024-01-01T00:00:01Z stdout P first half ER\n' +
       '2024-01-01T00:00:01Z stdout F ROR second half\n' +
       '2024-01-01T00:00:02Z stderr F ERROR alone\n';
-    const run = feed(Buffer.from(text), 1 << 16, { literals: [Buffer.from('ERROR')], decoder: new EnvelopeDecoder(1 << 20, criPiece), guard: 'cri' });
+    const run = feed(Buffer.from(text), 1 << 16, {
+      literals: [Buffer.from('ERROR')],
+      decoder: new EnvelopeDecoder(1 << 20, criPiece),
+      guard: 'cri',
+    });
     // (the region holds partial pieces, so it is read line by line; the rules see every line)
     expect(run.entries.map((e) => e.text).filter((t) => t.includes('ERROR'))).toEqual(['first half ERROR second half', 'ERROR alone']);
   });

@@ -23,7 +23,10 @@ function countLines(path: string): number {
  */
 function agentConfig(dir: string, glob: string, sinks: { out: string; beats?: string }): string {
   const beat = sinks.beats
-    ? { sink: `\n  beats: { type: file, path: ${sinks.beats} }`, rule: `\n  - { name: beat, when: { contains: BEAT }, event: { name: B, content: "{{body}}" }, to: [beats] }` }
+    ? {
+        sink: `\n  beats: { type: file, path: ${sinks.beats} }`,
+        rule: `\n  - { name: beat, when: { contains: BEAT }, event: { name: B, content: "{{body}}" }, to: [beats] }`,
+      }
     : { sink: '', rule: '' };
   return `state_dir: ${dir}/state
 sources:
@@ -140,10 +143,18 @@ describe('discovery at scale', () => {
       const out = join(s.dir, 'out.jsonl');
       const config = s.write('c.yaml', agentConfig(s.dir, `${tree}/*.log`, { out }));
       // 128 descriptors for the whole process, max_open_files at its default (1024).
-      const r = await runCli(['run', '-c', config, '--once'], { command: ['prlimit', '--nofile=128:128', process.execPath, MAIN], timeoutMs: 120_000 });
+      const r = await runCli(['run', '-c', config, '--once'], {
+        command: ['prlimit', '--nofile=128:128', process.execPath, MAIN],
+        timeoutMs: 120_000,
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain('out of file descriptors (EMFILE)');
-      const contents = new Set(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { content: string }).content));
+      const contents = new Set(
+        readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { content: string }).content),
+      );
       expect(contents.size).toBe(n);
     } finally {
       s.cleanup();

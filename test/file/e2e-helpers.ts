@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
  * while the test reads is incomplete too. Such fragments are skipped: the torn event was never
  * acknowledged, so it is delivered again, whole.
  */
-export function sinkEvents(path: string): { id: string; content: string; resource: Record<string, string>; attributes: Record<string, string> }[] {
+export function sinkEvents(
+  path: string,
+): { id: string; content: string; resource: Record<string, string>; attributes: Record<string, string> }[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .split('\n')
@@ -40,10 +42,14 @@ export async function until<T>(get: () => T, ok: (v: T) => boolean, what: string
  * Answers the binary path, or why it is unavailable (the test then skips with that message).
  */
 export function ensureLogrotate(): { path: string } | { missing: string } {
-  const which = () => spawnSync('sh', ['-c', 'command -v logrotate || ls /usr/sbin/logrotate 2>/dev/null'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+  const which = () =>
+    spawnSync('sh', ['-c', 'command -v logrotate || ls /usr/sbin/logrotate 2>/dev/null'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')[0];
   let found = which();
   if (found) return { path: found };
-  if (!spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).stdout.trim()) return { missing: 'logrotate is not installed and apt-get is unavailable' };
+  if (!spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).stdout.trim())
+    return { missing: 'logrotate is not installed and apt-get is unavailable' };
   try {
     execFileSync('apt-get', ['install', '-y', 'logrotate'], { stdio: 'ignore', timeout: 120_000 });
   } catch {

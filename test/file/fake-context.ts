@@ -63,11 +63,27 @@ export class LiteralProcessor implements RecordProcessor {
     this.seen.push(record);
     const text = bodyText(record.body);
     if (this.literals && !this.literals.some((l) => text.includes(l))) return [];
-    const id = createHash('sha256').update(record.origin ?? '').digest('hex').slice(0, 16);
+    const id = createHash('sha256')
+      .update(record.origin ?? '')
+      .digest('hex')
+      .slice(0, 16);
     return [
       {
-        id, rule: 'r', name: 'Match', source: 'test', time: 0, severity: 'Info', state: 'incident', action: 'raise',
-        content: text, resource: {}, dimensions: {}, attributes: {}, key: id, overrides: {}, to: ['out'],
+        id,
+        rule: 'r',
+        name: 'Match',
+        source: 'test',
+        time: 0,
+        severity: 'Info',
+        state: 'incident',
+        action: 'raise',
+        content: text,
+        resource: {},
+        dimensions: {},
+        attributes: {},
+        key: id,
+        overrides: {},
+        to: ['out'],
       },
     ];
   }

@@ -21,9 +21,19 @@ function decodeAll(format: 'plain' | 'json' | 'cri' | 'docker', lines: string[])
 describe('file source config', () => {
   it('fills every default', () => {
     expect(config).toEqual({
-      type: 'file', include: ['/x/*.log'], exclude: [], format: 'auto', start_at: 'end',
+      type: 'file',
+      include: ['/x/*.log'],
+      exclude: [],
+      format: 'auto',
+      start_at: 'end',
       json: { message_key: 'message', severity_key: 'level', timestamp_key: 'time' },
-      max_line_bytes: 1048576, rotate_wait: 5000, poll_interval: 250, watch_interval: 100, max_open_files: 1024, fingerprint_bytes: 1024, parse_leading_timestamp: true,
+      max_line_bytes: 1048576,
+      rotate_wait: 5000,
+      poll_interval: 250,
+      watch_interval: 100,
+      max_open_files: 1024,
+      fingerprint_bytes: 1024,
+      parse_leading_timestamp: true,
     });
   });
 
@@ -43,7 +53,13 @@ describe('file source config', () => {
 
   it('rejects unknown keys and parses durations and sizes', () => {
     expect(fileSourceSchema.safeParse({ type: 'file', include: ['a'], tail: true }).success).toBe(false);
-    const c = fileSourceSchema.parse({ type: 'file', include: ['a'], rotate_wait: '1m', max_line_bytes: '64KiB', multiline: { start_pattern: '^\\S', timeout: '2s' } });
+    const c = fileSourceSchema.parse({
+      type: 'file',
+      include: ['a'],
+      rotate_wait: '1m',
+      max_line_bytes: '64KiB',
+      multiline: { start_pattern: '^\\S', timeout: '2s' },
+    });
     expect([c.rotate_wait, c.max_line_bytes, c.multiline!.timeout, c.multiline!.max_lines]).toEqual([60_000, 65536, 2000, 500]);
   });
 });
@@ -55,8 +71,17 @@ describe('formats', () => {
       '2024-05-06T07:08:09.2Z stdout F world',
       '2024-05-06T07:08:10+02:00 stderr F oops',
     ]);
-    expect(a).toMatchObject({ offset: 0, text: 'hello world', timeUnixNano: 1714979289123456789n, attributes: { 'log.iostream': 'stdout' } });
-    expect(b).toMatchObject({ text: 'oops', timeUnixNano: parseRfc3339Nano('2024-05-06T05:08:10Z'), attributes: { 'log.iostream': 'stderr' } });
+    expect(a).toMatchObject({
+      offset: 0,
+      text: 'hello world',
+      timeUnixNano: 1714979289123456789n,
+      attributes: { 'log.iostream': 'stdout' },
+    });
+    expect(b).toMatchObject({
+      text: 'oops',
+      timeUnixNano: parseRfc3339Nano('2024-05-06T05:08:10Z'),
+      attributes: { 'log.iostream': 'stderr' },
+    });
   });
 
   it('docker: a log without a trailing newline is partial and merged with what follows', () => {
@@ -77,7 +102,13 @@ describe('formats', () => {
   it('json: message, level and time from their keys; the rest are fields; other lines stay text', () => {
     const first = '{"message":"disk full","level":"error","time":1714979289.5,"host":"db1","n":3}';
     const [a, b] = decodeAll('json', [first, 'not json']);
-    expect(a).toMatchObject({ text: 'disk full', severityText: 'error', severityNumber: 17, timeUnixNano: 1714979289500000000n, fields: { host: 'db1', n: 3 } });
+    expect(a).toMatchObject({
+      text: 'disk full',
+      severityText: 'error',
+      severityNumber: 17,
+      timeUnixNano: 1714979289500000000n,
+      fields: { host: 'db1', n: 3 },
+    });
     expect(b).toEqual({ offset: first.length + 1, text: 'not json' });
   });
 
@@ -103,12 +134,21 @@ describe('kubernetes attribution', () => {
   const cid = 'a'.repeat(64);
   it('reads namespace, pod, uid and container from a pods path', () => {
     expect(kubernetesResource(`/var/log/pods/shop_checkout-7d9f_${uid}/app/0.log`)).toEqual({
-      'k8s.namespace.name': 'shop', 'k8s.pod.name': 'checkout-7d9f', 'k8s.pod.uid': uid, 'k8s.container.name': 'app',
+      'k8s.namespace.name': 'shop',
+      'k8s.pod.name': 'checkout-7d9f',
+      'k8s.pod.uid': uid,
+      'k8s.container.name': 'app',
     });
   });
   it('reads a containers symlink name and, through its target, the pod uid', () => {
-    expect(kubernetesResource(`/var/log/containers/checkout-7d9f_shop_app-${cid}.log`, `/var/log/pods/shop_checkout-7d9f_${uid}/app/0.log`)).toEqual({
-      'k8s.namespace.name': 'shop', 'k8s.pod.name': 'checkout-7d9f', 'k8s.pod.uid': uid, 'k8s.container.name': 'app', 'container.id': cid,
+    expect(
+      kubernetesResource(`/var/log/containers/checkout-7d9f_shop_app-${cid}.log`, `/var/log/pods/shop_checkout-7d9f_${uid}/app/0.log`),
+    ).toEqual({
+      'k8s.namespace.name': 'shop',
+      'k8s.pod.name': 'checkout-7d9f',
+      'k8s.pod.uid': uid,
+      'k8s.container.name': 'app',
+      'container.id': cid,
     });
   });
   it('leaves other paths alone', () => {

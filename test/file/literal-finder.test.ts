@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LiteralFinder } from '../../src/sources/file/literal-finder.ts';
 
 function rng(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 /** Every occurrence, found by walking `find` from 0, as `indexOf` finds them. */
@@ -12,7 +12,7 @@ function all(find: (data: Buffer, from: number) => number, data: Buffer): number
   return out;
 }
 
-describe('LiteralFinder (memchr on the literal\'s rarest byte, checked)', () => {
+describe("LiteralFinder (memchr on the literal's rarest byte, checked)", () => {
   it('finds exactly what Buffer.indexOf finds, in random text over small alphabets', () => {
     const random = rng(20261125);
     const alphabets = ['ab', 'abc_Y', 'PAYMENT_FAILED .', 'aaaaab', 'xyzXYZ\n ', 'ERROR'];
@@ -22,7 +22,10 @@ describe('LiteralFinder (memchr on the literal\'s rarest byte, checked)', () => 
       const data = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 3000) }, pick).join(''));
       const literal = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 6) }, pick).join(''));
       const finder = new LiteralFinder(literal);
-      expect(all((d, f) => finder.find(d, f), data), `${literal} in ${data.subarray(0, 60)}…`).toEqual(all((d, f) => d.indexOf(literal, f), data));
+      expect(
+        all((d, f) => finder.find(d, f), data),
+        `${literal} in ${data.subarray(0, 60)}…`,
+      ).toEqual(all((d, f) => d.indexOf(literal, f), data));
     }
   });
 

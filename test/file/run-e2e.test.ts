@@ -1,5 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -12,7 +25,11 @@ afterEach(() => {
   for (const s of scratches.splice(0)) s.cleanup();
 });
 
-function workspace(source: string, rule = 'when: { contains: "ERROR" }\n    event: { name: AppError, source: app.logs, content: "{{body}}" }', extra = '') {
+function workspace(
+  source: string,
+  rule = 'when: { contains: "ERROR" }\n    event: { name: AppError, source: app.logs, content: "{{body}}" }',
+  extra = '',
+) {
   const scratch = scratchDir('l2e-file-e2e-');
   scratches.push(scratch);
   const config = scratch.write(
@@ -85,15 +102,33 @@ describe('log2events run: file source end to end', () => {
         const onDiskSeqs = onDisk.map((l) => Number(l.split(' ')[1]));
         if (mode === 'create') expect(onDiskSeqs.length).toBe(written);
         expect(new Set(onDiskSeqs).size).toBe(onDiskSeqs.length);
-        await until(() => sinkEvents(ws.out), (e) => e.length >= onDisk.length, `${onDisk.length} events`);
+        await until(
+          () => sinkEvents(ws.out),
+          (e) => e.length >= onDisk.length,
+          `${onDisk.length} events`,
+        );
         await new Promise((res) => setTimeout(res, 500)); // a late duplicate would show up here
         const seqs = sinkEvents(ws.out).map((e) => Number(e.content.split(' ')[1]));
         const counts = new Map<number, number>();
         for (const q of seqs) counts.set(q, (counts.get(q) ?? 0) + 1);
         const doubled = [...counts].filter(([, c]) => c > 1).map(([q]) => q);
         if (process.env.L2E_DEBUG && doubled.length) {
-          console.log('doubled', doubled.length, doubled[0], doubled.at(-1), readdirSync(ws.dir).filter((f) => f.startsWith('app.log')).map((f) => `${f}:${readFileSync(join(ws.dir, f), 'utf8').split('\n')[0]?.slice(0, 12)}`));
-          console.log(agent.stderr().split('\n').filter((l) => l.includes('"source":"app"')).join('\n'));
+          console.log(
+            'doubled',
+            doubled.length,
+            doubled[0],
+            doubled.at(-1),
+            readdirSync(ws.dir)
+              .filter((f) => f.startsWith('app.log'))
+              .map((f) => `${f}:${readFileSync(join(ws.dir, f), 'utf8').split('\n')[0]?.slice(0, 12)}`),
+          );
+          console.log(
+            agent
+              .stderr()
+              .split('\n')
+              .filter((l) => l.includes('"source":"app"'))
+              .join('\n'),
+          );
         }
         expect(doubled).toEqual([]);
         expect(seqs.length).toBe(onDisk.length);
@@ -109,7 +144,11 @@ describe('log2events run: file source end to end', () => {
     it(`misses nothing across 10 kill -9 during a backlog read; replays keep their event ids (spool.hold ${hold})`, async () => {
       // hold 2s (the default): events are delivered from memory, offsets written once delivered;
       // hold 0: every event is spooled with its offset before delivery.
-      const ws = workspace(`type: file\ninclude: ["DIR/backlog.log"]\nformat: plain\nstart_at: beginning`, undefined, `delivery: { spool: { max_events: 2000, hold: ${hold} } }`);
+      const ws = workspace(
+        `type: file\ninclude: ["DIR/backlog.log"]\nformat: plain\nstart_at: beginning`,
+        undefined,
+        `delivery: { spool: { max_events: 2000, hold: ${hold} } }`,
+      );
       writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('DIR', ws.dir));
       const total = 180_000;
       let text = '';
@@ -122,7 +161,7 @@ describe('log2events run: file source end to end', () => {
       }
       writeFileSync(join(ws.dir, 'backlog.log'), text);
       let seed = 42;
-      const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
       const kills = 10;
       let killedMidRead = 0;
       // Each kill lands at a random point of the read: once the sink has received another
@@ -134,7 +173,8 @@ describe('log2events run: file source end to end', () => {
         let exited = false;
         void agent.exited.then(() => (exited = true));
         const target = outBytes() + 100_000 + Math.floor(random() * 900_000);
-        for (const end = Date.now() + 30_000; outBytes() < target && !exited && Date.now() < end; ) await new Promise((res) => setTimeout(res, 2));
+        for (const end = Date.now() + 30_000; outBytes() < target && !exited && Date.now() < end; )
+          await new Promise((res) => setTimeout(res, 2));
         agent.child.kill('SIGKILL');
         await agent.exited;
         // delivered + what the spool can hold < all: the source had not read everything yet
@@ -173,7 +213,7 @@ describe('log2events run: file source end to end', () => {
         const { events } = JSON.parse(body) as { events: { id: string; content: string }[] };
         // the first time an entry is seen, every third one is told to come back later
         const results = events.map((e) => {
-          if (!accepted.has(e.id) && (asked++ % 3 === 0)) {
+          if (!accepted.has(e.id) && asked++ % 3 === 0) {
             accepted.set(e.id, 0);
             return { status: 'retry', code: 'Busy', message: 'later' };
           }
@@ -194,7 +234,10 @@ describe('log2events run: file source end to end', () => {
           .replace(/out: \{ type: file.*\}/, `out: { type: http, url: "${url}", max_entries: 50, retry: { initial: 10ms, max: 50ms } }`),
       );
       const n = 6000;
-      writeFileSync(join(ws.dir, 'app.log'), Array.from({ length: n }, (_, i) => `2024-06-01T10:00:00Z ${i % 2 ? 'ERROR' : 'INFO'} line ${i}\n`).join(''));
+      writeFileSync(
+        join(ws.dir, 'app.log'),
+        Array.from({ length: n }, (_, i) => `2024-06-01T10:00:00Z ${i % 2 ? 'ERROR' : 'INFO'} line ${i}\n`).join(''),
+      );
       const first = await runCli(['run', '-c', ws.config, '--once'], { timeoutMs: 60_000 });
       expect(first.code, first.stderr).toBe(0);
       expect(accepted.size).toBe(n / 2);

@@ -1,4 +1,19 @@
-import { appendFileSync, closeSync, copyFileSync, mkdirSync, openSync, writeSync, readlinkSync, readdirSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+  readlinkSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,7 +48,8 @@ async function startSource(intake: MemoryIntake, options: Record<string, unknown
   return { source, processor, metrics, ctx };
 }
 
-const lines = (from: number, to: number, tag = 'ERROR') => Array.from({ length: to - from }, (_, i) => `line ${from + i} ${tag} ${'p'.repeat((from + i) % 50)}\n`).join('');
+const lines = (from: number, to: number, tag = 'ERROR') =>
+  Array.from({ length: to - from }, (_, i) => `line ${from + i} ${tag} ${'p'.repeat((from + i) % 50)}\n`).join('');
 const contents = (intake: MemoryIntake) => intake.events.map((e) => e.content);
 const expectExactlyOnce = (intake: MemoryIntake, n: number) => {
   const got = contents(intake).map((c) => Number(c.split(' ')[1]));
@@ -82,7 +98,7 @@ describe('file source tailing real files', () => {
     expectExactlyOnce(intake, 3);
   });
 
-  it('auto: waits for a new file\'s first line to be complete before judging its format', async () => {
+  it("auto: waits for a new file's first line to be complete before judging its format", async () => {
     const { dir, intake } = setup();
     const { processor } = await startSource(intake, { include: [join(dir, '*.log')], format: 'auto' });
     const log = join(dir, 'c.log');
@@ -90,7 +106,10 @@ describe('file source tailing real files', () => {
     await new Promise((r) => setTimeout(r, 100));
     appendFileSync(log, 'err F ERROR one\n2024-01-01T00:00:00.2Z stdout F ERROR two\n');
     await waitFor(() => intake.events.length === 2, 'two events');
-    expect(processor.seen.map((r) => [r.body, r.attributes['log.iostream']])).toEqual([['ERROR one', 'stderr'], ['ERROR two', 'stdout']]);
+    expect(processor.seen.map((r) => [r.body, r.attributes['log.iostream']])).toEqual([
+      ['ERROR one', 'stderr'],
+      ['ERROR two', 'stdout'],
+    ]);
   });
 
   it('skips compressed rotated files that an app.log* glob takes in', async () => {
@@ -307,7 +326,10 @@ describe('file source tailing real files', () => {
     // the fast path handed over the one line that holds the literal, not the 2000 others
     expect(processor.seen.map((r) => r.body)).toEqual(['the one ERROR line']);
     const [cp] = [...intake.checkpoints('app').values()];
-    await waitFor(() => JSON.parse([...intake.checkpoints('app').values()][0]!).offset === Buffer.byteLength(lines(0, 1000, 'info')) * 2 + 19, 'checkpoint at the end');
+    await waitFor(
+      () => JSON.parse([...intake.checkpoints('app').values()][0]!).offset === Buffer.byteLength(lines(0, 1000, 'info')) * 2 + 19,
+      'checkpoint at the end',
+    );
     expect(cp).toBeDefined();
   });
 
@@ -320,7 +342,10 @@ describe('file source tailing real files', () => {
     const text = 'first ERROR\n' + filler.repeat(repeats) + 'last ERROR\n';
     writeFileSync(log, text);
     await startSource(intake, { include: [log], start_at: 'beginning' });
-    await waitFor(() => JSON.parse([...intake.checkpoints('app').values()][0] ?? '{"offset":0}').offset === Buffer.byteLength(text), 'checkpoint at the end');
+    await waitFor(
+      () => JSON.parse([...intake.checkpoints('app').values()][0] ?? '{"offset":0}').offset === Buffer.byteLength(text),
+      'checkpoint at the end',
+    );
     expect(contents(intake)).toEqual(['first ERROR', 'last ERROR']);
     // one transaction (one fsync in the real spool) for the turn instead of one per chunk; the
     // other one is the new file's first checkpoint
@@ -371,13 +396,14 @@ describe('file source tailing real files', () => {
     writeFileSync(log, lines(0, 10));
     await startSource(intake, { include: [log], start_at: 'beginning' });
     await waitFor(() => intake.events.length === 10, 'events');
-    const heldOpen = () => readdirSync('/proc/self/fd').some((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(log);
-      } catch {
-        return false;
-      }
-    });
+    const heldOpen = () =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(log);
+        } catch {
+          return false;
+        }
+      });
     expect(heldOpen()).toBe(true);
     unlinkSync(log);
     await waitFor(() => !heldOpen(), 'descriptor released');
@@ -392,11 +418,20 @@ describe('file source tailing real files', () => {
     mkdirSync(join(dir, 'containers'));
     writeFileSync(join(podDir, '0.log'), '2024-01-01T00:00:00.5Z stderr P upstream ERR\n2024-01-01T00:00:00.6Z stderr F OR timed out\n');
     symlinkSync(join(podDir, '0.log'), join(dir, 'containers', `web-1_shop_nginx-${'b'.repeat(64)}.log`));
-    const { processor } = await startSource(intake, { include: [join(dir, 'containers/*.log'), join(dir, 'pods/**/*.log')], start_at: 'beginning', format: 'auto' });
+    const { processor } = await startSource(intake, {
+      include: [join(dir, 'containers/*.log'), join(dir, 'pods/**/*.log')],
+      start_at: 'beginning',
+      format: 'auto',
+    });
     await waitFor(() => intake.events.length === 1, 'merged event');
     expect(contents(intake)).toEqual(['upstream ERROR timed out']);
     const rec = processor.seen.find((r) => r.body === 'upstream ERROR timed out')!;
-    expect(rec.resource).toMatchObject({ 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'web-1', 'k8s.pod.uid': uid, 'k8s.container.name': 'nginx' });
+    expect(rec.resource).toMatchObject({
+      'k8s.namespace.name': 'shop',
+      'k8s.pod.name': 'web-1',
+      'k8s.pod.uid': uid,
+      'k8s.container.name': 'nginx',
+    });
     expect(rec.timeUnixNano).toBe(1704067200500000000n);
     expect(rec.attributes['log.iostream']).toBe('stderr');
     rmSync(join(dir, 'containers'), { recursive: true });

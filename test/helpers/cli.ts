@@ -42,7 +42,10 @@ export function runCli(
 }
 
 /** Starts `log2events ARGS` and resolves once it logged `"msg":"started"`. */
-export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {}): Promise<{ child: ChildProcess; stderr: () => string; exited: Promise<number | null> }> {
+export function startCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {},
+): Promise<{ child: ChildProcess; stderr: () => string; exited: Promise<number | null> }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: opts.cwd ?? REPO,
@@ -87,10 +90,21 @@ export function scratchDir(prefix = 'l2e-'): { dir: string; write(name: string, 
  * receiver on a free port) written in `dir`, and returns its exit code, its `started` log line
  * (pid, runtime profile) and the child's pid: what the runtime-profile tests compare.
  */
-export async function runOnceProfile(command: string, dir: string, kind: 'file' | 'otlp', env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stderr: string; childPid: number | undefined; started: { pid: number; runtime: string } | undefined }> {
-  const source = kind === 'otlp' ? `{ type: otlp, http: { listen: "127.0.0.1:0" }, grpc: false }` : `{ type: file, include: ["${join(dir, 'app.log')}"] }`;
+export async function runOnceProfile(
+  command: string,
+  dir: string,
+  kind: 'file' | 'otlp',
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stderr: string; childPid: number | undefined; started: { pid: number; runtime: string } | undefined }> {
+  const source =
+    kind === 'otlp'
+      ? `{ type: otlp, http: { listen: "127.0.0.1:0" }, grpc: false }`
+      : `{ type: file, include: ["${join(dir, 'app.log')}"] }`;
   writeFileSync(join(dir, 'app.log'), '');
-  writeFileSync(join(dir, 'c.yaml'), `state_dir: ${join(dir, 'state')}\nsources:\n  in: ${source}\nsinks:\n  out: { type: file, path: ${join(dir, 'out.jsonl')} }\nrules:\n  - { name: r, when: { contains: x }, event: { name: X }, to: [out] }\n`);
+  writeFileSync(
+    join(dir, 'c.yaml'),
+    `state_dir: ${join(dir, 'state')}\nsources:\n  in: ${source}\nsinks:\n  out: { type: file, path: ${join(dir, 'out.jsonl')} }\nrules:\n  - { name: r, when: { contains: x }, event: { name: X }, to: [out] }\n`,
+  );
   const child = spawn(command, ['run', '-c', join(dir, 'c.yaml'), '--once'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

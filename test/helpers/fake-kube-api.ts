@@ -84,14 +84,21 @@ export class FakeKubeApi {
 
   /** Sends a bookmark with the current version to every open watch. */
   bookmark(): void {
-    for (const w of this.watches) w.res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n');
+    for (const w of this.watches)
+      w.res.write(
+        JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) +
+          '\n',
+      );
   }
 
   /** Compacts history: open watches get an ERROR 410 event and end; a watch from an older version too. */
   compact(): void {
     this.compactedTo = this.rv;
     for (const w of this.watches) {
-      w.res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 } }) + '\n');
+      w.res.end(
+        JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 } }) +
+          '\n',
+      );
     }
     this.watches.clear();
   }
@@ -139,7 +146,14 @@ export class FakeKubeApi {
     const items = all.slice(start, start + limit);
     const next = start + limit < all.length ? String(start + limit) : undefined;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items }));
+    res.end(
+      JSON.stringify({
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) },
+        items,
+      }),
+    );
   }
 
   private watch(url: URL, node: string, res: ServerResponse): void {
@@ -149,7 +163,8 @@ export class FakeKubeApi {
       res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } }) + '\n');
       return;
     }
-    for (const h of this.history) if (h.rv > from && h.pod.spec.nodeName === node) res.write(JSON.stringify({ type: h.type, object: h.pod }) + '\n');
+    for (const h of this.history)
+      if (h.rv > from && h.pod.spec.nodeName === node) res.write(JSON.stringify({ type: h.type, object: h.pod }) + '\n');
     const w = { res, node };
     this.watches.add(w);
     res.on('close', () => this.watches.delete(w));
@@ -157,7 +172,17 @@ export class FakeKubeApi {
 }
 
 /** A pod of a Deployment (owned by its ReplicaSet) with one container. */
-export function deploymentPod(opts: { uid: string; name?: string; namespace?: string; node?: string; deployment?: string; labels?: Record<string, string>; annotations?: Record<string, string>; container?: string; image?: string }): FakePod {
+export function deploymentPod(opts: {
+  uid: string;
+  name?: string;
+  namespace?: string;
+  node?: string;
+  deployment?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  container?: string;
+  image?: string;
+}): FakePod {
   const deployment = opts.deployment ?? 'web';
   const hash = '7d4b9c8f5';
   const name = opts.name ?? `${deployment}-${hash}-${opts.uid}`;
@@ -170,6 +195,9 @@ export function deploymentPod(opts: { uid: string; name?: string; namespace?: st
       ...(opts.annotations ? { annotations: opts.annotations } : {}),
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-${hash}`, uid: 'rs-uid' }],
     },
-    spec: { nodeName: opts.node ?? 'node-a', containers: [{ name: opts.container ?? 'app', image: opts.image ?? 'registry.example.com/web:1.2.3' }] },
+    spec: {
+      nodeName: opts.node ?? 'node-a',
+      containers: [{ name: opts.container ?? 'app', image: opts.image ?? 'registry.example.com/web:1.2.3' }],
+    },
   };
 }

@@ -11,7 +11,9 @@ import { parseAllDocuments, parseDocument } from 'yaml';
  */
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 
-export interface Probe { httpGet?: { path?: string; port?: number | string } }
+export interface Probe {
+  httpGet?: { path?: string; port?: number | string };
+}
 export interface Container {
   name: string;
   image: string;
@@ -23,7 +25,12 @@ export interface Container {
   securityContext?: Record<string, unknown>;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
-export interface Volume { name: string; emptyDir?: { sizeLimit?: string }; hostPath?: { path: string }; configMap?: { name: string } }
+export interface Volume {
+  name: string;
+  emptyDir?: { sizeLimit?: string };
+  hostPath?: { path: string };
+  configMap?: { name: string };
+}
 export interface PodSpec {
   serviceAccountName?: string;
   terminationGracePeriodSeconds?: number;
@@ -62,9 +69,13 @@ export function agents(docs: KubeObject[]): Agent[] {
       if (args.indexOf('-c') < 0 || !configPath) throw new Error(`${workload.metadata.name}/${container.name}: no -c CONFIG in args`);
       const mount = mountOf(container, configPath);
       const volume = pod.volumes?.find((v) => v.name === mount?.name);
-      const map = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === volume?.configMap?.name && d.metadata.namespace === workload.metadata.namespace);
+      const map = docs.find(
+        (d) =>
+          d.kind === 'ConfigMap' && d.metadata.name === volume?.configMap?.name && d.metadata.namespace === workload.metadata.namespace,
+      );
       const configText = (map?.data as Record<string, string> | undefined)?.[posix.relative(mount?.mountPath ?? '/', configPath)];
-      if (configText === undefined) throw new Error(`${workload.metadata.name}/${container.name}: ${configPath} is not a file of a mounted ConfigMap`);
+      if (configText === undefined)
+        throw new Error(`${workload.metadata.name}/${container.name}: ${configPath} is not a file of a mounted ConfigMap`);
       found.push({ workload, pod, container, configPath, configText });
     }
   }
@@ -91,7 +102,11 @@ export interface LocalAgent {
  * cannot bind the manifest's ports, which other programs may hold). `edit` sees the parsed
  * config document for anything else (a sink's endpoint).
  */
-export function mountLocally(agent: Agent, dir: string, opts: { listen?: Record<string, string>; edit?: (doc: ReturnType<typeof parseDocument>) => void } = {}): LocalAgent {
+export function mountLocally(
+  agent: Agent,
+  dir: string,
+  opts: { listen?: Record<string, string>; edit?: (doc: ReturnType<typeof parseDocument>) => void } = {},
+): LocalAgent {
   const mounts = new Map<string, string>();
   for (const m of agent.container.volumeMounts ?? []) {
     const local = join(dir, m.name);

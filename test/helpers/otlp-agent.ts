@@ -32,7 +32,11 @@ export interface OtlpAgent {
  * and a file sink `out`; `source` and `rest` are appended to the source's block and to the file,
  * `grpcToken` is the gRPC receiver's bearer token.
  */
-export async function startOtlpAgent(dir: string, write: (name: string, text: string) => string, opts: { source?: string; grpcToken?: string; rest: string }): Promise<OtlpAgent> {
+export async function startOtlpAgent(
+  dir: string,
+  write: (name: string, text: string) => string,
+  opts: { source?: string; grpcToken?: string; rest: string },
+): Promise<OtlpAgent> {
   const [adminPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
   const out = join(dir, 'out.jsonl');
   const config = write(
@@ -50,7 +54,14 @@ sinks:
 ${opts.rest}`,
   );
   const started = await startCli(['run', '-c', config]);
-  return { ...started, httpPort, grpcPort, httpUrl: `http://127.0.0.1:${httpPort}/v1/logs`, adminUrl: `http://127.0.0.1:${adminPort}`, out };
+  return {
+    ...started,
+    httpPort,
+    grpcPort,
+    httpUrl: `http://127.0.0.1:${httpPort}/v1/logs`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    out,
+  };
 }
 
 /** The sum of a metric's series from /metrics whose line contains `filter`. */

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { seededRandom } from '../../src/emulator/faults.ts';
-import { ExportLogsServiceRequestType, ExportLogsServiceResponseType, LOGS_SERVICE_EXPORT_PATH } from '../../src/sources/otlp/proto/schema.ts';
+import {
+  ExportLogsServiceRequestType,
+  ExportLogsServiceResponseType,
+  LOGS_SERVICE_EXPORT_PATH,
+} from '../../src/sources/otlp/proto/schema.ts';
 
 /**
  * A fuzzer for the OTLP receiver of a running agent: valid export requests, one record (the
@@ -87,7 +91,14 @@ function hostileJsonValue(rand: Rand): unknown {
     () => ({ arrayValue: [] }),
     () => ({ kvlistValue: { values: [{ key: null }] } }),
     () => ({ kvlistValue: { values: [null] } }),
-    () => ({ kvlistValue: { values: [{ key: '__proto__', value: { stringValue: 'p' } }, { key: 'constructor', value: {} }] } }),
+    () => ({
+      kvlistValue: {
+        values: [
+          { key: '__proto__', value: { stringValue: 'p' } },
+          { key: 'constructor', value: {} },
+        ],
+      },
+    }),
     () => ({ kvlistValue: 7 }),
     () => nested(20 + int(rand, 40), { stringValue: 'deep' }),
     () => 'x'.repeat(1 + int(rand, 20_000)),
@@ -118,7 +129,17 @@ const RECORD_FIELDS = [
   'droppedAttributesCount',
 ] as const;
 
-const CONTAINER_MUTATIONS = ['record', 'scope', 'resource', 'resource.attributes', 'logRecords', 'scopeLogs', 'scopeLogs[0]', 'resourceLogs[1]', 'extra-key'] as const;
+const CONTAINER_MUTATIONS = [
+  'record',
+  'scope',
+  'resource',
+  'resource.attributes',
+  'logRecords',
+  'scopeLogs',
+  'scopeLogs[0]',
+  'resourceLogs[1]',
+  'extra-key',
+] as const;
 
 function goodRecord(text: string, i: number): Record<string, unknown> {
   return {
@@ -244,7 +265,10 @@ function mangleBytes(rand: Rand, body: Uint8Array, from: number): { bytes: Uint8
       return { bytes: bytes.subarray(0, at()), how: 'truncated' };
     case 2: {
       const i = at();
-      return { bytes: Buffer.concat([bytes.subarray(0, i), Buffer.from([int(rand, 256), int(rand, 256), 0xff, 0x7f]), bytes.subarray(i)]), how: 'inserted bytes' };
+      return {
+        bytes: Buffer.concat([bytes.subarray(0, i), Buffer.from([int(rand, 256), int(rand, 256), 0xff, 0x7f]), bytes.subarray(i)]),
+        how: 'inserted bytes',
+      };
     }
     default: {
       // The bit patterns of protobuf tags and lengths: the envelope's own structure.
@@ -307,18 +331,28 @@ export async function send(c: FuzzCase, httpUrl: string, client: grpc.Client): P
             const decoded = ExportLogsServiceResponseType.toObject(ExportLogsServiceResponseType.decode(response!), { longs: Number }) as {
               partialSuccess?: { rejectedLogRecords?: number; errorMessage?: string };
             };
-            resolve({ status: 200, rejected: decoded.partialSuccess?.rejectedLogRecords ?? 0, detail: decoded.partialSuccess?.errorMessage ?? '' });
+            resolve({
+              status: 200,
+              rejected: decoded.partialSuccess?.rejectedLogRecords ?? 0,
+              detail: decoded.partialSuccess?.errorMessage ?? '',
+            });
           }
         },
       );
     });
   }
   const json = c.transport === 'http-json';
-  const res = await fetch(httpUrl, { method: 'POST', body: c.body, headers: { 'content-type': json ? 'application/json' : 'application/x-protobuf' } });
+  const res = await fetch(httpUrl, {
+    method: 'POST',
+    body: c.body,
+    headers: { 'content-type': json ? 'application/json' : 'application/x-protobuf' },
+  });
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (res.status !== 200) return { status: res.status, rejected: 0, detail: Buffer.from(bytes).toString('utf8').slice(0, 300) };
   if (json) {
-    const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as { partialSuccess?: { rejectedLogRecords?: string; errorMessage?: string } };
+    const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+      partialSuccess?: { rejectedLogRecords?: string; errorMessage?: string };
+    };
     return { status: 200, rejected: Number(body.partialSuccess?.rejectedLogRecords ?? 0), detail: body.partialSuccess?.errorMessage ?? '' };
   }
   const decoded = ExportLogsServiceResponseType.toObject(ExportLogsServiceResponseType.decode(bytes), { longs: Number }) as {
@@ -342,7 +376,13 @@ export interface FuzzReport {
  * A failure: a 5xx (or a gRPC code other than OK/INVALID_ARGUMENT), a well-formed request not
  * accepted, or an accepted one that rejected more than its victim.
  */
-export async function fuzz(opts: { seed: number; cases: number; concurrency: number; httpUrl: string; grpcTarget: string }): Promise<FuzzReport> {
+export async function fuzz(opts: {
+  seed: number;
+  cases: number;
+  concurrency: number;
+  httpUrl: string;
+  grpcTarget: string;
+}): Promise<FuzzReport> {
   const rand = prng(opts.seed);
   const client = new grpc.Client(opts.grpcTarget, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
   const report: FuzzReport = {
@@ -361,7 +401,8 @@ export async function fuzz(opts: { seed: number; cases: number; concurrency: num
       report.cases++;
       report.byTransport[c.transport]++;
       report.statuses[answer.status] = (report.statuses[answer.status] ?? 0) + 1;
-      const fail = (why: string) => report.failures.push(`case ${c.n} (${c.transport}, ${c.mutation}): ${why}: ${answer.status} ${answer.detail}`);
+      const fail = (why: string) =>
+        report.failures.push(`case ${c.n} (${c.transport}, ${c.mutation}): ${why}: ${answer.status} ${answer.detail}`);
       if (answer.status >= 500) fail('server error');
       else if (answer.status !== 200 && answer.status !== 400) fail('unexpected status');
       else if (c.wellFormed && answer.status !== 200) fail('a well-formed request was refused');

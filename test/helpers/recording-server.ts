@@ -30,7 +30,14 @@ export async function recordingServer(handle: (req: RecordedRequest, res: Server
     req.on('end', () => {
       const raw = req.url ?? '/';
       const parsed = new URL(raw, 'http://x');
-      const r: RecordedRequest = { method: req.method ?? 'GET', url: raw, path: parsed.pathname, query: parsed.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const r: RecordedRequest = {
+        method: req.method ?? 'GET',
+        url: raw,
+        path: parsed.pathname,
+        query: parsed.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       requests.push(r);
       handle(r, res);
     });

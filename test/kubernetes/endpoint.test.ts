@@ -28,7 +28,10 @@ describe('how the API server is reached', () => {
     expect(r.endpoint.server.href).toBe('https://[fd00::1]:6443/');
     expect(r.endpoint.token?.()).toBe('sa-token');
     expect(r.endpoint.ca?.toString()).toBe('CA');
-    expect(inClusterEndpoint({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }, join(dir, 'missing'))).toEqual({ ok: false, error: expect.stringMatching(/^kubernetes: cannot read the service account CA/) });
+    expect(inClusterEndpoint({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }, join(dir, 'missing'))).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^kubernetes: cannot read the service account CA/),
+    });
   });
 
   it('from a kubeconfig: the current context’s server, CA data, client certificate or token file', () => {
@@ -52,8 +55,16 @@ contexts:
     const r = kubeconfigEndpoint(kubeconfig);
     if (!r.ok) throw new Error(r.error);
     expect(r.endpoint.server.host).toBe('b.example:6443');
-    expect([r.endpoint.ca?.toString(), r.endpoint.cert?.toString(), r.endpoint.key?.toString(), r.endpoint.token?.()]).toEqual(['CA-B', 'CERT', 'KEY', 'file-token']);
-    expect(kubeconfigEndpoint(join(dir, 'nope'))).toEqual({ ok: false, error: expect.stringMatching(/^kubernetes\.kubeconfig: cannot read /) });
+    expect([r.endpoint.ca?.toString(), r.endpoint.cert?.toString(), r.endpoint.key?.toString(), r.endpoint.token?.()]).toEqual([
+      'CA-B',
+      'CERT',
+      'KEY',
+      'file-token',
+    ]);
+    expect(kubeconfigEndpoint(join(dir, 'nope'))).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^kubernetes\.kubeconfig: cannot read /),
+    });
     writeFileSync(kubeconfig, 'apiVersion: v1\nclusters: []\n');
     expect(kubeconfigEndpoint(kubeconfig)).toEqual({ ok: false, error: expect.stringMatching(/no cluster server/) });
   });
@@ -64,10 +75,40 @@ describe.skipIf(!hasOpenssl())('in a pod, over TLS', () => {
     const dir = scratch();
     const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
     run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=kube-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other-ca', '-keyout', 'other.key', '-out', 'other.crt');
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=other-ca',
+      '-keyout',
+      'other.key',
+      '-out',
+      'other.crt',
+    );
     writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
     run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kubernetes', '-keyout', 'server.key', '-out', 'server.csr');
-    run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', 'server.crt', '-extfile', 'server.ext');
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      'server.crt',
+      '-extfile',
+      'server.ext',
+    );
     writeFileSync(join(dir, 'token'), 'fake-token');
     const api = await new FakeKubeApi({ cert: readFileSync(join(dir, 'server.crt')), key: readFileSync(join(dir, 'server.key')) }).start();
     try {

@@ -28,7 +28,10 @@ function recordingLogger(lines: string[]): Logger {
 async function setup(config: Record<string, unknown> = {}) {
   const api = await new FakeKubeApi().start();
   const dir = mkdtempSync(join(tmpdir(), 'l2e-k8s-'));
-  cleanups.push(() => api.stop(), () => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(
+    () => api.stop(),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
   const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'));
   const logs: string[] = [];
   const metrics = new Metrics();
@@ -43,7 +46,13 @@ async function setup(config: Record<string, unknown> = {}) {
 describe('pod metadata from the Kubernetes API', () => {
   it('lists and watches this node’s pods: labels, annotations, owners, node, image; bookmarks, 410, drops, outage', async () => {
     const { api, pods, logs, metrics } = await setup();
-    api.upsert(deploymentPod({ uid: 'uid-1', labels: { team: 'payments', tier: 'db' }, annotations: { 'owner/contact': 'ops@example.com', secret: 'x' } }));
+    api.upsert(
+      deploymentPod({
+        uid: 'uid-1',
+        labels: { team: 'payments', tier: 'db' },
+        annotations: { 'owner/contact': 'ops@example.com', secret: 'x' },
+      }),
+    );
     api.upsert(deploymentPod({ uid: 'uid-other-node', node: 'node-b' }));
     pods.start();
     await pods.watcher.synced;
@@ -55,12 +64,18 @@ describe('pod metadata from the Kubernetes API', () => {
       'k8s.pod.labels.team': 'payments',
       'k8s.pod.annotations.owner/contact': 'ops@example.com',
     });
-    expect(pods.resourceFor({ 'k8s.pod.uid': 'uid-1', 'k8s.container.name': 'app' }, pod!)['k8s.container.image']).toBe('registry.example.com/web:1.2.3');
+    expect(pods.resourceFor({ 'k8s.pod.uid': 'uid-1', 'k8s.container.name': 'app' }, pod!)['k8s.container.image']).toBe(
+      'registry.example.com/web:1.2.3',
+    );
     expect(pods.lookup({ uid: 'uid-other-node' })).toBeUndefined();
     expect(api.requests[0]).toContain('fieldSelector=spec.nodeName%3Dnode-a');
 
     // a new pod arrives through the watch
-    await until(() => api.watchCount, (n) => n === 1, 'a watch');
+    await until(
+      () => api.watchCount,
+      (n) => n === 1,
+      'a watch',
+    );
     expect(api.requests.at(-1)).toContain('allowWatchBookmarks=true');
     api.upsert(deploymentPod({ uid: 'uid-2', labels: { team: 'search' } }));
     await until(() => pods.lookup({ uid: 'uid-2' }), Boolean, 'uid-2 from the watch');
@@ -68,10 +83,18 @@ describe('pod metadata from the Kubernetes API', () => {
     // a bookmark moves the version on: the watch resumes from it after a dropped connection
     api.upsert(deploymentPod({ uid: 'uid-on-b', node: 'node-b' })); // a change this node never sees
     api.bookmark();
-    await until(() => pods.watcher.stats.bookmarks, (n) => n === 1, 'the bookmark');
+    await until(
+      () => pods.watcher.stats.bookmarks,
+      (n) => n === 1,
+      'the bookmark',
+    );
     const bookmarkRv = /resourceVersion=(\d+)/.exec(JSON.stringify(api.requests))?.[1];
     api.dropWatches();
-    await until(() => api.watchCount, (n) => n === 1, 'the watch resumed');
+    await until(
+      () => api.watchCount,
+      (n) => n === 1,
+      'the watch resumed',
+    );
     expect(api.requests.at(-1)).not.toContain(`resourceVersion=${bookmarkRv}&`);
     expect(Number(/resourceVersion=(\d+)/.exec(api.requests.at(-1)!)?.[1])).toBeGreaterThan(Number(bookmarkRv));
     expect(pods.watcher.stats.lists).toBe(1);
@@ -84,13 +107,25 @@ describe('pod metadata from the Kubernetes API', () => {
     expect(pods.watcher.stats.gone).toBe(1);
 
     // an outage: known pods keep their metadata, the metric and a warning say so
-    await until(() => api.watchCount, (n) => n === 1, 'a watch');
+    await until(
+      () => api.watchCount,
+      (n) => n === 1,
+      'a watch',
+    );
     api.outage();
-    await until(() => metrics.value('log2events_kubernetes_api_up'), (v) => v === 0, 'api_up 0');
+    await until(
+      () => metrics.value('log2events_kubernetes_api_up'),
+      (v) => v === 0,
+      'api_up 0',
+    );
     expect(logs.filter((l) => l.startsWith('warn kubernetes API unreachable'))).toHaveLength(1);
     expect(pods.lookup({ uid: 'uid-1' })?.attributes['k8s.pod.labels.team']).toBe('payments');
     expect(pods.shouldWait({ uid: 'unknown' })).toBe(false); // nothing can arrive: records do not stall
-    await until(() => pods.watcher.stats.failures, (n) => n >= 2, 'retries during the outage');
+    await until(
+      () => pods.watcher.stats.failures,
+      (n) => n >= 2,
+      'retries during the outage',
+    );
     api.upsert(deploymentPod({ uid: 'uid-4' })); // made while the agent cannot see
     api.remove('uid-2');
     api.recover();
@@ -109,7 +144,11 @@ describe('pod metadata from the Kubernetes API', () => {
     await pods.watcher.synced;
     expect(pods.store.size).toBe(1000);
     expect(pods.lookup({ uid: 'a-4999' })).toBeDefined(); // the latest pods are the ones kept
-    await until(() => api.watchCount, (n) => n === 1, 'a watch');
+    await until(
+      () => api.watchCount,
+      (n) => n === 1,
+      'a watch',
+    );
     for (let i = 0; i < 5000; i++) {
       api.upsert(deploymentPod({ uid: `b-${i}` }));
       api.remove(`a-${i}`);
@@ -123,7 +162,11 @@ describe('pod metadata from the Kubernetes API', () => {
     const { api, pods } = await setup({ wait_for_pod: '300ms' });
     pods.start();
     await pods.watcher.synced;
-    await until(() => api.watchCount, (n) => n === 1, 'a watch');
+    await until(
+      () => api.watchCount,
+      (n) => n === 1,
+      'a watch',
+    );
     const waited = pods.waitFor({ uid: 'late' });
     api.upsert(deploymentPod({ uid: 'late' }));
     await waited;
@@ -135,7 +178,11 @@ describe('pod metadata from the Kubernetes API', () => {
   it('says in one line what is missing', () => {
     const noNode = PodMetadata.create(kubernetesConfigSchema.parse({}), { logger: recordingLogger([]), metrics: new Metrics(), env: {} });
     expect(noNode).toEqual({ ok: false, error: expect.stringMatching(/^kubernetes: no node name: .*K8S_NODE_NAME/) });
-    const notInPod = PodMetadata.create(kubernetesConfigSchema.parse({ node_name: 'n' }), { logger: recordingLogger([]), metrics: new Metrics(), env: {} });
+    const notInPod = PodMetadata.create(kubernetesConfigSchema.parse({ node_name: 'n' }), {
+      logger: recordingLogger([]),
+      metrics: new Metrics(),
+      env: {},
+    });
     expect(notInPod).toEqual({ ok: false, error: expect.stringMatching(/KUBERNETES_SERVICE_HOST is not set/) });
   });
 });

@@ -11,30 +11,44 @@ afterEach(async () => {
 });
 
 type Ev = Record<string, unknown> & { id: string; content: string };
-const parseLines = (text: string): Ev[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+const parseLines = (text: string): Ev[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Ev);
 const withoutId = ({ id: _id, ...rest }: Ev) => rest;
 
 describe('one record model: eval, test and run give the same event for the same input', () => {
-  it('a CRI file of a pod (partial lines merged, pod metadata) and a plain file with leading timestamps', { timeout: 120_000 }, async () => {
+  it('a CRI file of a pod (partial lines merged, pod metadata) and a plain file with leading timestamps', {
+    timeout: 120_000,
+  }, async () => {
     const scratch = scratchDir('l2e-k8s-model-');
     cleanups.push(() => scratch.cleanup());
     const api = await new FakeKubeApi().start();
     cleanups.push(() => api.stop());
     const root = scratch.dir;
-    const pod = deploymentPod({ uid: '6f1c2d3e-0000-4000-8000-000000000001', namespace: 'shop', deployment: 'checkout', labels: { team: 'payments' }, container: 'api', image: 'registry.example.com/checkout:7' });
+    const pod = deploymentPod({
+      uid: '6f1c2d3e-0000-4000-8000-000000000001',
+      namespace: 'shop',
+      deployment: 'checkout',
+      labels: { team: 'payments' },
+      container: 'api',
+      image: 'registry.example.com/checkout:7',
+    });
     api.upsert(pod);
     const podJson = join(root, 'pod.json');
     writeFileSync(podJson, JSON.stringify(pod));
     const dir = join(root, 'pods', `shop_${pod.metadata.name}_${pod.metadata.uid}`, 'api');
     mkdirSync(dir, { recursive: true });
     const criPath = join(dir, '0.log');
-    const criText = [
-      '2026-12-02T04:00:00.123456789Z stderr P ERROR payment ',
-      '2026-12-02T04:00:00.123456790Z stderr P declined for ',
-      '2026-12-02T04:00:00.123456791Z stderr F order 42',
-      '2026-12-02T04:00:01.000000000Z stdout F INFO all fine',
-      '2026-12-02T04:00:02.000000000Z stdout F WARN ERROR budget at 90%',
-    ].join('\n') + '\n';
+    const criText =
+      [
+        '2026-12-02T04:00:00.123456789Z stderr P ERROR payment ',
+        '2026-12-02T04:00:00.123456790Z stderr P declined for ',
+        '2026-12-02T04:00:00.123456791Z stderr F order 42',
+        '2026-12-02T04:00:01.000000000Z stdout F INFO all fine',
+        '2026-12-02T04:00:02.000000000Z stdout F WARN ERROR budget at 90%',
+      ].join('\n') + '\n';
     writeFileSync(criPath, criText);
     const plainPath = join(root, 'app.log');
     const plainText = '2026-12-02T04:00:00Z ERROR database unreachable\n2026-12-02 04:00:05,250 ERROR still unreachable\n';
@@ -93,10 +107,14 @@ rules:
     expect(runPlain.map((e) => e['time'])).toEqual([Date.parse('2026-12-02T04:00:00Z'), Date.parse('2026-12-02T04:00:05.250Z')]);
 
     // eval: the same lines, read as the same file of the same pod
-    const evalCri = await runCli(['eval', '-c', config, '--source', 'pods', '--format', 'cri', '--path', criPath, '--pod', podJson], { input: criText });
+    const evalCri = await runCli(['eval', '-c', config, '--source', 'pods', '--format', 'cri', '--path', criPath, '--pod', podJson], {
+      input: criText,
+    });
     expect(evalCri.stderr).toBe('');
     expect(parseLines(evalCri.stdout).map(withoutId)).toEqual(runCri);
-    const evalPlain = await runCli(['eval', '-c', config, '--source', 'app', '--format', 'plain', '--path', plainPath], { input: plainText });
+    const evalPlain = await runCli(['eval', '-c', config, '--source', 'app', '--format', 'plain', '--path', plainPath], {
+      input: plainText,
+    });
     expect(parseLines(evalPlain.stdout).map(withoutId)).toEqual(runPlain);
     // the path alone names the pod: a /var/log/pods path as on a node
     const nodePath = `/var/log/pods/shop_${pod.metadata.name}_${pod.metadata.uid}/api/0.log`;

@@ -13,7 +13,10 @@ afterEach(async () => {
 type Out = { rule: string; content: string; time: number; attributes: Record<string, string> };
 const events = (path: string): Out[] => {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Out);
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Out);
   } catch {
     return [];
   }
@@ -35,14 +38,31 @@ describe('log2events run with pod metadata from a Kubernetes API', () => {
     const root = scratch.dir;
     const kubeconfig = api.writeKubeconfig(join(root, 'kubeconfig'));
 
-    const pay = deploymentPod({ uid: 'uid-pay', deployment: 'checkout', labels: { team: 'payments' }, image: 'registry.example.com/checkout:7' });
+    const pay = deploymentPod({
+      uid: 'uid-pay',
+      deployment: 'checkout',
+      labels: { team: 'payments' },
+      image: 'registry.example.com/checkout:7',
+    });
     const web = deploymentPod({ uid: 'uid-web', deployment: 'web', labels: { team: 'search' } });
     const job: FakePod = {
-      metadata: { uid: 'uid-job', name: 'nightly-28930920-abcde', namespace: 'batch', ownerReferences: [{ kind: 'Job', name: 'nightly-28930920' }] },
+      metadata: {
+        uid: 'uid-job',
+        name: 'nightly-28930920-abcde',
+        namespace: 'batch',
+        ownerReferences: [{ kind: 'Job', name: 'nightly-28930920' }],
+      },
       spec: { nodeName: 'node-a', containers: [{ name: 'app', image: 'busybox:1' }] },
     };
     const db: FakePod = {
-      metadata: { uid: 'uid-db', name: 'db-0', namespace: 'data', labels: { team: 'payments' }, ownerReferences: [{ kind: 'StatefulSet', name: 'db' }], annotations: { 'log2events.io/format': 'json' } },
+      metadata: {
+        uid: 'uid-db',
+        name: 'db-0',
+        namespace: 'data',
+        labels: { team: 'payments' },
+        ownerReferences: [{ kind: 'StatefulSet', name: 'db' }],
+        annotations: { 'log2events.io/format': 'json' },
+      },
       spec: { nodeName: 'node-a', containers: [{ name: 'app', image: 'postgres:17' }] },
     };
     const quiet = deploymentPod({ uid: 'uid-quiet', deployment: 'noisy', annotations: { 'log2events.io/exclude': 'true' } });
@@ -50,7 +70,10 @@ describe('log2events run with pod metadata from a Kubernetes API', () => {
     writeFileSync(join(podDir(root, pay), '0.log'), cri('ERROR card declined 1'));
     writeFileSync(join(podDir(root, web), '0.log'), cri('ERROR search down 1'));
     writeFileSync(join(podDir(root, job), '0.log'), cri('ERROR job failed 1'));
-    writeFileSync(join(podDir(root, db), '0.log'), cri('{"message":"ERROR replica lag 1","level":"error","time":"2026-12-02T05:00:00Z","lag":42}'));
+    writeFileSync(
+      join(podDir(root, db), '0.log'),
+      cri('{"message":"ERROR replica lag 1","level":"error","time":"2026-12-02T05:00:00Z","lag":42}'),
+    );
     writeFileSync(join(podDir(root, quiet), '0.log'), cri('ERROR ignored'));
     writeFileSync(join(root, 'app.log'), '2026-12-02T04:00:00Z ERROR database unreachable\n');
 
@@ -94,13 +117,28 @@ rules:
     const all = join(root, 'all.jsonl');
     const payments = join(root, 'payments.jsonl');
     const byContent = () => new Map(events(all).map((e) => [e.content, e]));
-    await until(() => events(all), (e) => e.length >= 5, 'the first events', 60_000);
+    await until(
+      () => events(all),
+      (e) => e.length >= 5,
+      'the first events',
+      60_000,
+    );
     const first = byContent();
-    expect(first.get('ERROR card declined 1')?.attributes).toEqual({ node: 'node-a', workload: 'checkout', job: '', team: 'payments', image: 'registry.example.com/checkout:7', lag: '' });
+    expect(first.get('ERROR card declined 1')?.attributes).toEqual({
+      node: 'node-a',
+      workload: 'checkout',
+      job: '',
+      team: 'payments',
+      image: 'registry.example.com/checkout:7',
+      lag: '',
+    });
     expect(first.get('ERROR search down 1')?.attributes).toMatchObject({ workload: 'web', team: 'search' });
     expect(first.get('ERROR job failed 1')?.attributes).toMatchObject({ workload: 'nightly', job: 'nightly-28930920', image: 'busybox:1' });
     // log2events.io/format: json parsed the line inside the CRI envelope
-    expect(first.get('ERROR replica lag 1')).toMatchObject({ time: Date.parse('2026-12-02T05:00:00Z'), attributes: { workload: 'db', lag: '42', team: 'payments' } });
+    expect(first.get('ERROR replica lag 1')).toMatchObject({
+      time: Date.parse('2026-12-02T05:00:00Z'),
+      attributes: { workload: 'db', lag: '42', team: 'payments' },
+    });
     // a tailed plain line keeps its leading timestamp
     expect(first.get('2026-12-02T04:00:00Z ERROR database unreachable')?.time).toBe(Date.parse('2026-12-02T04:00:00Z'));
     expect(first.has('ERROR ignored')).toBe(false);
@@ -109,31 +147,71 @@ rules:
     const fresh = deploymentPod({ uid: 'uid-new', deployment: 'fresh', labels: { team: 'payments' } });
     const freshLog = join(podDir(root, fresh), '0.log');
     writeFileSync(freshLog, cri('ERROR fresh 1') + cri('ERROR fresh 2'));
-    await until(() => agent.stderr(), (s) => s.includes(freshLog), 'the new file followed');
+    await until(
+      () => agent.stderr(),
+      (s) => s.includes(freshLog),
+      'the new file followed',
+    );
     api.upsert(fresh);
-    await until(() => byContent(), (m) => m.has('ERROR fresh 2'), 'the new pod’s events');
-    for (const n of [1, 2]) expect(byContent().get(`ERROR fresh ${n}`)?.attributes).toMatchObject({ workload: 'fresh', team: 'payments', node: 'node-a' });
+    await until(
+      () => byContent(),
+      (m) => m.has('ERROR fresh 2'),
+      'the new pod’s events',
+    );
+    for (const n of [1, 2])
+      expect(byContent().get(`ERROR fresh ${n}`)?.attributes).toMatchObject({ workload: 'fresh', team: 'payments', node: 'node-a' });
 
     // an outage: lines written meanwhile (a restarted container's new file too) keep the known metadata
     api.outage();
-    await until(() => agent.stderr(), (s) => s.includes('kubernetes API unreachable'), 'the outage noticed', 60_000);
+    await until(
+      () => agent.stderr(),
+      (s) => s.includes('kubernetes API unreachable'),
+      'the outage noticed',
+      60_000,
+    );
     for (let i = 2; i <= 20; i++) appendFileSync(join(podDir(root, pay), '0.log'), cri(`ERROR card declined ${i}`));
     writeFileSync(join(podDir(root, web), '1.log'), cri('ERROR search down 2'));
-    await until(() => byContent(), (m) => m.has('ERROR card declined 20') && m.has('ERROR search down 2'), 'events during the outage', 60_000);
+    await until(
+      () => byContent(),
+      (m) => m.has('ERROR card declined 20') && m.has('ERROR search down 2'),
+      'events during the outage',
+      60_000,
+    );
     api.upsert(deploymentPod({ uid: 'uid-pay', deployment: 'checkout', labels: { team: 'refunds' } })); // unseen until the API is back
     api.recover();
-    await until(() => agent.stderr(), (s) => s.includes('kubernetes API reachable again'), 'the API back', 60_000);
+    await until(
+      () => agent.stderr(),
+      (s) => s.includes('kubernetes API reachable again'),
+      'the API back',
+      60_000,
+    );
     appendFileSync(join(podDir(root, pay), '0.log'), cri('ERROR card declined 21'));
-    await until(() => byContent(), (m) => m.has('ERROR card declined 21'), 'the event after the outage', 60_000);
+    await until(
+      () => byContent(),
+      (m) => m.has('ERROR card declined 21'),
+      'the event after the outage',
+      60_000,
+    );
 
     const final = byContent();
-    for (let i = 1; i <= 20; i++) expect(final.get(`ERROR card declined ${i}`)?.attributes, `line ${i}`).toMatchObject({ workload: 'checkout', team: 'payments' });
+    for (let i = 1; i <= 20; i++)
+      expect(final.get(`ERROR card declined ${i}`)?.attributes, `line ${i}`).toMatchObject({ workload: 'checkout', team: 'payments' });
     expect(final.get('ERROR search down 2')?.attributes).toMatchObject({ workload: 'web', team: 'search', node: 'node-a' });
     expect(final.get('ERROR card declined 21')?.attributes.team).toBe('refunds');
     expect(events(all)).toHaveLength(5 + 2 + 19 + 1 + 1);
     // the label-routed rule saw only the payments pods (before the relabel)
-    const routed = events(payments).map((e) => e.content).sort();
-    expect(routed).toEqual(['ERROR card declined 1', 'ERROR fresh 1', 'ERROR fresh 2', 'ERROR replica lag 1', ...Array.from({ length: 19 }, (_, i) => `ERROR card declined ${i + 2}`)].sort());
+    const routed = events(payments)
+      .map((e) => e.content)
+      .sort();
+    expect(routed).toEqual(
+      [
+        'ERROR card declined 1',
+        'ERROR fresh 1',
+        'ERROR fresh 2',
+        'ERROR replica lag 1',
+        ...Array.from({ length: 19 }, (_, i) => `ERROR card declined ${i + 2}`),
+      ].sort(),
+    );
   });
 
   it('enriches OTLP records that name their pod by uid, or by name and namespace', { timeout: 60_000 }, async () => {
@@ -164,21 +242,42 @@ rules:
       agent.child.kill('SIGTERM');
       await agent.exited;
     });
-    const address = await until(() => /"OTLP\/HTTP receiver listening".*?"address":"([^"]+)"/.exec(agent.stderr())?.[1], Boolean, 'the OTLP address');
+    const address = await until(
+      () => /"OTLP\/HTTP receiver listening".*?"address":"([^"]+)"/.exec(agent.stderr())?.[1],
+      Boolean,
+      'the OTLP address',
+    );
     const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
     const body = {
       resourceLogs: [
-        { resource: { attributes: [attr('k8s.pod.uid', 'uid-pay')] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR by uid' } }] }] },
-        { resource: { attributes: [attr('k8s.namespace.name', 'shop'), attr('k8s.pod.name', pod.metadata.name)] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR by name' } }] }] },
-        { resource: { attributes: [attr('k8s.pod.uid', 'uid-unknown')] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR unknown pod' } }] }] },
+        {
+          resource: { attributes: [attr('k8s.pod.uid', 'uid-pay')] },
+          scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR by uid' } }] }],
+        },
+        {
+          resource: { attributes: [attr('k8s.namespace.name', 'shop'), attr('k8s.pod.name', pod.metadata.name)] },
+          scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR by name' } }] }],
+        },
+        {
+          resource: { attributes: [attr('k8s.pod.uid', 'uid-unknown')] },
+          scopeLogs: [{ logRecords: [{ body: { stringValue: 'ERROR unknown pod' } }] }],
+        },
       ],
     };
     // OTLP records do not wait for a pod: the first request may come before the pods are listed
     let got: Out[] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
-      const r = await fetch(`http://${address}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`http://${address}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(r.status).toBe(200);
-      got = await until(() => events(out), (e) => e.length >= 3 * (attempt + 1), 'the events');
+      got = await until(
+        () => events(out),
+        (e) => e.length >= 3 * (attempt + 1),
+        'the events',
+      );
       if (got.at(-3)?.attributes.team === 'payments') break;
     }
     const last = new Map(got.slice(-3).map((e) => [e.content, e.attributes]));

@@ -45,15 +45,23 @@ describe('sink checks', () => {
     expect(r.stdout).toContain('sink "out" (stdout): skipped, not a cloud sink');
   }, 60_000);
 
-  it('validate --check-sinks exits 1 naming each sink with wrong credentials and the provider\'s error', async () => {
+  it("validate --check-sinks exits 1 naming each sink with wrong credentials and the provider's error", async () => {
     const rejectedBefore = emu.stats();
     const r = await runCli(['validate', '-c', s.write('bad.yaml', config('-wrong')), '--check-sinks']);
     expect(r.code, r.stdout).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines.find((l) => l.startsWith('sink "bus"'))).toMatch(/^sink "bus" \(aws_eventbridge\): DescribeEventBus failed: InvalidSignatureException \(HTTP 400\): .*signature/);
-    expect(lines.find((l) => l.startsWith('sink "eye"'))).toMatch(/^sink "eye" \(huawei_ces\): ListEvents failed: APIGW\.0301: Incorrect IAM authentication information: .*\(HTTP 401\)$/);
-    expect(lines.find((l) => l.startsWith('sink "aom"'))).toMatch(/^sink "aom" \(huawei_aom\): ListEvents failed: APIGW\.0301: Incorrect IAM authentication information: .*\(HTTP 401\)$/);
-    expect(lines.find((l) => l.startsWith('sink "cms"'))).toMatch(/^sink "cms" \(alibaba_cms\): DescribeCustomEventAttribute failed: SignatureDoesNotMatch: .*\(HTTP 400/);
+    expect(lines.find((l) => l.startsWith('sink "bus"'))).toMatch(
+      /^sink "bus" \(aws_eventbridge\): DescribeEventBus failed: InvalidSignatureException \(HTTP 400\): .*signature/,
+    );
+    expect(lines.find((l) => l.startsWith('sink "eye"'))).toMatch(
+      /^sink "eye" \(huawei_ces\): ListEvents failed: APIGW\.0301: Incorrect IAM authentication information: .*\(HTTP 401\)$/,
+    );
+    expect(lines.find((l) => l.startsWith('sink "aom"'))).toMatch(
+      /^sink "aom" \(huawei_aom\): ListEvents failed: APIGW\.0301: Incorrect IAM authentication information: .*\(HTTP 401\)$/,
+    );
+    expect(lines.find((l) => l.startsWith('sink "cms"'))).toMatch(
+      /^sink "cms" \(alibaba_cms\): DescribeCustomEventAttribute failed: SignatureDoesNotMatch: .*\(HTTP 400/,
+    );
     expect(lines.at(-1)).toBe('4 of 4 sink check(s) failed');
     expect(r.stdout).toContain('sink "out" (stdout): skipped');
     // The refusals came from the emulator's signature checks, one per provider.
@@ -65,7 +73,10 @@ describe('sink checks', () => {
   it('run warns at start for each sink whose check fails, and keeps running; check_at_start: false skips it', async () => {
     const started = await startCli(['run', '-c', s.write('run-bad.yaml', config('-wrong'))]);
     try {
-      await vi.waitFor(() => expect(started.stderr().match(/"msg":"sink check failed/g) ?? []).toHaveLength(4), { timeout: 30_000, interval: 100 });
+      await vi.waitFor(() => expect(started.stderr().match(/"msg":"sink check failed/g) ?? []).toHaveLength(4), {
+        timeout: 30_000,
+        interval: 100,
+      });
       const warnings = started
         .stderr()
         .split('\n')

@@ -20,7 +20,14 @@ describe('otlp source config', () => {
     expect(small.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['max_inflight_bytes', 'must be at least the largest request accepted (max_body / max_receive_message_length: 16777216 bytes)'],
     ]);
-    expect(otlpSourceSchema.safeParse({ type: 'otlp', max_inflight_bytes: '8MiB', http: { max_body: '4MiB' }, grpc: { max_receive_message_length: '4MiB' } }).success).toBe(true);
+    expect(
+      otlpSourceSchema.safeParse({
+        type: 'otlp',
+        max_inflight_bytes: '8MiB',
+        http: { max_body: '4MiB' },
+        grpc: { max_receive_message_length: '4MiB' },
+      }).success,
+    ).toBe(true);
     expect(otlpSourceSchema.safeParse({ type: 'otlp', max_records: 0 }).success).toBe(false);
     expect(otlpSourceSchema.safeParse({ type: 'otlp', request_timeout: '10ms' }).success).toBe(false);
   });
@@ -28,8 +35,18 @@ describe('otlp source config', () => {
   it('takes listen addresses, sizes, a bearer token and TLS files', () => {
     const cfg = otlpSourceSchema.parse({
       type: 'otlp',
-      http: { listen: '0.0.0.0:14318', max_body: '4MiB', bearer_token: 't', tls: { cert_file: 'c.pem', key_file: 'k.pem', client_ca_file: 'ca.pem' } },
-      grpc: { listen: '[::1]:14317', max_receive_message_length: '512KB', bearer_token: 'g', tls: { cert_file: 'c.pem', key_file: 'k.pem' } },
+      http: {
+        listen: '0.0.0.0:14318',
+        max_body: '4MiB',
+        bearer_token: 't',
+        tls: { cert_file: 'c.pem', key_file: 'k.pem', client_ca_file: 'ca.pem' },
+      },
+      grpc: {
+        listen: '[::1]:14317',
+        max_receive_message_length: '512KB',
+        bearer_token: 'g',
+        tls: { cert_file: 'c.pem', key_file: 'k.pem' },
+      },
     });
     expect(cfg.http).toEqual({
       listen: { host: '0.0.0.0', port: 14318 },
@@ -37,7 +54,12 @@ describe('otlp source config', () => {
       bearer_token: 't',
       tls: { cert_file: 'c.pem', key_file: 'k.pem', client_ca_file: 'ca.pem' },
     });
-    expect(cfg.grpc).toEqual({ listen: { host: '::1', port: 14317 }, max_receive_message_length: 512_000, bearer_token: 'g', tls: { cert_file: 'c.pem', key_file: 'k.pem' } });
+    expect(cfg.grpc).toEqual({
+      listen: { host: '::1', port: 14317 },
+      max_receive_message_length: 512_000,
+      bearer_token: 'g',
+      tls: { cert_file: 'c.pem', key_file: 'k.pem' },
+    });
   });
 
   it('turns a receiver off with false, but not both', () => {

@@ -144,7 +144,10 @@ describe('OTLP protobuf decoding', () => {
             { logRecords: [{ body: { stringValue: 'r2' } }] },
           ],
         },
-        { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'b' } }] }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'r3' } }] }] },
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'b' } }] },
+          scopeLogs: [{ logRecords: [{ body: { stringValue: 'r3' } }] }],
+        },
       ],
     });
     expect(result.records.map((r) => [r.body, r.resource['service.name'], r.scope, r.origin])).toEqual([
@@ -157,7 +160,9 @@ describe('OTLP protobuf decoding', () => {
 
   it('reads fixed64 timestamps at full precision up to the largest value', () => {
     const { records } = decodeProto({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: '18446744073709551615', observedTimeUnixNano: '1700000000123456789' }] }] }],
+      resourceLogs: [
+        { scopeLogs: [{ logRecords: [{ timeUnixNano: '18446744073709551615', observedTimeUnixNano: '1700000000123456789' }] }] },
+      ],
     });
     expect(records[0]!.timeUnixNano).toBe(18_446_744_073_709_551_615n);
     expect(records[0]!.observedTimeUnixNano).toBe(1_700_000_000_123_456_789n);
@@ -165,14 +170,41 @@ describe('OTLP protobuf decoding', () => {
 
   it('reads negative and large int values exactly', () => {
     const { records } = decodeProto({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{ attributes: [{ key: 'neg', value: { intValue: -5 } }, { key: 'max', value: { intValue: '9223372036854775807' } }] }] }] }],
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  attributes: [
+                    { key: 'neg', value: { intValue: -5 } },
+                    { key: 'max', value: { intValue: '9223372036854775807' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
     expect(records[0]!.attributes).toEqual({ neg: -5, max: '9223372036854775807' });
   });
 
   it('rejects records whose ids have the wrong length', () => {
     const result = decodeProto({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: Buffer.alloc(15, 1) }, { spanId: Buffer.alloc(9, 1) }, { traceId: Buffer.alloc(16, 0xab), spanId: Buffer.alloc(8, 0xcd) }] }] }],
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { traceId: Buffer.alloc(15, 1) },
+                { spanId: Buffer.alloc(9, 1) },
+                { traceId: Buffer.alloc(16, 0xab), spanId: Buffer.alloc(8, 0xcd) },
+              ],
+            },
+          ],
+        },
+      ],
     });
     expect(result.rejected).toBe(2);
     expect(result.records[0]).toMatchObject({ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), origin: 'otlp:t:2' });

@@ -43,7 +43,13 @@ rules:
     console.log(`OTLP fuzz: seed ${SEED} (OTLP_FUZZ_SEED), ${CASES} cases (OTLP_FUZZ_CASES)`);
     const probe = healthProbe(`${agent.adminUrl}/healthz`);
     const started = performance.now();
-    const report = await fuzz({ seed: SEED, cases: CASES, concurrency: 8, httpUrl: agent.httpUrl, grpcTarget: `127.0.0.1:${agent.grpcPort}` });
+    const report = await fuzz({
+      seed: SEED,
+      cases: CASES,
+      concurrency: 8,
+      httpUrl: agent.httpUrl,
+      grpcTarget: `127.0.0.1:${agent.grpcPort}`,
+    });
     const health = await probe.stop();
     console.log(
       `OTLP fuzz: ${report.cases} cases in ${((performance.now() - started) / 1000).toFixed(1)} s ${JSON.stringify(report.byTransport)}, ` +
@@ -57,7 +63,11 @@ rules:
     const accepted = await metricSum(agent.adminUrl, 'log2events_otlp_records_accepted_total');
     let contents: string[] = [];
     for (let i = 0; i < 600 && contents.length < accepted; i++) {
-      if (existsSync(agent.out)) contents = readFileSync(agent.out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { content: string }).content);
+      if (existsSync(agent.out))
+        contents = readFileSync(agent.out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { content: string }).content);
       if (contents.length < accepted) await new Promise((r) => setTimeout(r, 100));
     }
     expect(contents.length).toBe(accepted);

@@ -1,7 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStatus } from '../../src/sources/otlp/codec.ts';
-import { ExportLogsServiceRequestType, ExportLogsServiceResponseType, LOGS_SERVICE_EXPORT_PATH } from '../../src/sources/otlp/proto/schema.ts';
+import {
+  ExportLogsServiceRequestType,
+  ExportLogsServiceResponseType,
+  LOGS_SERVICE_EXPORT_PATH,
+} from '../../src/sources/otlp/proto/schema.ts';
 import { startReceiver, type Receiver } from './harness.ts';
 
 const MAX_MESSAGE = 64 * 1024;

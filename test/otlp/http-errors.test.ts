@@ -10,7 +10,12 @@ const MAX_BODY = 1024 * 1024;
 /** A small valid JSON request: one record per body text. */
 function jsonRequest(records: Record<string, unknown>[]): string {
   return JSON.stringify({
-    resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] }, scopeLogs: [{ scope: { name: 's' }, logRecords: records }] }],
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
+        scopeLogs: [{ scope: { name: 's' }, logRecords: records }],
+      },
+    ],
   });
 }
 
@@ -66,7 +71,9 @@ describe('OTLP/HTTP receiver on bad input', () => {
   }
 
   it('answers 400 with a protobuf google.rpc.Status for garbage protobuf', async () => {
-    const res = await post(r.httpUrl, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]), { 'content-type': 'application/x-protobuf' });
+    const res = await post(r.httpUrl, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]), {
+      'content-type': 'application/x-protobuf',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/x-protobuf');
     const status = decodeStatus(res.bytes);
@@ -123,7 +130,13 @@ describe('OTLP/HTTP receiver on bad input', () => {
     const outcome = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
       let continued = false;
       const req = http.request(
-        { host: '127.0.0.1', port: r.httpPort, path: '/v1/logs', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(MAX_BODY * 4), expect: '100-continue' } },
+        {
+          host: '127.0.0.1',
+          port: r.httpPort,
+          path: '/v1/logs',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(MAX_BODY * 4), expect: '100-continue' },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
@@ -139,7 +152,13 @@ describe('OTLP/HTTP receiver on bad input', () => {
   it('invites the body of an acceptable request announced with Expect: 100-continue', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: r.httpPort, path: '/v1/logs', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(goodJson)), expect: '100-continue' } },
+        {
+          host: '127.0.0.1',
+          port: r.httpPort,
+          path: '/v1/logs',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(goodJson)), expect: '100-continue' },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -155,7 +174,12 @@ describe('OTLP/HTTP receiver on bad input', () => {
     async function* chunks() {
       for (let i = 0; i < 4; i++) yield new Uint8Array(MAX_BODY / 2);
     }
-    const res = await fetch(r.httpUrl, { method: 'POST', body: ReadableStream.from(chunks()), headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res = await fetch(r.httpUrl, {
+      method: 'POST',
+      body: ReadableStream.from(chunks()),
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     await stillServes();
   });
@@ -182,7 +206,11 @@ describe('OTLP/HTTP receiver on bad input', () => {
     expect(reply.partialSuccess.errorMessage).toMatch(/#0: traceId must be 32 hex digits/);
     expect(reply.partialSuccess.errorMessage).toMatch(/#2: intValue must be an integer/);
     const kept = r.processor.records.at(-1)!;
-    expect(kept).toMatchObject({ body: 'payment failed for order 2', traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174' });
+    expect(kept).toMatchObject({
+      body: 'payment failed for order 2',
+      traceId: '5b8efff798038103d269b633813fc60c',
+      spanId: 'eee19b7ec3c1b174',
+    });
     expect(r.metrics.value('log2events_otlp_records_rejected_total', { source: 'otlp', transport: 'http' })).toBe(rejectedBefore + 2);
     expect(r.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'http', outcome: 'partial' })).toBe(1);
   });
@@ -196,7 +224,8 @@ describe('OTLP/HTTP receiver on bad input', () => {
       ['{"body":[]}', /AnyValue must be an object/],
       ['{"body":{"kvlistValue":{"values":[{"key":null}]}}}', /attribute key must be a string/],
       ['{"timeUnixNano":{"low":1,"high":2}}', /timeUnixNano must be an integer/],
-      ['{"flags":"x"}', /flags must be an integer/], ['{"flags":4294967296}', /flags 4294967296 is not a fixed32/],
+      ['{"flags":"x"}', /flags must be an integer/],
+      ['{"flags":4294967296}', /flags 4294967296 is not a fixed32/],
       ['{"body":{"intValue":"99999999999999999999999999999999"}}', /intValue must be an integer/],
     ];
     for (const [bad, reason] of cases) {
@@ -212,21 +241,41 @@ describe('OTLP/HTTP receiver on bad input', () => {
   it('accepts integers as decimal text, null as an unset field, and notes a bad container without failing its siblings', async () => {
     const body = JSON.stringify({
       resourceLogs: [
-        { scopeLogs: [{ logRecords: [{ severityNumber: '17', flags: '1', traceId: '5b8efff798038103d269b633813fc60c', body: { stringValue: null, boolValue: true } }] }] },
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  severityNumber: '17',
+                  flags: '1',
+                  traceId: '5b8efff798038103d269b633813fc60c',
+                  body: { stringValue: null, boolValue: true },
+                },
+              ],
+            },
+          ],
+        },
         { scopeLogs: 'nope' },
         null,
       ],
     });
     const res = await post(r.httpUrl, body, { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
-    expect(jsonOf(res.bytes).partialSuccess).toEqual({ rejectedLogRecords: '0', errorMessage: 'resourceLogs[2] must be an object; resourceLogs[1].scopeLogs must be an array' });
+    expect(jsonOf(res.bytes).partialSuccess).toEqual({
+      rejectedLogRecords: '0',
+      errorMessage: 'resourceLogs[2] must be an object; resourceLogs[1].scopeLogs must be an array',
+    });
     expect(r.processor.records.at(-1)).toMatchObject({ severityNumber: 17, traceFlags: 1, body: true });
   });
 
   it('replies to protobuf in protobuf, with partial_success', async () => {
     const { ExportLogsServiceRequestType } = await import('../../src/sources/otlp/proto/schema.ts');
     const msg = ExportLogsServiceRequestType.fromObject({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' }, spanId: Buffer.from('0102', 'hex') }, { body: { stringValue: 'y' } }] }] }],
+      resourceLogs: [
+        {
+          scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' }, spanId: Buffer.from('0102', 'hex') }, { body: { stringValue: 'y' } }] }],
+        },
+      ],
     });
     const res = await post(r.httpUrl, ExportLogsServiceRequestType.encode(msg).finish(), { 'content-type': 'application/x-protobuf' });
     expect(res.status).toBe(200);
@@ -239,7 +288,10 @@ describe('OTLP/HTTP receiver on bad input', () => {
     const full = await post(r.httpUrl, goodJson, { 'content-type': 'application/json' });
     expect(full.status).toBe(429);
     expect(full.headers.get('retry-after')).toBe('3');
-    expect(jsonOf(full.bytes)).toMatchObject({ code: 8, details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2.500s' }] });
+    expect(jsonOf(full.bytes)).toMatchObject({
+      code: 8,
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2.500s' }],
+    });
     r.intake.setOpen();
     await new Promise((res) => setTimeout(res, 0));
     await stillServes();
@@ -257,7 +309,10 @@ describe('OTLP/HTTP receiver when the pipeline fails', () => {
     const body = jsonRequest([{ body: { stringValue: 'rule bug here' } }, { body: { stringValue: 'payment failed for order 5' } }]);
     const res = await post(r.httpUrl, body, { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
-    expect(jsonOf(res.bytes).partialSuccess).toEqual({ rejectedLogRecords: '1', errorMessage: expect.stringMatching(/rule evaluation failed: template blew up/) });
+    expect(jsonOf(res.bytes).partialSuccess).toEqual({
+      rejectedLogRecords: '1',
+      errorMessage: expect.stringMatching(/rule evaluation failed: template blew up/),
+    });
     expect(r.intake.committed).toHaveLength(1);
   });
 

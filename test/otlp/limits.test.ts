@@ -122,17 +122,25 @@ describe('OTLP receivers under resource-exhausting requests (a running agent)', 
     await valid;
     const peak = vmHwmMiB(pid);
     for (const u of uploads) u.socket.destroy();
-    console.log(`stalled uploads: RSS ${rssBefore.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB; answers ${JSON.stringify(count(answers))}; valid requests ${JSON.stringify(count(statuses))}`);
+    console.log(
+      `stalled uploads: RSS ${rssBefore.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB; answers ${JSON.stringify(count(answers))}; valid requests ${JSON.stringify(count(statuses))}`,
+    );
 
     // Every stalled upload is answered: most at once (429, the budget is spent; the connection
     // is closed rather than the rest of the body read, so a client may see the reset first),
     // the few admitted with 408 once request_timeout has passed.
     const expected = ['HTTP/1.1 429 Too Many Requests', 'HTTP/1.1 408 Request Timeout', 'closed'];
-    expect(answers.every((a) => expected.includes(a)), JSON.stringify(count(answers))).toBe(true);
+    expect(
+      answers.every((a) => expected.includes(a)),
+      JSON.stringify(count(answers)),
+    ).toBe(true);
     expect(answers.filter((a) => a.includes('429')).length).toBeGreaterThan(0);
     expect(answers.filter((a) => a.includes('408')).length).toBeGreaterThan(0);
     expect(statuses.length).toBeGreaterThan(0);
-    expect(statuses.every((s) => s === 200), JSON.stringify(count(statuses))).toBe(true);
+    expect(
+      statuses.every((s) => s === 200),
+      JSON.stringify(count(statuses)),
+    ).toBe(true);
     expect(peak).toBeLessThan(300);
     expect(await metricSum(agent.adminUrl, 'log2events_otlp_requests_total', 'outcome="busy"')).toBeGreaterThan(0);
     expect(await metricSum(agent.adminUrl, 'log2events_otlp_requests_total', 'outcome="timeout"')).toBeGreaterThan(0);
@@ -179,17 +187,24 @@ describe('OTLP receivers under resource-exhausting requests (a running agent)', 
     const peak = vmHwmMiB(pid);
     for (const session of sessions) session.destroy();
     console.log(`stalled gRPC uploads: peak ${peak.toFixed(0)} MiB; statuses ${JSON.stringify(count(statuses))}`);
-    expect(statuses.every((s) => s === String(grpc.status.DEADLINE_EXCEEDED)), JSON.stringify(count(statuses))).toBe(true);
+    expect(
+      statuses.every((s) => s === String(grpc.status.DEADLINE_EXCEEDED)),
+      JSON.stringify(count(statuses)),
+    ).toBe(true);
     expect(peak).toBeLessThan(300);
   });
 
   it('answers a 17 MiB body with a 413 that a Node client reads (not EPIPE)', async () => {
     const size = 17 * MiB;
     const result = await new Promise<{ status?: number; error?: string }>((resolve) => {
-      const req = http.request(httpUrl(), { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': String(size) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode }));
-      });
+      const req = http.request(
+        httpUrl(),
+        { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': String(size) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode }));
+        },
+      );
       req.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
       // The whole body in one write, as the OpenTelemetry exporters send it.
       req.end(Buffer.alloc(size, 1));
@@ -198,11 +213,17 @@ describe('OTLP receivers under resource-exhausting requests (a running agent)', 
   });
 
   it('answers more than max_records records with 413 before decoding them (both encodings)', async () => {
-    const proto = await fetch(httpUrl(), { method: 'POST', body: protobufRequest(MAX_RECORDS + 1), headers: { 'content-type': 'application/x-protobuf' } });
+    const proto = await fetch(httpUrl(), {
+      method: 'POST',
+      body: protobufRequest(MAX_RECORDS + 1),
+      headers: { 'content-type': 'application/x-protobuf' },
+    });
     expect(proto.status).toBe(413);
     const json = await fetch(httpUrl(), {
       method: 'POST',
-      body: `{"resourceLogs":[{"scopeLogs":[{"logRecords":[${Array(MAX_RECORDS + 1).fill('{}').join(',')}]}]}]}`,
+      body: `{"resourceLogs":[{"scopeLogs":[{"logRecords":[${Array(MAX_RECORDS + 1)
+        .fill('{}')
+        .join(',')}]}]}]}`,
       headers: { 'content-type': 'application/json' },
     });
     expect(json.status).toBe(413);
@@ -242,12 +263,21 @@ describe('OTLP receivers under resource-exhausting requests (a running agent)', 
   });
 
   it('refuses an unauthenticated gRPC call before reading its message', async () => {
-    const client = new grpc.Client(`127.0.0.1:${agent.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
+    const client = new grpc.Client(`127.0.0.1:${agent.grpcPort}`, grpc.credentials.createInsecure(), {
+      'grpc.max_send_message_length': -1,
+    });
     const call = (token: string, bytes: Buffer) =>
       new Promise<grpc.ServiceError | null>((resolve) => {
         const metadata = new grpc.Metadata();
         metadata.set('authorization', `Bearer ${token}`);
-        client.makeUnaryRequest(LOGS_SERVICE_EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, bytes, metadata, (err) => resolve(err));
+        client.makeUnaryRequest(
+          LOGS_SERVICE_EXPORT_PATH,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          metadata,
+          (err) => resolve(err),
+        );
       });
     // Over max_receive_message_length: had the message been read first, this would be RESOURCE_EXHAUSTED.
     const huge = Buffer.alloc(16 * MiB + 1, 0);

@@ -88,7 +88,11 @@ rules:
   });
 
   it('refuses garbage with 400 and a reason, and keeps serving', async () => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, { method: 'POST', body: '{"resourceLogs": [', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, {
+      method: 'POST',
+      body: '{"resourceLogs": [',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(/invalid JSON/);
     await emit(new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs` }), 'cart', 104);
@@ -162,10 +166,17 @@ rules:
 
   it('answers 429 while the spool is full; the SDK exporter retries and every record arrives once it drains', async () => {
     const provider = new LoggerProvider({
-      processors: [new BatchLogRecordProcessor({ exporter: new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs`, timeoutMillis: 30_000 }), maxExportBatchSize: 2, scheduledDelayMillis: 10 })],
+      processors: [
+        new BatchLogRecordProcessor({
+          exporter: new HttpJsonExporter({ url: `http://127.0.0.1:${httpPort}/v1/logs`, timeoutMillis: 30_000 }),
+          maxExportBatchSize: 2,
+          scheduledDelayMillis: 10,
+        }),
+      ],
     });
     const logger = provider.getLogger('shop');
-    for (let order = 1; order <= 10; order++) logger.emit({ severityNumber: SeverityNumber.ERROR, body: `payment failed for order ${order}` });
+    for (let order = 1; order <= 10; order++)
+      logger.emit({ severityNumber: SeverityNumber.ERROR, body: `payment failed for order ${order}` });
     const flushed = provider.forceFlush();
 
     while ((await fullAnswers()) === 0) await new Promise((r) => setTimeout(r, 50));
@@ -174,7 +185,8 @@ rules:
     for (const res of stalled) answer(res, bodies.get(res)!);
     await flushed;
     await provider.shutdown();
-    const delivered = (): string[] => receiver.requests.flatMap((r) => (JSON.parse(r.body) as { events: { content: string }[] }).events.map((e) => e.content));
+    const delivered = (): string[] =>
+      receiver.requests.flatMap((r) => (JSON.parse(r.body) as { events: { content: string }[] }).events.map((e) => e.content));
     for (let i = 0; i < 200 && delivered().length < 10; i++) await new Promise((r) => setTimeout(r, 50));
 
     expect(delivered().sort()).toEqual(Array.from({ length: 10 }, (_, i) => `order ${i + 1}`).sort());

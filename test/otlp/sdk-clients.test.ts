@@ -107,7 +107,9 @@ describe('OTLP receiver with the official OpenTelemetry JS exporters', () => {
     };
     await emitThrough(new GrpcExporter({ url: receiver.grpcUrl, metadata: metadata('wrong') }));
     expect(receiver.processor.records).toHaveLength(0);
-    expect(receiver.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'grpc', outcome: 'unauthenticated' })).toBe(1);
+    expect(
+      receiver.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'grpc', outcome: 'unauthenticated' }),
+    ).toBe(1);
     await emitThrough(new GrpcExporter({ url: receiver.grpcUrl, metadata: metadata('s3cret') }));
     expect(receiver.processor.records).toHaveLength(2);
   });
@@ -125,7 +127,9 @@ describe('OTLP receiver with the official OpenTelemetry JS exporters', () => {
     await emitThrough(new HttpProtoExporter({ url: r.httpUrl }));
     await drained;
     expect(r.intake.refused).toBe(1);
-    expect(r.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'http', outcome: 'full' })).toBeGreaterThanOrEqual(1);
+    expect(
+      r.metrics.value('log2events_otlp_requests_total', { source: 'otlp', transport: 'http', outcome: 'full' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(r.intake.committed.map((e) => e.name)).toEqual(['PaymentFailed']);
     // The retry carried the same body, so the record keeps its origin (and its event id).
     const origins = r.processor.records.filter((rec) => rec.body === 'payment failed for order 42').map((rec) => rec.origin);

@@ -29,7 +29,23 @@ describe.skipIf(!openssl)('OTLP receivers with TLS and client certificates', () 
     scratch.write('client.ext', 'extendedKeyUsage=clientAuth\n');
     for (const name of ['server', 'client']) {
       run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-      run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+      run(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-out',
+        `${name}.pem`,
+        '-extfile',
+        `${name}.ext`,
+      );
     }
     const tls = { cert_file: file('server.pem'), key_file: file('server.key'), client_ca_file: file('ca.pem') };
     r = await startReceiver({ http: { listen: '127.0.0.1:0', tls }, grpc: { listen: '127.0.0.1:0', tls } });
@@ -75,10 +91,16 @@ describe.skipIf(!openssl)('OTLP receivers with TLS and client certificates', () 
     const call = (creds: grpc.ChannelCredentials) =>
       new Promise<grpc.ServiceError | null>((resolve) => {
         const client = new grpc.Client(`127.0.0.1:${r.grpcPort}`, creds);
-        client.makeUnaryRequest(LOGS_SERVICE_EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (err) => {
-          client.close();
-          resolve(err);
-        });
+        client.makeUnaryRequest(
+          LOGS_SERVICE_EXPORT_PATH,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.alloc(0),
+          (err) => {
+            client.close();
+            resolve(err);
+          },
+        );
       });
     expect(await call(grpc.credentials.createSsl(ca, readFileSync(file('client.key')), readFileSync(file('client.pem'))))).toBeNull();
     const refused = await call(grpc.credentials.createSsl(ca));

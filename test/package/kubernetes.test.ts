@@ -52,33 +52,63 @@ function image(): { uid: number; gid: number; entrypoint: string[] } {
 }
 
 const all = FILES.map((file) => ({ file, docs: loadManifests(join(DIR, file)) }));
-const found = all.flatMap(({ file, docs }) => agents(docs).map((agent) => ({ file, docs, agent, config: parse(agent.configText) as Config })));
+const found = all.flatMap(({ file, docs }) =>
+  agents(docs).map((agent) => ({ file, docs, agent, config: parse(agent.configText) as Config })),
+);
 const label = (a: Agent) => `${a.workload.kind}/${a.workload.metadata.name}`;
 
 describe('deploy/kubernetes manifests', () => {
   it('has a log2events container in each file', () => {
     expect(FILES.sort()).toEqual(['daemonset.yaml', 'sidecar.yaml']);
-    expect(found.map((f) => `${f.file}: ${label(f.agent)}`)).toEqual(['daemonset.yaml: DaemonSet/log2events', 'sidecar.yaml: Deployment/shop']);
+    expect(found.map((f) => `${f.file}: ${label(f.agent)}`)).toEqual([
+      'daemonset.yaml: DaemonSet/log2events',
+      'sidecar.yaml: Deployment/shop',
+    ]);
   });
 
-  it.each(all.flatMap(({ file, docs }) => docs.map((d) => [file, `${d.kind}/${d.metadata.name}`, d] as const)))('%s: %s is valid against the Kubernetes OpenAPI schema', async (_f, _n, obj) => {
-    const Model = await model(obj);
-    expect(() => new Model(obj).validate()).not.toThrow();
-  });
+  it.each(all.flatMap(({ file, docs }) => docs.map((d) => [file, `${d.kind}/${d.metadata.name}`, d] as const)))(
+    '%s: %s is valid against the Kubernetes OpenAPI schema',
+    async (_f, _n, obj) => {
+      const Model = await model(obj);
+      expect(() => new Model(obj).validate()).not.toThrow();
+    },
+  );
 
   it('has no field the Kubernetes API does not know (what kubectl --validate=strict refuses)', () => {
     // The schemas leave unknown fields alone; kubernetes-models' TypeScript types do not: each
     // object is compiled as an object literal of its type, whose excess properties are errors.
     // One deliberately misspelled object shows that the check fails.
     const dir = scratchDir('l2e-k8s-types-');
-    const objects = [...all.flatMap(({ file, docs }) => docs.map((d) => ({ where: `${file} ${d.kind}/${d.metadata.name}`, d }))), { where: 'misspelled', d: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namspace: 'y' } } as KubeObject }];
+    const objects = [
+      ...all.flatMap(({ file, docs }) => docs.map((d) => ({ where: `${file} ${d.kind}/${d.metadata.name}`, d }))),
+      { where: 'misspelled', d: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namspace: 'y' } } as KubeObject },
+    ];
     const kinds = [...new Set(objects.map(({ d }) => `${d.apiVersion}/${d.kind}`))];
     const source = [
-      ...kinds.map((k, i) => `import type { I${k.split('/').pop()} as T${i} } from ${JSON.stringify(join(REPO, 'node_modules/kubernetes-models', `${k}.js`))};`),
-      ...objects.map(({ where, d }, i) => `// ${where}\nexport const o${i}: T${kinds.indexOf(`${d.apiVersion}/${d.kind}`)} = ${JSON.stringify(d)};`),
+      ...kinds.map(
+        (k, i) =>
+          `import type { I${k.split('/').pop()} as T${i} } from ${JSON.stringify(join(REPO, 'node_modules/kubernetes-models', `${k}.js`))};`,
+      ),
+      ...objects.map(
+        ({ where, d }, i) => `// ${where}\nexport const o${i}: T${kinds.indexOf(`${d.apiVersion}/${d.kind}`)} = ${JSON.stringify(d)};`,
+      ),
     ].join('\n');
     writeFileSync(join(dir.dir, 'manifests.ts'), source);
-    writeFileSync(join(dir.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2024', skipLibCheck: true, types: [] }, files: ['manifests.ts'] }));
+    writeFileSync(
+      join(dir.dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2024',
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['manifests.ts'],
+      }),
+    );
     const r = spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', dir.dir], { encoding: 'utf8' });
     const errors = r.stdout.split('\n').filter((l) => l.includes('error TS'));
     expect(errors.length, r.stdout + r.stderr).toBe(1);
@@ -88,7 +118,8 @@ describe('deploy/kubernetes manifests', () => {
 
   it('the schema check refuses a broken object (it can fail)', async () => {
     const ds = structuredClone(all.find((a) => a.file === 'daemonset.yaml')!.docs.find((d) => d.kind === 'DaemonSet')!);
-    ((ds.spec as { template: { spec: { containers: { ports: { containerPort: unknown }[] }[] } } }).template.spec.containers[0]!.ports[0]!.containerPort = 'admin');
+    (ds.spec as { template: { spec: { containers: { ports: { containerPort: unknown }[] }[] } } }).template.spec.containers[0]!
+      .ports[0]!.containerPort = 'admin';
     const Model = await model(ds);
     expect(() => new Model(ds).validate()).toThrow(/containerPort must be integer/);
   });
@@ -101,7 +132,14 @@ describe('deploy/kubernetes manifests', () => {
       expect(container.image).toMatch(new RegExp(`/log2events:${pkg.version.replace(/\./g, '\\.')}$`));
       expect(entrypoint).toEqual(['/usr/bin/log2events']);
       expect(container.args?.[0]).toBe('run');
-      const sc = container.securityContext as { runAsUser: number; runAsGroup: number; runAsNonRoot: boolean; readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean; capabilities: { drop: string[]; add?: string[] } };
+      const sc = container.securityContext as {
+        runAsUser: number;
+        runAsGroup: number;
+        runAsNonRoot: boolean;
+        readOnlyRootFilesystem: boolean;
+        allowPrivilegeEscalation: boolean;
+        capabilities: { drop: string[]; add?: string[] };
+      };
       expect(Number.isInteger(sc.runAsUser) && Number.isInteger(sc.runAsGroup)).toBe(true);
       if (sc.runAsUser === 0) {
         // The node agent: root only to read /var/log/pods (root's files), every capability dropped.
@@ -115,7 +153,10 @@ describe('deploy/kubernetes manifests', () => {
     });
 
     it('has its ServiceAccount defined, with an API token only to read pods when its config has kubernetes:', () => {
-      const sa = docs.find((d) => d.kind === 'ServiceAccount' && d.metadata.name === pod.serviceAccountName && d.metadata.namespace === workload.metadata.namespace);
+      const sa = docs.find(
+        (d) =>
+          d.kind === 'ServiceAccount' && d.metadata.name === pod.serviceAccountName && d.metadata.namespace === workload.metadata.namespace,
+      );
       expect(sa, `ServiceAccount ${pod.serviceAccountName}`).toBeDefined();
       const roles = docs.filter((d) => /Role/.test(d.kind));
       if (!config.kubernetes) {
@@ -124,20 +165,29 @@ describe('deploy/kubernetes manifests', () => {
         return;
       }
       // pod metadata: the token mounted, get/list/watch on pods and nothing else, the node from the downward API
-      expect([sa!['automountServiceAccountToken'], (pod as { automountServiceAccountToken?: boolean }).automountServiceAccountToken]).not.toContain(false);
+      expect([
+        sa!['automountServiceAccountToken'],
+        (pod as { automountServiceAccountToken?: boolean }).automountServiceAccountToken,
+      ]).not.toContain(false);
       const role = roles.find((d) => d.kind === 'ClusterRole');
       expect(role?.['rules']).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
       const binding = roles.find((d) => d.kind === 'ClusterRoleBinding');
-      expect(binding).toMatchObject({ roleRef: { kind: 'ClusterRole', name: role!.metadata.name }, subjects: [{ kind: 'ServiceAccount', name: sa!.metadata.name, namespace: sa!.metadata.namespace }] });
+      expect(binding).toMatchObject({
+        roleRef: { kind: 'ClusterRole', name: role!.metadata.name },
+        subjects: [{ kind: 'ServiceAccount', name: sa!.metadata.name, namespace: sa!.metadata.namespace }],
+      });
       expect(roles).toHaveLength(2);
       const env = (container as { env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }).env ?? [];
-      expect(env.find((e) => e.name === (config.kubernetes!.node_name ? undefined : 'K8S_NODE_NAME'))?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+      expect(env.find((e) => e.name === (config.kubernetes!.node_name ? undefined : 'K8S_NODE_NAME'))?.valueFrom?.fieldRef?.fieldPath).toBe(
+        'spec.nodeName',
+      );
     });
 
     it('probes /healthz and /readyz on the admin port of its config', () => {
       const adminPort = Number(config.admin!.listen.split(':').pop());
       expect(config.admin!.listen).toMatch(/^0\.0\.0\.0:/); // the kubelet probes the pod's address
-      const port = (ref: number | string | undefined) => (typeof ref === 'string' ? container.ports!.find((p) => p.name === ref)?.containerPort : ref);
+      const port = (ref: number | string | undefined) =>
+        typeof ref === 'string' ? container.ports!.find((p) => p.name === ref)?.containerPort : ref;
       expect(port(container.readinessProbe?.httpGet?.port)).toBe(adminPort);
       expect(port(container.livenessProbe?.httpGet?.port)).toBe(adminPort);
       expect([container.readinessProbe?.httpGet?.path, container.livenessProbe?.httpGet?.path]).toEqual(['/readyz', '/healthz']);
@@ -181,11 +231,21 @@ describe('deploy/kubernetes manifests', () => {
       const s = scratchDir('l2e-k8s-');
       // With kubernetes:, a fake API server stands in for the cluster's (the pod below is on it).
       const api = config.kubernetes ? await new FakeKubeApi().start() : undefined;
-      api?.upsert(deploymentPod({ uid: '1f0e2c4a-0000-4000-8000-000000000001', name: 'shop-7d9f', namespace: 'shop', node: 'node-a', container: 'shop' }));
+      api?.upsert(
+        deploymentPod({
+          uid: '1f0e2c4a-0000-4000-8000-000000000001',
+          name: 'shop-7d9f',
+          namespace: 'shop',
+          node: 'node-a',
+          container: 'shop',
+        }),
+      );
       const local = mountLocally(agent, s.dir, {
         listen: {
           'admin.listen': '127.0.0.1:0',
-          ...(Object.values(config.sources).some((x) => x.type === 'otlp') ? { 'sources.otlp.http.listen': '127.0.0.1:0', 'sources.otlp.grpc.listen': '127.0.0.1:0' } : {}),
+          ...(Object.values(config.sources).some((x) => x.type === 'otlp')
+            ? { 'sources.otlp.http.listen': '127.0.0.1:0', 'sources.otlp.grpc.listen': '127.0.0.1:0' }
+            : {}),
           ...(api ? { 'kubernetes.kubeconfig': api.writeKubeconfig(join(s.dir, 'kubeconfig')) } : {}),
         },
       });
@@ -207,7 +267,10 @@ describe('deploy/kubernetes manifests', () => {
         line = '2026-11-24T10:00:00Z ERROR payment failed for order 42\n';
       }
 
-      const child = spawn(INSTALLED[0]!, ['run', '-c', local.configFile, '--emulator'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K8S_NODE_NAME: 'node-a' } });
+      const child = spawn(INSTALLED[0]!, ['run', '-c', local.configFile, '--emulator'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, K8S_NODE_NAME: 'node-a' },
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       let gone = false;
@@ -227,10 +290,14 @@ describe('deploy/kubernetes manifests', () => {
       await until('/readyz 200', async () => (await fetch(`${started.admin}/readyz`)).status === 200);
 
       appendFileSync(logFile, line);
-      await until('an event delivered', async () => /log2events_delivered_total\{[^}]*\} [1-9]/.test(await (await fetch(`${started.admin}/metrics`)).text()));
+      await until('an event delivered', async () =>
+        /log2events_delivered_total\{[^}]*\} [1-9]/.test(await (await fetch(`${started.admin}/metrics`)).text()),
+      );
       child.kill('SIGTERM');
       expect(await exited, stderr).toBe(0);
-      const emulated = JSON.parse(stderr.split('\n').find((l) => l.includes('"emulator summary"'))!) as { stats: Record<string, { accepted: number }> };
+      const emulated = JSON.parse(stderr.split('\n').find((l) => l.includes('"emulator summary"'))!) as {
+        stats: Record<string, { accepted: number }>;
+      };
       expect(Object.values(emulated.stats).reduce((n, p) => n + p.accepted, 0)).toBe(1);
       await api?.stop();
       s.cleanup();
@@ -248,7 +315,10 @@ describe('the Dockerfile (no Docker engine here: its steps checked against the r
     expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'scripts', 'src']));
     for (const src of sources) {
       expect(existsSync(join(REPO, src)), src).toBe(true);
-      expect(ignored.some((i) => src === i || src.startsWith(`${i}/`)), `${src} is docker-ignored`).toBe(false);
+      expect(
+        ignored.some((i) => src === i || src.startsWith(`${i}/`)),
+        `${src} is docker-ignored`,
+      ).toBe(false);
     }
   });
 
@@ -256,7 +326,8 @@ describe('the Dockerfile (no Docker engine here: its steps checked against the r
     const { uid, gid, entrypoint } = image();
     const run = /^RUN (node scripts\/package\.js[^&\n]*?)\s*&&(.*)$/m.exec(build);
     expect(run, 'RUN node scripts/package.js ...').not.toBeNull();
-    for (const flag of run![1]!.match(/--[\w-]+/g) ?? []) expect(readFileSync(join(REPO, 'scripts/package.js'), 'utf8')).toContain(`'${flag.slice(2)}'`);
+    for (const flag of run![1]!.match(/--[\w-]+/g) ?? [])
+      expect(readFileSync(join(REPO, 'scripts/package.js'), 'utf8')).toContain(`'${flag.slice(2)}'`);
     // package.js writes dist/release/log2events by default; the final stage takes it from /rootfs
     expect(run![2]).toContain(`cp dist/release/log2events /rootfs${entrypoint[0]}`);
     expect(final).toContain(`COPY --from=build /rootfs${entrypoint[0]} ${entrypoint[0]}`);

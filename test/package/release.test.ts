@@ -13,11 +13,15 @@ import { REPO, runCli, runOnceProfile, scratchDir } from '../helpers/cli.ts';
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
-if (!linuxX64) console.warn(`release tests skipped: the executable is built for linux-x64 only (this is ${process.platform}-${process.arch})`);
+if (!linuxX64)
+  console.warn(`release tests skipped: the executable is built for linux-x64 only (this is ${process.platform}-${process.arch})`);
 const canDeb = linuxX64 && has('dpkg-deb') && has('dpkg');
 if (linuxX64 && !canDeb) console.warn('.deb tests skipped: dpkg-deb/dpkg missing (not a Debian-like machine)');
 const canAnalyze = canDeb && has('systemd-analyze');
-if (canDeb && !canAnalyze) console.warn('systemd unit tests skipped: systemd-analyze missing (scripts/ensure-test-tools.js installs the systemd package where it may)');
+if (canDeb && !canAnalyze)
+  console.warn(
+    'systemd unit tests skipped: systemd-analyze missing (scripts/ensure-test-tools.js installs the systemd package where it may)',
+  );
 
 /** No node anywhere: the executable must bring its own. */
 const NO_NODE = { PATH: '/nonexistent' };
@@ -30,7 +34,11 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
 
   beforeAll(() => {
     const t0 = Date.now();
-    const printed = execFileSync(process.execPath, [join(REPO, 'scripts/package.js'), '--out', out, ...(canDeb ? ['--fast'] : ['--exe-only'])], { encoding: 'utf8' });
+    const printed = execFileSync(
+      process.execPath,
+      [join(REPO, 'scripts/package.js'), '--out', out, ...(canDeb ? ['--fast'] : ['--exe-only'])],
+      { encoding: 'utf8' },
+    );
     exe = join(out, 'log2events');
     deb = join(out, `log2events_${pkg.version}_amd64.deb`);
     console.log(`package.js built in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${printed}executable: ${statSync(exe).size} bytes`);
@@ -72,8 +80,16 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, '.log2events-example/events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
-    const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"emulator summary"'))!).stats as Record<string, { accepted: number }>;
-    expect({ aws: summary.aws!.accepted, ces: summary.ces!.accepted, aom: summary.aom!.accepted, alibaba: summary.alibaba!.accepted }).toEqual({ aws: 4, ces: 2, aom: 2, alibaba: 2 });
+    const summary = JSON.parse(r.stderr.split('\n').find((l) => l.includes('"emulator summary"'))!).stats as Record<
+      string,
+      { accepted: number }
+    >;
+    expect({
+      aws: summary.aws!.accepted,
+      ces: summary.ces!.accepted,
+      aom: summary.aom!.accepted,
+      alibaba: summary.alibaba!.accepted,
+    }).toEqual({ aws: 4, ces: 2, aom: 2, alibaba: 2 });
   });
 
   it.each([
@@ -98,7 +114,9 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
       writeFileSync(join(root, 'var/lib/dpkg/status'), '');
       // The scratch root has no libc6 package to satisfy Depends, and no shell to chroot into:
       // the maintainer scripts run outside it (they only act on a running systemd, under DPKG_ROOT none).
-      const r = spawnSync('dpkg', [`--root=${root}`, '--force-depends', '--force-script-chrootless', '--log=/dev/null', '-i', deb], { encoding: 'utf8' });
+      const r = spawnSync('dpkg', [`--root=${root}`, '--force-depends', '--force-script-chrootless', '--log=/dev/null', '-i', deb], {
+        encoding: 'utf8',
+      });
       installed = { status: r.status, output: r.stdout + r.stderr };
     });
 
@@ -155,7 +173,9 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
         mkdirSync(join(root, 'bin'), { recursive: true });
         copyFileSync('/bin/kill', join(root, 'bin/kill'));
         const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, 'log2events.service'], { encoding: 'utf8' });
-        console.log(`systemd-analyze verify --root=SCRATCH log2events.service: exit ${r.status}${r.stdout + r.stderr ? `\n${r.stdout}${r.stderr}` : ', nothing printed'}`);
+        console.log(
+          `systemd-analyze verify --root=SCRATCH log2events.service: exit ${r.status}${r.stdout + r.stderr ? `\n${r.stdout}${r.stderr}` : ', nothing printed'}`,
+        );
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout + r.stderr).toBe('');
       });
@@ -164,7 +184,12 @@ describe.skipIf(!linuxX64)('the release artifacts (npm run package)', () => {
         const r = spawnSync('systemd-analyze', ['security', '--offline=yes', `--root=${root}`, 'log2events.service'], { encoding: 'utf8' });
         const overall = /Overall exposure level for log2events\.service: (\d+\.\d+) (\w+)/.exec(r.stdout);
         console.log(`systemd-analyze security --offline=yes: ${overall?.[0] ?? r.stdout + r.stderr}`);
-        console.log(r.stdout.split('\n').filter((l) => l.startsWith('✗')).join('\n'));
+        console.log(
+          r.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('✗'))
+            .join('\n'),
+        );
         expect(overall?.[2]).toBe('OK');
         expect(Number(overall?.[1])).toBeLessThan(3);
         // the figure the README quotes

@@ -71,14 +71,24 @@ describe('hostile rule regexes in a running agent (the installed command)', () =
 
   it('processes the lines after a hostile one while /healthz answers', async () => {
     appendFileSync(log, `${WORDS}\n${AS}\nnext line 1\nhello brave new world\n${'a'.repeat(12)}\n`);
-    const events = await until(() => sinkEvents(out), (e) => e.length >= 3, 'the events after the hostile lines', 30_000);
+    const events = await until(
+      () => sinkEvents(out),
+      (e) => e.length >= 3,
+      'the events after the hostile lines',
+      30_000,
+    );
     expect(events.map((e) => e.content).sort()).toEqual(['a'.repeat(12), 'hello brave new world', 'next line 1']);
     expect(await healthz(adminUrl)).toBe(200);
   });
 
   it('drains on SIGTERM right after more hostile lines', async () => {
     appendFileSync(log, `${WORDS}\n${AS}\n${WORDS}\nnext line 2\n`);
-    await until(() => sinkEvents(out), (e) => e.some((x) => x.content === 'next line 2'), 'the line after the second hostile batch', 30_000);
+    await until(
+      () => sinkEvents(out),
+      (e) => e.some((x) => x.content === 'next line 2'),
+      'the line after the second hostile batch',
+      30_000,
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
@@ -124,6 +134,8 @@ rules:
     expect(res.code).not.toBe(0);
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/bad\.yaml:4:\d+: .*regex can take exponential time: the repeated group `\(\\w\+\\s\?\)` contains a quantifier/);
+    expect(lines[0]).toMatch(
+      /bad\.yaml:4:\d+: .*regex can take exponential time: the repeated group `\(\\w\+\\s\?\)` contains a quantifier/,
+    );
   });
 });

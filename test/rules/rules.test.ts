@@ -7,7 +7,10 @@ import { requiredLiteral } from '../../src/core/regex.ts';
 import { Throttle } from '../../src/rules/throttle.ts';
 
 function rules(yaml: string): CompiledRules {
-  const r = loadConfigText(`sources: { app: { type: stdin }, other: { type: stdin } }\nsinks: { out: { type: stdout } }\n${yaml}`, 'r.yaml');
+  const r = loadConfigText(
+    `sources: { app: { type: stdin }, other: { type: stdin } }\nsinks: { out: { type: stdout } }\n${yaml}`,
+    'r.yaml',
+  );
   if (!r.ok) throw new Error(r.errors.join('\n'));
   return r.config.compiled;
 }
@@ -15,7 +18,16 @@ function rules(yaml: string): CompiledRules {
 const line = (text: string, origin = `o:${text}`) => lineRecord(text, {}, origin);
 
 function record(partial: Partial<LogRecord>): LogRecord {
-  return { timeUnixNano: 1_700_000_000_000_000_000n, observedTimeUnixNano: 0n, severityNumber: 0, severityText: '', body: '', attributes: {}, resource: {}, ...partial };
+  return {
+    timeUnixNano: 1_700_000_000_000_000_000n,
+    observedTimeUnixNano: 0n,
+    severityNumber: 0,
+    severityText: '',
+    body: '',
+    attributes: {},
+    resource: {},
+    ...partial,
+  };
 }
 
 describe('rules: when', () => {
@@ -41,17 +53,32 @@ describe('rules: when', () => {
 
   it('matches body regex with named captures and a severity floor, and fills templates', () => {
     const [e] = r.process(line('2024-01-01 ERROR payment failed for order 42'), 'app');
-    expect(e).toMatchObject({ rule: 'payment', name: 'PaymentFailed', source: 'shop.payments', content: 'order 42 on unknown', resource: { id: '42' }, severity: 'Major', state: 'incident', action: 'raise', key: 'PaymentFailed|42', to: ['out'] });
+    expect(e).toMatchObject({
+      rule: 'payment',
+      name: 'PaymentFailed',
+      source: 'shop.payments',
+      content: 'order 42 on unknown',
+      resource: { id: '42' },
+      severity: 'Major',
+      state: 'incident',
+      action: 'raise',
+      key: 'PaymentFailed|42',
+      to: ['out'],
+    });
     expect(r.process(line('2024-01-01 WARN payment failed for order 42'), 'app')).toEqual([]);
   });
 
   it('reads resource attributes with dotted keys in templates', () => {
-    const [e] = r.process(record({ severityNumber: 17, body: 'payment failed for order 7', resource: { 'k8s.pod.name': 'shop-1' } }), 'app');
+    const [e] = r.process(
+      record({ severityNumber: 17, body: 'payment failed for order 7', resource: { 'k8s.pod.name': 'shop-1' } }),
+      'app',
+    );
     expect(e?.content).toBe('order 7 on shop-1');
   });
 
   it('combines all / any / not with attribute and field matchers', () => {
-    const rec = (attrs: Record<string, string>, fields: Record<string, string> = {}) => record({ body: 'slow query took 3s', attributes: attrs, fields });
+    const rec = (attrs: Record<string, string>, fields: Record<string, string> = {}) =>
+      record({ body: 'slow query took 3s', attributes: attrs, fields });
     expect(r.process(rec({ 'db.system': 'mysql' }), 'app')[0]?.content).toBe('SLOW QUERY TOOK 3S');
     expect(r.process(rec({ 'db.system': 'redis' }), 'app')).toEqual([]);
     expect(r.process(rec({ 'db.system': 'mysql' }, { user: 'internal' }), 'app')).toEqual([]);
@@ -128,11 +155,16 @@ describe('rules: config errors', () => {
       'r.yaml',
     );
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.errors[0]).toMatch(/^r\.yaml:3:\d+: rules\[0\]\.event\.name: template "\{\{y\}\}": unknown reference "y".*captures: x/);
+    expect(!r.ok && r.errors[0]).toMatch(
+      /^r\.yaml:3:\d+: rules\[0\]\.event\.name: template "\{\{y\}\}": unknown reference "y".*captures: x/,
+    );
   });
 
   it('rejects enum values that no provider knows', () => {
-    const r = loadConfigText(`sinks: { out: { type: stdout } }\nrules:\n  - { name: a, event: { name: E, severity: Huge }, to: [out] }\n`, 'r.yaml');
+    const r = loadConfigText(
+      `sinks: { out: { type: stdout } }\nrules:\n  - { name: a, event: { name: E, severity: Huge }, to: [out] }\n`,
+      'r.yaml',
+    );
     expect(!r.ok && r.errors[0]).toMatch(/rules\[0\]\.event\.severity: "Huge" is not one of Critical, Major, Minor, Info/);
   });
 });

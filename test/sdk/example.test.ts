@@ -13,7 +13,10 @@ describe('examples/sdk-exporter.ts', () => {
       cwd: REPO,
       env: { ...process.env, LOG2EVENTS_EXAMPLE_DIR: scratch.dir },
     });
-    const events = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const events = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => [e.name, e.content])).toEqual([['PaymentFailed', 'order 1002 failed on checkout']]);
   });
 });

@@ -44,20 +44,30 @@ describe('Log2EventsLogExporter in an application using the OpenTelemetry SDK', 
 
   it('applies the rules in-process and delivers the events to the file sink', async () => {
     const out = join(scratch.dir, 'events.jsonl');
-    const exporter = await Log2EventsLogExporter.fromConfigFile(configFile(scratch, out), { sourceName: 'checkout-app', logger: silentLogger });
+    const exporter = await Log2EventsLogExporter.fromConfigFile(configFile(scratch, out), {
+      sourceName: 'checkout-app',
+      logger: silentLogger,
+    });
     const provider = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': 'shop' }),
       processors: [new BatchLogRecordProcessor({ exporter })],
     });
     const logger = provider.getLogger('checkout', '2.0.0');
-    const context = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+    const context = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+    });
     logger.emit({ severityNumber: SeverityNumber.ERROR, body: 'payment failed for order 77', attributes: { region: 'eu-1' }, context });
     logger.emit({ severityNumber: SeverityNumber.INFO, body: 'payment failed for order 78' }); // below ERROR: no event
     logger.emit({ severityNumber: SeverityNumber.WARN, body: { event: 'checkout', cart: { items: 4 } } });
     await provider.forceFlush();
     await provider.shutdown(); // shuts the exporter down, which drains delivery
 
-    const events = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => [e.name, e.severity, e.content]).sort()).toEqual([
       ['PaymentFailed', 'Major', 'order 77 on shop (eu-1)'],
       ['SlowCheckout', 'Minor', 'cart of 4 items'],
@@ -88,9 +98,12 @@ rules:
     if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
     const agent = await Agent.start({ config: loaded.config, withSources: false, logger: silentLogger });
     const exporter = new Log2EventsLogExporter(agent, { fullWaitMs: 20_000 });
-    const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter, maxExportBatchSize: 2, scheduledDelayMillis: 10 })] });
+    const provider = new LoggerProvider({
+      processors: [new BatchLogRecordProcessor({ exporter, maxExportBatchSize: 2, scheduledDelayMillis: 10 })],
+    });
     const logger = provider.getLogger('shop');
-    for (let order = 1; order <= 6; order++) logger.emit({ severityNumber: SeverityNumber.ERROR, body: `payment failed for order ${order}` });
+    for (let order = 1; order <= 6; order++)
+      logger.emit({ severityNumber: SeverityNumber.ERROR, body: `payment failed for order ${order}` });
     const flushed = provider.forceFlush();
 
     while (agent.metrics.total('log2events_spool_full_total') === 0) await new Promise((r) => setTimeout(r, 20));
@@ -101,7 +114,11 @@ rules:
     await agent.stop();
     reader.socket.destroy();
 
-    const orders = reader.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).content as string);
+    const orders = reader
+      .text()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).content as string);
     expect(orders.sort()).toEqual(['order 1', 'order 2', 'order 3', 'order 4', 'order 5', 'order 6']);
   });
 

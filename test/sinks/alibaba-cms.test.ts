@@ -61,7 +61,9 @@ describe('alibaba_cms end to end', () => {
     expect(dead[0]!.message).toMatch(/alibaba\.group_id/);
 
     const s2 = scratchDir();
-    const r2 = await runCli(['run', '-c', s2.write('c.yaml', config(s2.dir, behind)), '--once'], { input: linesOf(100, (i) => `ERROR order ${i} failed`) });
+    const r2 = await runCli(['run', '-c', s2.write('c.yaml', config(s2.dir, behind)), '--once'], {
+      input: linesOf(100, (i) => `ERROR order ${i} failed`),
+    });
     expect(r2.code, r2.stderr).toBe(0);
     expect(new Set(behind.events('alibaba').map((e) => contentOf(e.event.Content))).size).toBe(100);
     expectCorrectedOnce(behind.stats().alibaba.rejected);

@@ -1,7 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { alibabaCredentialProvider, RefreshingProvider, REFRESH_MARGIN_MS, stsEndpoint } from '../../src/sinks/alibaba/credential-provider.ts';
+import {
+  alibabaCredentialProvider,
+  RefreshingProvider,
+  REFRESH_MARGIN_MS,
+  stsEndpoint,
+} from '../../src/sinks/alibaba/credential-provider.ts';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/credentials.ts';
 import { verifyAcs3, verifyRpcV1 } from '../../src/emulator/alibaba-signature.ts';
 import { CredentialFetchError, type TemporaryCredentials } from '../../src/sinks/alibaba/temporary-credentials.ts';
@@ -19,7 +24,12 @@ import { cmsConfig, deadLetters, linesOf } from './cloud-harness.ts';
 const fakeServer = recordingServers();
 
 const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const temp = (n: number, expiresInMs: number) => ({ AccessKeyId: `STS.KEY${n}`, AccessKeySecret: `temp-secret-${n}`, SecurityToken: `sec-token-${n}`, Expiration: isoIn(expiresInMs) });
+const temp = (n: number, expiresInMs: number) => ({
+  AccessKeyId: `STS.KEY${n}`,
+  AccessKeySecret: `temp-secret-${n}`,
+  SecurityToken: `sec-token-${n}`,
+  Expiration: isoIn(expiresInMs),
+});
 
 /** A fake CloudMonitor that verifies each request against the secrets it knows. */
 async function fakeCms(secrets: Record<string, string>) {
@@ -30,7 +40,14 @@ async function fakeCms(secrets: Record<string, string>) {
     let result;
     let token: string | undefined;
     if (typeof auth === 'string' && auth.startsWith('ACS3-')) {
-      result = verifyAcs3({ method: req.method, path: req.path, query: req.query, headers: req.headers, body: Buffer.from(req.body), secretFor });
+      result = verifyAcs3({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        headers: req.headers,
+        body: Buffer.from(req.body),
+        secretFor,
+      });
       token = req.headers['x-acs-security-token'] as string | undefined;
     } else {
       const params = Object.fromEntries(new URLSearchParams(req.body));
@@ -126,7 +143,10 @@ describe('alibaba_cms with RRSA (STS AssumeRoleWithOIDC)', () => {
     const tokenFile = s.write('token', 'oidc-token-1');
     const sts = await fakeServer((_req, res) => json(res, 200, { Credentials: temp(3, 3_600_000) }));
     const cms = await fakeCms(allSecrets);
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url, 'signature: acs3')), '--once'], { input: lines(3), env: rrsaEnv(tokenFile, sts.url) });
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url, 'signature: acs3')), '--once'], {
+      input: lines(3),
+      env: rrsaEnv(tokenFile, sts.url),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(sts.requests).toHaveLength(1);
     expect(cms.seen).toEqual(Array.from({ length: 3 }, () => ({ accessKeyId: 'STS.KEY3', securityToken: 'sec-token-3' })));
@@ -136,7 +156,9 @@ describe('alibaba_cms with RRSA (STS AssumeRoleWithOIDC)', () => {
   it('an STS refusal is retryable (alibaba.credentials): the agent keeps running and dead-letters after max_elapsed with the STS message', async () => {
     const s = scratchDir();
     const tokenFile = s.write('token', 'oidc-token-1');
-    const sts = await fakeServer((_req, res) => json(res, 403, { Code: 'AuthenticationFail.OIDCToken.Invalid', Message: 'The OIDC token is invalid.' }));
+    const sts = await fakeServer((_req, res) =>
+      json(res, 403, { Code: 'AuthenticationFail.OIDCToken.Invalid', Message: 'The OIDC token is invalid.' }),
+    );
     const cms = await fakeCms(allSecrets);
     const file = s.write('c.yaml', config(s.dir, cms.url, '', '{ initial: 50ms, max: 100ms, max_elapsed: 600ms }'));
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: rrsaEnv(tokenFile, sts.url) });
@@ -160,7 +182,10 @@ describe('alibaba_cms with RRSA (STS AssumeRoleWithOIDC)', () => {
       json(res, 200, { Credentials: temp(2, 3_600_000) });
     });
     const cms = await fakeCms(allSecrets);
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url)), '--once'], { input: lines(1), env: rrsaEnv(tokenFile, sts.url) });
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url)), '--once'], {
+      input: lines(1),
+      env: rrsaEnv(tokenFile, sts.url),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(sts.requests).toHaveLength(2);
     expect(r.stderr).toMatch(/unexpected answer \(Credentials\.AccessKeySecret/);
@@ -180,7 +205,8 @@ describe('alibaba_cms with the ECS RAM role (instance metadata)', () => {
         return res.end('md-session-token');
       }
       if (req.method === 'GET' && req.path === `/latest/meta-data/ram/security-credentials/${ROLE}`) {
-        if (req.headers['x-aliyun-ecs-metadata-token'] !== 'md-session-token') return json(res, 401, { error: 'hardened mode: token required' });
+        if (req.headers['x-aliyun-ecs-metadata-token'] !== 'md-session-token')
+          return json(res, 401, { error: 'hardened mode: token required' });
         return json(res, 200, answer());
       }
       json(res, 404, { error: 'not found' });
@@ -192,10 +218,16 @@ describe('alibaba_cms with the ECS RAM role (instance metadata)', () => {
     const md = await fakeMetadata(() => ({ Code: 'Success', LastUpdated: isoIn(0), ...temp(4, 3_600_000) }));
     const cms = await fakeCms(allSecrets);
     const extra = `ecs_ram_role: ${ROLE}\n    metadata_endpoint: ${md.url}`;
-    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url, extra)), '--once'], { input: lines(2), env: { ...CLEAN_ENV, ALIBABA_CLOUD_IMDSV1_DISABLE: 'true' } });
+    const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url, extra)), '--once'], {
+      input: lines(2),
+      env: { ...CLEAN_ENV, ALIBABA_CLOUD_IMDSV1_DISABLE: 'true' },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(cms.seen).toEqual(Array.from({ length: 2 }, () => ({ accessKeyId: 'STS.KEY4', securityToken: 'sec-token-4' })));
-    expect(md.requests.map((q) => `${q.method} ${q.path}`)).toEqual(['PUT /latest/api/token', `GET /latest/meta-data/ram/security-credentials/${ROLE}`]);
+    expect(md.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
+      'PUT /latest/api/token',
+      `GET /latest/meta-data/ram/security-credentials/${ROLE}`,
+    ]);
     expect(md.requests[0]!.headers['x-aliyun-ecs-metadata-token-ttl-seconds']).toMatch(/^\d+$/);
     s.cleanup();
   });
@@ -204,7 +236,10 @@ describe('alibaba_cms with the ECS RAM role (instance metadata)', () => {
     const s = scratchDir();
     const md = await fakeMetadata(() => ({ Code: 'Failed', ...temp(4, 3_600_000) }));
     const cms = await fakeCms(allSecrets);
-    const file = s.write('c.yaml', config(s.dir, cms.url, `metadata_endpoint: ${md.url}`, '{ initial: 50ms, max: 100ms, max_elapsed: 600ms }'));
+    const file = s.write(
+      'c.yaml',
+      config(s.dir, cms.url, `metadata_endpoint: ${md.url}`, '{ initial: 50ms, max: 100ms, max_elapsed: 600ms }'),
+    );
     const r = await runCli(['run', '-c', file, '--once'], { input: lines(1), env: { ...CLEAN_ENV, ALIBABA_CLOUD_ECS_METADATA: ROLE } });
     // --once exits 4: events went to dead letters during the run.
     expect(r.code, r.stderr).toBe(4);
@@ -236,7 +271,12 @@ describe('alibaba credential chain order', () => {
     const s = scratchDir();
     const sts = await fakeServer((_req, res) => json(res, 200, { Credentials: temp(1, 3_600_000) }));
     const cms = await fakeCms({ LTAIenv: 'env-secret' });
-    const env = { ...rrsaEnv(s.write('token', 't'), sts.url), ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIenv', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token' };
+    const env = {
+      ...rrsaEnv(s.write('token', 't'), sts.url),
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIenv',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token',
+    };
     const r = await runCli(['run', '-c', s.write('c.yaml', config(s.dir, cms.url)), '--once'], { input: lines(1), env });
     expect(r.code, r.stderr).toBe(0);
     expect(cms.seen).toEqual([{ accessKeyId: 'LTAIenv', securityToken: 'env-token' }]);
@@ -249,23 +289,34 @@ describe('alibaba credential chain order', () => {
     expect(alibabaCredentialProvider({}, { env: { ...rrsa, ALIBABA_CLOUD_ECS_METADATA: 'role' } }).source).toBe('rrsa');
     expect(alibabaCredentialProvider({}, { env: { ALIBABA_CLOUD_ECS_METADATA: 'role' } }).source).toBe('ecs_ram_role');
     expect(alibabaCredentialProvider({ ecs_ram_role: 'role' }, { env: {} }).source).toBe('ecs_ram_role');
-    expect(() => alibabaCredentialProvider({}, { env: { ALIBABA_CLOUD_ECS_METADATA: 'role', ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' } })).toThrow(/no credentials/);
+    expect(() =>
+      alibabaCredentialProvider({}, { env: { ALIBABA_CLOUD_ECS_METADATA: 'role', ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' } }),
+    ).toThrow(/no credentials/);
     expect(() => alibabaCredentialProvider({}, { env: { ALIBABA_CLOUD_ROLE_ARN: 'r' } })).toThrow(/no credentials/);
     expect(alibabaCredentialProvider({}, { env: {}, emulator: EMULATOR_CREDENTIALS.alibaba }).source).toBe('emulator');
   });
 
   it('finds STS from sts_endpoint, ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_STS_REGION (+ VPC) or the central endpoint', () => {
     expect(stsEndpoint({ sts_endpoint: 'http://127.0.0.1:9/' }, { ALIBABA_CLOUD_STS_ENDPOINT: 'sts.x' })).toBe('http://127.0.0.1:9/');
-    expect(stsEndpoint({}, { ALIBABA_CLOUD_STS_ENDPOINT: 'sts-vpc.cn-beijing.aliyuncs.com' })).toBe('https://sts-vpc.cn-beijing.aliyuncs.com');
+    expect(stsEndpoint({}, { ALIBABA_CLOUD_STS_ENDPOINT: 'sts-vpc.cn-beijing.aliyuncs.com' })).toBe(
+      'https://sts-vpc.cn-beijing.aliyuncs.com',
+    );
     expect(stsEndpoint({}, { ALIBABA_CLOUD_STS_REGION: 'cn-hangzhou' })).toBe('https://sts.cn-hangzhou.aliyuncs.com');
-    expect(stsEndpoint({}, { ALIBABA_CLOUD_STS_REGION: 'cn-hangzhou', ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED: 'true' })).toBe('https://sts-vpc.cn-hangzhou.aliyuncs.com');
+    expect(stsEndpoint({}, { ALIBABA_CLOUD_STS_REGION: 'cn-hangzhou', ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED: 'true' })).toBe(
+      'https://sts-vpc.cn-hangzhou.aliyuncs.com',
+    );
     expect(stsEndpoint({}, {})).toBe('https://sts.aliyuncs.com');
   });
 });
 
 describe('RefreshingProvider', () => {
   const HOUR = 3_600_000;
-  const creds = (n: number, expiresAt: number): TemporaryCredentials => ({ accessKeyId: `K${n}`, accessKeySecret: `S${n}`, securityToken: `T${n}`, expiresAt });
+  const creds = (n: number, expiresAt: number): TemporaryCredentials => ({
+    accessKeyId: `K${n}`,
+    accessKeySecret: `S${n}`,
+    securityToken: `T${n}`,
+    expiresAt,
+  });
 
   it('makes one request for concurrent callers (single flight)', async () => {
     let calls = 0;
@@ -320,7 +371,11 @@ describe('alibaba_cms credential config keys', () => {
     const r1 = await runCli(['validate', '-c', s.write('a.yaml', both)]);
     expect(r1.code).not.toBe(0);
     expect(r1.stdout + r1.stderr).toMatch(/give either credentials or ecs_ram_role, not both/);
-    const r2 = await runCli(['validate', '-c', s.write('b.yaml', config(s.dir, 'http://127.0.0.1:9', 'ecs_ram_role: r\n    metadata_endpoint: ftp://x'))]);
+    const r2 = await runCli([
+      'validate',
+      '-c',
+      s.write('b.yaml', config(s.dir, 'http://127.0.0.1:9', 'ecs_ram_role: r\n    metadata_endpoint: ftp://x')),
+    ]);
     expect(r2.code).not.toBe(0);
     expect(r2.stdout + r2.stderr).toMatch(/metadata_endpoint/);
     s.cleanup();

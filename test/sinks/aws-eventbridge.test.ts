@@ -13,7 +13,10 @@ const AWS = EMULATOR_CREDENTIALS.aws;
 let ahead: RunningEmulator;
 let behind: RunningEmulator;
 beforeAll(async () => {
-  [ahead, behind] = await Promise.all([startEmulator({ port: 0, config: { clock_offset: '20m' } }), startEmulator({ port: 0, config: { clock_offset: '-20m' } })]);
+  [ahead, behind] = await Promise.all([
+    startEmulator({ port: 0, config: { clock_offset: '20m' } }),
+    startEmulator({ port: 0, config: { clock_offset: '-20m' } }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([ahead.close(), behind.close()]);

@@ -8,8 +8,21 @@ import { scratchDir, startCli } from '../helpers/cli.ts';
 import { fifoReader } from '../helpers/fifo.ts';
 
 const event = (id: string): Event => ({
-  id, rule: 'r', name: 'E', source: 's', time: 0, severity: 'Info', state: 'normal', action: 'raise', content: id,
-  resource: {}, dimensions: {}, attributes: {}, key: id, to: ['out'], overrides: {},
+  id,
+  rule: 'r',
+  name: 'E',
+  source: 's',
+  time: 0,
+  severity: 'Info',
+  state: 'normal',
+  action: 'raise',
+  content: id,
+  resource: {},
+  dimensions: {},
+  attributes: {},
+  key: id,
+  to: ['out'],
+  overrides: {},
 });
 
 describe('file sink', () => {
@@ -58,10 +71,19 @@ describe('file sink', () => {
       const f = fifo();
       const reader = fifoReader(f.path);
       const sink = new FileSink('out', f.path, true);
-      expect((await sink.send([event('a'), event('b')], new AbortController().signal)).outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
+      expect((await sink.send([event('a'), event('b')], new AbortController().signal)).outcomes.map((o) => o.kind)).toEqual([
+        'delivered',
+        'delivered',
+      ]);
       await sink.close();
       for (let i = 0; i < 50 && !reader.text().endsWith('\n'); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(reader.text().trimEnd().split('\n').map((l) => JSON.parse(l).id)).toEqual(['a', 'b']);
+      expect(
+        reader
+          .text()
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l).id),
+      ).toEqual(['a', 'b']);
       reader.socket.destroy();
       f.cleanup();
     });
@@ -118,7 +140,13 @@ rules:
     expect(await second.exited).toBe(0);
     expect(second.stderr()).toMatch(/"out":\{"delivered":2,/);
     reader.socket.destroy();
-    expect(reader.text().trimEnd().split('\n').map((l) => JSON.parse(l).content)).toEqual(['x ERROR one', 'x ERROR two']);
+    expect(
+      reader
+        .text()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).content),
+    ).toEqual(['x ERROR one', 'x ERROR two']);
     s.cleanup();
   }, 30_000);
 });

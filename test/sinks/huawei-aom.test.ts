@@ -54,7 +54,8 @@ describe('huawei_aom end to end', () => {
     const emu = emus['0s']!;
     const s = scratchDir();
     const file = s.write('c.yaml', config(s.dir, emu.url));
-    const input = linesOf(100, (i) => (i === 50 ? `ERROR queue q${i} stalled kind=incident` : `ERROR queue q${i} stalled`)) + 'INFO queue q1 flowing\n';
+    const input =
+      linesOf(100, (i) => (i === 50 ? `ERROR queue q${i} stalled kind=incident` : `ERROR queue q${i} stalled`)) + 'INFO queue q1 flowing\n';
     const r = await runCli(['run', '-c', file, '--once'], { input, timeoutMs: 120_000 });
     // --once exits 4: an event went to dead letters during the run.
     expect(r.code, r.stderr).toBe(4);

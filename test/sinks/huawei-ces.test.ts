@@ -71,7 +71,11 @@ describe('huawei_ces through log2events run', () => {
     // --once exits 4: an event went to dead letters during the run.
     expect(r.code, r.stderr).toBe(4);
     const stored = em.events('ces').map((e) => e.event);
-    const ids = (from: number, to: number) => stored.filter((e) => Number(/order (\d+)/.exec(e.detail.content ?? '')?.[1]) >= from && Number(/order (\d+)/.exec(e.detail.content ?? '')?.[1]) <= to);
+    const ids = (from: number, to: number) =>
+      stored.filter(
+        (e) =>
+          Number(/order (\d+)/.exec(e.detail.content ?? '')?.[1]) >= from && Number(/order (\d+)/.exec(e.detail.content ?? '')?.[1]) <= to,
+      );
     expect(ids(1, 100)).toHaveLength(99);
     expect(ids(1001, 2000)).toHaveLength(1000);
     expect(new Set(ids(1001, 2000).map((e) => e.time)).size).toBe(1000);
@@ -87,17 +91,24 @@ describe('huawei_ces through log2events run', () => {
     s.cleanup();
   }, 150_000);
 
-  it.each(['20m', '-20m'])('an agent whose clock is %s off Cloud Eye\'s gets every event delivered', async (offset) => {
-    await withEmulator({ port: 0, config: { clock_offset: offset } }, async (skewed) => {
-      const s = scratchDir();
-      const now = Date.now();
-      const file = s.write('c.yaml', config(s.dir, skewed.url));
-      const r = await runCli(['run', '-c', file, '--once'], { input: Array.from({ length: 50 }, (_, i) => line(now, i + 1)).join('\n') + '\n', timeoutMs: 120_000 });
-      expect(r.code, r.stderr).toBe(0);
-      expect(skewed.events('ces')).toHaveLength(50);
-      expect(skewed.stats().ces.rejected).toMatchObject({ 'APIGW.0301': expect.any(Number) });
-      expect(await deadLetters(file)).toEqual([]);
-      s.cleanup();
-    });
-  }, 150_000);
+  it.each(['20m', '-20m'])(
+    "an agent whose clock is %s off Cloud Eye's gets every event delivered",
+    async (offset) => {
+      await withEmulator({ port: 0, config: { clock_offset: offset } }, async (skewed) => {
+        const s = scratchDir();
+        const now = Date.now();
+        const file = s.write('c.yaml', config(s.dir, skewed.url));
+        const r = await runCli(['run', '-c', file, '--once'], {
+          input: Array.from({ length: 50 }, (_, i) => line(now, i + 1)).join('\n') + '\n',
+          timeoutMs: 120_000,
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(skewed.events('ces')).toHaveLength(50);
+        expect(skewed.stats().ces.rejected).toMatchObject({ 'APIGW.0301': expect.any(Number) });
+        expect(await deadLetters(file)).toEqual([]);
+        s.cleanup();
+      });
+    },
+    150_000,
+  );
 });

@@ -6,7 +6,12 @@ import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import type { HttpCallResult } from '../../src/sinks/http-call.ts';
 import { huaweiCall } from '../../src/sinks/huawei/client.ts';
 import { huaweiConnectionShape } from '../../src/sinks/huawei/config.ts';
-import { HuaweiCredentialError, REFRESH_AHEAD_MS, RefreshingCredentials, type TemporaryCredential } from '../../src/sinks/huawei/credential-provider.ts';
+import {
+  HuaweiCredentialError,
+  REFRESH_AHEAD_MS,
+  RefreshingCredentials,
+  type TemporaryCredential,
+} from '../../src/sinks/huawei/credential-provider.ts';
 import { type HuaweiTarget, resolveHuaweiTarget } from '../../src/sinks/huawei/credentials.ts';
 import type { EntryOutcome } from '../../src/sinks/sink.ts';
 import { verifyHuaweiRequest } from '../../src/emulator/huawei-verify.ts';
@@ -32,7 +37,12 @@ const serve = recordingServers();
 const temp = (n: number, prefix = 'TEMPAK') => ({ ak: `${prefix}${n}`, sk: `temp-secret-${prefix}-${n}`, token: `sec-${prefix}-${n}` });
 const credentialBody = (c: { ak: string; sk: string; token: string }, expiresInMs: number) => ({
   // IAM's own format: microseconds and Z
-  credential: { access: c.ak, secret: c.sk, securitytoken: c.token, expires_at: new Date(Date.now() + expiresInMs).toISOString().replace('Z', '000Z') },
+  credential: {
+    access: c.ak,
+    secret: c.sk,
+    securitytoken: c.token,
+    expires_at: new Date(Date.now() + expiresInMs).toISOString().replace('Z', '000Z'),
+  },
 });
 
 type Answer = 'ok' | { status: number; body: unknown } | 'malformed';
@@ -53,12 +63,18 @@ async function fakeIam(o: { expiresInMs?: number; answer?: (n: number) => Answer
       o.onExchange?.(n);
       const a = o.answer?.(n) ?? 'ok';
       if (typeof a === 'object') return json(res, a.status, a.body);
-      return json(res, 201, { token: { expires_at: new Date(Date.now() + 86_400_000).toISOString(), methods: ['mapped'] } }, { 'X-Subject-Token': `iam-token-${n}-${a}` });
+      return json(
+        res,
+        201,
+        { token: { expires_at: new Date(Date.now() + 86_400_000).toISOString(), methods: ['mapped'] } },
+        { 'X-Subject-Token': `iam-token-${n}-${a}` },
+      );
     }
     if (req.method === 'POST' && req.path === '/v3.0/OS-CREDENTIAL/securitytokens') {
       const body = JSON.parse(req.body) as { auth: { identity: { methods: string[]; token: { id: string } } } };
       const [, n, mode] = /^iam-token-(\d+)-(\w+)$/.exec(body.auth.identity.token.id) ?? [];
-      if (!n || body.auth.identity.methods[0] !== 'token') return json(res, 401, { error: { code: 401, message: 'The token is invalid', title: 'Unauthorized' } });
+      if (!n || body.auth.identity.methods[0] !== 'token')
+        return json(res, 401, { error: { code: 401, message: 'The token is invalid', title: 'Unauthorized' } });
       if (mode === 'malformed') return json(res, 201, { credential: { access: 'only-an-ak' } });
       return json(res, 201, credentialBody(temp(Number(n)), o.expiresInMs ?? 3_600_000));
     }
@@ -80,7 +96,8 @@ async function fakeMetadata(o: { session?: boolean; answer?: (n: number) => Answ
       return res.end('meta-session-token');
     }
     if (req.method === 'GET' && req.path === '/openstack/latest/securitykey') {
-      if (o.session !== false && req.headers['x-metadata-token'] !== 'meta-session-token') return json(res, 401, { message: 'token required' });
+      if (o.session !== false && req.headers['x-metadata-token'] !== 'meta-session-token')
+        return json(res, 401, { message: 'token required' });
       const n = ++gets;
       const a = o.answer?.(n) ?? 'ok';
       if (typeof a === 'object') return json(res, a.status, a.body);
@@ -103,7 +120,14 @@ async function fakeCloud() {
   const calls: { ak: string | undefined; securityToken: string | undefined; method: string }[] = [];
   const server = await serve((req, res) => {
     const url = new URL(req.url, 'http://x');
-    const v = verifyHuaweiRequest({ method: req.method, path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, body: Buffer.from(req.body), secretFor: (ak) => secrets.get(ak) });
+    const v = verifyHuaweiRequest({
+      method: req.method,
+      path: decodeURIComponent(url.pathname),
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.from(req.body),
+      secretFor: (ak) => secrets.get(ak),
+    });
     if (!v.ok) return json(res, 401, { error_code: 'APIGW.0301', error_msg: `Incorrect IAM authentication information: ${v.message}` });
     calls.push({ ak: v.ak, securityToken: req.headers['x-security-token'] as string | undefined, method: req.method });
     if (req.method === 'PUT') {
@@ -113,7 +137,11 @@ async function fakeCloud() {
     if (req.method === 'GET') return json(res, 200, { events: [], meta_data: { count: 0, marker: '', total: 0 } });
     // Cloud Eye's acceptance: one {event_id, event_name} per event of the request.
     const entries = JSON.parse(req.body) as { event_name: string }[];
-    json(res, 201, entries.map((e, i) => ({ event_id: `ev${calls.length}x${i}`, event_name: e.event_name })));
+    json(
+      res,
+      201,
+      entries.map((e, i) => ({ event_id: `ev${calls.length}x${i}`, event_name: e.event_name })),
+    );
   });
   return { ...server, calls };
 }
@@ -132,7 +160,8 @@ const CLEAN_ENV = {
 type SinkKind = 'huawei_ces' | 'huawei_aom';
 
 /** The sink's config block as YAML flow text (`auth` is its credential keys). */
-const sinkYaml = (kind: SinkKind, endpoint: string, auth = '') => `{ type: ${kind}, region: cn-north-4, project_id: ${PROJECT}, endpoint: "${endpoint}"${auth ? `, ${auth}` : ''} }`;
+const sinkYaml = (kind: SinkKind, endpoint: string, auth = '') =>
+  `{ type: ${kind}, region: cn-north-4, project_id: ${PROJECT}, endpoint: "${endpoint}"${auth ? `, ${auth}` : ''} }`;
 
 /** Where a sink of `kind` calls and with which credentials, resolved from its config and `env` as the sink does. */
 function target(endpoint: string, o: { kind?: SinkKind; auth?: string; env?: Record<string, string> } = {}): HuaweiTarget {
@@ -150,7 +179,11 @@ const huaweiConnection = z.object(huaweiConnectionShape);
 async function report(t: HuaweiTarget, kind: SinkKind = 'huawei_ces'): Promise<HttpCallResult> {
   const req =
     kind === 'huawei_ces'
-      ? { method: 'POST' as const, path: `/V1.0/${PROJECT}/events`, body: JSON.stringify([{ event_name: 'OrderFailed', event_source: 'shop.orders', time: Date.now(), detail: {} }]) }
+      ? {
+          method: 'POST' as const,
+          path: `/V1.0/${PROJECT}/events`,
+          body: JSON.stringify([{ event_name: 'OrderFailed', event_source: 'shop.orders', time: Date.now(), detail: {} }]),
+        }
       : { method: 'PUT' as const, path: `/v2/${PROJECT}/push/events`, body: JSON.stringify({ events: [] }) };
   return huaweiCall(t, req, 1, AbortSignal.timeout(20_000));
 }
@@ -168,7 +201,9 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const cloud = await fakeCloud();
     const s = scratchDir();
     const tokenFile = s.write('oidc-token', 'projected-id-token-1\n');
-    const t = target(cloud.url, { env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: tokenFile, HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url } });
+    const t = target(cloud.url, {
+      env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: tokenFile, HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
+    });
     const results = await Promise.all([report(t), report(t), report(t), report(t)]);
     expect(results.every(ok)).toBe(true);
     expect(iam.idTokens).toEqual([{ idp: 'cce-idp', token: 'projected-id-token-1' }]);
@@ -185,7 +220,9 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     // Expires in 2 min: inside the refresh window, so the next send refreshes; kubelet rotates after each exchange.
     const iam = await fakeIam({ expiresInMs: 120_000, onExchange: (n) => writeFileSync(tokenFile, `id-token-v${n + 1}`) });
     const cloud = await fakeCloud();
-    const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${tokenFile}", iam_endpoint: "${iam.url}", duration_seconds: 900 }` });
+    const t = target(cloud.url, {
+      auth: `oidc: { idp_id: cce-idp, id_token_file: "${tokenFile}", iam_endpoint: "${iam.url}", duration_seconds: 900 }`,
+    });
     expect(ok(await report(t))).toBe(true);
     expect(ok(await report(t))).toBe(true);
     expect(iam.idTokens.map((x) => x.token)).toEqual(['id-token-v1', 'id-token-v2']);
@@ -198,7 +235,10 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
   });
 
   it('keeps using a still-valid credential when its refresh fails', async () => {
-    const iam = await fakeIam({ expiresInMs: 120_000, answer: (n) => (n === 1 ? 'ok' : { status: 503, body: { error_code: 'IAM.0001', error_msg: 'busy' } }) });
+    const iam = await fakeIam({
+      expiresInMs: 120_000,
+      answer: (n) => (n === 1 ? 'ok' : { status: 503, body: { error_code: 'IAM.0001', error_msg: 'busy' } }),
+    });
     const cloud = await fakeCloud();
     const s = scratchDir();
     const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.write('t', 'tok')}", iam_endpoint: "${iam.url}" }` });
@@ -210,11 +250,17 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
   });
 
   it('answers retryable huawei.credentials while IAM fails or answers a malformed credential, and gets through once it recovers', async () => {
-    const iam = await fakeIam({ answer: (n) => (n === 1 ? { status: 500, body: { error_code: 'IAM.0006', error_msg: 'internal' } } : n === 2 ? 'malformed' : 'ok') });
+    const iam = await fakeIam({
+      answer: (n) => (n === 1 ? { status: 500, body: { error_code: 'IAM.0006', error_msg: 'internal' } } : n === 2 ? 'malformed' : 'ok'),
+    });
     const cloud = await fakeCloud();
     const s = scratchDir();
     const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.write('t', 'tok')}", iam_endpoint: "${iam.url}" }` });
-    expect(failure(await report(t))).toMatchObject({ kind: 'retryable', code: 'huawei.credentials', message: expect.stringMatching(/IAM\.0006/) });
+    expect(failure(await report(t))).toMatchObject({
+      kind: 'retryable',
+      code: 'huawei.credentials',
+      message: expect.stringMatching(/IAM\.0006/),
+    });
     expect(failure(await report(t))).toMatchObject({ kind: 'retryable', code: 'huawei.credentials' });
     expect(ok(await report(t))).toBe(true);
     expect(iam.exchanges()).toBe(3);
@@ -222,14 +268,18 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     s.cleanup();
   });
 
-  it('names IAM\'s refusal in the retryable huawei.credentials outcome (dead-lettered after retry.max_elapsed)', async () => {
-    const iam = await fakeIam({ answer: () => ({ status: 401, body: { error: { code: 401, message: 'The id token is invalid', title: 'Unauthorized' } } }) });
+  it("names IAM's refusal in the retryable huawei.credentials outcome (dead-lettered after retry.max_elapsed)", async () => {
+    const iam = await fakeIam({
+      answer: () => ({ status: 401, body: { error: { code: 401, message: 'The id token is invalid', title: 'Unauthorized' } } }),
+    });
     const cloud = await fakeCloud();
     const s = scratchDir();
     const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.write('t', 'tok')}", iam_endpoint: "${iam.url}" }` });
     const o = failure(await report(t));
     expect(o).toMatchObject({ kind: 'retryable', code: 'huawei.credentials' });
-    expect(o && o.kind !== 'delivered' && o.message).toMatch(/CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 401 .*The id token is invalid/);
+    expect(o && o.kind !== 'delivered' && o.message).toMatch(
+      /CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 401 .*The id token is invalid/,
+    );
     expect(cloud.calls).toEqual([]);
     s.cleanup();
   });
@@ -240,7 +290,11 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const s = scratchDir();
     const t = target(cloud.url, { auth: `oidc: { idp_id: cce-idp, id_token_file: "${s.dir}/absent", iam_endpoint: "${iam.url}" }` });
     const o = failure(await report(t));
-    expect(o).toMatchObject({ kind: 'retryable', code: 'huawei.credentials', message: expect.stringMatching(/cannot read the id token file/) });
+    expect(o).toMatchObject({
+      kind: 'retryable',
+      code: 'huawei.credentials',
+      message: expect.stringMatching(/cannot read the id token file/),
+    });
     expect(iam.exchanges()).toBe(0);
     s.cleanup();
   });
@@ -249,7 +303,10 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
     const iam = await fakeIam();
     const cloud = await fakeCloud();
     const s = scratchDir();
-    const t = target(cloud.url, { kind: 'huawei_aom', env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url } });
+    const t = target(cloud.url, {
+      kind: 'huawei_aom',
+      env: { HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url },
+    });
     expect(ok(await report(t, 'huawei_aom'))).toBe(true);
     expect(ok(await report(t, 'huawei_aom'))).toBe(true);
     expect(cloud.calls).toEqual([
@@ -260,18 +317,27 @@ describe('Huawei temporary credentials: CCE workload identity (OIDC)', () => {
   });
 
   it('gives query the same credentials, and a clear error when IAM refuses', async () => {
-    const iam = await fakeIam({ answer: (n) => (n === 1 ? 'ok' : { status: 403, body: { error_code: 'IAM.0003', error_msg: 'idp disabled' } }) });
+    const iam = await fakeIam({
+      answer: (n) => (n === 1 ? 'ok' : { status: 403, body: { error_code: 'IAM.0003', error_msg: 'idp disabled' } }),
+    });
     const cloud = await fakeCloud();
     const s = scratchDir();
     const file = s.write('c.yaml', `sinks: { hw: ${sinkYaml('huawei_ces', cloud.url)} }\n`);
-    const env = { ...CLEAN_ENV, HUAWEICLOUD_SDK_IDP_ID: 'cce-idp', HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'), HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url };
+    const env = {
+      ...CLEAN_ENV,
+      HUAWEICLOUD_SDK_IDP_ID: 'cce-idp',
+      HUAWEICLOUD_SDK_ID_TOKEN_FILE: s.write('t', 'tok'),
+      HUAWEICLOUD_SDK_IAM_ENDPOINT: iam.url,
+    };
     const first = await withEnv(env, () => runQuery(['-c', file, '--json']));
     expect(first.code, first.stderr).toBe(0);
     expect(cloud.calls).toEqual([{ ak: 'TEMPAK1', securityToken: 'sec-TEMPAK-1', method: 'GET' }]);
     // A new query process: a new credential is fetched, and IAM refuses it.
     const refused = await withEnv(env, () => runQuery(['-c', file, '--json']));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/huawei\.credentials: no credentials: CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 403 IAM\.0003: idp disabled/);
+    expect(refused.stderr).toMatch(
+      /huawei\.credentials: no credentials: CCE workload identity \(OIDC\): IAM \(token with id token\) answered HTTP 403 IAM\.0003: idp disabled/,
+    );
     expect(cloud.calls).toHaveLength(1);
     s.cleanup();
   });
@@ -292,7 +358,10 @@ describe('Huawei temporary credentials: ECS metadata', () => {
   });
 
   it('is enabled by LOG2EVENTS_HUAWEI_ECS_METADATA, works without session tokens, and retries a failing metadata service', async () => {
-    const meta = await fakeMetadata({ session: false, answer: (n) => (n === 1 ? { status: 500, body: { message: 'agency not ready' } } : 'ok') });
+    const meta = await fakeMetadata({
+      session: false,
+      answer: (n) => (n === 1 ? { status: 500, body: { message: 'agency not ready' } } : 'ok'),
+    });
     const cloud = await fakeCloud();
     const t = target(cloud.url, { env: { LOG2EVENTS_HUAWEI_ECS_METADATA: meta.url } });
     expect(failure(await report(t))).toMatchObject({ kind: 'retryable', code: 'huawei.credentials' });
@@ -346,7 +415,10 @@ describe('Huawei credentials: order', () => {
 
   it('refuses two credential sources in one sink config, and malformed oidc / ecs_metadata keys', () => {
     const bad = [
-      ['credentials: { ak: a, sk: b }, oidc: { idp_id: i, id_token_file: /f }', /give one of credentials, auth_token, oidc, ecs_metadata, not credentials and oidc/],
+      [
+        'credentials: { ak: a, sk: b }, oidc: { idp_id: i, id_token_file: /f }',
+        /give one of credentials, auth_token, oidc, ecs_metadata, not credentials and oidc/,
+      ],
       ['oidc: { idp_id: i, id_token_file: /f }, ecs_metadata: true', /not oidc and ecs_metadata/],
       ['oidc: { idp_id: i }', /id_token_file/],
       ['oidc: { idp_id: i, id_token_file: /f, iam_endpoint: not-a-url }', /iam_endpoint/],

@@ -85,11 +85,20 @@ rules:
       appendFileSync(log, lines(0, 1000));
       agent = await startCli(['run', '-c', config]);
       const a = agent;
-      await until(() => sinkEvents(out).length, (n) => n >= 1000, '1000 events before the disk fills');
+      await until(
+        () => sinkEvents(out).length,
+        (n) => n >= 1000,
+        '1000 events before the disk fills',
+      );
 
       const filler = fill(mnt);
       appendFileSync(log, lines(1000, 5000));
-      await until(() => a.stderr(), (e) => e.includes(`state_dir ${mnt} is full`), 'the full disk reported', 60_000);
+      await until(
+        () => a.stderr(),
+        (e) => e.includes(`state_dir ${mnt} is full`),
+        'the full disk reported',
+        60_000,
+      );
       expect(a.stderr()).not.toContain('cannot rollback');
 
       // Intake pauses: OTLP is answered 429 (a request that found room meanwhile is accepted and
@@ -98,7 +107,11 @@ rules:
       let refused = 0;
       for (let i = 0; i < 50 && refused === 0; i++) {
         const text = `PAY otlp-${i}`;
-        const r = await fetch(`http://127.0.0.1:${port}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpBody(text) });
+        const r = await fetch(`http://127.0.0.1:${port}/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: otlpBody(text),
+        });
         await r.arrayBuffer();
         if (r.status === 429) refused++;
         else if (r.status === 200) accepted.push(text);
@@ -123,12 +136,15 @@ rules:
       for (const e of sinkEvents(out)) counts.set(e.content, (counts.get(e.content) ?? 0) + 1);
       const repeated = [...counts.values()].filter((n) => n > 1).length;
       const most = Math.max(...counts.values());
-      console.log(`full disk: ${counts.size} events, ${sinkEvents(out).length} deliveries, ${repeated} delivered twice or more, at most ${most} times`);
+      console.log(
+        `full disk: ${counts.size} events, ${sinkEvents(out).length} deliveries, ${repeated} delivered twice or more, at most ${most} times`,
+      );
       expect(most).toBeLessThanOrEqual(2);
       // Only what was in flight when the disk filled may go twice: one file-sink batch (500).
       expect(repeated).toBeLessThanOrEqual(500);
       // Outcomes refused while the disk was full were written once it was not.
-      if (a.stderr().includes('cannot record delivery outcomes')) expect(a.stderr()).toContain('delivery outcomes written to the state store again');
+      if (a.stderr().includes('cannot record delivery outcomes'))
+        expect(a.stderr()).toContain('delivery outcomes written to the state store again');
     } finally {
       if (agent) {
         agent.child.kill('SIGTERM');

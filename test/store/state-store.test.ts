@@ -4,7 +4,14 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { MANIFEST_FILE_NAME } from '../../src/store/integrity.ts';
-import { MAX_CODE_CHARS, MAX_MESSAGE_CHARS, STATE_FILE_NAME, StateStore, StateStoreError, type EventToSpool } from '../../src/store/state-store.ts';
+import {
+  MAX_CODE_CHARS,
+  MAX_MESSAGE_CHARS,
+  STATE_FILE_NAME,
+  StateStore,
+  StateStoreError,
+  type EventToSpool,
+} from '../../src/store/state-store.ts';
 import { tempDir } from '../delivery/helpers.ts';
 
 function spoolable(id: string, sinks: string[] = ['s']): EventToSpool {
@@ -107,21 +114,36 @@ describe('StateStore', () => {
     const [a1, a2] = store.commitEvents([spoolable('a', ['s1', 's2'])], [], 1);
     expect(store.settle({ delivered: [a1!], retried: [], dead: [] }, 2)).toEqual({ events: 0, bytes: 0 });
     expect(store.totals().events).toBe(1);
-    const freed = store.settle({ delivered: [], retried: [], dead: [{ ...a2!, code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9 }] }, 10);
+    const freed = store.settle(
+      { delivered: [], retried: [], dead: [{ ...a2!, code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9 }] },
+      10,
+    );
     expect(freed.events).toBe(1);
     expect(store.totals()).toEqual({ events: 0, bytes: 0 });
-    expect(store.listDeadLetters()).toMatchObject([{ eventId: 'a', sink: 's2', code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9, createdAt: 10 }]);
+    expect(store.listDeadLetters()).toMatchObject([
+      { eventId: 'a', sink: 's2', code: 'E', message: 'm', attempts: 3, firstAttempt: 5, lastAttempt: 9, createdAt: 10 },
+    ]);
   });
 
   it('removes exactly the delivered entries, whether they come in runs of consecutive ids or scattered', () => {
     const store = open(dir());
     // 40 events for two sinks (their entries interleave), then 40 for one sink (consecutive).
-    const both = store.commitEvents(Array.from({ length: 40 }, (_, i) => spoolable(`b${i}`, ['s1', 's2'])), [], 1);
-    const single = store.commitEvents(Array.from({ length: 40 }, (_, i) => spoolable(`s${i}`, ['s1'])), [], 1);
+    const both = store.commitEvents(
+      Array.from({ length: 40 }, (_, i) => spoolable(`b${i}`, ['s1', 's2'])),
+      [],
+      1,
+    );
+    const single = store.commitEvents(
+      Array.from({ length: 40 }, (_, i) => spoolable(`s${i}`, ['s1'])),
+      [],
+      1,
+    );
     expect(store.totals().events).toBe(80);
     // Two runs with a gap of five entries that stay spooled.
     expect(store.settle({ delivered: [...single.slice(0, 10), ...single.slice(15)], retried: [], dead: [] }, 2).events).toBe(35);
-    expect(store.readEntries('s1', 0, 1000).map((e) => e.seq)).toEqual([...both.filter((e) => e.sink === 's1'), ...single.slice(10, 15)].map((e) => e.seq));
+    expect(store.readEntries('s1', 0, 1000).map((e) => e.seq)).toEqual(
+      [...both.filter((e) => e.sink === 's1'), ...single.slice(10, 15)].map((e) => e.seq),
+    );
     // Every other entry: the events still wait for their s2 entry.
     expect(store.settle({ delivered: both.filter((e) => e.sink === 's1'), retried: [], dead: [] }, 3).events).toBe(0);
     expect(store.settle({ delivered: both.filter((e) => e.sink === 's2'), retried: [], dead: [] }, 4).events).toBe(40);
@@ -132,7 +154,14 @@ describe('StateStore', () => {
   it('lists, replays and purges dead letters by sink and code', () => {
     const store = open(dir());
     const created = store.commitEvents([spoolable('a', ['s1']), spoolable('b', ['s2']), spoolable('c', ['s2'])], [], 1);
-    store.settle({ delivered: [], retried: [], dead: created.map((c, i) => ({ ...c, code: i === 2 ? 'C2' : 'C1', message: 'm', attempts: 1, firstAttempt: 1, lastAttempt: 1 })) }, 2);
+    store.settle(
+      {
+        delivered: [],
+        retried: [],
+        dead: created.map((c, i) => ({ ...c, code: i === 2 ? 'C2' : 'C1', message: 'm', attempts: 1, firstAttempt: 1, lastAttempt: 1 })),
+      },
+      2,
+    );
     expect(store.countDeadLetters()).toBe(3);
     expect(store.listDeadLetters({ sink: 's2' }).map((d) => d.eventId)).toEqual(['b', 'c']);
     expect(store.replayDeadLetters({ sink: 's2', code: 'C1' }, 3)).toBe(1);
@@ -174,7 +203,14 @@ describe('StateStore', () => {
     const created = store.commitEvents([spoolable('a'), spoolable('b')], [], 1);
     const code = 'C'.repeat(100_000);
     const message = 'M'.repeat(1_000_000);
-    store.settle({ delivered: [], retried: [{ seq: created[1]!.seq, attempts: 1, firstAttempt: 1, lastAttempt: 1, code, message }], dead: [{ ...created[0]!, code, message, attempts: 1, firstAttempt: 1, lastAttempt: 1 }] }, 2);
+    store.settle(
+      {
+        delivered: [],
+        retried: [{ seq: created[1]!.seq, attempts: 1, firstAttempt: 1, lastAttempt: 1, code, message }],
+        dead: [{ ...created[0]!, code, message, attempts: 1, firstAttempt: 1, lastAttempt: 1 }],
+      },
+      2,
+    );
     store.commitEvents([{ ...spoolable('c', []), deadSinks: [{ sink: 'gone', code, message }] }], [], 3);
     const dead = store.listDeadLetters();
     expect(dead).toHaveLength(2);
@@ -184,7 +220,10 @@ describe('StateStore', () => {
       expect(d.code.endsWith('…')).toBe(true);
     }
     const raw = new DatabaseSync(store.file, { readOnly: true });
-    const row = raw.prepare('SELECT length(last_code) AS c, length(last_message) AS m FROM entries WHERE seq = ?').get(created[1]!.seq) as { c: number; m: number };
+    const row = raw.prepare('SELECT length(last_code) AS c, length(last_message) AS m FROM entries WHERE seq = ?').get(created[1]!.seq) as {
+      c: number;
+      m: number;
+    };
     raw.close();
     expect(row).toEqual({ c: MAX_CODE_CHARS, m: MAX_MESSAGE_CHARS });
   });

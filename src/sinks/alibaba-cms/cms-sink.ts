@@ -7,7 +7,15 @@ import { httpCall, type HttpCallResult } from '../http-call.ts';
 import { sendIsolating } from '../isolate.ts';
 import type { SinkFactoryDeps } from '../registry.ts';
 import { SigningClock } from '../signing-clock.ts';
-import { allOutcomes, type EntryOutcome, type EntryProblem, type ProbeResult, type SendResult, type Sink, type SinkLimits } from '../sink.ts';
+import {
+  allOutcomes,
+  type EntryOutcome,
+  type EntryProblem,
+  type ProbeResult,
+  type SendResult,
+  type Sink,
+  type SinkLimits,
+} from '../sink.ts';
 import type { AlibabaCmsSinkConfig } from './index.ts';
 import { CMS_COMMON_PARAMS_ALLOWANCE, CMS_DEFAULT_MAX_EVENTS, CMS_MAX_REQUEST_BYTES } from './limits.ts';
 import { classifyCmsAnswer } from './outcome-classifier.ts';
@@ -67,7 +75,9 @@ export class CmsSink implements Sink {
       (part) => this.put(part, signal),
       signal,
     );
-    sendable.forEach((s, i) => (outcomes[s.at] = r.outcomes[i] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${i}` }));
+    sendable.forEach(
+      (s, i) => (outcomes[s.at] = r.outcomes[i] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${i}` }),
+    );
     return { outcomes, throttled: r.throttled };
   }
 
@@ -87,7 +97,10 @@ export class CmsSink implements Sink {
       creds = await this.credentials.get();
     } catch (err) {
       const message = `no ${this.credentials.source} credentials: ${err instanceof Error ? err.message : String(err)}`;
-      return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'alibaba.credentials', message }), throttled: false } };
+      return {
+        ok: false,
+        failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'alibaba.credentials', message }), throttled: false },
+      };
     }
     const date = new Date(this.clock.now());
     if (this.signature === 'v1') {
@@ -95,7 +108,16 @@ export class CmsSink implements Sink {
       return httpCall(this.url, { method: 'POST', headers: { 'content-type': CMS_FORM_TYPE }, body: formBody(signed) }, count, signal);
     }
     const body = formBody(params);
-    const headers = signAcs3({ method: 'POST', url: this.url, headers: { 'content-type': CMS_FORM_TYPE }, body, action, version: CMS_VERSION, date, ...creds });
+    const headers = signAcs3({
+      method: 'POST',
+      url: this.url,
+      headers: { 'content-type': CMS_FORM_TYPE },
+      body,
+      action,
+      version: CMS_VERSION,
+      date,
+      ...creds,
+    });
     delete headers.host;
     return httpCall(this.url, { method: 'POST', headers, body }, count, signal);
   }

@@ -21,7 +21,11 @@ export const alibabaCmsSinkSchema = z
       })
       .optional(),
     /** ECS RAM role to take credentials from (instance metadata); otherwise ALIBABA_CLOUD_ECS_METADATA. */
-    ecs_ram_role: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'a RAM role name: letters, digits, . _ -').optional(),
+    ecs_ram_role: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._-]+$/, 'a RAM role name: letters, digits, . _ -')
+      .optional(),
     /** STS for RRSA; otherwise ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_STS_REGION, https://sts.aliyuncs.com. */
     sts_endpoint: z.url({ protocol: /^https?$/ }).optional(),
     /** Instance metadata service for the ECS RAM role. */
@@ -39,11 +43,17 @@ export const alibabaCmsSinkSchema = z
     ...sinkCommonShape,
   })
   .superRefine((cfg, ctx) => {
-    if (cfg.credentials && cfg.ecs_ram_role) ctx.addIssue({ code: 'custom', path: ['ecs_ram_role'], message: 'give either credentials or ecs_ram_role, not both' });
-    if (!cfg.endpoint && !cfg.region) ctx.addIssue({ code: 'custom', path: ['region'], message: 'region is required unless endpoint is given' });
+    if (cfg.credentials && cfg.ecs_ram_role)
+      ctx.addIssue({ code: 'custom', path: ['ecs_ram_role'], message: 'give either credentials or ecs_ram_role, not both' });
+    if (!cfg.endpoint && !cfg.region)
+      ctx.addIssue({ code: 'custom', path: ['region'], message: 'region is required unless endpoint is given' });
     // The API reference allows 50, the user guide 100: 50 unless raised, never above 100.
     if ((cfg.batch.max_entries ?? 0) > CMS_MAX_EVENTS) {
-      ctx.addIssue({ code: 'custom', path: ['batch', 'max_entries'], message: `PutCustomEvent takes at most ${CMS_MAX_EVENTS} events per request` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batch', 'max_entries'],
+        message: `PutCustomEvent takes at most ${CMS_MAX_EVENTS} events per request`,
+      });
     }
   });
 export type AlibabaCmsSinkConfig = z.output<typeof alibabaCmsSinkSchema>;
@@ -57,9 +67,13 @@ export function cmsCheckStatic(fields: StaticEventFields): StaticProblem[] {
   const problems: StaticProblem[] = [];
   const named = fields.overrides.event_name !== undefined;
   const name = named ? String(fields.overrides.event_name) : fields.name;
-  if (name !== undefined && name.trim() === '') problems.push({ path: named ? ['alibaba', 'event_name'] : ['name'], message: 'EventName must not be empty for PutCustomEvent' });
+  if (name !== undefined && name.trim() === '')
+    problems.push({ path: named ? ['alibaba', 'event_name'] : ['name'], message: 'EventName must not be empty for PutCustomEvent' });
   if (fields.group !== undefined && fields.overrides.group_id === undefined && !isCmsGroupId(fields.group)) {
-    problems.push({ path: ['group'], message: `group ${JSON.stringify(fields.group)} is not an Alibaba application group id (digits, 0 = none)` });
+    problems.push({
+      path: ['group'],
+      message: `group ${JSON.stringify(fields.group)} is not an Alibaba application group id (digits, 0 = none)`,
+    });
   }
   return problems;
 }

@@ -76,14 +76,23 @@ export function cmsEventInfoProblem(info: Partial<CmsEventInfo>, maxEntryBytes?:
   if (!info.EventName) return { field: 'EventName', message: 'EventName is empty: PutCustomEvent requires a name' };
   if (!info.Content) return { field: 'Content', message: 'Content is empty: PutCustomEvent requires content' };
   if (info.Time !== undefined && parseCmsTime(info.Time) === undefined) {
-    return { field: 'Time', message: `Time ${JSON.stringify(info.Time.slice(0, 40))} is not yyyyMMddTHHmmss.SSSZ or epoch milliseconds of a real date (1970 to 9999)` };
+    return {
+      field: 'Time',
+      message: `Time ${JSON.stringify(info.Time.slice(0, 40))} is not yyyyMMddTHHmmss.SSSZ or epoch milliseconds of a real date (1970 to 9999)`,
+    };
   }
   if (info.GroupId !== undefined && !isCmsGroupId(info.GroupId)) {
-    return { field: 'GroupId', message: `GroupId ${JSON.stringify(info.GroupId.slice(0, 40))} is not an application group id (a 64-bit number; 0 = none)` };
+    return {
+      field: 'GroupId',
+      message: `GroupId ${JSON.stringify(info.GroupId.slice(0, 40))} is not an application group id (a 64-bit number; 0 = none)`,
+    };
   }
   // [guide] 500 KB per request: an event that cannot fit one request alone can never be sent.
   if (maxEntryBytes !== undefined && size !== undefined && size > maxEntryBytes) {
-    return { field: 'Content', message: `the event takes ${size} bytes encoded; a PutCustomEvent request carries at most ${CMS_MAX_REQUEST_BYTES} (Content is too long)` };
+    return {
+      field: 'Content',
+      message: `the event takes ${size} bytes encoded; a PutCustomEvent request carries at most ${CMS_MAX_REQUEST_BYTES} (Content is too long)`,
+    };
   }
   return undefined;
 }

@@ -63,7 +63,13 @@ export function classifyCmsAnswer(reply: HttpReply, count: number, clock: Signin
   if (code === undefined || klass === undefined) {
     if (reply.status === 429) return retry(count, `http_429`, describe(reply, body), reply, now, true);
     if (reply.status >= 500) return retry(count, `http_${reply.status}`, describe(reply, body), reply, now, false);
-    return unrecognisedAnswer(reply.status, contentType, reply.body, count, 'HTTP 200 with JSON Code "200", or Alibaba\'s error JSON {Code, Message, RequestId}');
+    return unrecognisedAnswer(
+      reply.status,
+      contentType,
+      reply.body,
+      count,
+      'HTTP 200 with JSON Code "200", or Alibaba\'s error JSON {Code, Message, RequestId}',
+    );
   }
   const message = describe(reply, body);
   switch (klass) {
@@ -87,7 +93,8 @@ export function classifyCmsAnswer(reply: HttpReply, count: number, clock: Signin
 }
 
 function retry(count: number, code: string, message: string, reply: HttpReply, now: number, throttled: boolean): SendResult {
-  const retryAfterMs = parseRetryAfter(reply.headers.get('x-acs-retry-after'), now, 'ms') ?? parseRetryAfter(reply.headers.get('retry-after'), now);
+  const retryAfterMs =
+    parseRetryAfter(reply.headers.get('x-acs-retry-after'), now, 'ms') ?? parseRetryAfter(reply.headers.get('retry-after'), now);
   const outcome: EntryOutcome = { kind: 'retryable', code, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   return { outcomes: allOutcomes(count, outcome), throttled };
 }

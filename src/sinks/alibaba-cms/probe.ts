@@ -9,7 +9,10 @@ import { CMS_PROBE_ACTION } from './wire.ts';
  * sink signs PutCustomEvent (same endpoint, credentials, signature version and signing clock),
  * read by PutCustomEvent's classifier: both answer `Code` "200" on success and the same error JSON.
  */
-export async function probeCms(call: (action: string, params: Record<string, string>) => Promise<HttpCallResult>, clock: SigningClock): Promise<ProbeResult> {
+export async function probeCms(
+  call: (action: string, params: Record<string, string>) => Promise<HttpCallResult>,
+  clock: SigningClock,
+): Promise<ProbeResult> {
   const r = await call(CMS_PROBE_ACTION, { PageSize: '1' });
   return probeResult(CMS_PROBE_ACTION, r.ok ? classifyCmsAnswer(r.reply, 1, clock) : r.failure);
 }

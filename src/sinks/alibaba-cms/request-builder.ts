@@ -50,7 +50,7 @@ function fieldOrigin(field: keyof CmsEventInfo, v: { event_name?: string; group_
     EventName: v.event_name !== undefined ? 'alibaba.event_name' : 'name',
     Content: v.content ? 'alibaba.content' : 'content',
     Time: v.time !== undefined ? 'alibaba.time' : 'time',
-    GroupId: v.group_id !== undefined ? 'alibaba.group_id' : 'group (or the sink\'s group_id)',
+    GroupId: v.group_id !== undefined ? 'alibaba.group_id' : "group (or the sink's group_id)",
   };
   return ` (from the event's ${from[field]})`;
 }

@@ -95,7 +95,11 @@ export function alibabaCredentialProvider(cfg: AlibabaCredentialConfig, opts: Ch
   const ecsDisabled = env.ALIBABA_CLOUD_ECS_METADATA_DISABLED?.toLowerCase() === 'true';
   const roleName = cfg.ecs_ram_role ?? (ecsDisabled ? undefined : nonEmpty(env.ALIBABA_CLOUD_ECS_METADATA));
   if (roleName) {
-    const o = { roleName, metadataEndpoint: cfg.metadata_endpoint ?? DEFAULT_METADATA_ENDPOINT, requireToken: env.ALIBABA_CLOUD_IMDSV1_DISABLE?.toLowerCase() === 'true' };
+    const o = {
+      roleName,
+      metadataEndpoint: cfg.metadata_endpoint ?? DEFAULT_METADATA_ENDPOINT,
+      requireToken: env.ALIBABA_CLOUD_IMDSV1_DISABLE?.toLowerCase() === 'true',
+    };
     return new RefreshingProvider('ecs_ram_role', () => ecsRamRoleCredentials(o), opts);
   }
   if (opts.emulator) return fixed('emulator', withToken(opts.emulator.accessKeyId, opts.emulator.accessKeySecret, undefined));
@@ -118,15 +122,19 @@ export class RefreshingProvider implements AlibabaCredentialProvider {
   constructor(source: CredentialSource, fetchCredentials: () => Promise<TemporaryCredentials>, opts: ChainOptions = {}) {
     this.source = source;
     const logger = opts.logger;
-    this.cache = new CredentialCache(async () => {
-      const c = await fetchCredentials();
-      return { value: strip(c), expiresAt: c.expiresAt };
-    }, {
-      refreshAheadMs: REFRESH_MARGIN_MS,
-      retryGapMs: RETRY_AFTER_FAILURE_MS,
-      ...(opts.now ? { now: opts.now } : {}),
-      onRefreshFailed: (err) => logger?.warn('alibaba credentials refresh failed', { source, error: err instanceof Error ? err.message : String(err) }),
-    });
+    this.cache = new CredentialCache(
+      async () => {
+        const c = await fetchCredentials();
+        return { value: strip(c), expiresAt: c.expiresAt };
+      },
+      {
+        refreshAheadMs: REFRESH_MARGIN_MS,
+        retryGapMs: RETRY_AFTER_FAILURE_MS,
+        ...(opts.now ? { now: opts.now } : {}),
+        onRefreshFailed: (err) =>
+          logger?.warn('alibaba credentials refresh failed', { source, error: err instanceof Error ? err.message : String(err) }),
+      },
+    );
   }
 
   get(): Promise<AlibabaCredentials> {

@@ -75,7 +75,9 @@ export function acs3CanonicalRequest(p: CanonicalParts): string {
 }
 
 export function acs3Signature(secret: string, canonical: string): string {
-  return createHmac('sha256', secret).update(`${ACS3_ALGORITHM}\n${sha256Hex(canonical)}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${ACS3_ALGORITHM}\n${sha256Hex(canonical)}`)
+    .digest('hex');
 }
 
 export interface Acs3SignInput {

@@ -39,7 +39,12 @@ const stsError = z.object({ Code: z.string(), Message: z.string().optional() });
 const metadataAnswer = z.object({ Code: z.literal('Success'), ...temporaryFields });
 
 function toTemporary(c: { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string; Expiration: string }): TemporaryCredentials {
-  return { accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret, securityToken: c.SecurityToken, expiresAt: Date.parse(c.Expiration) };
+  return {
+    accessKeyId: c.AccessKeyId,
+    accessKeySecret: c.AccessKeySecret,
+    securityToken: c.SecurityToken,
+    expiresAt: Date.parse(c.Expiration),
+  };
 }
 
 export interface OidcRoleOptions {
@@ -57,12 +62,29 @@ export async function assumeRoleWithOidc(o: OidcRoleOptions): Promise<TemporaryC
   const what = 'STS AssumeRoleWithOIDC';
   const token = await readTokenFile('OIDC token', o.oidcTokenFile);
   const url = new URL(o.stsEndpoint);
-  for (const [k, v] of Object.entries({ Action: 'AssumeRoleWithOIDC', Version: STS_VERSION, Format: 'JSON', Timestamp: formatAlibabaTimestamp(new Date()) })) url.searchParams.set(k, v);
-  const form = { RoleArn: o.roleArn, OIDCProviderArn: o.oidcProviderArn, OIDCToken: token, RoleSessionName: o.roleSessionName, DurationSeconds: String(o.durationSeconds) };
+  for (const [k, v] of Object.entries({
+    Action: 'AssumeRoleWithOIDC',
+    Version: STS_VERSION,
+    Format: 'JSON',
+    Timestamp: formatAlibabaTimestamp(new Date()),
+  }))
+    url.searchParams.set(k, v);
+  const form = {
+    RoleArn: o.roleArn,
+    OIDCProviderArn: o.oidcProviderArn,
+    OIDCToken: token,
+    RoleSessionName: o.roleSessionName,
+    DurationSeconds: String(o.durationSeconds),
+  };
   const body = Object.entries(form)
     .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .join('&');
-  const res = await identityCall(what, url.href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, STS_TIMEOUT_MS);
+  const res = await identityCall(
+    what,
+    url.href,
+    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+    STS_TIMEOUT_MS,
+  );
   if (res.status !== 200) {
     let detail = clip(res.body, 300) || 'empty body';
     try {
@@ -89,8 +111,14 @@ async function metadataToken(o: EcsRoleOptions): Promise<string | undefined> {
   const what = 'ECS metadata token';
   const url = new URL('/latest/api/token', o.metadataEndpoint).href;
   try {
-    const res = await identityCall(what, url, { method: 'PUT', headers: { 'x-aliyun-ecs-metadata-token-ttl-seconds': String(METADATA_TOKEN_TTL_SECONDS) } }, METADATA_TIMEOUT_MS);
-    if (res.status !== 200 || !res.body.trim()) throw new CredentialFetchError(`${what} failed (HTTP ${res.status}): ${clip(res.body, 200) || 'empty body'}`);
+    const res = await identityCall(
+      what,
+      url,
+      { method: 'PUT', headers: { 'x-aliyun-ecs-metadata-token-ttl-seconds': String(METADATA_TOKEN_TTL_SECONDS) } },
+      METADATA_TIMEOUT_MS,
+    );
+    if (res.status !== 200 || !res.body.trim())
+      throw new CredentialFetchError(`${what} failed (HTTP ${res.status}): ${clip(res.body, 200) || 'empty body'}`);
     return res.body.trim();
   } catch (err) {
     if (o.requireToken) throw err;
@@ -102,7 +130,13 @@ export async function ecsRamRoleCredentials(o: EcsRoleOptions): Promise<Temporar
   const what = `ECS RAM role ${o.roleName}`;
   const token = await metadataToken(o);
   const url = new URL(`/latest/meta-data/ram/security-credentials/${encodeURIComponent(o.roleName)}`, o.metadataEndpoint).href;
-  const res = await identityCall(what, url, { method: 'GET', headers: token ? { 'x-aliyun-ecs-metadata-token': token } : {} }, METADATA_TIMEOUT_MS);
-  if (res.status !== 200) throw new CredentialFetchError(`${what}: metadata service answered HTTP ${res.status}: ${clip(res.body, 300) || 'empty body'}`);
+  const res = await identityCall(
+    what,
+    url,
+    { method: 'GET', headers: token ? { 'x-aliyun-ecs-metadata-token': token } : {} },
+    METADATA_TIMEOUT_MS,
+  );
+  if (res.status !== 200)
+    throw new CredentialFetchError(`${what}: metadata service answered HTTP ${res.status}: ${clip(res.body, 300) || 'empty body'}`);
   return toTemporary(parseReply(what, metadataAnswer, res.body));
 }

@@ -14,7 +14,6 @@ import { classifyError, classifyResponse } from './outcome-classifier.ts';
 import { probeEventBridge } from './probe.ts';
 import { type BuiltEntry, buildEntry } from './request-builder.ts';
 
-
 /**
  * Builds the sink once its region is known: the request limit depends on the partition, and the
  * region may come from the SDK's own sources (environment, shared config file).
@@ -35,7 +34,11 @@ export async function createEventBridgeSink(name: string, cfg: AwsEventBridgeSin
 function eventBridgeClient(cfg: AwsEventBridgeSinkConfig, deps: SinkFactoryDeps): EventBridgeClient {
   const emulator = deps.emulator;
   const staticCreds = cfg.credentials
-    ? { accessKeyId: cfg.credentials.access_key_id, secretAccessKey: cfg.credentials.secret_access_key, ...(cfg.credentials.session_token ? { sessionToken: cfg.credentials.session_token } : {}) }
+    ? {
+        accessKeyId: cfg.credentials.access_key_id,
+        secretAccessKey: cfg.credentials.secret_access_key,
+        ...(cfg.credentials.session_token ? { sessionToken: cfg.credentials.session_token } : {}),
+      }
     : emulator
       ? { accessKeyId: emulator.credentials.aws.accessKeyId, secretAccessKey: emulator.credentials.aws.secretAccessKey }
       : undefined;
@@ -99,9 +102,20 @@ export class EventBridgeSink implements Sink {
       return b.ok ? [{ i, entry: b.entry }] : [];
     });
     if (sendable.length === 0) return { outcomes: outcomes.filter((o) => o !== undefined), throttled: false };
-    const result = await sendIsolating(sendable, (items) => this.put(items.map((s) => s.entry), signal), signal);
+    const result = await sendIsolating(
+      sendable,
+      (items) =>
+        this.put(
+          items.map((s) => s.entry),
+          signal,
+        ),
+      signal,
+    );
     sendable.forEach((s, k) => (outcomes[s.i] = result.outcomes[k]));
-    return { outcomes: outcomes.map((o) => o ?? { kind: 'retryable', code: 'internal', message: 'no outcome' }), throttled: result.throttled };
+    return {
+      outcomes: outcomes.map((o) => o ?? { kind: 'retryable', code: 'internal', message: 'no outcome' }),
+      throttled: result.throttled,
+    };
   }
 
   private async put(entries: readonly PutEventsRequestEntry[], signal: AbortSignal): Promise<SendResult> {

@@ -10,7 +10,12 @@ export const awsEventBridgeSinkSchema = z.strictObject({
   /** VPC endpoint, a proxy, or the emulator. */
   endpoint: z.url().optional(),
   /** Event bus name or ARN; the account's `default` bus when absent. */
-  event_bus: z.string().min(1).max(EVENT_BUS_MAX).regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN').optional(),
+  event_bus: z
+    .string()
+    .min(1)
+    .max(EVENT_BUS_MAX)
+    .regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN')
+    .optional(),
   /** Static credentials (tests, emulator); otherwise the standard AWS credential chain. */
   credentials: z
     .strictObject({

@@ -105,18 +105,26 @@ export function requestConstraintProblem(e: EntryFields, i = 0): EntryProblem | 
   const at = (member: string) => `entries.${i + 1}.member.${member}`;
   if (e.EventBusName !== undefined) {
     if (e.EventBusName.length < 1 || e.EventBusName.length > EVENT_BUS_MAX) {
-      return validation(`Value at '${at('eventBusName')}' failed to satisfy constraint: Member must have length between 1 and ${EVENT_BUS_MAX}`);
+      return validation(
+        `Value at '${at('eventBusName')}' failed to satisfy constraint: Member must have length between 1 and ${EVENT_BUS_MAX}`,
+      );
     }
     if (!EVENT_BUS_PATTERN.test(e.EventBusName)) {
-      return validation(`Value '${clip(e.EventBusName)}' at '${at('eventBusName')}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${EVENT_BUS_PATTERN.source}`);
+      return validation(
+        `Value '${clip(e.EventBusName)}' at '${at('eventBusName')}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${EVENT_BUS_PATTERN.source}`,
+      );
     }
   }
   if (e.TraceHeader !== undefined && (e.TraceHeader.length < 1 || e.TraceHeader.length > TRACE_HEADER_MAX)) {
-    return validation(`Value at '${at('traceHeader')}' failed to satisfy constraint: Member must have length between 1 and ${TRACE_HEADER_MAX}`);
+    return validation(
+      `Value at '${at('traceHeader')}' failed to satisfy constraint: Member must have length between 1 and ${TRACE_HEADER_MAX}`,
+    );
   }
   for (const [j, r] of (e.Resources ?? []).entries()) {
     if (r.length > RESOURCE_MAX) {
-      return validation(`Value at '${at(`resources.${j + 1}.member`)}' failed to satisfy constraint: Member must have length less than or equal to ${RESOURCE_MAX}`);
+      return validation(
+        `Value at '${at(`resources.${j + 1}.member`)}' failed to satisfy constraint: Member must have length less than or equal to ${RESOURCE_MAX}`,
+      );
     }
   }
   return undefined;
@@ -132,12 +140,19 @@ export function entryRuleProblem(e: EntryFields, opts: { detail?: boolean } = {}
     if (!e[f]) return { code: 'InvalidArgument', message: `Parameter ${f} is not valid. Reason: ${f} is a required argument.` };
   }
   if ((e.DetailType ?? '').length > DETAIL_TYPE_MAX) {
-    return { code: 'InvalidArgument', message: `Parameter DetailType is not valid. Reason: DetailType is longer than ${DETAIL_TYPE_MAX} characters.` };
+    return {
+      code: 'InvalidArgument',
+      message: `Parameter DetailType is not valid. Reason: DetailType is longer than ${DETAIL_TYPE_MAX} characters.`,
+    };
   }
   if ((e.Source ?? '').startsWith(RESERVED_SOURCE_PREFIX)) {
-    return { code: 'NotAuthorizedForSourceException', message: `Not authorized for the source: "${clip(e.Source ?? '')}" (the aws. prefix is reserved for AWS services)` };
+    return {
+      code: 'NotAuthorizedForSourceException',
+      message: `Not authorized for the source: "${clip(e.Source ?? '')}" (the aws. prefix is reserved for AWS services)`,
+    };
   }
-  if (opts.detail !== false && !isJsonObjectText(e.Detail ?? '')) return { code: 'MalformedDetail', message: 'Detail is malformed: it must be a JSON object.' };
+  if (opts.detail !== false && !isJsonObjectText(e.Detail ?? ''))
+    return { code: 'MalformedDetail', message: 'Detail is malformed: it must be a JSON object.' };
   return undefined;
 }
 
@@ -147,7 +162,10 @@ export function entryProblem(e: EntryFields, maxRequestBytes: number, opts: { de
   if (problem) return problem;
   const size = putEventsEntrySize(e);
   if (size > maxRequestBytes) {
-    return { code: 'ValidationException', message: `Total size of the entries in the request is over the limit: this entry alone is ${size} bytes by the entry-size rule, a request carries at most ${maxRequestBytes} (max_request_bytes)` };
+    return {
+      code: 'ValidationException',
+      message: `Total size of the entries in the request is over the limit: this entry alone is ${size} bytes by the entry-size rule, a request carries at most ${maxRequestBytes} (max_request_bytes)`,
+    };
   }
   return undefined;
 }

@@ -51,17 +51,29 @@ export function classifyResponse(out: PutEventsOutput, count: number): SendResul
   const entries = out.Entries;
   if (status !== 200 || !Array.isArray(entries) || entries.length !== count) {
     const { $metadata: _m, ...body } = out;
-    return unrecognisedAnswer(status, null, JSON.stringify(body), count, `${ACCEPTANCE} (${Array.isArray(entries) ? entries.length : 'no'} results for ${count} entries)`);
+    return unrecognisedAnswer(
+      status,
+      null,
+      JSON.stringify(body),
+      count,
+      `${ACCEPTANCE} (${Array.isArray(entries) ? entries.length : 'no'} results for ${count} entries)`,
+    );
   }
   let throttled = false;
   const outcomes = entries.map((e): EntryOutcome => {
     if (e.ErrorCode) {
       const message = e.ErrorMessage || e.ErrorCode;
       if (THROTTLING.has(e.ErrorCode)) throttled = true;
-      return RETRYABLE_ENTRY_CODES.has(e.ErrorCode) ? { kind: 'retryable', code: e.ErrorCode, message } : { kind: 'permanent', code: e.ErrorCode, message };
+      return RETRYABLE_ENTRY_CODES.has(e.ErrorCode)
+        ? { kind: 'retryable', code: e.ErrorCode, message }
+        : { kind: 'permanent', code: e.ErrorCode, message };
     }
     if (typeof e.EventId === 'string' && e.EventId !== '') return { kind: 'delivered', providerId: e.EventId };
-    return { kind: 'retryable', code: UNRECOGNISED_ANSWER, message: `result entry ${JSON.stringify(e).slice(0, 200)} has neither an EventId nor an ErrorCode` };
+    return {
+      kind: 'retryable',
+      code: UNRECOGNISED_ANSWER,
+      message: `result entry ${JSON.stringify(e).slice(0, 200)} has neither an EventId nor an ErrorCode`,
+    };
   });
   return { outcomes, throttled };
 }
@@ -83,7 +95,12 @@ export interface ThrownError {
  * for every entry. `clockCorrected`: the SDK's signing clock moved by this answer (its Date header),
  * so a skew refusal is retried at once; otherwise it waits for the usual backoff.
  */
-export function classifyError(err: unknown, count: number, parseRetryAfter: (v: string | undefined) => number | undefined = () => undefined, clockCorrected = false): SendResult {
+export function classifyError(
+  err: unknown,
+  count: number,
+  parseRetryAfter: (v: string | undefined) => number | undefined = () => undefined,
+  clockCorrected = false,
+): SendResult {
   const e: ThrownError = err !== null && typeof err === 'object' ? (err as ThrownError) : { message: String(err) };
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
@@ -93,10 +110,15 @@ export function classifyError(err: unknown, count: number, parseRetryAfter: (v: 
   const message = `${name}${status ? ` (HTTP ${status})` : ''}: ${text}`;
   const all = (outcome: EntryOutcome, throttled = false): SendResult => ({ outcomes: allOutcomes(count, outcome), throttled });
 
-  if (name === 'AnswerTooLargeError') return all({ kind: 'retryable', code: UNRECOGNISED_ANSWER, message: `HTTP ${status ?? '?'}: ${text}` });
+  if (name === 'AnswerTooLargeError')
+    return all({ kind: 'retryable', code: UNRECOGNISED_ANSWER, message: `HTTP ${status ?? '?'}: ${text}` });
   if (status !== undefined && status >= 300 && status < 400) {
     const location = headers.location ?? headers.Location;
-    return all({ kind: 'retryable', code: 'redirect_not_followed', message: `HTTP ${status} redirect to ${location ?? '(no Location)'} not followed` });
+    return all({
+      kind: 'retryable',
+      code: 'redirect_not_followed',
+      message: `HTTP ${status} redirect to ${location ?? '(no Location)'} not followed`,
+    });
   }
   if (THROTTLING.has(name) || status === 429) {
     const retryAfterMs = parseRetryAfter(headers['retry-after']);

@@ -14,7 +14,12 @@ export const awsOverrides = z.strictObject({
   /** Resources (ARNs, each ≤ 2048 characters); the resource id when it is an ARN, when absent. */
   resources: z.array(wireText.pipe(z.string().min(1).max(RESOURCE_MAX))).optional(),
   /** EventBusName: a bus name or ARN (1–1600 characters); the sink's `event_bus` when absent. */
-  event_bus: z.string().min(1).max(EVENT_BUS_MAX).regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN').optional(),
+  event_bus: z
+    .string()
+    .min(1)
+    .max(EVENT_BUS_MAX)
+    .regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN')
+    .optional(),
   /** TraceHeader (X-Ray, 1–500 characters); built from the record's trace context when absent. */
   trace_header: z.string().min(1).max(TRACE_HEADER_MAX).optional(),
   /** Extra keys merged into Detail. */

@@ -13,4 +13,7 @@ export const fileSinkSchema = z.strictObject({
   ...sinkCommonShape,
 });
 
-registerSinkType('file', { schema: fileSinkSchema, create: (name, cfg, deps) => new FileSink(name, resolveConfigPath(deps.baseDir, cfg.path), cfg.fsync) });
+registerSinkType('file', {
+  schema: fileSinkSchema,
+  create: (name, cfg, deps) => new FileSink(name, resolveConfigPath(deps.baseDir, cfg.path), cfg.fsync),
+});

@@ -50,11 +50,20 @@ function classifySuccess(body: string, count: number, retryAfterMs: number | und
   for (let i = 0; i < count; i++) {
     const r: unknown = results[i];
     if (!isEntryResult(r)) {
-      outcomes.push({ kind: 'retryable', code: 'missing_result', message: `response has no valid result for entry ${i} (${results.length} results for ${count} entries)` });
+      outcomes.push({
+        kind: 'retryable',
+        code: 'missing_result',
+        message: `response has no valid result for entry ${i} (${results.length} results for ${count} entries)`,
+      });
     } else if (r.status === 'ok') {
       outcomes.push({ kind: 'delivered' });
     } else if (r.status === 'retry') {
-      outcomes.push(withRetryAfter({ kind: 'retryable', code: text(r.code, 'retry'), message: text(r.message, 'the receiver asked to retry') }, retryAfterMs));
+      outcomes.push(
+        withRetryAfter(
+          { kind: 'retryable', code: text(r.code, 'retry'), message: text(r.message, 'the receiver asked to retry') },
+          retryAfterMs,
+        ),
+      );
     } else {
       outcomes.push({ kind: 'permanent', code: text(r.code, 'error'), message: text(r.message, 'the receiver rejected the event') });
     }
@@ -71,7 +80,10 @@ export function classifyFailure(err: unknown, count: number, signal: AbortSignal
   // node:http puts the system error's code on the error itself; fetch (undici) on its cause.
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError') {
-    return { outcomes: allOutcomes(count, { kind: 'retryable', code: 'timeout', message: 'request aborted or timed out' }), throttled: false };
+    return {
+      outcomes: allOutcomes(count, { kind: 'retryable', code: 'timeout', message: 'request aborted or timed out' }),
+      throttled: false,
+    };
   }
   const code = e.code ?? e.cause?.code ?? 'network';
   const message = e.cause?.message ?? e.message ?? String(err);

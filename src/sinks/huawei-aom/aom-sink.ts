@@ -29,7 +29,12 @@ export class AomSink implements Sink {
   constructor(name: string, cfg: HuaweiAomSinkConfig, deps: SinkFactoryDeps) {
     this.name = name;
     this.target = resolveHuaweiTarget('aom', cfg, { emulator: deps.emulator });
-    const opts = { eventType: cfg.event_type, resourceProvider: cfg.resource_provider, resourceType: cfg.resource_type, timeoutMs: cfg.alarm_timeout };
+    const opts = {
+      eventType: cfg.event_type,
+      resourceProvider: cfg.resource_provider,
+      resourceType: cfg.resource_type,
+      timeoutMs: cfg.alarm_timeout,
+    };
     this.build = entryCache((event) => buildAomEntry(event, opts));
     this.headers = cfg.enterprise_project_id ? { [cfg.enterprise_project_header]: cfg.enterprise_project_id } : {};
     this.limits = { maxEntries: cfg.batch.max_entries ?? AOM_DEFAULT_MAX_ENTRIES, maxBytes: AOM_MAX_REQUEST_BYTES - AOM_ENVELOPE_BYTES };

@@ -8,7 +8,14 @@
  */
 
 /** metadata keys every event must carry (seed, Table 5; SDK EventModel.metadata). */
-export const AOM_REQUIRED_METADATA = ['event_name', 'event_severity', 'event_type', 'resource_provider', 'resource_type', 'resource_id'] as const;
+export const AOM_REQUIRED_METADATA = [
+  'event_name',
+  'event_severity',
+  'event_type',
+  'resource_provider',
+  'resource_type',
+  'resource_id',
+] as const;
 /** event_severity values (seed; SDK). */
 export const AOM_SEVERITIES = ['Critical', 'Major', 'Minor', 'Info'] as const;
 /** event_type values: `alarm` stays active until cleared or timed out, `event` is a record (seed; SDK). */
@@ -72,7 +79,8 @@ export function aomEventProblem(raw: unknown, clear: boolean): AomProblem | unde
   }
   for (const [key, v] of Object.entries(md)) {
     if (typeof v !== 'string') return { field: `metadata.${key}`, message: 'must be a string' };
-    if (v.length < 1 || v.length > AOM_METADATA_MAX) return { field: `metadata.${key}`, message: `must be 1 to ${AOM_METADATA_MAX} characters (is ${v.length})` };
+    if (v.length < 1 || v.length > AOM_METADATA_MAX)
+      return { field: `metadata.${key}`, message: `must be 1 to ${AOM_METADATA_MAX} characters (is ${v.length})` };
   }
   if (!(AOM_SEVERITIES as readonly unknown[]).includes(md.event_severity)) {
     return { field: 'metadata.event_severity', message: `${JSON.stringify(md.event_severity)} is not one of ${AOM_SEVERITIES.join(', ')}` };
@@ -83,7 +91,8 @@ export function aomEventProblem(raw: unknown, clear: boolean): AomProblem | unde
   for (const key of ['starts_at', 'ends_at', 'timeout'] as const) {
     if (raw[key] !== undefined && !isMillis(raw[key])) return { field: key, message: 'must be a non-negative whole number (milliseconds)' };
   }
-  if (typeof raw.timeout === 'number' && raw.timeout > AOM_MAX_TIMEOUT_MS) return { field: 'timeout', message: `${raw.timeout} ms is more than 15 days` };
+  if (typeof raw.timeout === 'number' && raw.timeout > AOM_MAX_TIMEOUT_MS)
+    return { field: 'timeout', message: `${raw.timeout} ms is more than 15 days` };
   if (!clear && raw.starts_at === undefined) return { field: 'starts_at', message: 'is mandatory when reporting' };
   if (clear && raw.ends_at === undefined) return { field: 'ends_at', message: 'is mandatory when clearing' };
   if (raw.id !== undefined && (typeof raw.id !== 'string' || raw.id === '')) return { field: 'id', message: 'must be a non-empty string' };

@@ -93,8 +93,10 @@ function withoutEmpty(block: Record<string, unknown> | undefined): Record<string
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(block)) {
     if (v === '' || v === null || v === undefined) continue;
-    out[k] = k === 'metadata' && isRecord(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '' && x !== null && x !== undefined)) : v;
+    out[k] =
+      k === 'metadata' && isRecord(v)
+        ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '' && x !== null && x !== undefined))
+        : v;
   }
   return out;
 }
-

@@ -81,14 +81,27 @@ export class CesSink implements Sink {
         return;
       }
       const margin = this.refusedTime.has(event.id) ? 2 * this.marginMs : this.marginMs;
-      const time = this.times.timeFor(event.id, identity, entry.time, (own) => clampTime(own, now, margin), (t) => inTimeWindow(t, now, margin));
+      const time = this.times.timeFor(
+        event.id,
+        identity,
+        entry.time,
+        (own) => clampTime(own, now, margin),
+        (t) => inTimeWindow(t, now, margin),
+      );
       const clamped = !inTimeWindow(entry.time, now, margin);
       out.push({ at, item: { event, entry: time === entry.time ? entry : clamped ? clampedEntry(entry, time) : { ...entry, time } } });
     });
     if (out.length === 0) return { outcomes, throttled: false };
-    const result = await sendIsolating(out.map((o) => o.item), (items) => this.request(items, signal), signal);
+    const result = await sendIsolating(
+      out.map((o) => o.item),
+      (items) => this.request(items, signal),
+      signal,
+    );
     out.forEach(({ at, item }, j) => {
-      outcomes[at] = this.settle(item.event, result.outcomes[j] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${j}` });
+      outcomes[at] = this.settle(
+        item.event,
+        result.outcomes[j] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${j}` },
+      );
     });
     return { outcomes, throttled: result.throttled };
   }
@@ -119,7 +132,12 @@ export class CesSink implements Sink {
     }
     this.times.forget(event.id);
     this.refusedTime.add(event.id);
-    return { kind: 'retryable', code: TIME_WINDOW_CODE, message: `Cloud Eye refused the event's time (${o.code}: ${o.message}); it is fitted into the window again`, retryAfterMs: 0 };
+    return {
+      kind: 'retryable',
+      code: TIME_WINDOW_CODE,
+      message: `Cloud Eye refused the event's time (${o.code}: ${o.message}); it is fitted into the window again`,
+      retryAfterMs: 0,
+    };
   }
 
   private rejectedTime(time: number, now: number): EntryProblem | undefined {

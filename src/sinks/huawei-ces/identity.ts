@@ -31,7 +31,13 @@ export class CesTimes {
    * outside the window (or undefined when it is inside); `usable(t)` whether a time assigned
    * earlier can still be sent.
    */
-  timeFor(eventId: string, identity: string, own: number, fit: (own: number) => number | undefined, usable: (t: number) => boolean): number {
+  timeFor(
+    eventId: string,
+    identity: string,
+    own: number,
+    fit: (own: number) => number | undefined,
+    usable: (t: number) => boolean,
+  ): number {
     const held = this.timesOf(identity);
     const { times } = held;
     const moved = this.moved.get(eventId);

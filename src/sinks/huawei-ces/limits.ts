@@ -86,19 +86,32 @@ function textRule(d: Record<string, unknown>, key: string, pattern: RegExp, rule
 function enumRule(d: Record<string, unknown>, key: string, values: readonly string[]): CesProblem | undefined {
   const v = d[key];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !values.includes(v)) return { field: `detail.${key}`, message: `detail.${key} ${show(v)} must be one of ${values.join(', ')}` };
+  if (typeof v !== 'string' || !values.includes(v))
+    return { field: `detail.${key}`, message: `detail.${key} ${show(v)} must be one of ${values.join(', ')}` };
   return undefined;
 }
 
 /** `event_source` rule alone (also checked on a rule's literal `source:` at load). */
 export function eventSourceProblem(source: unknown): CesProblem | undefined {
-  if (typeof source === 'string' && source.length >= EVENT_SOURCE_LENGTH.min && source.length <= EVENT_SOURCE_LENGTH.max && EVENT_SOURCE.test(source)) return undefined;
-  return { field: 'event_source', message: `event_source ${show(source)} is invalid: use service.item, 3 to 32 characters, each part starting with a letter ([A-Za-z0-9_])` };
+  if (
+    typeof source === 'string' &&
+    source.length >= EVENT_SOURCE_LENGTH.min &&
+    source.length <= EVENT_SOURCE_LENGTH.max &&
+    EVENT_SOURCE.test(source)
+  )
+    return undefined;
+  return {
+    field: 'event_source',
+    message: `event_source ${show(source)} is invalid: use service.item, 3 to 32 characters, each part starting with a letter ([A-Za-z0-9_])`,
+  };
 }
 
 export function eventNameProblem(name: unknown): CesProblem | undefined {
   if (typeof name === 'string' && EVENT_NAME.test(name)) return undefined;
-  return { field: 'event_name', message: `event_name ${show(name)} is invalid: it must start with a letter and have 1 to 64 letters, digits or underscores` };
+  return {
+    field: 'event_name',
+    message: `event_name ${show(name)} is invalid: it must start with a letter and have 1 to 64 letters, digits or underscores`,
+  };
 }
 
 /**
@@ -109,7 +122,8 @@ export function entryProblem(raw: unknown): CesProblem | undefined {
   if (!isObject(raw)) return { field: '', message: 'an event must be an object' };
   const named = eventNameProblem(raw.event_name) ?? eventSourceProblem(raw.event_source);
   if (named) return named;
-  if (typeof raw.time !== 'number' || !Number.isInteger(raw.time)) return { field: 'time', message: 'time is required and must be epoch milliseconds' };
+  if (typeof raw.time !== 'number' || !Number.isInteger(raw.time))
+    return { field: 'time', message: 'time is required and must be epoch milliseconds' };
   const d = raw.detail;
   if (!isObject(d)) return { field: 'detail', message: 'detail is required' };
   if (d.content !== undefined && (typeof d.content !== 'string' || d.content.length > MAX_CONTENT)) {
@@ -125,7 +139,10 @@ export function entryProblem(raw: unknown): CesProblem | undefined {
     enumRule(d, 'sub_event_type', SUB_EVENT_TYPES);
   if (problem) return problem;
   if (d.event_type !== undefined && d.event_type !== REPORTABLE_EVENT_TYPE) {
-    return { field: 'detail.event_type', message: `detail.event_type ${show(d.event_type)} cannot be reported: only ${REPORTABLE_EVENT_TYPE}` };
+    return {
+      field: 'detail.event_type',
+      message: `detail.event_type ${show(d.event_type)} cannot be reported: only ${REPORTABLE_EVENT_TYPE}`,
+    };
   }
   return dimensionsProblem(d.dimensions);
 }
@@ -133,13 +150,20 @@ export function entryProblem(raw: unknown): CesProblem | undefined {
 function dimensionsProblem(dims: unknown): CesProblem | undefined {
   if (dims === undefined) return undefined;
   if (!Array.isArray(dims)) return { field: 'detail.dimensions', message: 'detail.dimensions must be a list' };
-  if (dims.length > MAX_DIMENSIONS) return { field: 'detail.dimensions', message: `detail.dimensions has ${dims.length} items; at most ${MAX_DIMENSIONS} are supported` };
+  if (dims.length > MAX_DIMENSIONS)
+    return { field: 'detail.dimensions', message: `detail.dimensions has ${dims.length} items; at most ${MAX_DIMENSIONS} are supported` };
   for (const [j, d] of dims.entries()) {
     if (!isObject(d) || typeof d.name !== 'string' || !DIMENSION_NAME.test(d.name)) {
-      return { field: `detail.dimensions[${j}].name`, message: `detail.dimensions[${j}].name ${show(isObject(d) ? d.name : d)} must start with a letter and have 1 to 32 letters, digits, _ or -` };
+      return {
+        field: `detail.dimensions[${j}].name`,
+        message: `detail.dimensions[${j}].name ${show(isObject(d) ? d.name : d)} must start with a letter and have 1 to 32 letters, digits, _ or -`,
+      };
     }
     if (typeof d.value !== 'string' || d.value.length < 1 || d.value.length > MAX_DIMENSION_VALUE) {
-      return { field: `detail.dimensions[${j}].value`, message: `detail.dimensions[${j}].value must have 1 to ${MAX_DIMENSION_VALUE} characters` };
+      return {
+        field: `detail.dimensions[${j}].value`,
+        message: `detail.dimensions[${j}].value must have 1 to ${MAX_DIMENSION_VALUE} characters`,
+      };
     }
   }
   return undefined;
@@ -153,5 +177,8 @@ export function inTimeWindow(time: number, now: number, marginMs = 0): boolean {
 export function timeProblem(time: number, now: number, marginMs = 0): CesProblem | undefined {
   if (inTimeWindow(time, now, marginMs)) return undefined;
   const minutes = Math.round(Math.abs(now - time) / 60_000);
-  return { field: 'time', message: `time ${time} is ${minutes} min in the ${time < now ? 'past' : 'future'}: it must be within [now - 1h + ${marginMs / 1000}s, now + 10min - ${marginMs / 1000}s]` };
+  return {
+    field: 'time',
+    message: `time ${time} is ${minutes} min in the ${time < now ? 'past' : 'future'}: it must be within [now - 1h + ${marginMs / 1000}s, now + 10min - ${marginMs / 1000}s]`,
+  };
 }

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { wireText, wireTimeMs } from '../override-values.ts';
-import { EVENT_LEVELS, EVENT_NAME, EVENT_SOURCE, EVENT_SOURCE_LENGTH, EVENT_STATES, GROUP_ID, MAX_DIMENSIONS, REPORTABLE_EVENT_TYPE, SUB_EVENT_TYPES } from './limits.ts';
+import {
+  EVENT_LEVELS,
+  EVENT_NAME,
+  EVENT_SOURCE,
+  EVENT_SOURCE_LENGTH,
+  EVENT_STATES,
+  GROUP_ID,
+  MAX_DIMENSIONS,
+  REPORTABLE_EVENT_TYPE,
+  SUB_EVENT_TYPES,
+} from './limits.ts';
 
 /**
  * The detail keys a rule may set (seed 001 table 5). Resource id and name, user and dimension
@@ -17,7 +27,10 @@ const detailShape = {
   event_user: wireText.optional(),
   event_type: z.literal(REPORTABLE_EVENT_TYPE, `only ${REPORTABLE_EVENT_TYPE} can be reported`).optional(),
   sub_event_type: z.enum(SUB_EVENT_TYPES).optional(),
-  dimensions: z.array(z.strictObject({ name: wireText, value: wireText })).max(MAX_DIMENSIONS, `at most ${MAX_DIMENSIONS} dimensions`).optional(),
+  dimensions: z
+    .array(z.strictObject({ name: wireText, value: wireText }))
+    .max(MAX_DIMENSIONS, `at most ${MAX_DIMENSIONS} dimensions`)
+    .optional(),
 };
 
 /** A rule's `huawei_ces:` block: the CreateEvents entry's fields, its detail keys, or a `detail:` object of them. */

@@ -65,7 +65,12 @@ export function buildCesEntry(event: Event, opts: CesBuildOptions = {}): CesBuil
   const dims = fixes.dimensions(o.dimensions ?? Object.entries(event.dimensions).map(([name, value]) => ({ name, value })));
   if (dims.length) detail.dimensions = dims;
   detail.content = fixes.appendTo(o.content ?? event.content);
-  const entry: CesEntry = { event_name: o.event_name ?? event.name, event_source: o.event_source ?? event.source, time: o.time ?? event.time, detail };
+  const entry: CesEntry = {
+    event_name: o.event_name ?? event.name,
+    event_source: o.event_source ?? event.source,
+    time: o.time ?? event.time,
+    detail,
+  };
   const problem = entryProblem(entry);
   if (problem) return { ok: false, problem: { code: INVALID_EVENT, message: `${problem.message} (rule "${event.rule}")` } };
   return { ok: true, built: { entry, identity: cesIdentity(entry) } };
@@ -77,7 +82,17 @@ export function buildCesEntry(event: Event, opts: CesBuildOptions = {}): CesBuil
  */
 export function cesIdentity(entry: CesEntry): string {
   const d = entry.detail;
-  return JSON.stringify([entry.event_source, entry.event_name, d.event_type ?? '', d.sub_event_type ?? '', d.event_state ?? '', d.event_level ?? '', d.event_user ?? '', d.resource_id ?? '', d.resource_name ?? '']);
+  return JSON.stringify([
+    entry.event_source,
+    entry.event_name,
+    d.event_type ?? '',
+    d.sub_event_type ?? '',
+    d.event_state ?? '',
+    d.event_level ?? '',
+    d.event_user ?? '',
+    d.resource_id ?? '',
+    d.resource_name ?? '',
+  ]);
 }
 
 /**

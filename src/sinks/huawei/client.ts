@@ -32,7 +32,10 @@ export async function huaweiCall(target: HuaweiTarget, req: HuaweiRequest, count
     auth = await untilAborted(target.auth.get(), signal);
   } catch (err) {
     const message = `no credentials: ${err instanceof Error ? err.message : String(err)}`;
-    return { ok: false, failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'huawei.credentials', message }), throttled: false } };
+    return {
+      ok: false,
+      failure: { outcomes: allOutcomes(count, { kind: 'retryable', code: 'huawei.credentials', message }), throttled: false },
+    };
   }
   const url = new URL(target.endpoint + req.path);
   for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);

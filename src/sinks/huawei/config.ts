@@ -50,10 +50,16 @@ export interface HuaweiConnectionConfig {
 
 /** Two auth forms at once is ambiguous: refuse it at config load. */
 export function refineHuaweiAuth(cfg: HuaweiConnectionConfig, ctx: z.RefinementCtx): void {
-  if (cfg.credentials && cfg.auth_token) ctx.addIssue({ code: 'custom', path: ['auth_token'], message: 'give credentials (AK/SK) or auth_token, not both' });
+  if (cfg.credentials && cfg.auth_token)
+    ctx.addIssue({ code: 'custom', path: ['auth_token'], message: 'give credentials (AK/SK) or auth_token, not both' });
   const given = (['credentials', 'auth_token', 'oidc', 'ecs_metadata'] as const).filter((k) => cfg[k] !== undefined);
   if (given.length > 1 && !(given.length === 2 && cfg.credentials && cfg.auth_token)) {
-    ctx.addIssue({ code: 'custom', path: [given[1]!], message: `give one of credentials, auth_token, oidc, ecs_metadata, not ${given.join(' and ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: [given[1]!],
+      message: `give one of credentials, auth_token, oidc, ecs_metadata, not ${given.join(' and ')}`,
+    });
   }
-  if (!cfg.endpoint && !cfg.region) ctx.addIssue({ code: 'custom', path: ['region'], message: 'region is required unless endpoint is given' });
+  if (!cfg.endpoint && !cfg.region)
+    ctx.addIssue({ code: 'custom', path: ['region'], message: 'region is required unless endpoint is given' });
 }

@@ -3,9 +3,7 @@ import { CredentialCache } from '../credential-cache.ts';
 import { identityCall, type IdentityReply, parseReply, readTokenFile } from '../identity-endpoint.ts';
 import { parseHuaweiError } from './error-classifier.ts';
 
-export type HuaweiAuth =
-  | { kind: 'aksk'; ak: string; sk: string; securityToken?: string }
-  | { kind: 'token'; token: string };
+export type HuaweiAuth = { kind: 'aksk'; ak: string; sk: string; securityToken?: string } | { kind: 'token'; token: string };
 
 /** No credentials could be obtained; a send turns it into a retryable `huawei.credentials` outcome. */
 export class HuaweiCredentialError extends Error {}
@@ -57,10 +55,13 @@ export class RefreshingCredentials implements HuaweiCredentialProvider {
   constructor(source: string, fetchCredential: () => Promise<TemporaryCredential>, now: () => number = Date.now) {
     this.source = source;
     this.newCache = () =>
-      new CredentialCache(async () => {
-        const c = await fetchCredential();
-        return { value: toAuth(c), expiresAt: c.expiresAt };
-      }, { refreshAheadMs: REFRESH_AHEAD_MS, expirySlackMs: EXPIRY_SLACK_MS, now });
+      new CredentialCache(
+        async () => {
+          const c = await fetchCredential();
+          return { value: toAuth(c), expiresAt: c.expiresAt };
+        },
+        { refreshAheadMs: REFRESH_AHEAD_MS, expirySlackMs: EXPIRY_SLACK_MS, now },
+      );
     this.cache = this.newCache();
   }
 
@@ -100,12 +101,22 @@ function parseCredential(body: string, what: string): TemporaryCredential {
 }
 
 /** One request to IAM or the metadata service; no answer or a non-2xx (unless `accept`ed) throws. */
-async function credentialCall(url: string, init: { method: string; headers?: Record<string, string>; body?: unknown }, what: string, accept: readonly number[] = []): Promise<IdentityReply> {
-  const reply = await identityCall(what, url, {
-    method: init.method,
-    headers: { ...init.headers, ...(init.body !== undefined ? { 'Content-Type': 'application/json;charset=utf8' } : {}) },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  }, CALL_TIMEOUT_MS);
+async function credentialCall(
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: unknown },
+  what: string,
+  accept: readonly number[] = [],
+): Promise<IdentityReply> {
+  const reply = await identityCall(
+    what,
+    url,
+    {
+      method: init.method,
+      headers: { ...init.headers, ...(init.body !== undefined ? { 'Content-Type': 'application/json;charset=utf8' } : {}) },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    },
+    CALL_TIMEOUT_MS,
+  );
   if ((reply.status < 200 || reply.status >= 300) && !accept.includes(reply.status)) {
     const e = parseHuaweiError(reply);
     throw new HuaweiCredentialError(`${what} answered HTTP ${e.status} ${e.code}: ${e.message}`);
@@ -159,7 +170,8 @@ export async function fetchEcsMetadataCredential(endpoint: string): Promise<Temp
     'ECS metadata (session token)',
     [404, 405],
   );
-  const headers: Record<string, string> = session.status === 200 && session.body.trim() !== '' ? { 'X-Metadata-Token': session.body.trim() } : {};
+  const headers: Record<string, string> =
+    session.status === 200 && session.body.trim() !== '' ? { 'X-Metadata-Token': session.body.trim() } : {};
   const key = await credentialCall(`${endpoint}/openstack/latest/securitykey`, { method: 'GET', headers }, 'ECS metadata (securitykey)');
   return parseCredential(key.body, 'ECS metadata (securitykey)');
 }

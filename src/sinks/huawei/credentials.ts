@@ -56,11 +56,18 @@ export function resolveHuaweiTarget(
 ): HuaweiTarget {
   const env = opts.env ?? process.env;
   const emu = opts.emulator?.credentials.huawei;
-  const endpoint = (opts.emulator?.url ?? cfg.endpoint ?? (cfg.region ? `https://${service}.${cfg.region}.myhuaweicloud.com` : undefined))?.replace(/\/+$/, '');
+  const endpoint = (
+    opts.emulator?.url ??
+    cfg.endpoint ??
+    (cfg.region ? `https://${service}.${cfg.region}.myhuaweicloud.com` : undefined)
+  )?.replace(/\/+$/, '');
   if (!endpoint) throw new HuaweiConfigError('no endpoint: set region or endpoint');
   const projectId = cfg.project_id ?? nonEmpty(env[HUAWEI_ENV.projectId]) ?? emu?.projectId;
   if (!projectId) throw new HuaweiConfigError(`no project id: set project_id or ${HUAWEI_ENV.projectId}`);
-  const auth = configCredentials(cfg, env) ?? envCredentials(cfg, env) ?? (emu ? staticCredentials('emulator defaults', { kind: 'aksk', ak: emu.ak, sk: emu.sk }) : undefined);
+  const auth =
+    configCredentials(cfg, env) ??
+    envCredentials(cfg, env) ??
+    (emu ? staticCredentials('emulator defaults', { kind: 'aksk', ak: emu.ak, sk: emu.sk }) : undefined);
   if (!auth) {
     throw new HuaweiConfigError(
       `no credentials: set credentials { ak, sk }, auth_token, or ${HUAWEI_ENV.ak} / ${HUAWEI_ENV.sk}; on CCE oidc { idp_id, id_token_file } or ${HUAWEI_ENV.idpId} / ${HUAWEI_ENV.idTokenFile}; on ECS ecs_metadata: true or ${HUAWEI_ENV.ecsMetadata}=true`,
@@ -118,7 +125,8 @@ function iamEndpointOf(cfg: HuaweiConnectionConfig, env: NodeJS.ProcessEnv): str
 }
 
 function httpUrlOf(value: string, name: string): string {
-  if (!/^https?:\/\/[^/]/.test(value) || !URL.canParse(value)) throw new HuaweiConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  if (!/^https?:\/\/[^/]/.test(value) || !URL.canParse(value))
+    throw new HuaweiConfigError(`${name} must be an http(s) URL, got "${value}"`);
   return value;
 }
 

@@ -81,18 +81,32 @@ export function authRenewal(e: HuaweiError): 'clock' | 'credential' | undefined 
  * - a 4xx without a documented error body (an HTML page from a proxy): not the provider's answer,
  *   retried as `unrecognised_answer`.
  */
-export function classifyHuaweiError(reply: HttpReply, count: number, now = Date.now(), validation: ReadonlySet<string> = new Set()): SendResult {
+export function classifyHuaweiError(
+  reply: HttpReply,
+  count: number,
+  now = Date.now(),
+  validation: ReadonlySet<string> = new Set(),
+): SendResult {
   const e = parseHuaweiError(reply);
   const message = `${e.message} (HTTP ${e.status})`;
   const throttled = e.status === 429 || THROTTLING_CODES.has(e.code);
   const retryAfterMs = parseRetryAfter(reply.headers.get('retry-after'), now);
   const retry = (extra: { retryAfterMs?: number } = {}): SendResult => ({
-    outcomes: allOutcomes(count, { kind: 'retryable', code: e.code, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...extra }),
+    outcomes: allOutcomes(count, {
+      kind: 'retryable',
+      code: e.code,
+      message,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...extra,
+    }),
     throttled,
   });
   if (throttled || e.status >= 500 || e.status === 408 || SERVER_CODES.has(e.code)) return retry();
   if (authRenewal(e)) return retry({ retryAfterMs: 0 });
-  if (!e.documented) return unrecognisedAnswer(reply.status, reply.headers.get('content-type'), reply.body, count, 'a Huawei error body with an error code');
-  const outcome: EntryOutcome = validation.has(e.code) ? { kind: 'permanent', code: e.code, message, scope: 'request' } : { kind: 'permanent', code: e.code, message };
+  if (!e.documented)
+    return unrecognisedAnswer(reply.status, reply.headers.get('content-type'), reply.body, count, 'a Huawei error body with an error code');
+  const outcome: EntryOutcome = validation.has(e.code)
+    ? { kind: 'permanent', code: e.code, message, scope: 'request' }
+    : { kind: 'permanent', code: e.code, message };
   return { outcomes: allOutcomes(count, outcome), throttled: false };
 }

@@ -9,13 +9,24 @@ import { authRenewal, parseHuaweiError } from './error-classifier.ts';
  * signing clock). A 2xx JSON object holding `answerKey` proves them; an error answer is read
  * as the sink's classifier reads it, so the provider's code and message are reported.
  */
-export async function probeHuawei(target: HuaweiTarget, call: string, req: HuaweiRequest, answerKey: string, signal: AbortSignal): Promise<ProbeResult> {
+export async function probeHuawei(
+  target: HuaweiTarget,
+  call: string,
+  req: HuaweiRequest,
+  answerKey: string,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
   const r = await huaweiCall(target, req, 1, signal);
   if (!r.ok) return probeResult(call, r.failure);
   const { status, body } = r.reply;
   if (status >= 200 && status < 300) {
     if (holdsKey(body, answerKey)) return { ok: true, call };
-    return { ok: false, call, code: UNRECOGNISED_ANSWER, message: `HTTP ${status} without "${answerKey}": ${JSON.stringify(clip(body, 200))}; check the endpoint` };
+    return {
+      ok: false,
+      call,
+      code: UNRECOGNISED_ANSWER,
+      message: `HTTP ${status} without "${answerKey}": ${JSON.stringify(clip(body, 200))}; check the endpoint`,
+    };
   }
   const e = parseHuaweiError(r.reply);
   // huaweiCall has already corrected the signing clock or dropped the expired credential.

@@ -34,7 +34,11 @@ export function canonicalQueryString(pairs: Iterable<readonly [string, string]>)
 }
 
 /** `name:value\n` per signed header (values trimmed; SigV4 also collapses inner whitespace). */
-export function canonicalHeaderBlock(headers: Readonly<Record<string, string>>, signedHeaders: readonly string[], collapseSpaces = false): string {
+export function canonicalHeaderBlock(
+  headers: Readonly<Record<string, string>>,
+  signedHeaders: readonly string[],
+  collapseSpaces = false,
+): string {
   let block = '';
   for (const name of signedHeaders) {
     const value = (headers[name] ?? '').trim();
@@ -44,7 +48,10 @@ export function canonicalHeaderBlock(headers: Readonly<Record<string, string>>, 
 }
 
 /** The values of the named headers as received (node:http joins repeated headers into arrays). */
-export function signedHeaderValues(headers: Readonly<Record<string, string | string[] | undefined>>, names: readonly string[]): Record<string, string> {
+export function signedHeaderValues(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  names: readonly string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of names) {
     const v = headers[name];
@@ -55,7 +62,10 @@ export function signedHeaderValues(headers: Readonly<Record<string, string | str
 
 /** `YYYYMMDDTHHMMSSZ` (the x-sdk-date form). */
 export function formatSdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 export function parseSdkDate(value: string): Date | undefined {

@@ -28,7 +28,17 @@ const storedSchema = z.object({
 
 export function encodeCheckpoint(cp: FileCheckpoint): string {
   const tail = cp.tail ? { tail_len: cp.tail.len, tail: cp.tail.hash } : {};
-  return JSON.stringify({ v: 1, offset: cp.offset, skip: cp.skip, fp_len: cp.fp.len, fp: cp.fp.hash, path: cp.path, dev: cp.dev, ino: cp.ino, ...tail });
+  return JSON.stringify({
+    v: 1,
+    offset: cp.offset,
+    skip: cp.skip,
+    fp_len: cp.fp.len,
+    fp: cp.fp.hash,
+    path: cp.path,
+    dev: cp.dev,
+    ino: cp.ino,
+    ...tail,
+  });
 }
 
 /** Parses a stored value; undefined for values this version cannot read (they are ignored). */

@@ -81,7 +81,8 @@ export class Discovery {
         this.dirWatchers.push(w);
       } catch (err) {
         // A directory that does not exist (yet), or no watch left: the poll covers it.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn('cannot watch directory; relying on polling', { path: dir, error: err });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          logger.warn('cannot watch directory; relying on polling', { path: dir, error: err });
       }
     }
     if (bases.size === 0) return Promise.resolve();

@@ -44,7 +44,11 @@ registerSourceType('file', {
   create: (name, config: FileSourceConfig, deps) =>
     new FileSource(
       name,
-      { ...config, include: config.include.map((p) => resolveConfigGlob(deps.baseDir, p)), exclude: config.exclude.map((p) => resolveConfigGlob(deps.baseDir, p)) },
+      {
+        ...config,
+        include: config.include.map((p) => resolveConfigGlob(deps.baseDir, p)),
+        exclude: config.exclude.map((p) => resolveConfigGlob(deps.baseDir, p)),
+      },
       deps.metrics,
       deps.pods,
     ),

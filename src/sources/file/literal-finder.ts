@@ -71,7 +71,7 @@ const COMMON = 200;
 (() => {
   RANK.fill(10); // control bytes, non-ASCII
   let r = 20;
-  for (const c of '`^~|\\{}<>@#$%&*!?;+\'') RANK[c.charCodeAt(0)] = r++;
+  for (const c of "`^~|\\{}<>@#$%&*!?;+'") RANK[c.charCodeAt(0)] = r++;
   r = 60;
   for (const c of 'QZXJKVBYWGPFMUCDLHRSNIOATE') RANK[c.charCodeAt(0)] = r++;
   r = 100;

@@ -192,7 +192,9 @@ export class Tailer {
     this.signal.addEventListener('abort', () => this.wake?.(), { once: true });
     this.changeWake = new WakeThrottle(() => this.poke(false), config.watch_interval);
     this.descriptors = new DescriptorPool(config.max_open_files, (limit) =>
-      this.logger.warn('out of file descriptors (EMFILE): holding fewer files open; the others are reopened when they have data', { max_open_files: limit }),
+      this.logger.warn('out of file descriptors (EMFILE): holding fewer files open; the others are reopened when they have data', {
+        max_open_files: limit,
+      }),
     );
   }
 
@@ -214,7 +216,16 @@ export class Tailer {
         this.logger.warn('ignoring unreadable file checkpoint', { key: id });
         continue;
       }
-      this.addFile({ id, fp: cp.fp, path: cp.path, dev: cp.dev, ino: cp.ino, position: { offset: cp.offset, skip: cp.skip }, detachedAt: now, ...(cp.tail ? { tail: cp.tail } : {}) });
+      this.addFile({
+        id,
+        fp: cp.fp,
+        path: cp.path,
+        dev: cp.dev,
+        ino: cp.ino,
+        position: { offset: cp.offset, skip: cp.skip },
+        detachedAt: now,
+        ...(cp.tail ? { tail: cp.tail } : {}),
+      });
       this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
     }
     // New and removed files wake the loop at once; appends wake it too, at most once per
@@ -426,7 +437,8 @@ export class Tailer {
       const { since, bytes } = o.backlog;
       o.backlog = undefined;
       const seconds = (Date.now() - since) / 1000;
-      if (bytes >= CHUNK_BYTES) this.logger.info('caught up', { path: f.path, bytes, seconds, mb_per_s: Math.round(bytes / 1e6 / Math.max(seconds, 0.001)) });
+      if (bytes >= CHUNK_BYTES)
+        this.logger.info('caught up', { path: f.path, bytes, seconds, mb_per_s: Math.round(bytes / 1e6 / Math.max(seconds, 0.001)) });
     }
     if (!progressed && f.open && o.cursor.hasPending && Date.now() - o.dataAt >= flushTimeoutMs(this.config)) {
       o.cursor.flush();
@@ -464,7 +476,11 @@ export class Tailer {
     this.events = [];
     const checkpoints: Checkpoint[] = files.map((f, i) => {
       const { position, tail } = positions[i]!;
-      return { source: this.name, key: f.id, value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino, ...(tail ? { tail } : {}) }) };
+      return {
+        source: this.name,
+        key: f.id,
+        value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino, ...(tail ? { tail } : {}) }),
+      };
     });
     for (;;) {
       const result = this.ctx.intake.commit(events, checkpoints, REPLAYABLE);
@@ -563,7 +579,12 @@ export class Tailer {
     // One transaction for all: thousands of files cleaned up at once are forgotten in one commit.
     if (forget.length > 0) this.ctx.intake.forgetCheckpoints(this.name, forget);
     this.metrics.set('log2events_file_open_files', 'File descriptors the source holds open', this.labels, this.descriptors.open);
-    this.metrics.set('log2events_file_followed_files', 'Files the source follows (open or closed for room)', this.labels, this.byInode.size);
+    this.metrics.set(
+      'log2events_file_followed_files',
+      'Files the source follows (open or closed for room)',
+      this.labels,
+      this.byInode.size,
+    );
   }
 
   /**
@@ -584,7 +605,14 @@ export class Tailer {
   }
 
   /** One path of a poll: stat it (unless it is idle and not due), follow or queue what is there. */
-  private async pollPath(path: string, initial: boolean, full: boolean, now: number, seen: Set<TrackedFile>, inodes: Set<string>): Promise<void> {
+  private async pollPath(
+    path: string,
+    initial: boolean,
+    full: boolean,
+    now: number,
+    seen: Set<TrackedFile>,
+    inodes: Set<string>,
+  ): Promise<void> {
     const check = this.checks.get(path);
     const known = this.pathFile.get(path);
     if (!full && check && check.next > now && known?.open) {
@@ -624,7 +652,10 @@ export class Tailer {
       seen.add(f);
       this.pathFile.set(path, f);
       // Changed (or still being read): every poll; unchanged: less and less often.
-      const interval = f.open.due || !check ? base : Math.min(check.interval * 2, Math.max(base, Math.min(base * IDLE_CHECK_MAX_POLLS, IDLE_CHECK_MAX_MS)));
+      const interval =
+        f.open.due || !check
+          ? base
+          : Math.min(check.interval * 2, Math.max(base, Math.min(base * IDLE_CHECK_MAX_POLLS, IDLE_CHECK_MAX_MS)));
       this.checks.set(path, { next: now + interval, interval });
     } else {
       this.pathFile.delete(path);
@@ -701,7 +732,8 @@ export class Tailer {
     if (!headMatches(head, f.fp)) return false;
     // Same leading bytes; but a rewrite behind a banner changes what was read last.
     if (!(await o.readTail.matches(fh))) return false;
-    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len) this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
+    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
+      this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
     o.due = true;
     return true;
   }
@@ -711,7 +743,12 @@ export class Tailer {
    * the open file's bytes), or the open file was truncated since (copytruncate), or it is a
    * different file that starts the same way (a common banner longer than the fingerprint).
    */
-  private async copyOf(fh: FileHandle, size: number, original: TrackedFile, o: OpenFile): Promise<'copy' | 'original truncated' | 'different'> {
+  private async copyOf(
+    fh: FileHandle,
+    size: number,
+    original: TrackedFile,
+    o: OpenFile,
+  ): Promise<'copy' | 'original truncated' | 'different'> {
     const from = Math.max(0, size - COPY_CHECK_BYTES);
     const len = size - from;
     const mine = Buffer.alloc(len);
@@ -753,7 +790,12 @@ export class Tailer {
       await release();
       return this.byInode.get(key);
     }
-    if (this.config.format === 'auto' && st.size <= head.length && !head.includes(0x0a) && Date.now() - st.mtimeMs < flushTimeoutMs(this.config)) {
+    if (
+      this.config.format === 'auto' &&
+      st.size <= head.length &&
+      !head.includes(0x0a) &&
+      Date.now() - st.mtimeMs < flushTimeoutMs(this.config)
+    ) {
       // The first line is still being written: wait for it, the format is judged by it.
       await release();
       return undefined;
@@ -777,7 +819,12 @@ export class Tailer {
       if (sameInode || !match || (match.open && !f.open)) match = f;
       if (sameInode) break;
     }
-    if (match && !match.open && match.tail && !(st.size >= match.position.offset && (await tailMatches(fh, match.position.offset, match.tail)))) {
+    if (
+      match &&
+      !match.open &&
+      match.tail &&
+      !(st.size >= match.position.offset && (await tailMatches(fh, match.position.offset, match.tail)))
+    ) {
       // The leading bytes match but not those before the position: rewritten (while not followed,
       // e.g. while the agent was stopped), or another file behind the same banner.
       if (match.dev === st.dev && match.ino === st.ino) {
@@ -825,7 +872,8 @@ export class Tailer {
     f.path = path;
     f.dev = st.dev;
     f.ino = st.ino;
-    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len) this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
+    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
+      this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
     await this.attach(f, fh, st, head, path);
     return f;
   }
@@ -941,7 +989,12 @@ async function lastByte(fh: FileHandle, size: number): Promise<number | undefine
   return bytesRead === 1 ? buf[0] : undefined;
 }
 
-const COMPRESSED_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from('BZh'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
+const COMPRESSED_MAGIC = [
+  Buffer.from([0x1f, 0x8b]),
+  Buffer.from('BZh'),
+  Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
+  Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
+];
 
 /** gzip, bzip2, xz, zstd. */
 function isCompressed(head: Buffer): boolean {

@@ -16,7 +16,11 @@ export type DecodeResult =
 export function decodeRequest(body: Uint8Array, encoding: Encoding, maxRecords = Infinity): DecodeResult {
   const planned = encoding === 'protobuf' ? decodeProtobuf(body, maxRecords) : decodeJson(body, maxRecords);
   if (!(planned instanceof TooManyRecords)) return planned;
-  return { ok: false, message: `request has more than max_records (${planned.limit}) log records; send smaller batches`, tooManyRecords: planned.limit };
+  return {
+    ok: false,
+    message: `request has more than max_records (${planned.limit}) log records; send smaller batches`,
+    tooManyRecords: planned.limit,
+  };
 }
 
 function decodeProtobuf(body: Uint8Array, maxRecords: number): DecodeResult | TooManyRecords {
@@ -118,14 +122,10 @@ export interface PartialSuccess {
 /** ExportLogsServiceResponse; `partial_success` only when something was rejected. */
 export function encodeExportResponse(partial: PartialSuccess | undefined, encoding: Encoding): Uint8Array {
   if (encoding === 'json') {
-    const body = partial
-      ? { partialSuccess: { rejectedLogRecords: String(partial.rejected), errorMessage: partial.errorMessage } }
-      : {};
+    const body = partial ? { partialSuccess: { rejectedLogRecords: String(partial.rejected), errorMessage: partial.errorMessage } } : {};
     return Buffer.from(JSON.stringify(body));
   }
-  const message = partial
-    ? { partialSuccess: { rejectedLogRecords: partial.rejected, errorMessage: partial.errorMessage } }
-    : {};
+  const message = partial ? { partialSuccess: { rejectedLogRecords: partial.rejected, errorMessage: partial.errorMessage } } : {};
   return ExportLogsServiceResponseType.encode(ExportLogsServiceResponseType.fromObject(message)).finish();
 }
 
@@ -152,7 +152,12 @@ export function encodeStatus(code: GrpcCode, message: string, encoding: Encoding
   const details =
     retryAfterMs === undefined
       ? []
-      : [{ typeUrl: RETRY_INFO_TYPE_URL, value: RetryInfoType.encode(RetryInfoType.fromObject({ retryDelay: durationOf(retryAfterMs) })).finish() }];
+      : [
+          {
+            typeUrl: RETRY_INFO_TYPE_URL,
+            value: RetryInfoType.encode(RetryInfoType.fromObject({ retryDelay: durationOf(retryAfterMs) })).finish(),
+          },
+        ];
   return StatusType.encode(StatusType.fromObject({ code, message, details })).finish();
 }
 

@@ -35,13 +35,16 @@ const grpcSchema = z.strictObject({
  * reports "Invalid input" for a typo inside the block, this reports the typo with its path.
  */
 function receiver<S extends z.ZodType>(schema: S) {
-  return z.unknown().transform((value, ctx): z.output<S> | false => {
-    if (value === false) return false;
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    return z.NEVER;
-  }).prefault({});
+  return z
+    .unknown()
+    .transform((value, ctx): z.output<S> | false => {
+      if (value === false) return false;
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    })
+    .prefault({});
 }
 
 /**

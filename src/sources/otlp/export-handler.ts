@@ -111,7 +111,8 @@ export class ExportHandler {
     if (Date.now() < this.fullUntil) return { kind: 'full', retryAfterMs: this.fullRetryAfterMs };
 
     const decoded = decodeRequest(body, encoding, this.maxRecords);
-    if (!decoded.ok) return 'tooManyRecords' in decoded ? { kind: 'too_large', message: decoded.message } : { kind: 'invalid', message: decoded.message };
+    if (!decoded.ok)
+      return 'tooManyRecords' in decoded ? { kind: 'too_large', message: decoded.message } : { kind: 'invalid', message: decoded.message };
 
     const mapper = new RequestMapper(decoded.request, {
       originPrefix: `otlp:${createHash('sha1').update(body).digest('hex')}`,

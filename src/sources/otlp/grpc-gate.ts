@@ -45,7 +45,11 @@ class GatedCall extends grpc.ServerInterceptingCall {
           onReceiveMetadata: (metadata, nextMetadata) => {
             if (opts.token && !opts.token.accepts(metadata.get('authorization')[0]?.toString())) {
               opts.count('unauthenticated');
-              this.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token', metadata: new grpc.Metadata() });
+              this.sendStatus({
+                code: grpc.status.UNAUTHENTICATED,
+                details: 'missing or wrong bearer token',
+                metadata: new grpc.Metadata(),
+              });
               return;
             }
             this.timer = setTimeout(() => {

@@ -104,7 +104,9 @@ export class OtlpGrpcReceiver {
     const reservation = new Reservation(this.options.budget);
     if (!reservation.take(call.request.length)) {
       this.handler.countRequest('grpc', 'busy');
-      callback(retryableError(grpc.status.RESOURCE_EXHAUSTED, 'too many request bytes in flight (max_inflight_bytes); retry later', BUSY_RETRY_MS));
+      callback(
+        retryableError(grpc.status.RESOURCE_EXHAUSTED, 'too many request bytes in flight (max_inflight_bytes); retry later', BUSY_RETRY_MS),
+      );
       return;
     }
     let outcome: ExportOutcome;

@@ -77,7 +77,10 @@ export class OtlpHttpReceiver {
     };
     const tls = this.options.tls ? readTlsFiles(this.options.tls) : undefined;
     const server = tls
-      ? https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: tls.ca !== undefined }, onRequest)
+      ? https.createServer(
+          { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.ca !== undefined, rejectUnauthorized: tls.ca !== undefined },
+          onRequest,
+        )
       : http.createServer(onRequest);
     // `Expect: 100-continue` (curl sends it for large bodies): refuse on the headers before the
     // client uploads anything; otherwise invite the body and handle the request as usual.
@@ -153,13 +156,9 @@ export class OtlpHttpReceiver {
           { 'retry-after': retryAfterSeconds(outcome.retryAfterMs) },
         );
       case 'unavailable':
-        return this.reply(
-          res,
-          503,
-          encodeStatus(GrpcCode.UNAVAILABLE, outcome.message, encoding, outcome.retryAfterMs),
-          encoding,
-          { 'retry-after': retryAfterSeconds(outcome.retryAfterMs) },
-        );
+        return this.reply(res, 503, encodeStatus(GrpcCode.UNAVAILABLE, outcome.message, encoding, outcome.retryAfterMs), encoding, {
+          'retry-after': retryAfterSeconds(outcome.retryAfterMs),
+        });
     }
   }
 
@@ -167,13 +166,30 @@ export class OtlpHttpReceiver {
   private checkHeaders(req: http.IncomingMessage): Refusal | undefined {
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== OTLP_LOGS_PATH) {
-      return { status: 404, code: GrpcCode.UNIMPLEMENTED, message: `no such path; POST log records to ${OTLP_LOGS_PATH}`, outcome: 'not_found' };
+      return {
+        status: 404,
+        code: GrpcCode.UNIMPLEMENTED,
+        message: `no such path; POST log records to ${OTLP_LOGS_PATH}`,
+        outcome: 'not_found',
+      };
     }
     if (req.method !== 'POST') {
-      return { status: 405, code: GrpcCode.UNIMPLEMENTED, message: `method ${req.method} not allowed; use POST`, outcome: 'method_not_allowed', headers: { allow: 'POST' } };
+      return {
+        status: 405,
+        code: GrpcCode.UNIMPLEMENTED,
+        message: `method ${req.method} not allowed; use POST`,
+        outcome: 'method_not_allowed',
+        headers: { allow: 'POST' },
+      };
     }
     if (this.token && !this.token.accepts(req.headers.authorization)) {
-      return { status: 401, code: GrpcCode.UNAUTHENTICATED, message: 'missing or wrong bearer token', outcome: 'unauthenticated', headers: { 'www-authenticate': 'Bearer' } };
+      return {
+        status: 401,
+        code: GrpcCode.UNAUTHENTICATED,
+        message: 'missing or wrong bearer token',
+        outcome: 'unauthenticated',
+        headers: { 'www-authenticate': 'Bearer' },
+      };
     }
     if (!encodingOf(req)) {
       return {
@@ -186,7 +202,12 @@ export class OtlpHttpReceiver {
     // An empty header names no encoding: the body is as sent.
     const contentEncoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
-      return { status: 415, code: GrpcCode.INVALID_ARGUMENT, message: `unsupported content encoding ${JSON.stringify(contentEncoding)}; use gzip or none`, outcome: 'unsupported_media_type' };
+      return {
+        status: 415,
+        code: GrpcCode.INVALID_ARGUMENT,
+        message: `unsupported content encoding ${JSON.stringify(contentEncoding)}; use gzip or none`,
+        outcome: 'unsupported_media_type',
+      };
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > this.options.maxBody) return this.tooLarge();
@@ -194,7 +215,12 @@ export class OtlpHttpReceiver {
   }
 
   private tooLarge(): Refusal {
-    return { status: 413, code: GrpcCode.INVALID_ARGUMENT, message: `request body exceeds max_body (${this.options.maxBody} bytes)`, outcome: 'too_large' };
+    return {
+      status: 413,
+      code: GrpcCode.INVALID_ARGUMENT,
+      message: `request body exceeds max_body (${this.options.maxBody} bytes)`,
+      outcome: 'too_large',
+    };
   }
 
   private async readBody(
@@ -255,11 +281,20 @@ export class OtlpHttpReceiver {
       inflated = await gunzip(raw, { maxOutputLength: limit });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        return { ok: false, refusal: { ...this.tooLarge(), message: `decompressed request body exceeds max_body (${limit} bytes)` }, complete: true };
+        return {
+          ok: false,
+          refusal: { ...this.tooLarge(), message: `decompressed request body exceeds max_body (${limit} bytes)` },
+          complete: true,
+        };
       }
       return {
         ok: false,
-        refusal: { status: 400, code: GrpcCode.INVALID_ARGUMENT, message: `invalid gzip body: ${(err as Error).message}`, outcome: 'invalid' },
+        refusal: {
+          status: 400,
+          code: GrpcCode.INVALID_ARGUMENT,
+          message: `invalid gzip body: ${(err as Error).message}`,
+          outcome: 'invalid',
+        },
         complete: true,
       };
     }
@@ -329,7 +364,6 @@ function encodingOf(req: http.IncomingMessage): Encoding | undefined {
   const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
   return MEDIA_TYPES[mediaType];
 }
-
 
 function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));

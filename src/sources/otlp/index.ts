@@ -14,7 +14,10 @@ registerSourceType('otlp', {
 });
 
 /** TLS files named relative to the config file's directory. */
-function withTlsPaths<T extends { tls?: { cert_file: string; key_file: string; client_ca_file?: string | undefined } | undefined } | false>(block: T, baseDir: string): T {
+function withTlsPaths<T extends { tls?: { cert_file: string; key_file: string; client_ca_file?: string | undefined } | undefined } | false>(
+  block: T,
+  baseDir: string,
+): T {
   if (!block || !block.tls) return block;
   const { tls } = block;
   return {

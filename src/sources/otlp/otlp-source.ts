@@ -40,7 +40,12 @@ export class OtlpSource implements Source {
   async start(ctx: SourceContext): Promise<void> {
     // OTLP records are not held for a pod not known yet: the client waits on the answer.
     const pods = this.deps.pods;
-    const handler = new ExportHandler(this.name, pods ? withPodMetadata(ctx, pods, { wait: false }) : ctx, this.deps.metrics, this.cfg.max_records);
+    const handler = new ExportHandler(
+      this.name,
+      pods ? withPodMetadata(ctx, pods, { wait: false }) : ctx,
+      this.deps.metrics,
+      this.cfg.max_records,
+    );
     const budget = new BodyBudget(this.cfg.max_inflight_bytes);
     const requestTimeoutMs = this.cfg.request_timeout;
     this.handler = handler;
@@ -78,7 +83,10 @@ export class OtlpSource implements Source {
         );
         this.grpc = grpc;
         this.bound.grpc = await grpc.start();
-        this.logger.info('OTLP/gRPC receiver listening', { address: `${this.bound.grpc.host}:${this.bound.grpc.port}`, tls: this.cfg.grpc.tls !== undefined });
+        this.logger.info('OTLP/gRPC receiver listening', {
+          address: `${this.bound.grpc.host}:${this.bound.grpc.port}`,
+          tls: this.cfg.grpc.tls !== undefined,
+        });
       }
     } catch (err) {
       await this.stop();

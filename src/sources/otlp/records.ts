@@ -94,7 +94,9 @@ export class RequestMapper {
       if (this.scope instanceof RecordError) throw this.scope;
       if (raw instanceof Undecodable) throw new RecordError(raw.reason);
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RecordError(`must be an object, got ${quote(raw)}`);
-      this.out.records.push(mapRecord(raw as RawLogRecord, this.resource, this.scope, `${this.options.originPrefix}:${i}`, this.options.nowUnixNano));
+      this.out.records.push(
+        mapRecord(raw as RawLogRecord, this.resource, this.scope, `${this.options.originPrefix}:${i}`, this.options.nowUnixNano),
+      );
     } catch (err) {
       this.out.rejected++;
       if (this.out.errors.length < MAX_REPORTED_ERRORS) this.out.errors.push(`log record #${i}: ${reasonOf(err)}`);
@@ -341,7 +343,8 @@ function anyValue(v: RawAnyValue, depth: number): AnyValue {
 }
 
 function container<T extends object>(value: T | undefined, field: string): T {
-  if (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) throw new RecordError(`${field} must be an object`);
+  if (value === undefined || typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new RecordError(`${field} must be an object`);
   return value;
 }
 

@@ -57,7 +57,12 @@ export class WireError extends Error {}
  * Calls `onField(field, start, end)` for each length-delimited field of the message in
  * [start, end), skipping the others; stops early (returning false) when it returns false.
  */
-function walk(reader: protobuf.Reader, start: number, end: number, onField: (field: number, start: number, end: number) => unknown): boolean {
+function walk(
+  reader: protobuf.Reader,
+  start: number,
+  end: number,
+  onField: (field: number, start: number, end: number) => unknown,
+): boolean {
   reader.pos = start;
   try {
     while (reader.pos < end) {
@@ -84,7 +89,8 @@ function walk(reader: protobuf.Reader, start: number, end: number, onField: (fie
 
 function decodeParts(type: protobuf.Type, body: Uint8Array, parts: [number, number][], what: string): unknown {
   try {
-    const bytes = parts.length === 1 ? body.subarray(parts[0]![0], parts[0]![1]) : Buffer.concat(parts.map(([s, e]) => body.subarray(s, e)));
+    const bytes =
+      parts.length === 1 ? body.subarray(parts[0]![0], parts[0]![1]) : Buffer.concat(parts.map(([s, e]) => body.subarray(s, e)));
     return type.decode(bytes);
   } catch (err) {
     return new Undecodable(`invalid protobuf ${what}: ${reasonOf(err)}`);

@@ -5,7 +5,11 @@ import { StdinSource } from './stdin-source.ts';
 export const stdinSourceSchema = z.strictObject({
   type: z.literal('stdin'),
   /** Lines longer than this are cut (and counted), never dropped. */
-  max_line_bytes: z.number().int().min(1).default(1024 * 1024),
+  max_line_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
 });
 
 registerSourceType('stdin', {

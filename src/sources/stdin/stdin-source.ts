@@ -68,7 +68,8 @@ export class StdinSource implements Source {
       tail.push(...ctx.processor.process(lineRecord(line, { ...attrs }, `stdin:${this.startedAt}:${lineNo}`), this.name));
     });
     if (tail.length) await this.commit(ctx, tail);
-    if (splitter.truncated) this.deps.metrics.inc('log2events_lines_truncated_total', 'Lines cut at max_line_bytes', { source: this.name }, splitter.truncated);
+    if (splitter.truncated)
+      this.deps.metrics.inc('log2events_lines_truncated_total', 'Lines cut at max_line_bytes', { source: this.name }, splitter.truncated);
     this.deps.logger.info('stdin ended', { source: this.name, lines: lineNo });
   }
 

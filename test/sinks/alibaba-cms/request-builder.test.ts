@@ -5,14 +5,21 @@ import type { Event } from '../../../src/model/event.ts';
 import { event } from '../../delivery/helpers.ts';
 
 const MAX = 500_000 - 2048;
-const build = (overrides: Record<string, unknown> = {}, extra: Partial<Event> = {}) => buildEventInfo(event({ overrides: { alibaba: overrides }, ...extra }), '0', MAX);
+const build = (overrides: Record<string, unknown> = {}, extra: Partial<Event> = {}) =>
+  buildEventInfo(event({ overrides: { alibaba: overrides }, ...extra }), '0', MAX);
 
 describe('event → EventInfo', () => {
   it('maps name, JSON content, epoch-ms time and the default group', () => {
     const b = build({}, { name: 'OrderFailed', content: 'order 1 failed', time: 1_700_000_000_123, attributes: { order: '1' } });
     if (!b.ok) throw new Error(b.problem.message);
     expect(b.info).toMatchObject({ EventName: 'OrderFailed', Time: '1700000000123', GroupId: '0' });
-    expect(JSON.parse(b.info.Content)).toMatchObject({ content: 'order 1 failed', severity: 'Major', state: 'incident', source: 'test.app', attributes: { order: '1' } });
+    expect(JSON.parse(b.info.Content)).toMatchObject({
+      content: 'order 1 failed',
+      severity: 'Major',
+      state: 'incident',
+      source: 'test.app',
+      attributes: { order: '1' },
+    });
     expect(b.size).toBe(eventInfoSize(b.info));
   });
 
@@ -68,8 +75,14 @@ describe('request parameters', () => {
     ];
     const params = eventInfoParams(infos);
     expect(params).toEqual({
-      'EventInfo.1.EventName': 'A', 'EventInfo.1.Content': 'x y*~', 'EventInfo.1.Time': '1', 'EventInfo.1.GroupId': '0',
-      'EventInfo.2.EventName': 'B', 'EventInfo.2.Content': 'ü', 'EventInfo.2.Time': '2', 'EventInfo.2.GroupId': '7',
+      'EventInfo.1.EventName': 'A',
+      'EventInfo.1.Content': 'x y*~',
+      'EventInfo.1.Time': '1',
+      'EventInfo.1.GroupId': '0',
+      'EventInfo.2.EventName': 'B',
+      'EventInfo.2.Content': 'ü',
+      'EventInfo.2.Time': '2',
+      'EventInfo.2.GroupId': '7',
     });
     expect(formBody({ 'EventInfo.1.Content': 'x y*~' })).toBe('EventInfo.1.Content=x%20y%2A~');
     // The size counted per entry covers what the entry adds to the body, with N up to three digits.

@@ -38,7 +38,11 @@ async function cmsSink(url: string, extra = '', secret?: string): Promise<CmsSin
 }
 
 const kinds = (r: SendResult) => r.outcomes.map((o) => (o.kind === 'delivered' ? 'delivered' : `${o.kind}:${o.code}`));
-const send = (sink: CmsSink, n: number, over: Parameters<typeof event>[0] = {}) => sink.send(Array.from({ length: n }, () => event(over)), AbortSignal.timeout(20_000));
+const send = (sink: CmsSink, n: number, over: Parameters<typeof event>[0] = {}) =>
+  sink.send(
+    Array.from({ length: n }, () => event(over)),
+    AbortSignal.timeout(20_000),
+  );
 
 describe('alibaba_cms sink against the emulator', () => {
   it('signs with ACS3-HMAC-SHA256 by default, and with RPC v1 HMAC-SHA1 on request', async () => {
@@ -75,16 +79,19 @@ describe('alibaba_cms sink against the emulator', () => {
     emu.setFaults({});
   });
 
-  it.each(['acs3', 'v1'])('%s: a batch filling the byte budget is one request the provider takes (500 KB with the common parameters)', async (signature) => {
-    emu.reset();
-    const sink = await cmsSink(emu.url, `, signature: ${signature}`);
-    // Events of ~49 KB of content whose encoded sizes add up to just under the sink's budget.
-    const batch = Array.from({ length: 10 }, (_, i) => event({ content: `${i} ${'ü'.repeat(8_000)}` }));
-    const total = batch.reduce((n, e) => n + sink.entrySize(e), 0);
-    expect(total).toBeGreaterThan(sink.limits.maxBytes - 60_000);
-    expect(total).toBeLessThanOrEqual(sink.limits.maxBytes);
-    expect(kinds(await sink.send(batch, AbortSignal.timeout(20_000)))).toEqual(Array(10).fill('delivered'));
-  });
+  it.each(['acs3', 'v1'])(
+    '%s: a batch filling the byte budget is one request the provider takes (500 KB with the common parameters)',
+    async (signature) => {
+      emu.reset();
+      const sink = await cmsSink(emu.url, `, signature: ${signature}`);
+      // Events of ~49 KB of content whose encoded sizes add up to just under the sink's budget.
+      const batch = Array.from({ length: 10 }, (_, i) => event({ content: `${i} ${'ü'.repeat(8_000)}` }));
+      const total = batch.reduce((n, e) => n + sink.entrySize(e), 0);
+      expect(total).toBeGreaterThan(sink.limits.maxBytes - 60_000);
+      expect(total).toBeLessThanOrEqual(sink.limits.maxBytes);
+      expect(kinds(await sink.send(batch, AbortSignal.timeout(20_000)))).toEqual(Array(10).fill('delivered'));
+    },
+  );
 
   it('a wrong secret is final for the whole request, not split', async () => {
     emu.reset();
@@ -96,14 +103,17 @@ describe('alibaba_cms sink against the emulator', () => {
     expect(emu.stats().alibaba.requests).toBe(1);
   });
 
-  it.each(['acs3', 'v1'])('%s: a provider clock 20 minutes ahead is learnt from the Date header, then every event goes', async (signature) => {
-    skewed.reset();
-    const sink = await cmsSink(skewed.url, `, signature: ${signature}`);
-    const first = await send(sink, 2);
-    expect(first.outcomes[0]).toMatchObject({ kind: 'retryable', code: 'InvalidTimeStamp.Expired', retryAfterMs: 0 });
-    expect(Math.abs(sink.clock.offset - 20 * 60_000)).toBeLessThan(60_000);
-    expect(kinds(await send(sink, 2))).toEqual(['delivered', 'delivered']);
-  });
+  it.each(['acs3', 'v1'])(
+    '%s: a provider clock 20 minutes ahead is learnt from the Date header, then every event goes',
+    async (signature) => {
+      skewed.reset();
+      const sink = await cmsSink(skewed.url, `, signature: ${signature}`);
+      const first = await send(sink, 2);
+      expect(first.outcomes[0]).toMatchObject({ kind: 'retryable', code: 'InvalidTimeStamp.Expired', retryAfterMs: 0 });
+      expect(Math.abs(sink.clock.offset - 20 * 60_000)).toBeLessThan(60_000);
+      expect(kinds(await send(sink, 2))).toEqual(['delivered', 'delivered']);
+    },
+  );
 
   it('check refuses an event before batching, naming the field; send settles it alone', async () => {
     emu.reset();
@@ -156,7 +166,10 @@ describe('alibaba_cms config', () => {
       `sources: { in: { type: stdin } }\nsinks: { cms: { type: alibaba_cms, region: cn-hangzhou } }\nrules:\n  - name: r\n    when: { body: x }\n    event: { name: E, group: ${group} }\n    to: [cms]\n`;
     const bad = loadConfigText(rule('shop'), 'g.yaml');
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.errors.join('\n')).toMatch(/g\.yaml:6:\d+: rules\[0\]\.event\.group: group "shop" is not an Alibaba application group id .*\(routed to sink "cms"\)/);
+    if (!bad.ok)
+      expect(bad.errors.join('\n')).toMatch(
+        /g\.yaml:6:\d+: rules\[0\]\.event\.group: group "shop" is not an Alibaba application group id .*\(routed to sink "cms"\)/,
+      );
     expect(loadConfigText(rule('"123"'), 'g.yaml').ok).toBe(true);
     expect(loadConfigText(rule('"{{attributes.g}}"'), 'g.yaml').ok).toBe(true);
   });

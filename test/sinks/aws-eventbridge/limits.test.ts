@@ -31,7 +31,17 @@ describe('PutEvents limits', () => {
 
   it('sizes an entry by the entry-size rule: 14 for Time + UTF-8 bytes of Source, DetailType, Detail, Resources', () => {
     expect(putEventsEntrySize({ Source: 'a', DetailType: 'bb', Detail: '{}' })).toBe(5);
-    expect(putEventsEntrySize({ Time: new Date(), Source: 'a', DetailType: 'bb', Detail: '{}', Resources: ['r1', 'é'], EventBusName: 'x'.repeat(99), TraceHeader: 'y' })).toBe(14 + 5 + 2 + 2);
+    expect(
+      putEventsEntrySize({
+        Time: new Date(),
+        Source: 'a',
+        DetailType: 'bb',
+        Detail: '{}',
+        Resources: ['r1', 'é'],
+        EventBusName: 'x'.repeat(99),
+        TraceHeader: 'y',
+      }),
+    ).toBe(14 + 5 + 2 + 2);
   });
 
   it.each([
@@ -66,13 +76,23 @@ describe('PutEvents entry rules (table)', () => {
     ['a Detail that is not JSON', { ...ok, Detail: '{oops' }, 'MalformedDetail'],
     ['a bus name with a space', { ...ok, EventBusName: 'my bus' }, 'ValidationException', /eventBusName.*regular expression/],
     ['a bus name with a slash', { ...ok, EventBusName: 'a/b' }, 'ValidationException', /eventBusName/],
-    ['an ARN of another service', { ...ok, EventBusName: 'arn:aws:sqs:us-east-1:123456789012:queue' }, 'ValidationException', /eventBusName/],
+    [
+      'an ARN of another service',
+      { ...ok, EventBusName: 'arn:aws:sqs:us-east-1:123456789012:queue' },
+      'ValidationException',
+      /eventBusName/,
+    ],
     ['an empty bus name', { ...ok, EventBusName: '' }, 'ValidationException', /between 1 and 1600/],
     ['a 1601-character bus name', { ...ok, EventBusName: 'b'.repeat(1601) }, 'ValidationException', /between 1 and 1600/],
     ['a 501-character TraceHeader', { ...ok, TraceHeader: 't'.repeat(501) }, 'ValidationException', /traceHeader.*between 1 and 500/],
     ['an empty TraceHeader', { ...ok, TraceHeader: '' }, 'ValidationException', /traceHeader/],
     ['a 2049-character resource', { ...ok, Resources: ['ok', 'r'.repeat(2049)] }, 'ValidationException', /resources\.2\.member/],
-    ['an entry larger than the request limit', { ...ok, Detail: JSON.stringify({ p: 'x'.repeat(5000) }) }, 'ValidationException', /over the limit.*at most 4096/],
+    [
+      'an entry larger than the request limit',
+      { ...ok, Detail: JSON.stringify({ p: 'x'.repeat(5000) }) },
+      'ValidationException',
+      /over the limit.*at most 4096/,
+    ],
   ];
   it.each(cases)('%s → %s', (_name, entry, code, message) => {
     const problem = entryProblem(entry, 4096);

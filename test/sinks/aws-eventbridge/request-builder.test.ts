@@ -33,7 +33,16 @@ describe('PutEvents request builder', () => {
 
   it('applies the aws: override block, typed (numbers as resource text, extra detail keys)', () => {
     const b = built({
-      overrides: { aws: { source: 'shop.billing', detail_type: 'Billing', resources: ['arn:aws:s3:::b', 42], event_bus: 'arn:aws:events:eu-west-1:123456789012:event-bus/audit', trace_header: 'Root=1-abc', detail: { tenant: 't1' } } },
+      overrides: {
+        aws: {
+          source: 'shop.billing',
+          detail_type: 'Billing',
+          resources: ['arn:aws:s3:::b', 42],
+          event_bus: 'arn:aws:events:eu-west-1:123456789012:event-bus/audit',
+          trace_header: 'Root=1-abc',
+          detail: { tenant: 't1' },
+        },
+      },
     });
     expect(b.entry).toMatchObject({
       Source: 'shop.billing',
@@ -57,7 +66,12 @@ describe('PutEvents request builder', () => {
     ['a rendered trace header of 501 characters', { aws: { trace_header: 't'.repeat(501) } }, 'InvalidArgument', /aws\.trace_header/],
     ['a rendered detail_type of 129 characters', { aws: { detail_type: 'd'.repeat(129) } }, 'InvalidArgument', /aws\.detail_type/],
     ['an empty rendered detail_type', { aws: { detail_type: '' } }, 'InvalidArgument', /aws\.detail_type/],
-    ['a rendered event bus that is no name or ARN', { aws: { event_bus: 'my bus' } }, 'InvalidArgument', /aws\.event_bus: expected an event bus name/],
+    [
+      'a rendered event bus that is no name or ARN',
+      { aws: { event_bus: 'my bus' } },
+      'InvalidArgument',
+      /aws\.event_bus: expected an event bus name/,
+    ],
     ['a resource of 2049 characters', { aws: { resources: ['r'.repeat(2049)] } }, 'InvalidArgument', /aws\.resources\.0/],
     ['an aws.* source', { aws: { source: 'aws.s3' } }, 'NotAuthorizedForSourceException', /aws\.s3/],
   ])('refuses %s', (_name, overrides, code, message) => {

@@ -36,7 +36,11 @@ async function emulator(config: EmulatorConfigInput = {}): Promise<RunningEmulat
   return startEmulator({ port: 0, config });
 }
 
-const send = (s: EventBridgeSink, n: number) => s.send(Array.from({ length: n }, (_, i) => event({ content: `e${i}` })), AbortSignal.timeout(20_000));
+const send = (s: EventBridgeSink, n: number) =>
+  s.send(
+    Array.from({ length: n }, (_, i) => event({ content: `e${i}` })),
+    AbortSignal.timeout(20_000),
+  );
 
 describe('aws_eventbridge sink against the emulator', () => {
   let emu: RunningEmulator;
@@ -62,7 +66,12 @@ describe('aws_eventbridge sink against the emulator', () => {
   it('retries only entries failed with ThrottlingException / InternalFailure inside a 200', async () => {
     emu.setFaults({ aws: { entry_failure: { every: 2, codes: ['ThrottlingException'] } } });
     const r = await send(s, 4);
-    expect(r.outcomes.map((o) => `${o.kind}${o.kind === 'delivered' ? '' : `:${o.code}`}`)).toEqual(['delivered', 'retryable:ThrottlingException', 'delivered', 'retryable:ThrottlingException']);
+    expect(r.outcomes.map((o) => `${o.kind}${o.kind === 'delivered' ? '' : `:${o.code}`}`)).toEqual([
+      'delivered',
+      'retryable:ThrottlingException',
+      'delivered',
+      'retryable:ThrottlingException',
+    ]);
     expect(r.throttled).toBe(true);
     expect(emu.events('aws')).toHaveLength(2);
   });
@@ -96,7 +105,19 @@ describe('aws_eventbridge under a throttling storm (delivery engine in-process)'
     const store = StateStore.open(tmp.dir);
     const engine = new DeliveryEngine({
       store,
-      sinks: new Map([['aws', { sink: s, options: sinkOptions({ batch: { linger: 10 }, concurrency: { adaptive: { min: 1, max: 8, initial: 8 } }, retry: { initial: 10, max: 100, max_elapsed: 60_000 } }) }]]),
+      sinks: new Map([
+        [
+          'aws',
+          {
+            sink: s,
+            options: sinkOptions({
+              batch: { linger: 10 },
+              concurrency: { adaptive: { min: 1, max: 8, initial: 8 } },
+              retry: { initial: 10, max: 100, max_elapsed: 60_000 },
+            }),
+          },
+        ],
+      ]),
       spool: { max_events: 10_000, max_bytes: 64 * 1024 * 1024, full_policy: 'block' },
       logger: silentLogger,
       metrics: new Metrics(),
@@ -130,7 +151,9 @@ describe('aws_eventbridge clock skew', () => {
     try {
       const first = await send(s, 2);
       expect(first.outcomes[0]).toMatchObject({ kind: 'retryable', code: 'InvalidSignatureException', retryAfterMs: 0 });
-      expect((first.outcomes[0] as { message: string }).message).toMatch(offset.startsWith('-') ? /Signature not yet current/ : /Signature expired: .* is now earlier than/);
+      expect((first.outcomes[0] as { message: string }).message).toMatch(
+        offset.startsWith('-') ? /Signature not yet current/ : /Signature expired: .* is now earlier than/,
+      );
       // The SDK learnt the provider's time from the answer's Date header (second resolution).
       const expected = (offset.startsWith('-') ? -1 : 1) * 20 * 60_000;
       expect(Math.abs(s.clockOffsetMs - expected)).toBeLessThan(5_000);
@@ -163,7 +186,10 @@ describe('aws_eventbridge request limits', () => {
     const emu = await emulator({ limits: { aws: { max_request_bytes: '2KB' } } });
     const s = await sink(`region: us-east-1, endpoint: "${emu.url}", ${CREDS}`);
     try {
-      const r = await s.send(Array.from({ length: 4 }, (_, i) => event({ content: `${i}`.padEnd(700, '.') })), AbortSignal.timeout(20_000));
+      const r = await s.send(
+        Array.from({ length: 4 }, (_, i) => event({ content: `${i}`.padEnd(700, '.') })),
+        AbortSignal.timeout(20_000),
+      );
       expect(r.outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
       expect(emu.stats().aws.rejected).toMatchObject({ ValidationException: expect.any(Number) });
     } finally {
@@ -174,7 +200,10 @@ describe('aws_eventbridge request limits', () => {
 
   it('an event over the request limit on its own is refused before sending', async () => {
     const s = await sink(`region: cn-north-1, ${CREDS}`);
-    expect(s.check(event({ content: 'x'.repeat(300 * 1024) }))).toMatchObject({ code: 'ValidationException', message: expect.stringContaining('at most 262144') });
+    expect(s.check(event({ content: 'x'.repeat(300 * 1024) }))).toMatchObject({
+      code: 'ValidationException',
+      message: expect.stringContaining('at most 262144'),
+    });
     await s.close();
   });
 });
@@ -194,7 +223,9 @@ describe('aws_eventbridge credentials', () => {
   });
 
   it('a wrong secret is final: InvalidSignatureException (HTTP 400), nothing stored', async () => {
-    const s = await sink(`region: us-east-1, endpoint: "${emu.url}", credentials: { access_key_id: ${AWS.accessKeyId}, secret_access_key: wrong }`);
+    const s = await sink(
+      `region: us-east-1, endpoint: "${emu.url}", credentials: { access_key_id: ${AWS.accessKeyId}, secret_access_key: wrong }`,
+    );
     const r = await send(s, 2);
     expect(r.outcomes[0]).toMatchObject({ kind: 'permanent', code: 'InvalidSignatureException' });
     expect(emu.events('aws')).toHaveLength(0);
@@ -202,7 +233,11 @@ describe('aws_eventbridge credentials', () => {
   });
 
   it('takes AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (the SDK chain)', async () => {
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: AWS.accessKeyId, AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: AWS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
     const s = await sink(`region: us-east-1, endpoint: "${emu.url}"`);
     expect((await send(s, 2)).outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered']);
     await s.close();
@@ -221,11 +256,17 @@ describe('aws_eventbridge credentials', () => {
           calls.push(body);
           const params = new URLSearchParams(body);
           if (params.get('Action') !== 'AssumeRoleWithWebIdentity' || params.get('WebIdentityToken') !== 'projected-sa-token') {
-            res.writeHead(400, { 'content-type': 'text/xml' }).end('<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>bad token</Message></Error></ErrorResponse>');
+            res
+              .writeHead(400, { 'content-type': 'text/xml' })
+              .end(
+                '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>bad token</Message></Error></ErrorResponse>',
+              );
             return;
           }
           const exp = new Date(Date.now() + 3600_000).toISOString();
-          res.writeHead(200, { 'content-type': 'text/xml' }).end(`<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+          res
+            .writeHead(200, { 'content-type': 'text/xml' })
+            .end(`<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
 <AssumeRoleWithWebIdentityResult>
 <Credentials><AccessKeyId>${AWS.accessKeyId}</AccessKeyId><SecretAccessKey>${AWS.secretAccessKey}</SecretAccessKey><SessionToken>session-token</SessionToken><Expiration>${exp}</Expiration></Credentials>
 <SubjectFromWebIdentityToken>system:serviceaccount:shop:shop</SubjectFromWebIdentityToken>

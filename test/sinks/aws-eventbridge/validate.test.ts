@@ -20,7 +20,7 @@ rules:
     );
     expect(loaded.ok).toBe(false);
     const errors = loaded.ok ? [] : loaded.errors;
-    expect(errors, errors.join("\n")).toHaveLength(4);
+    expect(errors, errors.join('\n')).toHaveLength(4);
     expect(errors[0]).toMatch(/^rules\.yaml:9:15: .*source "aws\.ec2".*NotAuthorizedForSourceException/);
     expect(errors[1]).toMatch(/^rules\.yaml:10:14: .*unknown key "detail_typo" in aws/);
     expect(errors[2]).toMatch(/^rules\.yaml:10:41: .*aws\.event_bus: expected an event bus name/);

@@ -24,7 +24,8 @@ let hugeDone = false;
 const answers: Record<string, Answer> = {
   'HTML page with 200': (_q, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>'),
   'empty 200': (_q, res) => res.writeHead(200).end(),
-  'error JSON inside a 200': (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"error_code":"AOM.0400","error_msg":"parse eventParam failed"}'),
+  'error JSON inside a 200': (_q, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"error_code":"AOM.0400","error_msg":"parse eventParam failed"}'),
   'lower-case code 200': (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"200","message":"success"}'),
   '202 Accepted': (_q, res) => res.writeHead(202, { 'content-type': 'application/json' }).end('{}'),
   'bad JSON with 200': (_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"Entries":[{"EventId":'),
@@ -56,19 +57,22 @@ const rows: SinkRow[] = [
   },
   {
     type: 'alibaba_cms',
-    config: (url) => `{ type: alibaba_cms, endpoint: "${url}", credentials: { access_key_id: LTAIhostile, access_key_secret: s3cret, security_token: sts-s3cret } }`,
+    config: (url) =>
+      `{ type: alibaba_cms, endpoint: "${url}", credentials: { access_key_id: LTAIhostile, access_key_secret: s3cret, security_token: sts-s3cret } }`,
     cases: ALL,
     secrets: ['authorization', 'x-acs-security-token'],
   },
   {
     type: 'huawei_aom',
-    config: (url) => `{ type: huawei_aom, region: cn-north-4, project_id: p1, endpoint: "${url}", auth_token: "s3cret-token", enterprise_project_id: ep-1 }`,
+    config: (url) =>
+      `{ type: huawei_aom, region: cn-north-4, project_id: p1, endpoint: "${url}", auth_token: "s3cret-token", enterprise_project_id: ep-1 }`,
     cases: ALL,
     secrets: ['x-auth-token', 'authorization'],
   },
   {
     type: 'aws_eventbridge',
-    config: (url) => `{ type: aws_eventbridge, region: us-east-1, endpoint: "${url}", credentials: { access_key_id: AKIDHOSTILE, secret_access_key: "hostile-secret", session_token: "hostile-session" } }`,
+    config: (url) =>
+      `{ type: aws_eventbridge, region: us-east-1, endpoint: "${url}", credentials: { access_key_id: AKIDHOSTILE, secret_access_key: "hostile-secret", session_token: "hostile-session" } }`,
     cases: ALL,
     secrets: ['authorization', 'x-amz-security-token'],
   },

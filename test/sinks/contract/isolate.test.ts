@@ -8,7 +8,10 @@ function provider(poison: Set<number>, opts: { throttleAfter?: number } = {}) {
   const send = async (items: readonly number[]): Promise<SendResult> => {
     requests.push([...items]);
     if (opts.throttleAfter !== undefined && requests.length > opts.throttleAfter) {
-      return { outcomes: items.map(() => ({ kind: 'retryable', code: 'APIGW.0308', message: 'throttled' }) as EntryOutcome), throttled: true };
+      return {
+        outcomes: items.map(() => ({ kind: 'retryable', code: 'APIGW.0308', message: 'throttled' }) as EntryOutcome),
+        throttled: true,
+      };
     }
     const bad = items.some((i) => poison.has(i));
     const o: EntryOutcome = bad ? { kind: 'permanent', code: 'ces.0014', message: 'invalid', scope: 'request' } : { kind: 'delivered' };

@@ -42,7 +42,16 @@ async function aomSink(extra = '', url = emu.url, sk = HW.sk): Promise<Sink> {
 
 const send = (sink: Sink, batch: Event[]) => sink.send(batch, AbortSignal.timeout(20_000));
 const queue = (q: string, more: Partial<Event> = {}) =>
-  event({ name: 'QueueStalled', source: 'shop.queues', key: `QueueStalled|${q}`, content: `queue ${q} stalled`, resource: { id: q, type: 'queue' }, attributes: { queue: q }, time: Date.now(), ...more });
+  event({
+    name: 'QueueStalled',
+    source: 'shop.queues',
+    key: `QueueStalled|${q}`,
+    content: `queue ${q} stalled`,
+    resource: { id: q, type: 'queue' },
+    attributes: { queue: q },
+    time: Date.now(),
+    ...more,
+  });
 
 describe('huawei_aom sink', () => {
   it('reports alarms AOM accepts (204): metadata, string annotations, timeout, the id of the key, the enterprise-project header', async () => {
@@ -55,10 +64,22 @@ describe('huawei_aom sink', () => {
       enterprise_project_id: 'ep-1',
       timeout: 7_200_000,
       id: alarmId('QueueStalled|billing'),
-      metadata: { event_name: 'QueueStalled', event_severity: 'Major', event_type: 'alarm', resource_provider: 'log2events', resource_type: 'queue', resource_id: 'billing' },
+      metadata: {
+        event_name: 'QueueStalled',
+        event_severity: 'Major',
+        event_type: 'alarm',
+        resource_provider: 'log2events',
+        resource_type: 'queue',
+        resource_id: 'billing',
+      },
       annotations: { message: 'queue billing stalled', source: 'shop.queues', queue: 'billing' },
     });
-    expect(emu.alarms().active.map((a) => a.id).sort()).toEqual([alarmId('QueueStalled|billing'), alarmId('QueueStalled|mail')].sort());
+    expect(
+      emu
+        .alarms()
+        .active.map((a) => a.id)
+        .sort(),
+    ).toEqual([alarmId('QueueStalled|billing'), alarmId('QueueStalled|mail')].sort());
   });
 
   it('sends the enterprise project under the older SDK spelling when configured', async () => {
@@ -115,18 +136,28 @@ describe('huawei_aom sink', () => {
   it('check() refuses an event whose rendered override AOM would refuse, naming the field', async () => {
     const sink = await aomSink();
     expect(sink.check?.(queue('a'))).toBeUndefined();
-    expect(sink.check?.(queue('a', { overrides: { huawei_aom: { event_type: 'incident' } } }))).toEqual({ code: 'aom.invalid_event', message: expect.stringMatching(/huawei_aom\.event_type/) });
+    expect(sink.check?.(queue('a', { overrides: { huawei_aom: { event_type: 'incident' } } }))).toEqual({
+      code: 'aom.invalid_event',
+      message: expect.stringMatching(/huawei_aom\.event_type/),
+    });
     expect(sink.check?.(queue('a', { overrides: { huawei_aom: { timeout: 'tomorrow' } } }))?.message).toMatch(/huawei_aom\.timeout/);
   });
 
   it('isolates the one entry AOM refuses (AOM.0400) in a request of 16: 15 delivered, 1 dead', async () => {
     // A stricter AOM: refuses any request carrying an annotation the sink cannot know is bad.
     const fake = await server((req, res) => {
-      if (req.body.includes('"poison"')) res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 'AOM.0400', error_msg: 'parse eventParam failed', error_type: 'SC_BAD_REQUEST', trace_id: 'x' }));
+      if (req.body.includes('"poison"'))
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ error_code: 'AOM.0400', error_msg: 'parse eventParam failed', error_type: 'SC_BAD_REQUEST', trace_id: 'x' }),
+          );
       else res.writeHead(204).end();
     });
     const sink = await aomSink('', fake.url);
-    const batch = Array.from({ length: 16 }, (_, i) => queue(`q${i}`, i === 11 ? { overrides: { huawei_aom: { annotations: { tag: 'poison' } } } } : {}));
+    const batch = Array.from({ length: 16 }, (_, i) =>
+      queue(`q${i}`, i === 11 ? { overrides: { huawei_aom: { annotations: { tag: 'poison' } } } } : {}),
+    );
     const r = await send(sink, batch);
     expect(r.outcomes.filter((o) => o.kind === 'delivered')).toHaveLength(15);
     expect(r.outcomes[11]).toEqual({ kind: 'permanent', code: 'AOM.0400', message: expect.stringContaining('parse eventParam failed') });

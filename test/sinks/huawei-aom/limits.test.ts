@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { AOM_MAX_TIMEOUT_MS, aomEventProblem } from '../../../src/sinks/huawei-aom/limits.ts';
 
 /** Each rule of limits.ts: a valid EventModel, then one change that breaks one rule. */
-const metadata = { event_name: 'test', event_severity: 'Major', event_type: 'alarm', resource_provider: 'ecs', resource_type: 'vm', resource_id: 'ecs123' };
+const metadata = {
+  event_name: 'test',
+  event_severity: 'Major',
+  event_type: 'alarm',
+  resource_provider: 'ecs',
+  resource_type: 'vm',
+  resource_id: 'ecs123',
+};
 const report = { starts_at: 1_700_000_000_000, timeout: 60_000, metadata, annotations: { message: 'details' }, attach_rule: {}, id: 'a1' };
 const clear = { ends_at: 1_700_000_060_000, metadata, id: 'a1' };
 
@@ -12,9 +19,19 @@ const cases: [name: string, event: unknown, clear: boolean, field: string | unde
   ['a report without id (AOM makes one up)', { ...report, id: undefined }, false, undefined],
   ['not an object', [report], false, ''],
   ['no metadata', { ...report, metadata: undefined }, false, 'metadata'],
-  ...Object.keys(metadata).map((k): [string, unknown, boolean, string] => [`no metadata.${k}`, { ...report, metadata: { ...metadata, [k]: undefined } }, false, `metadata.${k}`]),
+  ...Object.keys(metadata).map((k): [string, unknown, boolean, string] => [
+    `no metadata.${k}`,
+    { ...report, metadata: { ...metadata, [k]: undefined } },
+    false,
+    `metadata.${k}`,
+  ]),
   ['an empty metadata value', { ...report, metadata: { ...metadata, resource_id: '' } }, false, 'metadata.resource_id'],
-  ['a metadata value of 2049 characters', { ...report, metadata: { ...metadata, resource_id: 'x'.repeat(2049) } }, false, 'metadata.resource_id'],
+  [
+    'a metadata value of 2049 characters',
+    { ...report, metadata: { ...metadata, resource_id: 'x'.repeat(2049) } },
+    false,
+    'metadata.resource_id',
+  ],
   ['a metadata value of 2048 characters', { ...report, metadata: { ...metadata, resource_id: 'x'.repeat(2048) } }, false, undefined],
   ['a metadata value that is a number', { ...report, metadata: { ...metadata, extra: 3 } }, false, 'metadata.extra'],
   ['severity Warning', { ...report, metadata: { ...metadata, event_severity: 'Warning' } }, false, 'metadata.event_severity'],

@@ -23,11 +23,25 @@ const aom = (block: Record<string, unknown>, more: Partial<Event> = {}) => event
 
 describe('AOM request builder', () => {
   it('maps a raise: metadata, annotations as strings, starts_at, the default timeout and the id of its key', () => {
-    const e = event({ name: 'QueueStalled', source: 'shop.queues', key: 'QueueStalled|billing', content: 'queue billing stalled', resource: { id: 'billing', type: 'queue', name: 'Billing' }, attributes: { queue: 'billing' } });
+    const e = event({
+      name: 'QueueStalled',
+      source: 'shop.queues',
+      key: 'QueueStalled|billing',
+      content: 'queue billing stalled',
+      resource: { id: 'billing', type: 'queue', name: 'Billing' },
+      attributes: { queue: 'billing' },
+    });
     expect(entry(e)).toEqual({
       starts_at: e.time,
       timeout: AOM_DEFAULT_TIMEOUT_MS,
-      metadata: { event_name: 'QueueStalled', event_severity: 'Major', event_type: 'alarm', resource_provider: 'log2events', resource_type: 'queue', resource_id: 'billing' },
+      metadata: {
+        event_name: 'QueueStalled',
+        event_severity: 'Major',
+        event_type: 'alarm',
+        resource_provider: 'log2events',
+        resource_type: 'queue',
+        resource_id: 'billing',
+      },
       annotations: { message: 'queue billing stalled', source: 'shop.queues', queue: 'billing', resource_name: 'Billing' },
       id: alarmId('QueueStalled|billing'),
     });
@@ -53,8 +67,26 @@ describe('AOM request builder', () => {
     expect(entry(aom({ timeout: 60000 })).timeout).toBe(60_000);
     expect(entry(aom({ timeout: '120000' })).timeout).toBe(120_000);
     expect(entry(aom({ timeout: '2h' })).timeout).toBe(7_200_000);
-    const e = entry(aom({ event_type: 'event', event_severity: 'Critical', resource_provider: 'shop', resource_type: 'db', resource_id: 'pg-1', metadata: { region: 'eu', event_severity: 'Info' }, annotations: { retries: 3, ok: true }, attach_rule: { k: 1 } }));
-    expect(e.metadata).toMatchObject({ event_type: 'event', event_severity: 'Info', resource_provider: 'shop', resource_type: 'db', resource_id: 'pg-1', region: 'eu' });
+    const e = entry(
+      aom({
+        event_type: 'event',
+        event_severity: 'Critical',
+        resource_provider: 'shop',
+        resource_type: 'db',
+        resource_id: 'pg-1',
+        metadata: { region: 'eu', event_severity: 'Info' },
+        annotations: { retries: 3, ok: true },
+        attach_rule: { k: 1 },
+      }),
+    );
+    expect(e.metadata).toMatchObject({
+      event_type: 'event',
+      event_severity: 'Info',
+      resource_provider: 'shop',
+      resource_type: 'db',
+      resource_id: 'pg-1',
+      region: 'eu',
+    });
     expect(e.annotations).toMatchObject({ retries: '3', ok: 'true' });
     expect(e.attach_rule).toEqual({ k: 1 });
   });

@@ -29,7 +29,10 @@ afterEach(() => {
 });
 
 async function sink(extra = '', url = emu.url, auth = `credentials: { ak: ${HW.ak}, sk: "${HW.sk}" }`): Promise<CesSink> {
-  const loaded = loadConfigText(`sinks: { ces: { type: huawei_ces, region: cn-north-4, project_id: ${HW.projectId}, endpoint: "${url}", ${auth}${extra ? `, ${extra}` : ''} } }\n`, 'ces.yaml');
+  const loaded = loadConfigText(
+    `sinks: { ces: { type: huawei_ces, region: cn-north-4, project_id: ${HW.projectId}, endpoint: "${url}", ${auth}${extra ? `, ${extra}` : ''} } }\n`,
+    'ces.yaml',
+  );
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   const sc = loaded.config.sinks.get('ces');
   if (!sc) throw new Error('no sink');
@@ -40,7 +43,16 @@ async function sink(extra = '', url = emu.url, auth = `credentials: { ak: ${HW.a
 }
 
 const orders = (n: number, o: (i: number) => Partial<Event> = () => ({})): Event[] =>
-  Array.from({ length: n }, (_, i) => event({ name: 'OrderFailed', source: 'shop.orders', time: Date.now(), content: `order ${i + 1} failed`, resource: { id: 'order-1' }, ...o(i) }));
+  Array.from({ length: n }, (_, i) =>
+    event({
+      name: 'OrderFailed',
+      source: 'shop.orders',
+      time: Date.now(),
+      content: `order ${i + 1} failed`,
+      resource: { id: 'order-1' },
+      ...o(i),
+    }),
+  );
 
 const send = (s: CesSink, batch: readonly Event[]): Promise<SendResult> => s.send(batch, AbortSignal.timeout(20_000));
 const kinds = (r: SendResult) => r.outcomes.map((o) => o.kind);
@@ -48,7 +60,10 @@ const kinds = (r: SendResult) => r.outcomes.map((o) => o.kind);
 describe('huawei_ces sink', () => {
   it('delivers on 201 with the event ids, with the Cloud Eye wire fields', async () => {
     const s = await sink();
-    const batch = orders(100, (i) => ({ resource: { id: `order/${i}`, name: `order-${i}` }, dimensions: { service: 'shop', region: 'r1', az: 'az1', host: 'h1', pod: 'p1' } }));
+    const batch = orders(100, (i) => ({
+      resource: { id: `order/${i}`, name: `order-${i}` },
+      dimensions: { service: 'shop', region: 'r1', az: 'az1', host: 'h1', pod: 'p1' },
+    }));
     const r = await send(s, batch);
     expect(kinds(r)).toEqual(Array(100).fill('delivered'));
     const events = emu.events('ces').map((e) => e.event);
@@ -63,7 +78,12 @@ describe('huawei_ces sink', () => {
         resource_name: 'order-1',
         event_type: 'EVENT.CUSTOM',
         sub_event_type: 'SUB_EVENT.CUSTOM',
-        dimensions: [{ name: 'service', value: 'shop' }, { name: 'region', value: 'r1' }, { name: 'az', value: 'az1' }, { name: 'host', value: 'h1' }],
+        dimensions: [
+          { name: 'service', value: 'shop' },
+          { name: 'region', value: 'r1' },
+          { name: 'az', value: 'az1' },
+          { name: 'host', value: 'h1' },
+        ],
         content: 'order 2 failed [log2events fixed: resource_id "order/1"; dimension "pod"="p1" (more than 4)]',
       },
     });
@@ -71,7 +91,10 @@ describe('huawei_ces sink', () => {
 
   it('checks every event before batching: a name Cloud Eye cannot take is a problem naming the field', async () => {
     const s = await sink();
-    expect(s.check(event({ name: '9X_order', source: 'shop.orders' }))).toMatchObject({ code: 'ces.invalid_event', message: expect.stringMatching(/^event_name "9X_order" is invalid/) });
+    expect(s.check(event({ name: '9X_order', source: 'shop.orders' }))).toMatchObject({
+      code: 'ces.invalid_event',
+      message: expect.stringMatching(/^event_name "9X_order" is invalid/),
+    });
     expect(s.check(event({ name: 'Ok', source: 'log2events' }))?.message).toMatch(/^event_source "log2events"/);
     expect(s.check(event({ name: 'Ok', source: 'shop.orders', dimensions: { 'k8s.node': 'n1' } }))).toBeUndefined();
   });
@@ -82,7 +105,10 @@ describe('huawei_ces sink', () => {
     expect(s.check(batch[5]!)).toBeUndefined();
     const r = await send(s, batch);
     expect(kinds(r)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'permanent', 'delivered', 'delivered']);
-    expect(r.outcomes[5]).toMatchObject({ code: 'ces.0014', message: expect.stringMatching(/group_id "rg000000000000000000000x" does not exist/) });
+    expect(r.outcomes[5]).toMatchObject({
+      code: 'ces.0014',
+      message: expect.stringMatching(/group_id "rg000000000000000000000x" does not exist/),
+    });
     expect(r.outcomes[5]).not.toHaveProperty('scope');
     expect(emu.events('ces')).toHaveLength(7);
   });
@@ -101,7 +127,10 @@ describe('huawei_ces sink', () => {
   it('clamps 100 two-hour-old events of one identity into the window as 100 events, the original time in the content', async () => {
     const s = await sink();
     const old = Date.now() - 2 * 3_600_000;
-    const r = await send(s, orders(100, () => ({ time: old })));
+    const r = await send(
+      s,
+      orders(100, () => ({ time: old })),
+    );
     expect(new Set(kinds(r))).toEqual(new Set(['delivered']));
     const events = emu.events('ces');
     expect(events).toHaveLength(100);
@@ -128,7 +157,10 @@ describe('huawei_ces sink', () => {
 
   it('with old_events: reject, an event outside the window is refused by check', async () => {
     const s = await sink('old_events: reject');
-    expect(s.check(event({ name: 'A', source: 'a.b', time: Date.now() - 2 * 3_600_000 }))).toMatchObject({ code: 'ces.time_window', message: expect.stringMatching(/120 min in the past.*old_events: reject/) });
+    expect(s.check(event({ name: 'A', source: 'a.b', time: Date.now() - 2 * 3_600_000 }))).toMatchObject({
+      code: 'ces.time_window',
+      message: expect.stringMatching(/120 min in the past.*old_events: reject/),
+    });
     expect(s.check(event({ name: 'A', source: 'a.b', time: Date.now() - 59 * 60_000 - 45_000 }))?.code).toBe('ces.time_window');
     expect(s.check(event({ name: 'A', source: 'a.b', time: Date.now() }))).toBeUndefined();
   });
@@ -156,7 +188,9 @@ describe('huawei_ces sink', () => {
     delete process.env.HUAWEICLOUD_SDK_AK;
     delete process.env.HUAWEICLOUD_SDK_SK;
     try {
-      await expect(sink('', emu.url, 'old_events: clamp')).rejects.toThrow(/no credentials: set credentials \{ ak, sk \}, auth_token, or HUAWEICLOUD_SDK_AK/);
+      await expect(sink('', emu.url, 'old_events: clamp')).rejects.toThrow(
+        /no credentials: set credentials \{ ak, sk \}, auth_token, or HUAWEICLOUD_SDK_AK/,
+      );
     } finally {
       if (saved.ak !== undefined) process.env.HUAWEICLOUD_SDK_AK = saved.ak;
       if (saved.sk !== undefined) process.env.HUAWEICLOUD_SDK_SK = saved.sk;

@@ -14,7 +14,18 @@ const good = (): CesEntry => ({
   event_name: 'systemInvaded',
   event_source: 'financial.System',
   time: 1_700_000_000_000,
-  detail: { content: 'c', group_id: 'rg15221211517051YWWkEnVd', resource_id: 'a-b_c:1', resource_name: 'ecs@001.数据库', event_user: 'ops/alice smith', event_state: 'normal', event_level: 'Major', event_type: 'EVENT.CUSTOM', sub_event_type: 'SUB_EVENT.CUSTOM', dimensions: [{ name: 'instance_id', value: 'i-1' }] },
+  detail: {
+    content: 'c',
+    group_id: 'rg15221211517051YWWkEnVd',
+    resource_id: 'a-b_c:1',
+    resource_name: 'ecs@001.数据库',
+    event_user: 'ops/alice smith',
+    event_state: 'normal',
+    event_level: 'Major',
+    event_type: 'EVENT.CUSTOM',
+    sub_event_type: 'SUB_EVENT.CUSTOM',
+    dimensions: [{ name: 'instance_id', value: 'i-1' }],
+  },
 });
 const withDetail = (d: Record<string, unknown>) => ({ ...good(), detail: { ...good().detail, ...d } });
 
@@ -60,7 +71,9 @@ describe('entryProblem: every documented field rule (seed 001, SDK)', () => {
     expect(inTimeWindow(now - 3_600_000 + 29_999, now, 30_000)).toBe(false);
     expect(inTimeWindow(now + 600_000 - 30_000, now, 30_000)).toBe(true);
     expect(inTimeWindow(now + 600_000 - 29_999, now, 30_000)).toBe(false);
-    expect(timeProblem(now - 2 * 3_600_000, now, 10_000)?.message).toMatch(/120 min in the past: it must be within \[now - 1h \+ 10s, now \+ 10min - 10s\]/);
+    expect(timeProblem(now - 2 * 3_600_000, now, 10_000)?.message).toMatch(
+      /120 min in the past: it must be within \[now - 1h \+ 10s, now \+ 10min - 10s\]/,
+    );
   });
 });
 
@@ -68,24 +81,52 @@ const ev = (o: Partial<Event> = {}) => event({ name: 'OrderFailed', source: 'sho
 
 describe('buildCesEntry', () => {
   it('maps the neutral event to the wire fields', () => {
-    const r = buildCesEntry(ev({ content: 'hello', resource: { id: 'i-1', name: 'web01' }, user: 'alice', dimensions: { service: 'shop' } }), { groupId: 'rg15221211517051YWWkEnVd' });
+    const r = buildCesEntry(
+      ev({ content: 'hello', resource: { id: 'i-1', name: 'web01' }, user: 'alice', dimensions: { service: 'shop' } }),
+      { groupId: 'rg15221211517051YWWkEnVd' },
+    );
     expect(r.ok && r.built.entry).toEqual({
       event_name: 'OrderFailed',
       event_source: 'shop.orders',
       time: 1_700_000_000_000,
-      detail: { content: 'hello', resource_id: 'i-1', resource_name: 'web01', event_user: 'alice', group_id: 'rg15221211517051YWWkEnVd', event_state: 'incident', event_level: 'Major', event_type: 'EVENT.CUSTOM', sub_event_type: 'SUB_EVENT.CUSTOM', dimensions: [{ name: 'service', value: 'shop' }] },
+      detail: {
+        content: 'hello',
+        resource_id: 'i-1',
+        resource_name: 'web01',
+        event_user: 'alice',
+        group_id: 'rg15221211517051YWWkEnVd',
+        event_state: 'incident',
+        event_level: 'Major',
+        event_type: 'EVENT.CUSTOM',
+        sub_event_type: 'SUB_EVENT.CUSTOM',
+        dimensions: [{ name: 'service', value: 'shop' }],
+      },
     });
   });
 
   it('fixes resource id/name, user and dimension names losslessly: originals at the end of the content', () => {
-    const r = buildCesEntry(ev({ content: 'disk full', resource: { id: 'order/1', name: 'web 01' }, user: 'a#b', dimensions: { 'k8s.node': 'n1', '1st': 'x', a: 'b', c: 'd', e: 'f' } }));
+    const r = buildCesEntry(
+      ev({
+        content: 'disk full',
+        resource: { id: 'order/1', name: 'web 01' },
+        user: 'a#b',
+        dimensions: { 'k8s.node': 'n1', '1st': 'x', a: 'b', c: 'd', e: 'f' },
+      }),
+    );
     if (!r.ok) throw new Error(r.problem.message);
     const d = r.built.entry.detail;
     expect(d.resource_id).toBe('order_1');
     expect(d.resource_name).toBe('web_01');
     expect(d.event_user).toBe('a_b');
-    expect(d.dimensions).toEqual([{ name: 'k8s_node', value: 'n1' }, { name: 'd_1st', value: 'x' }, { name: 'a', value: 'b' }, { name: 'c', value: 'd' }]);
-    expect(d.content).toBe('disk full [log2events fixed: resource_id "order/1"; resource_name "web 01"; event_user "a#b"; dimension k8s_node "k8s.node"; dimension d_1st "1st"; dimension "e"="f" (more than 4)]');
+    expect(d.dimensions).toEqual([
+      { name: 'k8s_node', value: 'n1' },
+      { name: 'd_1st', value: 'x' },
+      { name: 'a', value: 'b' },
+      { name: 'c', value: 'd' },
+    ]);
+    expect(d.content).toBe(
+      'disk full [log2events fixed: resource_id "order/1"; resource_name "web 01"; event_user "a#b"; dimension k8s_node "k8s.node"; dimension d_1st "1st"; dimension "e"="f" (more than 4)]',
+    );
     expect(entryProblem(r.built.entry)).toBeUndefined();
   });
 
@@ -96,8 +137,18 @@ describe('buildCesEntry', () => {
   });
 
   it('takes typed overrides, and a wrong rendered value is a problem naming the override', () => {
-    const r = buildCesEntry(ev({ overrides: { huawei_ces: { event_name: 'Other', time: '1700000001', event_level: 'Minor', detail: { sub_event_type: 'SUB_EVENT.OPS' } } } }));
-    expect(r.ok && r.built.entry).toMatchObject({ event_name: 'Other', time: 1_700_000_001_000, detail: { event_level: 'Minor', sub_event_type: 'SUB_EVENT.OPS' } });
+    const r = buildCesEntry(
+      ev({
+        overrides: {
+          huawei_ces: { event_name: 'Other', time: '1700000001', event_level: 'Minor', detail: { sub_event_type: 'SUB_EVENT.OPS' } },
+        },
+      }),
+    );
+    expect(r.ok && r.built.entry).toMatchObject({
+      event_name: 'Other',
+      time: 1_700_000_001_000,
+      detail: { event_level: 'Minor', sub_event_type: 'SUB_EVENT.OPS' },
+    });
     const bad = buildCesEntry(ev({ overrides: { huawei_ces: { event_level: 'major', time: 'soon' } } }));
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.problem).toMatchObject({ code: 'ces.invalid_event' });
@@ -124,12 +175,18 @@ describe('buildCesEntry', () => {
 
 describe('checkStatic', () => {
   it('makes a rule without source:, or a literal bad name, a validate error', () => {
-    expect(checkCesStatic({ name: 'OrderFailed', source: 'log2events', overrides: {} })).toEqual([{ path: ['source'], message: expect.stringMatching(/event_source "log2events" is invalid.*set source:/) }]);
+    expect(checkCesStatic({ name: 'OrderFailed', source: 'log2events', overrides: {} })).toEqual([
+      { path: ['source'], message: expect.stringMatching(/event_source "log2events" is invalid.*set source:/) },
+    ]);
     expect(checkCesStatic({ name: 'order failed', source: 'shop.orders', overrides: {} })[0]?.path).toEqual(['name']);
-    expect(checkCesStatic({ name: 'order failed', source: 'log2events', overrides: { event_name: 'Ok', event_source: 'shop.orders' } })).toEqual([]);
+    expect(
+      checkCesStatic({ name: 'order failed', source: 'log2events', overrides: { event_name: 'Ok', event_source: 'shop.orders' } }),
+    ).toEqual([]);
     expect(checkCesStatic({ name: undefined, source: undefined, overrides: {} })).toEqual([]);
     // A templated override decides per record: not a load error.
-    expect(checkCesStatic({ name: 'order failed', source: 'log2events', overrides: {}, overridden: ['event_name', 'event_source'] })).toEqual([]);
+    expect(
+      checkCesStatic({ name: 'order failed', source: 'log2events', overrides: {}, overridden: ['event_name', 'event_source'] }),
+    ).toEqual([]);
   });
 });
 
@@ -154,7 +211,15 @@ describe('CesTimes: a send time unique per Cloud Eye identity', () => {
     expect(new Set(clamped).size).toBe(100);
     for (const t of clamped) expect(usable(t)).toBe(true);
     const later = now + 5_000;
-    expect(times.timeFor('old7', 'id', now - 2 * 3_600_000, (own) => clampTime(own, later, 30_000), (t) => inTimeWindow(t, later, 30_000))).toBe(clamped[7]);
+    expect(
+      times.timeFor(
+        'old7',
+        'id',
+        now - 2 * 3_600_000,
+        (own) => clampTime(own, later, 30_000),
+        (t) => inTimeWindow(t, later, 30_000),
+      ),
+    ).toBe(clamped[7]);
   });
 
   it('fits an event anew once forgotten (refused for its time), and prunes times Cloud Eye can no longer take', () => {
@@ -180,8 +245,12 @@ describe('validate (config load) for a rule routed to huawei_ces', () => {
   };
 
   it('reports a missing source, a misspelled override key and a wrong override value at file:line:col', () => {
-    expect(errors('      name: OrderFailed')).toEqual([expect.stringMatching(/^c\.yaml:\d+:\d+: .*event_source "log2events" is invalid.*routed to sink "ces"/)]);
-    expect(errors('      name: OrderFailed\n      source: shop.orders\n      huawei_ces: { event_levle: Major }')).toEqual([expect.stringMatching(/^c\.yaml:9:21: .*unknown key "event_levle"/)]);
+    expect(errors('      name: OrderFailed')).toEqual([
+      expect.stringMatching(/^c\.yaml:\d+:\d+: .*event_source "log2events" is invalid.*routed to sink "ces"/),
+    ]);
+    expect(errors('      name: OrderFailed\n      source: shop.orders\n      huawei_ces: { event_levle: Major }')).toEqual([
+      expect.stringMatching(/^c\.yaml:9:21: .*unknown key "event_levle"/),
+    ]);
     expect(errors('      name: OrderFailed\n      source: shop.orders\n      huawei_ces: { event_level: major, group_id: shop }')).toEqual([
       expect.stringMatching(/^c\.yaml:9:\d+: .*"Critical"/),
       expect.stringMatching(/^c\.yaml:9:\d+: .*resource group id/),

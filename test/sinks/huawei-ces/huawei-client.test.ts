@@ -10,7 +10,8 @@ import { SigningClock } from '../../../src/sinks/signing-clock.ts';
  * gateway's time once it has answered, and an expired token is renewed.
  */
 const HW = EMULATOR_CREDENTIALS.huawei;
-const body = (now: number) => JSON.stringify([{ event_name: 'OrderFailed', event_source: 'shop.orders', time: now, detail: { content: 'x' } }]);
+const body = (now: number) =>
+  JSON.stringify([{ event_name: 'OrderFailed', event_source: 'shop.orders', time: now, detail: { content: 'x' } }]);
 
 describe.each(['20m', '-20m'])('huaweiCall against a gateway whose clock is %s off', (offset) => {
   let emu: RunningEmulator;
@@ -20,9 +21,18 @@ describe.each(['20m', '-20m'])('huaweiCall against a gateway whose clock is %s o
   afterAll(() => emu.close());
 
   it('is refused as signature expired once, learns the gateway clock from Date, then gets through', async () => {
-    const target = resolveHuaweiTarget('ces', { project_id: HW.projectId, credentials: { ak: HW.ak, sk: HW.sk } }, { emulator: { url: emu.url, credentials: EMULATOR_CREDENTIALS } });
+    const target = resolveHuaweiTarget(
+      'ces',
+      { project_id: HW.projectId, credentials: { ak: HW.ak, sk: HW.sk } },
+      { emulator: { url: emu.url, credentials: EMULATOR_CREDENTIALS } },
+    );
     const path = `/V1.0/${HW.projectId}/events`;
-    const first = await huaweiCall(target, { method: 'GET', path, query: { sub_event_type: 'SUB_EVENT.CUSTOM' } }, 1, AbortSignal.timeout(10_000));
+    const first = await huaweiCall(
+      target,
+      { method: 'GET', path, query: { sub_event_type: 'SUB_EVENT.CUSTOM' } },
+      1,
+      AbortSignal.timeout(10_000),
+    );
     expect(first.ok && first.reply.status).toBe(401);
     expect(first.ok && first.reply.body).toMatch(/APIGW\.0301.*signature expired/);
     const expected = offset.startsWith('-') ? -20 * 60_000 : 20 * 60_000;
@@ -38,7 +48,10 @@ describe('huaweiCall with an expired token', () => {
     const seen: string[] = [];
     const server = createServer((req, res) => {
       seen.push(String(req.headers['x-auth-token']));
-      if (req.headers['x-auth-token'] === 'old') res.writeHead(401, { 'content-type': 'application/json' }).end('{"error_code":"APIGW.0307","error_msg":"The token must be updated.","request_id":"r"}');
+      if (req.headers['x-auth-token'] === 'old')
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"error_code":"APIGW.0307","error_msg":"The token must be updated.","request_id":"r"}');
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"events":[],"meta_data":{"total":0}}');
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
