@@ -32,7 +32,7 @@ for (const n of sizes) {
   if (ms > 2000) break;
 }
 if (kind === 'long') {
-  const rx = /(\w+)=(\w+) end/;
+  const rx = /(\\w+)=(\\w+) end/;
   const text = Array.from({ length: 8000 }, (_, i) => 'k' + i + '=v' + i).join(', ');
   rx.test(text);
   const t = performance.now();
@@ -79,8 +79,8 @@ for (const [pattern, kind, full, sizes] of cases) {
   const [lastN, lastMs] = before.at(-1)! as [number, number];
   // The growth per step over the measured range (from the first match of 10 ms up: below that, noise).
   const [prevN, prevMs] = (before.find(([, ms]) => ms >= 10) ?? before.at(-2)!) as [number, number];
-  const perStep = Math.pow(lastMs / prevMs, 1 / (lastN - prevN));
-  const extrapolated = lastMs * Math.pow(perStep, full - lastN);
+  const perStep = (lastMs / prevMs) ** (1 / (lastN - prevN));
+  const extrapolated = lastMs * perStep ** (full - lastN);
   const after = run(pattern, kind, [full, 1000, 100_000], true);
   console.log(`\n${pattern} on ${full} ${kind === 'words' ? '"ab" words' : unit} + "!"`);
   console.log(`  before: ${before.map(([n, ms]) => `${n} ${unit}: ${fmt(ms)}`).join(', ')}`);

@@ -24,10 +24,8 @@ if (major < 24) {
   process.exit(1);
 }
 import('../dist/bundle/start.js').then(
-  function (m) {
-    return m.start();
-  },
-  function (err) {
+  (m) => m.start(),
+  (err) => {
     // A checkout whose bundle was never built (npm ci --ignore-scripts) or was removed.
     process.stderr.write('log2events: cannot load the CLI bundle (run `npm run build`): ' + err.message + '\n');
     process.exitCode = 1;

@@ -58,7 +58,7 @@ export async function evalCommand(args: string[], io: CliIO): Promise<number> {
   };
   const splitter = new LineSplitter(1024 * 1024);
   let onLine: (line: string) => void;
-  let end = () => undefined as void;
+  let end = (): void => {};
   if (simulatesFile(input)) {
     // The record model of a tailed file: same decoders, attributes and pod metadata as `run`.
     const lines = simulatedLines(config, source, input, 'eval');

@@ -15,7 +15,7 @@ export class RetryPolicy {
 
   /** Upper bound of the delay before attempt `attempts + 1`, given `attempts` failures so far. */
   ceiling(attempts: number): number {
-    const exp = this.opts.initial * Math.pow(this.opts.multiplier, Math.max(0, attempts - 1));
+    const exp = this.opts.initial * this.opts.multiplier ** Math.max(0, attempts - 1);
     return Math.min(this.opts.max, exp);
   }
 

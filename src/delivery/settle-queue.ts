@@ -77,7 +77,10 @@ export class SettleQueue {
     this.retryTimer = undefined;
     if (this.waiters.length === 0) return;
     const batch: Settlement = { delivered: this.delivered, retried: this.retried, dead: this.dead };
-    if (!this.store.isOpen) return this.answer(false);
+    if (!this.store.isOpen) {
+      this.answer(false);
+      return;
+    }
     try {
       const freed = this.store.settle(batch, Date.now());
       if (this.failing) this.logger.info('delivery outcomes written to the state store again', { file: this.store.file });
@@ -95,7 +98,10 @@ export class SettleQueue {
         });
       }
       this.failing = true;
-      if (this.stopped) return this.answer(false);
+      if (this.stopped) {
+        this.answer(false);
+        return;
+      }
       this.retryTimer = setTimeout(() => this.write(), RETRY_WRITE_MS);
     }
   }

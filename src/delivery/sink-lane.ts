@@ -89,7 +89,7 @@ export function concurrencyLimit(c: SinkCommonOptions['concurrency']): Concurren
 }
 
 /** Requests per second as p-queue's integer cap per interval. */
-function rateLimitOptions(rate: number | undefined): { interval: number; intervalCap: number; strict: boolean } | {} {
+function rateLimitOptions(rate: number | undefined): { interval?: number; intervalCap?: number; strict?: boolean } {
   if (rate === undefined) return {};
   const cap = Math.max(1, Math.round(rate));
   return { interval: Math.round((1000 * cap) / rate), intervalCap: cap, strict: true };

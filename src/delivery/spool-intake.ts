@@ -210,7 +210,14 @@ export class SpoolIntake implements Intake {
     if (holdOff > 0 && !this.closed && !signal?.aborted) {
       return new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, holdOff);
-        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
     if (this.closed || this.hasRoomFor(this.wanted) || signal?.aborted) return Promise.resolve();

@@ -105,7 +105,7 @@ export function compileRules(rules: RuleConfig[], report: RuleErrorSink): Compil
       if (rule.throttle.key) {
         const t = compileTemplate(rule.throttle.key, cond.captures);
         if (t.ok) key = t.template;
-        else t.errors.forEach((e) => err(['throttle', 'key'], e));
+        else for (const e of t.errors) err(['throttle', 'key'], e);
       }
       throttle = { key, gate: new Throttle(rule.throttle.window, rule.throttle.max) };
     }
@@ -140,7 +140,7 @@ function compileMapping(
     }
     const r = compileTemplate(value, captures);
     if (!r.ok) {
-      r.errors.forEach((e) => err(['event', ...path], e));
+      for (const e of r.errors) err(['event', ...path], e);
       return () => '';
     }
     return r.template;

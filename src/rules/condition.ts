@@ -211,7 +211,7 @@ function compileMatcher(
         return undefined;
       }
       const regex = r.regex;
-      r.names.forEach((n) => captures.add(n));
+      for (const n of r.names) captures.add(n);
       checks.push((v, ctx) => {
         if (v === undefined) return false;
         const match = execTimed(regex, valueText(v), onSlow);

@@ -98,7 +98,8 @@ export function compareEvents(expected: Record<string, unknown>[], actual: Event
   const diff: string[] = [];
   if (expected.length !== actual.length) {
     diff.push(`expected ${expected.length} event(s), got ${actual.length}`);
-    actual.slice(expected.length).forEach((e, i) => diff.push(`  unexpected events[${expected.length + i}]: ${e.name} "${e.content}"`));
+    for (const [i, e] of actual.slice(expected.length).entries())
+      diff.push(`  unexpected events[${expected.length + i}]: ${e.name} "${e.content}"`);
   }
   expected.forEach((exp, i) => {
     const got = actual[i];

@@ -65,7 +65,13 @@ rules:
   async function dlq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const sink = (append: (s: string) => void) => new Writable({ write: (c, _e, cb) => (append(String(c)), cb()) });
+    const sink = (append: (s: string) => void) =>
+      new Writable({
+        write: (c, _e, cb) => {
+          append(String(c));
+          cb();
+        },
+      });
     const code = await dlqCommand([...args, '-c', config], {
       stdin: process.stdin,
       stdout: sink((s) => (out += s)),

@@ -201,7 +201,12 @@ rules:
         let out = '';
         const io = {
           stdin: process.stdin,
-          stdout: new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }),
+          stdout: new Writable({
+            write: (c, _e, cb) => {
+              out += String(c);
+              cb();
+            },
+          }),
           stderr: process.stderr,
         };
         const code = await dlqCommand([...args, '-c', config], io);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMULATOR_CREDENTIALS, type RunningEmulator } from '../../src/emulator/index.ts';
+import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { type CesCall, cesCall, expectCesRefusal } from './huawei-call.ts';
 import { readJson, useEmulator } from './vendor-clients.ts';
 
@@ -20,7 +20,6 @@ import { readJson, useEmulator } from './vendor-clients.ts';
 let emu: RunningEmulator;
 useEmulator((e) => (emu = e));
 
-const HW = EMULATOR_CREDENTIALS.huawei;
 const now = () => Date.now();
 const ev = (o: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) => ({
   event_name: 'systemInvaded',

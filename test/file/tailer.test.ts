@@ -361,7 +361,10 @@ describe('file source tailing real files', () => {
     writeFileSync(log, text);
     const sizes: number[] = [];
     const commit = intake.commit.bind(intake);
-    intake.commit = (events, checkpoints, options) => (sizes.push(events.length), commit(events, checkpoints, options));
+    intake.commit = (events, checkpoints, options) => {
+      sizes.push(events.length);
+      return commit(events, checkpoints, options);
+    };
     await startSource(intake, { include: [log], start_at: 'beginning' });
     await waitFor(() => intake.events.length === n, 'all events');
     // the first two reads (the second is issued before the first is seen) are whole chunks;

@@ -139,7 +139,10 @@ export class FakeKubeApi {
       return;
     }
     const node = /^spec\.nodeName=(.*)$/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1] ?? '';
-    if (url.searchParams.get('watch') === '1') return this.watch(url, node, res);
+    if (url.searchParams.get('watch') === '1') {
+      this.watch(url, node, res);
+      return;
+    }
     const all = [...this.pods.values()].filter((p) => p.spec.nodeName === node);
     const limit = Number(url.searchParams.get('limit') ?? all.length) || all.length;
     const start = Number(url.searchParams.get('continue') ?? 0);

@@ -229,10 +229,22 @@ function mutateProtobufRecord(rand: Rand, record: Record<string, any>): string {
   const mutations: [string, () => void][] = [
     ['traceId length', () => (record.traceId = Buffer.alloc(int(rand, 40), 0xab))],
     ['spanId length', () => (record.spanId = Buffer.alloc(int(rand, 20), 0xcd))],
-    ['zero ids', () => ((record.traceId = Buffer.alloc(16)), (record.spanId = Buffer.alloc(8)))],
+    [
+      'zero ids',
+      () => {
+        record.traceId = Buffer.alloc(16);
+        record.spanId = Buffer.alloc(8);
+      },
+    ],
     ['severityNumber', () => (record.severityNumber = pick(rand, [-1, 25, 1000, -2147483648, 2147483647]))],
     ['flags', () => (record.flags = pick(rand, [0, 0xffffffff, 0x100]))],
-    ['times', () => ((record.timeUnixNano = '18446744073709551615'), (record.observedTimeUnixNano = '0'))],
+    [
+      'times',
+      () => {
+        record.timeUnixNano = '18446744073709551615';
+        record.observedTimeUnixNano = '0';
+      },
+    ],
     ['intValue extremes', () => (record.body = { intValue: pick(rand, ['-9223372036854775808', '9223372036854775807', '0']) })],
     ['double extremes', () => (record.body = { doubleValue: pick(rand, [NaN, Infinity, -0, 5e-324]) })],
     ['deep body', () => (record.body = nested(10 + int(rand, 35), { stringValue: 'deep' }))],

@@ -5,7 +5,7 @@ import { runCli, scratchDir, startCli } from '../helpers/cli.ts';
 import { deploymentPod, FakeKubeApi } from '../helpers/fake-kube-api.ts';
 import { until } from '../file/e2e-helpers.ts';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {

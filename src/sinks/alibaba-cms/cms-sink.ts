@@ -75,9 +75,9 @@ export class CmsSink implements Sink {
       (part) => this.put(part, signal),
       signal,
     );
-    sendable.forEach(
-      (s, i) => (outcomes[s.at] = r.outcomes[i] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${i}` }),
-    );
+    for (const [i, s] of sendable.entries()) {
+      outcomes[s.at] = r.outcomes[i] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${i}` };
+    }
     return { outcomes, throttled: r.throttled };
   }
 

@@ -111,7 +111,7 @@ export class EventBridgeSink implements Sink {
         ),
       signal,
     );
-    sendable.forEach((s, k) => (outcomes[s.i] = result.outcomes[k]));
+    for (const [k, s] of sendable.entries()) outcomes[s.i] = result.outcomes[k];
     return {
       outcomes: outcomes.map((o) => o ?? { kind: 'retryable', code: 'internal', message: 'no outcome' }),
       throttled: result.throttled,

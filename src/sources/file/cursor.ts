@@ -302,5 +302,5 @@ export class FileCursor {
 /** Start of the line holding byte `at`, not before `floor`. */
 function lineStart(data: Buffer, at: number, floor: number): number {
   const prev = at === 0 ? -1 : data.lastIndexOf(NL, at - 1);
-  return prev + 1 > floor ? prev + 1 : floor;
+  return Math.max(prev + 1, floor);
 }

@@ -19,7 +19,7 @@ export function kubernetesResource(path: string, target?: string): Attributes {
   const resource: Attributes = {};
   for (const { pattern, keys } of LAYOUTS) {
     const m = pattern.exec(path) ?? (target ? pattern.exec(target) : null);
-    if (m) keys.forEach((key, i) => (resource[key] = m[i + 1]!));
+    if (m) for (const [i, key] of keys.entries()) resource[key] = m[i + 1]!;
   }
   return resource;
 }

@@ -923,7 +923,7 @@ export class Tailer {
   private literalsFor(format: ConcreteFormat): Buffer[] | null {
     if (this.literalCache.has(format)) return this.literalCache.get(format)!;
     const literals = this.ctx.processor.literalsFor(this.name);
-    const usable = literals && literals.every((l) => literalSurvivesEnvelope(format, l)) ? literals.map((l) => Buffer.from(l)) : null;
+    const usable = literals?.every((l) => literalSurvivesEnvelope(format, l)) ? literals.map((l) => Buffer.from(l)) : null;
     this.literalCache.set(format, usable);
     return usable;
   }

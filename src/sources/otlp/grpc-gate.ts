@@ -79,11 +79,17 @@ class GatedCall extends grpc.ServerInterceptingCall {
 
   override startRead(): void {
     // Only the message is gated; later reads (the half-close) pass.
-    if (this.received || this.holding) return super.startRead();
+    if (this.received || this.holding) {
+      super.startRead();
+      return;
+    }
     if (this.ended || this.slot) return;
     this.slot = this.opts.budget.reserveWhenFree(this.opts.maxMessageBytes);
     void this.slot.ready.then(() => {
-      if (this.ended) return this.opts.budget.release(this.opts.maxMessageBytes);
+      if (this.ended) {
+        this.opts.budget.release(this.opts.maxMessageBytes);
+        return;
+      }
       this.holding = true;
       super.startRead();
     });

@@ -18,7 +18,7 @@ function withTlsPaths<T extends { tls?: { cert_file: string; key_file: string; c
   block: T,
   baseDir: string,
 ): T {
-  if (!block || !block.tls) return block;
+  if (block === false || !block.tls) return block;
   const { tls } = block;
   return {
     ...block,
