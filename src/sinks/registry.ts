@@ -57,6 +57,7 @@ export interface StaticProblem {
 
 const registry = new TypeRegistry<SinkType>();
 
+// biome-ignore lint/suspicious/noExplicitAny: each component registers its own option type; the registry erases it
 export function registerSinkType(type: string, def: SinkType<any>): void {
   registry.register(type, def);
 }

@@ -25,6 +25,7 @@ export interface SourceType<S extends z.ZodType = z.ZodType> {
 
 const registry = new TypeRegistry<SourceType>();
 
+// biome-ignore lint/suspicious/noExplicitAny: each component registers its own option type; the registry erases it
 export function registerSourceType(type: string, def: SourceType<any>): void {
   registry.register(type, def);
 }
