@@ -35,14 +35,8 @@ export const spoolOptionsSchema = z
       )
       .default(64 * 1024 * 1024),
   })
-  .default({
-    max_events: 100_000,
-    max_bytes: 256 * 1024 * 1024,
-    full_policy: 'block',
-    synchronous: 'FULL',
-    hold: 2000,
-    wal_max_bytes: 64 * 1024 * 1024,
-  });
+  // Each key states its default once; `prefault` runs an absent block through them.
+  .prefault({});
 
 export const deliveryConfigSchema = z
   .strictObject({
@@ -51,17 +45,6 @@ export const deliveryConfigSchema = z
     /** At most one log line per failing sink per interval (after the first warning). */
     health_log_interval: duration.default(60_000),
   })
-  .default({
-    spool: {
-      max_events: 100_000,
-      max_bytes: 256 * 1024 * 1024,
-      full_policy: 'block',
-      synchronous: 'FULL',
-      hold: 2000,
-      wal_max_bytes: 64 * 1024 * 1024,
-    },
-    shutdown_timeout: 25_000,
-    health_log_interval: 60_000,
-  });
+  .prefault({});
 export type DeliveryConfig = z.output<typeof deliveryConfigSchema>;
 export type SpoolOptions = z.output<typeof spoolOptionsSchema>;

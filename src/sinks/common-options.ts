@@ -16,7 +16,7 @@ export const retryOptionsSchema = z
     /** After this long since an event's first attempt it goes to dead letters. */
     max_elapsed: duration.default(3_600_000),
   })
-  .default({ initial: 500, max: 30_000, multiplier: 2, max_elapsed: 3_600_000 });
+  .prefault({});
 
 export const concurrencySchema = z.union([
   z.number().int().min(1).max(256),
@@ -37,7 +37,7 @@ export const sinkCommonShape = {
       max_bytes: byteSize.optional(),
       linger: duration.default(200),
     })
-    .default({ linger: 200 }),
+    .prefault({}),
   concurrency: concurrencySchema.default(4),
   timeout: duration.default(10_000),
   /** Requests per second, at most. */
