@@ -1,9 +1,8 @@
-import { basename } from 'node:path';
 import type { Attributes, LogRecord } from '../../model/log-record.ts';
 import type { ConcreteFormat, FileSourceConfig, FormatName } from './config.ts';
 import { createDecoder, detectFormat, type Decoder, type Entry } from './formats/index.ts';
-import { entryRecord } from './formats/entry-record.ts';
-import { kubernetesResource } from './kubernetes.ts';
+import { entryRecord } from '../line-record.ts';
+import { fileRecordContext } from './record-context.ts';
 import { MultilineAggregator } from './multiline.ts';
 
 /**
@@ -24,8 +23,9 @@ export class FileLineReader {
   constructor(config: FileSourceConfig, opts: { format?: FormatName; path?: string; origin: string }) {
     this.config = config;
     this.format = opts.format ?? config.format;
-    this.attributes = opts.path ? { 'log.file.path': opts.path, 'log.file.name': basename(opts.path) } : {};
-    this.resource = opts.path ? kubernetesResource(opts.path) : {};
+    const shared = opts.path ? fileRecordContext(opts.path) : { attributes: {}, resource: {} };
+    this.attributes = shared.attributes;
+    this.resource = shared.resource;
     this.origin = opts.origin;
     this.multiline = config.multiline ? new MultilineAggregator(config.multiline) : undefined;
   }

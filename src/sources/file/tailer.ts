@@ -1,6 +1,5 @@
 import { realpath, type FileHandle } from 'node:fs/promises';
 import { statSync, type Stats } from 'node:fs';
-import { basename } from 'node:path';
 import type { Event } from '../../model/event.ts';
 import type { Attributes } from '../../model/log-record.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -15,8 +14,8 @@ import { FingerprintIndex } from './fingerprint-index.ts';
 import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
 import { ReadTail, tailMatches } from './tail.ts';
 import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
-import { entryRecord } from './formats/entry-record.ts';
-import { kubernetesResource } from './kubernetes.ts';
+import { entryRecord } from '../line-record.ts';
+import { fileRecordContext } from './record-context.ts';
 import { MultilineAggregator } from './multiline.ts';
 import { WakeThrottle } from './wake-throttle.ts';
 
@@ -890,8 +889,7 @@ export class Tailer {
       mtimeMs: st.mtimeMs,
       dataAt: Date.now(),
       readSize: CHUNK_BYTES,
-      attributes: { 'log.file.path': path, 'log.file.name': basename(path) },
-      resource: kubernetesResource(path, target),
+      ...fileRecordContext(path, target),
       cursor: undefined as unknown as FileCursor,
       backlog: { since: Date.now(), bytes: 0 },
       readTail: new ReadTail(),

@@ -47,27 +47,26 @@ export class StdinSource implements Source {
   private async pump(ctx: SourceContext): Promise<void> {
     const splitter = new LineSplitter(this.cfg.max_line_bytes);
     let lineNo = 0;
-    const attrs = { 'log.source': 'stdin' };
+    let events: Event[] = [];
+    const onLine = (line: string) => {
+      lineNo++;
+      const record = lineRecord(line, { 'log.source': 'stdin' }, `stdin:${this.startedAt}:${lineNo}`);
+      for (const ev of ctx.processor.process(record, this.name)) events.push(ev);
+    };
     try {
       for await (const chunk of this.input) {
         if (this.stopping) break;
-        const events: Event[] = [];
-        splitter.push(chunk as Buffer, (line) => {
-          lineNo++;
-          events.push(...ctx.processor.process(lineRecord(line, { ...attrs }, `stdin:${this.startedAt}:${lineNo}`), this.name));
-        });
+        events = [];
+        splitter.push(chunk as Buffer, onLine);
         if (events.length) await this.commit(ctx, events);
       }
     } catch (err) {
       if (!this.stopping) this.deps.logger.warn('stdin read failed', { source: this.name, error: (err as Error).message });
     }
     if (this.stopping) return;
-    const tail: Event[] = [];
-    splitter.end((line) => {
-      lineNo++;
-      tail.push(...ctx.processor.process(lineRecord(line, { ...attrs }, `stdin:${this.startedAt}:${lineNo}`), this.name));
-    });
-    if (tail.length) await this.commit(ctx, tail);
+    events = [];
+    splitter.end(onLine);
+    if (events.length) await this.commit(ctx, events);
     if (splitter.truncated)
       this.deps.metrics.inc('log2events_lines_truncated_total', 'Lines cut at max_line_bytes', { source: this.name }, splitter.truncated);
     this.deps.logger.info('stdin ended', { source: this.name, lines: lineNo });

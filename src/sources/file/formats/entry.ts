@@ -1,21 +1,6 @@
-import type { AnyValue, Attributes } from '../../../model/log-record.ts';
+import type { Entry } from '../../line-record.ts';
 
-/** One logical line out of a format decoder: what a record is built from. */
-export interface Entry {
-  /** File offset of the first physical line of the entry (its identity within the file). */
-  offset: number;
-  /** The message text (multiline start patterns test it; the body when `body` is absent). */
-  text: string;
-  /** A structured body (json format with a non-string message). */
-  body?: AnyValue;
-  timeUnixNano?: bigint;
-  severityNumber?: number;
-  severityText?: string;
-  /** Parsed fields of a structured line (json keys, envelopes). */
-  fields?: Attributes;
-  /** Record attributes the envelope carries (`log.iostream`). */
-  attributes?: Attributes;
-}
+export type { Entry } from '../../line-record.ts';
 
 /**
  * Turns physical lines into entries. Envelope formats merge partial lines (CRI `P`, docker

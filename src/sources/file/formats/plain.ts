@@ -1,4 +1,4 @@
-import { leadingTimestamp } from '../../line-record.ts';
+import { plainEntry } from '../../line-record.ts';
 import type { Decoder, Entry } from './entry.ts';
 
 /** Every line is one entry, as it is; a leading ISO-8601 timestamp is its time (as stdin reads it). */
@@ -9,12 +9,7 @@ export class PlainDecoder implements Decoder {
   }
 
   push(line: string, offset: number): Entry {
-    const entry: Entry = { offset, text: line };
-    if (this.parseTime) {
-      const time = leadingTimestamp(line);
-      if (time !== 0n) entry.timeUnixNano = time;
-    }
-    return entry;
+    return plainEntry(line, offset, this.parseTime);
   }
   pendingOffset(): undefined {
     return undefined;
