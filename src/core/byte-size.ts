@@ -7,7 +7,8 @@ export function parseByteSize(input: string | number): number | undefined {
   if (!m) return undefined;
   const unit = (m[2] ?? 'B').toLowerCase();
   const mult: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1e6, mib: 1048576, gb: 1e9, gib: 1073741824 };
-  return Math.floor(Number(m[1]) * mult[unit]!);
+  const factor = mult[unit];
+  return factor === undefined ? undefined : Math.floor(Number(m[1]) * factor);
 }
 
 export const byteSize = z.union([z.string(), z.number()]).transform((value, ctx) => {

@@ -12,7 +12,9 @@ export function parseDuration(input: string | number): number | undefined {
   let pos = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    const unitMs = UNIT_MS[m[2] ?? ''];
+    if (unitMs === undefined) return undefined;
+    total += Number(m[1]) * unitMs;
     pos = re.lastIndex;
   }
   return pos === text.length && pos > 0 ? total : undefined;

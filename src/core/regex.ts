@@ -95,7 +95,7 @@ export function nestedQuantifier(source: string): string | undefined {
     if (top) top.inner = true;
   };
   for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
+    const c = source.charAt(i);
     if (c === '\\') {
       i++;
     } else if (c === '[') {
@@ -197,7 +197,7 @@ export function requiredLiteral(regex: RegExp): string | undefined {
     cur = '';
   };
   for (let i = 0; i < src.length; i++) {
-    const ch = src[i]!;
+    const ch = src.charAt(i);
     let lit: string | undefined;
     let width = 1;
     if (ch === '\\') {

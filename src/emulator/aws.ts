@@ -191,10 +191,11 @@ export const awsApi: ProviderApi = {
     const receivedAt = req.receivedAt;
     ctx.events.push('aws', receivedAt, requestId, accepted, () => {
       const entries = (JSON.parse(raw.toString('utf8')) as { Entries: PutEventsEntry[] }).Entries;
-      return acceptedIndexes.map((i): StoredAwsEvent => {
-        const e = entries[i]!;
+      return acceptedIndexes.flatMap((i): StoredAwsEvent[] => {
+        const e = entries[i];
+        if (!e) return [];
         // Without Time, EventBridge stamps the event with the time of the call.
-        return { EventId: eventId(idBase, i), ...e, Time: e.Time ?? receivedAt / 1000 };
+        return [{ EventId: eventId(idBase, i), ...e, Time: e.Time ?? receivedAt / 1000 }];
       });
     });
     return jsonReply(200, { FailedEntryCount: typed.length - accepted, Entries: results }, JSON_11, {

@@ -174,7 +174,8 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
       const stored: StoredCesEvent = { event_id: newEventId(), ...candidate };
       store.set(key, stored);
       // Bounded like the inspection log: the oldest events leave the query store first.
-      if (store.size > ctx.config.max_stored_events) store.delete(store.keys().next().value!);
+      const oldest = store.keys().next();
+      if (store.size > ctx.config.max_stored_events && !oldest.done) store.delete(oldest.value);
       added.push(stored);
       out.push({ event_id: stored.event_id, event_name: stored.event_name });
     }
@@ -283,7 +284,7 @@ export function createCesApi(): ProviderApi & { stored(projectId?: string): Stor
         if (req.method === 'POST') return create(req, projectId, ctx);
         if (req.method === 'GET') return list(req, projectId);
       } else if (req.method === 'GET') {
-        return detail(req, projectId, req.segments[3]!);
+        return detail(req, projectId, req.segments[3] ?? '');
       }
       return apiNotFound();
     },

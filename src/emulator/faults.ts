@@ -62,7 +62,7 @@ interface ProviderState {
 
 export class FaultInjector {
   readonly #random: () => number;
-  readonly #state = new Map<Provider, ProviderState>();
+  #state: Record<Provider, ProviderState> = { aws: unfaulted(), alibaba: unfaulted(), ces: unfaulted(), aom: unfaulted() };
 
   constructor(faults: Faults, seed: number) {
     this.#random = seededRandom(seed);
@@ -75,13 +75,16 @@ export class FaultInjector {
       const f = faults[p];
       const state: ProviderState = { faults: f ?? {}, requests: 0, entries: 0 };
       if (f?.quota) state.bucket = new TokenBucket(f.quota.rps, f.quota.burst);
-      this.#state.set(p, state);
+      this.#state[p] = state;
     }
   }
 
   current(): Faults {
     const out: Record<string, ProviderFaults> = {};
-    for (const [p, s] of this.#state) if (Object.keys(s.faults).length > 0) out[p] = s.faults;
+    for (const p of PROVIDERS) {
+      const { faults } = this.#state[p];
+      if (Object.keys(faults).length > 0) out[p] = faults;
+    }
     return out as Faults;
   }
 
@@ -93,7 +96,7 @@ export class FaultInjector {
   }
 
   decide(provider: Provider, now = Date.now()): FaultDecision {
-    const s = this.#state.get(provider)!;
+    const s = this.#state[provider];
     const f = s.faults;
     if (f.throttle === undefined && f.server_error === undefined && f.latency === undefined && f.reset === undefined && !s.bucket) {
       return NO_FAULT;
@@ -114,11 +117,15 @@ export class FaultInjector {
 
   /** For PutEvents: the error code to fail this entry with, if an entry failure fires. */
   entryFailure(provider: Provider): string | undefined {
-    const s = this.#state.get(provider)!;
+    const s = this.#state[provider];
     const ef = s.faults.entry_failure;
     if (!ef) return undefined;
     const n = ++s.entries;
     if (!this.#fires(ef, n)) return undefined;
     return ef.codes[Math.floor(this.#random() * ef.codes.length)];
   }
+}
+
+function unfaulted(): ProviderState {
+  return { faults: {}, requests: 0, entries: 0 };
 }

@@ -58,7 +58,8 @@ export function parseSigV4Authorization(value: string): ParsedSigV4 | undefined 
       value.trim(),
     );
   if (!m) return undefined;
-  return { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';'), signature: m[6]! };
+  const [, accessKeyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] = m;
+  return { accessKeyId, date, region, service, signedHeaders: signedHeaders.split(';'), signature };
 }
 
 /** `20150830T123600Z` → Date. */

@@ -38,7 +38,7 @@ interface ProviderLog {
 /** Append-only log per provider, bounded: beyond `max` per provider the oldest events are dropped. */
 export class EventLog {
   readonly #max: number;
-  #logs = new Map<Provider, ProviderLog>();
+  #logs: Record<Provider, ProviderLog> = emptyLogs();
 
   constructor(max: number) {
     this.#max = max;
@@ -46,18 +46,20 @@ export class EventLog {
   }
 
   clear(): void {
-    for (const p of PROVIDERS) this.#logs.set(p, { batches: [], head: 0, seq: 0, stored: 0 });
+    this.#logs = emptyLogs();
   }
 
   /** Records the `count` events one request added. */
   push(provider: Provider, receivedAt: number, requestId: string, count: number, events: Batch['events']): void {
     if (count === 0) return;
-    const log = this.#logs.get(provider)!;
+    const log = this.#logs[provider];
     log.batches.push({ firstSeq: log.seq + 1, count, receivedAt, requestId, events });
     log.seq += count;
     log.stored += count;
     // Drop whole batches from the front while the rest still holds `max` events.
-    while (log.stored - log.batches[log.head]!.count >= this.#max) log.stored -= log.batches[log.head++]!.count;
+    for (let front = log.batches[log.head]; front && log.stored - front.count >= this.#max; front = log.batches[++log.head]) {
+      log.stored -= front.count;
+    }
     if (log.head > 1024 && log.head * 2 > log.batches.length) {
       log.batches = log.batches.slice(log.head);
       log.head = 0;
@@ -66,11 +68,10 @@ export class EventLog {
 
   /** Accepted events with `seq` greater than `sinceSeq`, oldest first (at most `max`). */
   list(provider: Provider, sinceSeq = 0): AcceptedEvent[] {
-    const log = this.#logs.get(provider)!;
+    const log = this.#logs[provider];
     const after = Math.max(sinceSeq, log.seq - Math.min(log.stored, this.#max));
     const out: AcceptedEvent[] = [];
-    for (let i = log.head; i < log.batches.length; i++) {
-      const b = log.batches[i]!;
+    for (const b of log.batches.slice(log.head)) {
       if (b.firstSeq + b.count - 1 <= after) continue;
       const events = typeof b.events === 'function' ? b.events() : b.events;
       for (let j = 0; j < b.count; j++) {
@@ -83,7 +84,7 @@ export class EventLog {
 
   /** Events accepted but no longer kept. */
   dropped(provider: Provider): number {
-    const log = this.#logs.get(provider)!;
+    const log = this.#logs[provider];
     return log.seq - Math.min(log.stored, this.#max);
   }
 }
@@ -111,4 +112,9 @@ export function emptyStats(): EmulatorStats {
 
 export function countRejection(stats: ProviderStats, code: string, n = 1): void {
   stats.rejected[code] = (stats.rejected[code] ?? 0) + n;
+}
+
+function emptyLogs(): Record<Provider, ProviderLog> {
+  const empty = (): ProviderLog => ({ batches: [], head: 0, seq: 0, stored: 0 });
+  return { aws: empty(), alibaba: empty(), ces: empty(), aom: empty() };
 }

@@ -98,7 +98,7 @@ const LEVEL_WORD = new RegExp(`(?:^|[\\s[(<|"'=:,])(${LEVEL_WORDS.join('|')})(?=
  */
 export function detectSeverity(line: string): { readonly number: number; readonly text: string } | undefined {
   const m = LEVEL_WORD.exec(line.length > 120 ? line.slice(0, 120) : line);
-  return m ? DETECTED[m[1]!] : undefined;
+  return m ? DETECTED[m[1] ?? ''] : undefined;
 }
 
 /** The answer for each level word LEVEL_WORD captures, made once rather than per line. */

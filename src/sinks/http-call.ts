@@ -161,7 +161,7 @@ export async function sendGrouped<T, K extends string>(
   sendGroup: (key: K, items: T[]) => Promise<SendResult>,
 ): Promise<SendResult> {
   const outcomes: EntryOutcome[] = new Array(batch.length);
-  const runs: { key: K; idx: number[] }[] = [];
+  const runs: { key: K; idx: number[]; items: T[] }[] = [];
   batch.forEach((item, i) => {
     const g = group(item);
     if (typeof g !== 'string') {
@@ -169,20 +169,19 @@ export async function sendGrouped<T, K extends string>(
       return;
     }
     const last = runs.at(-1);
-    if (last?.key === g) last.idx.push(i);
-    else runs.push({ key: g, idx: [i] });
+    if (last?.key === g) {
+      last.idx.push(i);
+      last.items.push(item);
+    } else runs.push({ key: g, idx: [i], items: [item] });
   });
   let throttled = false;
   let deferred: EntryOutcome | undefined;
-  for (const { key, idx } of runs) {
+  for (const { key, idx, items } of runs) {
     if (deferred) {
       for (const i of idx) outcomes[i] = deferred;
       continue;
     }
-    const result = await sendGroup(
-      key,
-      idx.map((i) => batch[i]!),
-    );
+    const result = await sendGroup(key, items);
     throttled ||= result.throttled;
     idx.forEach((i, j) => {
       const o = result.outcomes[j] ?? { kind: 'retryable', code: 'MissingEntryResult', message: `no outcome for entry ${j}` };

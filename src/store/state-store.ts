@@ -486,8 +486,7 @@ export class StateStore {
     const { insertEvent, insertEntry, insertDeadLetterBody, upsertCheckpoint } = this.st;
     this.tx(
       () => {
-        for (let i = 0; i < events.length; i++) {
-          const ev = events[i]!;
+        for (const [i, ev] of events.entries()) {
           for (const d of ev.deadSinks)
             insertDeadLetterBody.run(ev.eventId, d.sink, ev.body, clip(d.code, MAX_CODE_CHARS), clip(d.message, MAX_MESSAGE_CHARS), now);
           if (ev.sinks.length === 0) continue;
@@ -551,9 +550,9 @@ export class StateStore {
   private removeDelivered(delivered: readonly { seq: number; eventRow: number }[], freed: SpoolTotals): void {
     const seqs = new Array<number>(delivered.length);
     const rows = new Array<number>(delivered.length);
-    for (let i = 0; i < delivered.length; i++) {
-      seqs[i] = delivered[i]!.seq;
-      rows[i] = delivered[i]!.eventRow;
+    for (const [i, d] of delivered.entries()) {
+      seqs[i] = d.seq;
+      rows[i] = d.eventRow;
     }
     const seqRuns = runsOf(seqs);
     let removed = 0;
@@ -836,10 +835,11 @@ function migrate(db: DatabaseSync): void {
   if (version > SCHEMA_VERSION) {
     throw new Error(`schema version ${version} is newer than this build understands (${SCHEMA_VERSION}); upgrade log2events`);
   }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
+  for (const [v, migration] of MIGRATIONS.entries()) {
+    if (v < version) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(migration);
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec('COMMIT');
     } catch (err) {

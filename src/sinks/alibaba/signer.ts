@@ -27,9 +27,9 @@ export function parseAlibabaTimestamp(value: string): number | undefined {
 // RPC v1 (HMAC-SHA1)
 
 export function rpcV1StringToSign(method: string, params: Readonly<Record<string, string>>): string {
-  const canonical = Object.keys(params)
-    .sort()
-    .map((k) => `${percentEncode(k)}=${percentEncode(params[k]!)}`)
+  const canonical = Object.entries(params)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .join('&');
   return `${method.toUpperCase()}&${percentEncode('/')}&${percentEncode(canonical)}`;
 }

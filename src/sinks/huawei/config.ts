@@ -56,7 +56,7 @@ export function refineHuaweiAuth(cfg: HuaweiConnectionConfig, ctx: z.RefinementC
   if (given.length > 1 && !(given.length === 2 && cfg.credentials && cfg.auth_token)) {
     ctx.addIssue({
       code: 'custom',
-      path: [given[1]!],
+      path: given.slice(1, 2),
       message: `give one of credentials, auth_token, oidc, ecs_metadata, not ${given.join(' and ')}`,
     });
   }
