@@ -13,6 +13,11 @@ export class RetryPolicy {
     this.random = random;
   }
 
+  /** How long after its first attempt an entry is given up, in ms. */
+  get maxElapsed(): number {
+    return this.opts.max_elapsed;
+  }
+
   /** Upper bound of the delay before attempt `attempts + 1`, given `attempts` failures so far. */
   ceiling(attempts: number): number {
     const exp = this.opts.initial * this.opts.multiplier ** Math.max(0, attempts - 1);

@@ -4,9 +4,10 @@ import { rememberEventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import { SIZE_BUCKETS, type Metrics } from '../observability/metrics.ts';
 import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
-import { type EntryOutcome, type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
+import { type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
+import { planSettlement, retryable } from './settlement-plan.ts';
 import type { HeldEvent } from './held-commits.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
@@ -487,15 +488,17 @@ export class SinkLane {
     this.metrics.observe('log2events_sink_batch_entries', 'Entries per request, per sink', this.labels, batch.length, SIZE_BUCKETS);
     if (result.throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
 
-    const outcomes: EntryOutcome[] = new Array(batch.length);
+    const plan = planSettlement(batch, result, this.policy, now, startedAt);
+    if (plan.pauseUntil !== undefined) this.pausedUntil = Math.max(this.pausedUntil, plan.pauseUntil);
     let heldFailed: LaneEntry[] | undefined;
     let heldDelivered = 0;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
-      const o = (outcomes[i] =
-        result.outcomes[i] ?? retryable('missing_outcome', `sink returned ${result.outcomes.length} outcomes for ${batch.length} entries`));
+      const p = plan.entries[i]!;
+      entry.attempts = p.attempts;
+      entry.firstAttempt = p.firstAttempt;
       if (!entry.held) continue;
-      if (o.kind === 'delivered') {
+      if (p.fate.kind === 'delivered') {
         // Nothing to remove from the spool: its commit's checkpoint waits for it instead.
         this.deps.heldDelivered?.(entry);
         heldDelivered += 1;
@@ -508,69 +511,47 @@ export class SinkLane {
     const unspooled = heldFailed !== undefined && !this.persistHeld(heldFailed);
 
     const delivered: LaneEntry[] = [];
-    const retried: { entry: LaneEntry; update: RetryUpdate; retryAfterMs: number | undefined }[] = [];
+    const retried: { entry: LaneEntry; update: RetryUpdate; at: number }[] = [];
     const dead: DeadLetterMove[] = [];
     const deadEntries: LaneEntry[] = [];
-    let retryAfterMax = 0;
-    let attemptsMax = 0;
     const reports: EntryReport[] | undefined = this.deps.observer ? [] : undefined;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
-      const o = outcomes[i]!;
-      entry.attempts += 1;
-      entry.firstAttempt ??= startedAt;
-      if (reports)
-        reports.push(
-          o.kind === 'delivered'
-            ? { event: entry.event, outcome: 'delivered' }
-            : {
-                event: entry.event,
-                outcome: entryFate(o.kind, unspooled && entry.held !== undefined, this.policy.expired(entry.firstAttempt, now)),
-                code: o.code,
-                message: o.message,
-              },
-        );
-      if (o.kind === 'delivered') {
+      const { fate, firstAttempt } = plan.entries[i]!;
+      if (fate.kind === 'delivered') {
+        reports?.push({ event: entry.event, outcome: 'delivered' });
         if (entry.seq === 0)
           this.release(entry); // was held: acknowledged above
         else delivered.push(entry);
-      } else if (unspooled && entry.held) {
+        continue;
+      }
+      const keptHeld = unspooled && entry.held !== undefined;
+      reports?.push({
+        event: entry.event,
+        outcome: keptHeld || fate.kind === 'retry' ? 'retry' : 'dead_letter',
+        code: fate.code,
+        message: fate.message,
+      });
+      if (keptHeld) {
         if (this.state === 'running') this.retries.add(now + this.policy.delay(entry.attempts), entry);
-      } else if (o.kind === 'permanent') {
+      } else if (fate.kind === 'dead') {
         deadEntries.push(entry);
-        dead.push(this.deadMove(entry, o.code, o.message, startedAt));
-      } else if (this.policy.expired(entry.firstAttempt, now)) {
-        deadEntries.push(entry);
-        dead.push(
-          this.deadMove(
-            entry,
-            o.code,
-            `gave up after ${entry.attempts} attempts (retry.max_elapsed ${this.options.retry.max_elapsed} ms): ${o.message}`,
-            startedAt,
-          ),
-        );
+        dead.push(this.deadMove(entry, fate.code, fate.message, startedAt));
       } else {
-        if (o.retryAfterMs !== undefined) retryAfterMax = Math.max(retryAfterMax, o.retryAfterMs);
-        attemptsMax = Math.max(attemptsMax, entry.attempts);
         retried.push({
           entry,
-          retryAfterMs: o.retryAfterMs,
+          at: fate.at,
           update: {
             seq: entry.seq,
             attempts: entry.attempts,
-            firstAttempt: entry.firstAttempt,
+            firstAttempt,
             lastAttempt: startedAt,
-            code: o.code,
-            message: o.message,
+            code: fate.code,
+            message: fate.message,
           },
         });
       }
     }
-    // One jittered delay for the failed entries of a request, so they go again together; each
-    // entry's own Retry-After is a floor.
-    const jitter = this.policy.delay(attemptsMax);
-    // A provider that asked us to wait gets no request at all from this sink until then.
-    if (result.throttled && retryAfterMax > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMax);
 
     if (reports)
       this.deps.observer?.onRequest({
@@ -607,10 +588,7 @@ export class SinkLane {
       const level = first.code === UNRECOGNISED_ANSWER || first.code === REDIRECT_NOT_FOLLOWED ? 'warn' : 'debug';
       this.logger[level]('retrying entries', { count: retried.length, code: first.code, message: first.message });
     }
-    if (this.state === 'running') {
-      const at = Date.now() + jitter;
-      for (const r of retried) this.retries.add(Math.max(at, now + (r.retryAfterMs ?? 0)), r.entry);
-    }
+    if (this.state === 'running') for (const r of retried) this.retries.add(r.at, r.entry);
   }
 
   private deadMove(entry: LaneEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
@@ -695,14 +673,4 @@ export class SinkLane {
     this.pending.clear();
     this.order.clear();
   }
-}
-
-/** What a failed entry's outcome leads to (the same decision onSent takes). */
-function entryFate(kind: EntryOutcome['kind'], keptHeld: boolean, expired: boolean): 'retry' | 'dead_letter' {
-  if (keptHeld) return 'retry';
-  return kind === 'permanent' || expired ? 'dead_letter' : 'retry';
-}
-
-function retryable(code: string, message: string): EntryOutcome {
-  return { kind: 'retryable', code, message };
 }
