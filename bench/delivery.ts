@@ -7,7 +7,7 @@
  *
  * "live": sources commit (500 events per commit) while delivery runs; "held": the same with the
  * commits of a file source (replayable: delivered from memory, their offsets written once
- * delivered, see src/delivery/held-commits.ts); "prespooled": the spool is filled first, then
+ * delivered, see src/delivery/ack-tracker.ts); "prespooled": the spool is filled first, then
  * delivered (a restart after an outage). Figures depend on the disk's
  * fsync cost (synchronous=FULL) and on the machine's load, which is printed with them.
  */

@@ -1,9 +1,13 @@
 import type { Event, EventAction } from '../model/event.ts';
 
+/**
+ * An entry is known by its event object: one per entry in a lane, and kept when a held entry
+ * becomes the spooled entry its row makes it (a seq would change then, and held entries have none).
+ */
 interface Ordered {
-  seq: number;
-  event: Pick<Event, 'key' | 'action'>;
+  readonly event: Pick<Event, 'key' | 'action'>;
 }
+type Identity = Ordered['event'];
 
 /** Reads an entry's alarm identity; anything but a clear counts as a raise. */
 function identity(e: Ordered): { key: string; action: EventAction } {
@@ -18,8 +22,8 @@ function identity(e: Ordered): { key: string; action: EventAction } {
  * request go together (the sink keeps the order inside a request).
  */
 export class ActionOrder<T extends Ordered> {
-  /** Unresolved entry seqs per key and action. */
-  private readonly open = new Map<string, Record<EventAction, Set<number>>>();
+  /** Unresolved entries per key and action. */
+  private readonly open = new Map<string, Record<EventAction, Set<Identity>>>();
   /** Entries waiting for their key, in arrival order. */
   private readonly parked = new Map<string, T[]>();
   private parkedCount = 0;
@@ -38,7 +42,7 @@ export class ActionOrder<T extends Ordered> {
       const { key, action } = identity(e);
       const sets = this.open.get(key);
       // A retry of an entry that is already unresolved goes: it is what the others wait for.
-      const retry = sets?.[action].has(e.seq) ?? false;
+      const retry = sets?.[action].has(e.event) ?? false;
       const other = sets?.[action === 'raise' ? 'clear' : 'raise'];
       if (!retry && (this.parked.has(key) || (other !== undefined && other.size > 0))) {
         const queue = this.parked.get(key);
@@ -56,7 +60,7 @@ export class ActionOrder<T extends Ordered> {
         sets = { raise: new Set(), clear: new Set() };
         this.open.set(key, sets);
       }
-      sets[action].add(e.seq);
+      sets[action].add(e.event);
     }
     return send;
   }
@@ -66,7 +70,7 @@ export class ActionOrder<T extends Ordered> {
     const { key, action } = identity(e);
     const sets = this.open.get(key);
     if (!sets) return [];
-    sets[action].delete(e.seq);
+    sets[action].delete(e.event);
     if (sets.raise.size > 0 || sets.clear.size > 0) return [];
     this.open.delete(key);
     const released = this.parked.get(key) ?? [];

@@ -5,8 +5,8 @@ import type { Intake } from '../sources/source.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { SinkCommonOptions } from '../sinks/common-options.ts';
 import { SettleQueue } from './settle-queue.ts';
-import { SinkLane, type LaneEntry, type LaneStatus } from './sink-lane.ts';
-import { SpoolIntake, type SpoolLimits } from './spool-intake.ts';
+import { SinkLane, type HeldEntry, type LaneStatus } from './sink-lane.ts';
+import { SpoolIntake, type LaneRouter, type SpoolLimits } from './spool-intake.ts';
 import type { DeliveryObserver, RequestReport } from './delivery-report.ts';
 import { SinkHealth, type SinkHealthStatus, type SinkState } from './sink-health.ts';
 
@@ -78,22 +78,7 @@ export class DeliveryEngine {
       sinkNames: new Set(opts.sinks.keys()),
       logger: this.logger,
       metrics: opts.metrics,
-      onCommitted: (entries, events) => {
-        for (const e of entries) {
-          this.knownMaxSeq = Math.max(this.knownMaxSeq, e.seq);
-          this.lanes.get(e.sink)?.offer(e.seq, e.eventRow, events[e.index]!);
-        }
-      },
-      onDropped: (rows) => {
-        for (const lane of this.lanes.values()) lane.forgetEventRows(rows);
-      },
-      hold: (entries, sinks) => this.hold(entries, sinks),
-      onSpilled: (entries, sinks) => {
-        for (let i = 0; i < entries.length; i++) {
-          this.knownMaxSeq = Math.max(this.knownMaxSeq, entries[i]!.seq);
-          this.lanes.get(sinks[i]!)?.adopt(entries[i]!);
-        }
-      },
+      lanes: this.router(),
     });
     this.intake = this.spool;
     const settler = (this.settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
@@ -119,26 +104,54 @@ export class DeliveryEngine {
           window: opts.window,
           settler,
           onProgress: () => this.checkIdle(),
-          persist: (entries) => this.spool.persist(entries),
-          heldDelivered: (entry) => this.spool.delivered(entry),
+          tracker: this.spool.tracker,
           observer,
         }),
       );
     }
   }
 
+  /** How the intake reaches the lanes. */
+  private router(): LaneRouter {
+    return {
+      offer: (entries, events) => {
+        for (const e of entries) {
+          this.knownMaxSeq = Math.max(this.knownMaxSeq, e.seq);
+          const event = events[e.index];
+          if (event) this.lanes.get(e.sink)?.offer(e.seq, e.eventRow, event);
+        }
+      },
+      hold: (entries) => this.hold(entries),
+      adopt: (tickets) => {
+        for (const t of tickets) {
+          if (!t.row) continue;
+          this.knownMaxSeq = Math.max(this.knownMaxSeq, t.row.seq);
+          this.lanes.get(t.sink)?.adopt(t.row.seq);
+        }
+      },
+      forget: (rows) => {
+        for (const lane of this.lanes.values()) lane.forgetEventRows(rows);
+      },
+    };
+  }
+
   /** Gives held entries to their lanes if every lane has room for its share; else takes none. */
-  private hold(entries: readonly LaneEntry[], sinks: readonly string[]): boolean {
+  private hold(entries: readonly HeldEntry[]): boolean {
     if (!this.started || this.stopping) return false;
-    if (sinks.every((s) => s === sinks[0])) {
+    const first = entries[0];
+    if (!first) return true;
+    const sink = first.ticket.sink;
+    const lane = this.lanes.get(sink);
+    if (entries.every((e) => e.ticket.sink === sink)) {
       // The common case, one sink for the whole commit: no per-commit tally.
-      if (sinks.length > 0 && !this.lanes.get(sinks[0]!)?.canHold(sinks.length)) return false;
-    } else {
-      const counts = new Map<string, number>();
-      for (const s of sinks) counts.set(s, (counts.get(s) ?? 0) + 1);
-      for (const [sink, n] of counts) if (!this.lanes.get(sink)?.canHold(n)) return false;
+      if (!lane?.canHold(entries.length)) return false;
+      for (const e of entries) lane.offerHeld(e);
+      return true;
     }
-    for (let i = 0; i < entries.length; i++) this.lanes.get(sinks[i]!)!.offerHeld(entries[i]!);
+    const counts = new Map<string, number>();
+    for (const e of entries) counts.set(e.ticket.sink, (counts.get(e.ticket.sink) ?? 0) + 1);
+    for (const [s, n] of counts) if (!this.lanes.get(s)?.canHold(n)) return false;
+    for (const e of entries) this.lanes.get(e.ticket.sink)?.offerHeld(e);
     return true;
   }
 
@@ -205,7 +218,7 @@ export class DeliveryEngine {
         oldest_age_ms: depth.oldest === null ? null : now - depth.oldest,
       };
     }
-    return { spool: { ...this.spool.spooled, held_events: this.spool.heldEvents }, sinks };
+    return { spool: { ...this.spool.spooled, held_events: this.spool.tracker.events }, sinks };
   }
 
   /** The health of one sink (handed to the engine that replaces this one when the sink stays). */
@@ -269,7 +282,7 @@ export class DeliveryEngine {
       const deadline = Date.now() + timeoutMs - Math.min(STOP_MARGIN_MS, timeoutMs / 10);
       await Promise.all([...this.lanes.values()].map((lane) => lane.drain(deadline)));
       // What is still held goes to the spool; the positions of what was delivered are written.
-      if (this.store.isOpen) this.spool.settleHeld();
+      if (this.store.isOpen) this.spool.tracker.close();
       for (const w of [...this.idleWaiters]) w();
       const left = this.store.isOpen ? this.store.totals() : undefined;
       // A reload says what it did in a line of its own.

@@ -8,7 +8,7 @@ import { type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
 import { planSettlement, retryable } from './settlement-plan.ts';
-import type { HeldEvent } from './held-commits.ts';
+import type { AckTracker, SpoolRow, Ticket } from './ack-tracker.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import { AdaptiveRate, type RatePacer } from './adaptive-rate.ts';
@@ -18,19 +18,38 @@ import { RetrySchedule } from './retry-schedule.ts';
 import type { SettleQueue } from './settle-queue.ts';
 import type { DeliveryObserver, EntryReport } from './delivery-report.ts';
 
-/** One (event, sink) pair as the lane holds it in memory: spooled, or held (not spooled yet). */
-export interface LaneEntry {
-  /** 0 while held. */
-  seq: number;
-  eventRow: number;
-  /** Set while the entry is held: its event is only in memory (delivery/held-commits.ts). */
-  held?: HeldEvent | undefined;
-  event: Event;
+interface EntryState {
+  readonly event: Event;
   size: number;
   attempts: number;
   firstAttempt: number | null;
   /** When it became sendable (linger counts from here). */
   readyAt: number;
+}
+
+/** An entry read from or written to the spool: its outcome is settled in its row. */
+export interface SpooledEntry extends EntryState {
+  readonly kind: 'spooled';
+  readonly seq: number;
+  readonly eventRow: number;
+}
+
+/**
+ * An entry of a held commit (delivery/ack-tracker.ts): its event is only in memory, and its
+ * outcome goes to the tracker by its ticket.
+ */
+export interface HeldEntry extends EntryState {
+  readonly kind: 'held';
+  readonly ticket: Ticket;
+}
+
+/** One (event, sink) pair as the lane holds it in memory. */
+export type LaneEntry = SpooledEntry | HeldEntry;
+
+/** A held entry whose commit was spooled, as the spooled entry it now is. */
+function spooled(entry: HeldEntry, row: SpoolRow): SpooledEntry {
+  const { event, size, attempts, firstAttempt, readyAt } = entry;
+  return { kind: 'spooled', seq: row.seq, eventRow: row.eventRow, event, size, attempts, firstAttempt, readyAt };
 }
 
 export interface LaneDeps {
@@ -44,10 +63,8 @@ export interface LaneDeps {
   settler: SettleQueue;
   /** Called whenever the lane may have become idle. */
   onProgress: () => void;
-  /** Spools held entries that did not get through (and their commits); false when the store refused. */
-  persist?: (entries: readonly LaneEntry[]) => boolean;
-  /** A held entry was delivered. */
-  heldDelivered?: (entry: LaneEntry) => void;
+  /** Where held entries' outcomes go (ack, nack). */
+  tracker: AckTracker;
   /** Most entries held in memory (pending + backing off + in flight); the rest wait in the spool. */
   window?: number;
   random?: () => number;
@@ -203,7 +220,7 @@ export class SinkLane {
       this.dbHasMore = true;
     } else {
       this.cursor = Math.max(this.cursor, seq);
-      this.push({ seq, eventRow, event, size: 0, attempts: 0, firstAttempt: null, readyAt: Date.now() });
+      this.push({ kind: 'spooled', seq, eventRow, event, size: 0, attempts: 0, firstAttempt: null, readyAt: Date.now() });
     }
     this.schedulePump();
   }
@@ -214,15 +231,15 @@ export class SinkLane {
   }
 
   /** A held entry (see canHold). */
-  offerHeld(entry: LaneEntry): void {
+  offerHeld(entry: HeldEntry): void {
     this.metrics.inc('log2events_sink_events_total', 'Events routed to a sink', this.labels);
     this.push(entry);
     this.schedulePump();
   }
 
   /** A held entry of this lane was spooled: it got a seq that the spool reads must not bring in again. */
-  adopt(entry: LaneEntry): void {
-    if (this.state !== 'stopped') this.adopted.add(entry.seq);
+  adopt(seq: number): void {
+    if (this.state !== 'stopped') this.adopted.add(seq);
   }
 
   private pumpScheduled = false;
@@ -248,7 +265,7 @@ export class SinkLane {
 
   /** Entries of dropped events (drop_oldest) leave memory too, unless already in flight. */
   forgetEventRows(rows: ReadonlySet<number>): void {
-    const dropped = (e: LaneEntry) => rows.has(e.eventRow);
+    const dropped = (e: LaneEntry) => e.kind === 'spooled' && rows.has(e.eventRow);
     this.pending.remove(dropped);
     this.order.remove(dropped);
     for (const gone of this.retries.remove(dropped)) this.release(gone);
@@ -282,17 +299,20 @@ export class SinkLane {
   }
 
   private deadOnArrival(entry: LaneEntry, code: string, message: string): void {
-    // A held entry needs its row before it can become a dead letter.
-    if (entry.held && !this.persistHeld([entry])) {
-      // The store refused: try again later. Until then its commit stays held, its lines unread.
-      setTimeout(() => this.state === 'running' && this.push(entry), this.policy.delay(1)).unref();
-      return;
+    let dead: SpooledEntry;
+    if (entry.kind === 'held') {
+      // A held entry needs its row before it can become a dead letter.
+      const row = this.deps.tracker.nack([entry.ticket])?.[0];
+      if (!row) {
+        // The store refused: try again later. Until then its commit stays held, its lines unread.
+        setTimeout(() => this.state === 'running' && this.push(entry), this.policy.delay(1)).unref();
+        return;
+      }
+      dead = spooled(entry, row);
+    } else {
+      dead = entry;
     }
-    this.track(this.settle([], [], [this.deadMove(entry, code, message, null)]).then((ok) => ok && this.adopted.delete(entry.seq)));
-  }
-
-  private persistHeld(entries: readonly LaneEntry[]): boolean {
-    return this.deps.persist ? this.deps.persist(entries) : false;
+    this.track(this.settle([], [], [this.deadMove(dead, code, message, null)]).then((ok) => ok && this.adopted.delete(dead.seq)));
   }
 
   private fill(): void {
@@ -334,7 +354,16 @@ export class SinkLane {
           );
           continue;
         }
-        this.push({ seq: r.seq, eventRow: r.eventRow, event, size: 0, attempts: r.attempts, firstAttempt: r.firstAttempt, readyAt: now });
+        this.push({
+          kind: 'spooled',
+          seq: r.seq,
+          eventRow: r.eventRow,
+          event,
+          size: 0,
+          attempts: r.attempts,
+          firstAttempt: r.firstAttempt,
+          readyAt: now,
+        });
       }
       if (rows.length < want) this.dbHasMore = false;
     }
@@ -490,60 +519,68 @@ export class SinkLane {
 
     const plan = planSettlement(batch, result, this.policy, now, startedAt);
     if (plan.pauseUntil !== undefined) this.pausedUntil = Math.max(this.pausedUntil, plan.pauseUntil);
-    let heldFailed: LaneEntry[] | undefined;
-    let heldDelivered = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const entry = batch[i]!;
+    // Held entries report to the tracker: a delivered one acks its ticket (its commit's
+    // checkpoint waits for it; nothing to remove from the spool), one that did not get through
+    // nacks it, which spools its commit: retry state and dead letters live in rows. Held
+    // entries whose commit was spooled meanwhile are settled as the spooled entries they are.
+    const settled: (LaneEntry | undefined)[] = batch.slice();
+    let nacked: { i: number; entry: HeldEntry }[] | undefined;
+    let ackedHeld = 0;
+    for (const [i, entry] of batch.entries()) {
       const p = plan.entries[i]!;
       entry.attempts = p.attempts;
       entry.firstAttempt = p.firstAttempt;
-      if (!entry.held) continue;
+      if (entry.kind !== 'held') continue;
       if (p.fate.kind === 'delivered') {
-        // Nothing to remove from the spool: its commit's checkpoint waits for it instead.
-        this.deps.heldDelivered?.(entry);
-        heldDelivered += 1;
+        const row = this.deps.tracker.ack(entry.ticket);
+        if (row) settled[i] = spooled(entry, row);
+        else ackedHeld += 1;
       } else {
-        (heldFailed ??= []).push(entry);
+        (nacked ??= []).push({ i, entry });
       }
     }
-    // Held entries that did not get through are spooled (without those just delivered): retry
-    // state and dead letters live in rows. If the store refuses, they stay held and are retried.
-    const unspooled = heldFailed !== undefined && !this.persistHeld(heldFailed);
+    if (nacked) {
+      // If the store refuses, they stay held (undefined here) and are retried from memory.
+      const rows = this.deps.tracker.nack(nacked.map((n) => n.entry.ticket));
+      for (const [k, { i, entry }] of nacked.entries()) {
+        const row = rows?.[k];
+        settled[i] = row ? spooled(entry, row) : undefined;
+      }
+    }
 
-    const delivered: LaneEntry[] = [];
-    const retried: { entry: LaneEntry; update: RetryUpdate; at: number }[] = [];
+    const delivered: SpooledEntry[] = [];
+    const retried: { entry: SpooledEntry; update: RetryUpdate; at: number }[] = [];
     const dead: DeadLetterMove[] = [];
-    const deadEntries: LaneEntry[] = [];
+    const deadEntries: SpooledEntry[] = [];
     const reports: EntryReport[] | undefined = this.deps.observer ? [] : undefined;
-    for (let i = 0; i < batch.length; i++) {
-      const entry = batch[i]!;
+    for (const [i, entry] of batch.entries()) {
       const { fate, firstAttempt } = plan.entries[i]!;
+      const s = settled[i];
       if (fate.kind === 'delivered') {
         reports?.push({ event: entry.event, outcome: 'delivered' });
-        if (entry.seq === 0)
-          this.release(entry); // was held: acknowledged above
-        else delivered.push(entry);
+        if (s?.kind === 'spooled') delivered.push(s);
+        else this.release(entry); // acked while held
         continue;
       }
-      const keptHeld = unspooled && entry.held !== undefined;
       reports?.push({
         event: entry.event,
-        outcome: keptHeld || fate.kind === 'retry' ? 'retry' : 'dead_letter',
+        outcome: s === undefined || fate.kind === 'retry' ? 'retry' : 'dead_letter',
         code: fate.code,
         message: fate.message,
       });
-      if (keptHeld) {
+      if (s?.kind !== 'spooled') {
+        // Held still: the store refused to spool it.
         if (this.state === 'running') this.retries.add(now + this.policy.delay(entry.attempts), entry);
       } else if (fate.kind === 'dead') {
-        deadEntries.push(entry);
-        dead.push(this.deadMove(entry, fate.code, fate.message, startedAt));
+        deadEntries.push(s);
+        dead.push(this.deadMove(s, fate.code, fate.message, startedAt));
       } else {
         retried.push({
-          entry,
+          entry: s,
           at: fate.at,
           update: {
-            seq: entry.seq,
-            attempts: entry.attempts,
+            seq: s.seq,
+            attempts: s.attempts,
             firstAttempt,
             lastAttempt: startedAt,
             code: fate.code,
@@ -561,7 +598,7 @@ export class SinkLane {
         latencyMs: now - startedAt,
         at: now,
       });
-    if (heldDelivered) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, heldDelivered);
+    if (ackedHeld) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, ackedHeld);
     if (delivered.length === 0 && retried.length === 0 && dead.length === 0) return;
     const ok = await this.settle(
       delivered,
@@ -591,7 +628,7 @@ export class SinkLane {
     if (this.state === 'running') for (const r of retried) this.retries.add(r.at, r.entry);
   }
 
-  private deadMove(entry: LaneEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
+  private deadMove(entry: SpooledEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
     return {
       seq: entry.seq,
       eventRow: entry.eventRow,
@@ -606,7 +643,7 @@ export class SinkLane {
 
   /** Writes outcomes to the store; false when the store failed (logged by the queue). */
   private async settle(
-    delivered: readonly LaneEntry[],
+    delivered: readonly SpooledEntry[],
     retried: readonly RetryUpdate[],
     dead: readonly DeadLetterMove[],
   ): Promise<boolean> {

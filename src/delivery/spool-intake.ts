@@ -12,8 +12,8 @@ import {
   type StateStore,
   type Synchronous,
 } from '../store/state-store.ts';
-import { HeldCommits, type HeldEvent, type Spill } from './held-commits.ts';
-import type { LaneEntry } from './sink-lane.ts';
+import { AckTracker, type Ticket } from './ack-tracker.ts';
+import type { HeldEntry } from './sink-lane.ts';
 
 export interface SpoolLimits {
   max_events: number;
@@ -32,18 +32,23 @@ export interface SpoolIntakeDeps {
   sinkNames: ReadonlySet<string>;
   logger: Logger;
   metrics: Metrics;
-  /** Called after each successful commit with the entries it created. */
-  onCommitted: (entries: readonly CreatedEntry[], events: readonly Event[]) => void;
-  /** Called after drop_oldest removed events. */
-  onDropped: (eventRows: ReadonlySet<number>) => void;
+  /** Where committed entries go. */
+  lanes: LaneRouter;
+}
+
+/** The intake's view of the sink lanes. */
+export interface LaneRouter {
+  /** Entries a commit spooled. */
+  offer(entries: readonly CreatedEntry[], events: readonly Event[]): void;
   /**
-   * Hands held entries (not spooled) to their lanes when every lane named can keep them in
-   * memory (see HeldCommits); answers false, taking none, when one cannot. Without it nothing
-   * is held.
+   * Held entries (not spooled), each to the lane of its ticket's sink, when every lane named
+   * can keep its share in memory now; answers false, taking none, when one cannot.
    */
-  hold?: (entries: readonly LaneEntry[], sinks: readonly string[]) => boolean;
-  /** Held entries now spooled (each got its seq and event row). */
-  onSpilled?: (entries: readonly LaneEntry[], sinks: readonly string[]) => void;
+  hold(entries: readonly HeldEntry[]): boolean;
+  /** Held entries were spooled: the spool's rows of entries their lanes hold already. */
+  adopt(tickets: readonly Ticket[]): void;
+  /** drop_oldest removed these events. */
+  forget(eventRows: ReadonlySet<number>): void;
 }
 
 const NO_LABELS = Object.freeze({});
@@ -85,16 +90,24 @@ export class SpoolIntake implements Intake {
   /** A commit failed for lack of space: refused until space is back (see RESUME_FREE_BYTES). */
   private pausedForSpace = false;
   private nextSpaceCheck = 0;
-  private readonly held = new HeldCommits();
-  /** Checkpoints of complete held commits, written on the next turn (several commits, one write). */
-  private completeScheduled = false;
-  private ageTimer: NodeJS.Timeout | undefined;
-  private readonly holdMs: number;
+  /** The held commits of replayable sources; lanes ack and nack their entries' tickets here. */
+  readonly tracker: AckTracker;
 
   constructor(deps: SpoolIntakeDeps) {
     this.deps = deps;
-    this.holdMs = deps.limits.hold ?? HOLD_MAX_MS;
     this.totals = deps.store.totals();
+    this.tracker = new AckTracker({
+      store: deps.store,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      holdMs: deps.limits.hold ?? HOLD_MAX_MS,
+      onSecured: (tickets, added) => {
+        this.totals.events += added.events;
+        this.totals.bytes += added.bytes;
+        deps.lanes.adopt(tickets);
+      },
+      onChange: () => this.publish(),
+    });
     this.publish();
   }
 
@@ -149,19 +162,15 @@ export class SpoolIntake implements Intake {
       }
       this.dropOldest(adding);
     }
-    // A replayable commit that could not be held: the held ones are older, and may be of the same
-    // file, so they go first, in the same transaction (the store never holds a checkpoint past
-    // events that are only in memory). Other sources' commits have checkpoints of their own.
-    const spill = options.replayable && this.held.size > 0 ? this.held.spillOf(this.held.size) : undefined;
-    const heldCommits = this.held.size;
-    let created;
+    // A replayable commit that could not be held goes after the held ones, which are secured in
+    // the same transaction. Other sources' commits have checkpoints of their own.
+    const afterHeld = options.replayable && this.tracker.size > 0;
+    let created: CreatedEntry[];
     const startedAt = performance.now();
     try {
-      created = this.deps.store.commitEvents(
-        spill ? [...spill.rows, ...rows] : rows,
-        spill ? [...spill.checkpoints, ...checkpointRows] : checkpointRows,
-        Date.now(),
-      );
+      created = afterHeld
+        ? this.tracker.secureWith(rows, checkpointRows, Date.now())
+        : this.deps.store.commitEvents(rows, checkpointRows, Date.now());
       this.deps.metrics.observe(
         'log2events_spool_commit_duration_seconds',
         'Time to write a commit to the spool (one transaction)',
@@ -181,7 +190,6 @@ export class SpoolIntake implements Intake {
     if (this.commitsFailing) this.deps.logger.info('spool commits succeed again; intake resumes', { file: this.deps.store.file });
     this.commitsFailing = false;
     this.pausedForSpace = false;
-    if (spill) created = this.afterSpill(heldCommits, spill, created);
     this.totals.events += adding.events;
     this.totals.bytes += adding.bytes;
     // Room was found for this commit; a commit that took no room says nothing about the others.
@@ -193,7 +201,7 @@ export class SpoolIntake implements Intake {
       }
     }
     this.publish();
-    this.deps.onCommitted(created, events);
+    this.deps.lanes.offer(created, events);
     return { ok: true };
   }
 
@@ -238,146 +246,29 @@ export class SpoolIntake implements Intake {
 
   forgetCheckpoints(source: string, keys: readonly string[]): void {
     // The files are gone: what was held of them cannot be read again.
-    this.secure();
-    this.held.forget(source, new Set(keys));
+    this.tracker.secure();
+    this.tracker.forget(source, new Set(keys));
     this.deps.store.forgetCheckpoints(source, keys);
   }
 
   /** Spools every held commit now (a file was rotated, truncated or went away). */
   secure(): void {
-    this.spillCommits(this.held.size);
-  }
-
-  /** Events held in memory, not spooled, whose checkpoints wait for their delivery. */
-  get heldEvents(): number {
-    return this.held.events;
-  }
-
-  /** A held entry was delivered; complete commits have their checkpoints written soon after. */
-  delivered(entry: LaneEntry): void {
-    if (this.held.delivered(entry)) this.scheduleComplete();
-  }
-
-  /**
-   * Held entries that did not get through (a retry, a dead letter) need rows of their own: their
-   * commit, and every older one, is spooled now. False when the store refused the write (the
-   * entries stay held, and their lines behind the committed position).
-   */
-  persist(entries: readonly LaneEntry[]): boolean {
-    let count = 0;
-    for (const e of entries) count = Math.max(count, this.held.through(e));
-    return this.spillCommits(count);
-  }
-
-  /** Writes the checkpoints of the complete commits at the head of the queue. */
-  private writeComplete(): void {
-    if (this.held.oldest?.open !== 0 || !this.deps.store.isOpen) return;
-    const checkpoints = this.held.takeComplete();
-    try {
-      this.deps.store.commitEvents([], checkpoints, Date.now());
-    } catch (err) {
-      // Only positions were lost: their lines are read again after a restart, nothing more.
-      this.deps.logger.error('cannot write file positions to the state store', { file: this.deps.store.file, error: err as Error });
-    }
-    this.publish();
+    this.tracker.secure();
   }
 
   private tryHold(rows: readonly EventToSpool[], events: readonly Event[], checkpoints: CheckpointRow[]): boolean {
-    const hold = this.deps.hold;
-    if (!hold || this.holdMs <= 0) return false;
+    if (!this.tracker.enabled) return false;
     for (const r of rows) if (r.deadSinks.length > 0) return false;
     const now = Date.now();
-    const lanes: string[] = [];
-    const entries: LaneEntry[] = [];
-    const commit = this.held.add(rows, events, checkpoints, now, (ev: HeldEvent) =>
-      ev.row.sinks.map((sink) => {
-        const e: LaneEntry = { seq: 0, eventRow: 0, event: ev.event, size: 0, attempts: 0, firstAttempt: null, readyAt: now, held: ev };
-        lanes.push(sink);
-        entries.push(e);
-        return e;
-      }),
-    );
-    if (!hold(entries, lanes)) {
-      this.held.dropNewest();
-      return false;
-    }
-    if (commit.open === 0) this.scheduleComplete();
-    this.armAgeTimer();
-    this.publish();
-    return true;
-  }
-
-  private scheduleComplete(): void {
-    if (this.completeScheduled) return;
-    this.completeScheduled = true;
-    setImmediate(() => {
-      this.completeScheduled = false;
-      this.writeComplete();
+    return this.tracker.hold(rows, checkpoints, now, (tickets) => {
+      const entries: HeldEntry[] = [];
+      for (const [i, event] of events.entries()) {
+        for (const ticket of tickets[i] ?? []) {
+          entries.push({ kind: 'held', ticket, event, size: 0, attempts: 0, firstAttempt: null, readyAt: now });
+        }
+      }
+      return this.deps.lanes.hold(entries);
     });
-  }
-
-  /** Spools the first `count` held commits; false when the store refused. */
-  private spillCommits(count: number): boolean {
-    if (count <= 0) return true;
-    if (!this.deps.store.isOpen) return false; // stopped: the lines are read again at the next start
-    const spill = this.held.spillOf(count);
-    let created: CreatedEntry[];
-    try {
-      created = this.deps.store.commitEvents(spill.rows, spill.checkpoints, Date.now());
-    } catch (err) {
-      this.deps.metrics.inc('log2events_spool_commit_errors_total', 'Spool commits that failed in the state store');
-      this.deps.logger.error('cannot spool held events; they stay in memory', { file: this.deps.store.file, error: err as Error });
-      return false;
-    }
-    this.afterSpill(count, spill, created);
-    this.publish();
-    if (this.held.oldest?.open === 0) this.scheduleComplete();
-    return true;
-  }
-
-  /**
-   * Gives the spilled entries their seqs and event rows, counts them in the totals; answers the
-   * created entries that were not spilled (those of the commit that spooled them).
-   */
-  private afterSpill(count: number, spill: Spill, created: CreatedEntry[]): CreatedEntry[] {
-    const lanes: string[] = [];
-    const entries: LaneEntry[] = [];
-    let i = 0;
-    for (; i < created.length && created[i]!.index < spill.rows.length; i++) {
-      const c = created[i]!;
-      const row = spill.rows[c.index]!;
-      const e = spill.entries[c.index]![row.sinks.indexOf(c.sink)]!;
-      e.seq = c.seq;
-      e.eventRow = c.eventRow;
-      lanes.push(c.sink);
-      entries.push(e);
-    }
-    for (const r of spill.rows) {
-      this.totals.events += 1;
-      this.totals.bytes += r.bytes;
-    }
-    this.held.spilled(count, spill);
-    this.deps.metrics.inc(
-      'log2events_spool_spilled_total',
-      'Held events written to the spool (a retry, a rotation, age, or shutdown)',
-      {},
-      spill.events,
-    );
-    this.deps.onSpilled?.(entries, lanes);
-    const rest = created.slice(i);
-    for (const c of rest) c.index -= spill.rows.length;
-    return rest;
-  }
-
-  private armAgeTimer(): void {
-    if (this.ageTimer || this.held.size === 0) return;
-    this.ageTimer = setTimeout(() => {
-      this.ageTimer = undefined;
-      const now = Date.now();
-      this.spillCommits(this.held.olderThan(now - this.holdMs));
-      this.armAgeTimer();
-    }, this.holdMs / 2);
-    this.ageTimer.unref();
   }
 
   /** Deliveries freed room. */
@@ -402,17 +293,6 @@ export class SpoolIntake implements Intake {
     for (const w of [...this.waiters]) w();
   }
 
-  /**
-   * At stop, after the lanes drained: what is still held goes to the spool (delivered next
-   * start), and the positions of complete commits are written.
-   */
-  settleHeld(): void {
-    if (this.ageTimer) clearTimeout(this.ageTimer);
-    this.ageTimer = undefined;
-    this.writeComplete();
-    this.spillCommits(this.held.size);
-  }
-
   private hasRoomFor(adding: SpoolTotals): boolean {
     const { max_events, max_bytes } = this.deps.limits;
     // A commit that spools nothing (checkpoints only) takes no room; an empty spool takes any
@@ -429,7 +309,7 @@ export class SpoolIntake implements Intake {
     this.totals.bytes -= dropped.bytes;
     this.deps.metrics.inc('log2events_spool_dropped_total', 'Events dropped from a full spool (drop_oldest)', {}, dropped.events);
     this.deps.logger.warn('spool full: dropped the oldest events', { dropped: dropped.events, bytes: dropped.bytes });
-    this.deps.onDropped(new Set(dropped.eventRows));
+    this.deps.lanes.forget(new Set(dropped.eventRows));
   }
 
   private publish(): void {
@@ -439,7 +319,7 @@ export class SpoolIntake implements Intake {
       'log2events_held_events',
       'Events of files delivered from memory, their file positions not yet written',
       {},
-      this.held.events,
+      this.tracker.events,
     );
   }
 }

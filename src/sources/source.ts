@@ -22,7 +22,7 @@ export interface CommitOptions {
   /**
    * The source can read these events again from behind the checkpoints it commits before them
    * (a file). The intake may then deliver them from memory and write the checkpoints once they
-   * are delivered, spooling them only if that takes long (see delivery/held-commits.ts).
+   * are delivered, spooling them only if that takes long (see delivery/ack-tracker.ts).
    */
   replayable?: boolean;
 }

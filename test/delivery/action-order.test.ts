@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActionOrder } from '../../src/delivery/action-order.ts';
 
-let seq = 0;
-const entry = (key: string, action: 'raise' | 'clear') => ({ seq: ++seq, event: { key, action } });
+const entry = (key: string, action: 'raise' | 'clear') => ({ event: { key, action } });
 
 describe('ActionOrder', () => {
   it('lets a raise and its clear go together in one request', () => {
@@ -60,9 +59,9 @@ describe('ActionOrder', () => {
 
   it('treats an entry without an action (an old or foreign spool record) as a raise', () => {
     const o = new ActionOrder();
-    const odd = { seq: ++seq, event: {} as { key: string; action: 'raise' } };
+    const odd = { event: {} as { key: string; action: 'raise' } };
     expect(o.admit([odd])).toEqual([odd]);
-    const clear = { seq: ++seq, event: { key: '', action: 'clear' as const } };
+    const clear = { event: { key: '', action: 'clear' as const } };
     expect(o.admit([clear])).toEqual([]);
     expect(o.resolved(odd)).toEqual([clear]);
   });
