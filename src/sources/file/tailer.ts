@@ -7,6 +7,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import type { Checkpoint, SourceContext } from '../source.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import { flushTimeoutMs, type ConcreteFormat, type FileSourceConfig } from './config.ts';
+import { CHUNK_BYTES, ChunkReader, nextReadSize } from './chunk-reader.ts';
 import { FileCursor, type CursorPosition, type PartialGuard } from './cursor.ts';
 import { DescriptorPool } from './descriptors.ts';
 import { Discovery } from './discovery.ts';
@@ -20,16 +21,6 @@ import { MultilineAggregator } from './multiline.ts';
 import { WakeThrottle } from './wake-throttle.ts';
 
 /**
- * Bytes per read (two buffers of this size are held). 512 KiB rather than 1 MiB: ~1 MiB less
- * resident memory for ~0.02 CPU s more per GiB read (bench/tail.ts).
- */
-const CHUNK_BYTES = 512 << 10;
-/**
- * Smallest read: where lines match densely, reads shrink so that a chunk yields about
- * COMMIT_EVENTS events (a commit is cut only between chunks).
- */
-const MIN_CHUNK_BYTES = 16 << 10;
-/**
  * A backlog commits once per turn (up to CHUNKS_PER_TURN chunks: one transaction and one fsync
  * instead of one per chunk), or after a chunk once this many events wait. Commits are
  * replayable: delivered from memory, their checkpoints written once a whole commit is
@@ -39,8 +30,6 @@ const MIN_CHUNK_BYTES = 16 << 10;
 const COMMIT_EVENTS = 128;
 /** What a file source's commits are: its events can be read again from behind its checkpoints. */
 const REPLAYABLE = { replayable: true } as const;
-/** Room in front of each read for the partial line held from the chunk before (longer ones are copied). */
-const HEAD_ROOM = 64 * 1024;
 /** Chunks read from one file before the others get a turn. */
 const CHUNKS_PER_TURN = 32;
 /** The glob walk runs every this many polls (chokidar covers the time between). */
@@ -107,7 +96,7 @@ interface OpenFile {
   dataAt: number;
   /** Since when the file is not found at any included path (renamed away or deleted). */
   goneSince?: number;
-  /** Bytes of the next read (see MIN_CHUNK_BYTES). */
+  /** Bytes of the next read (see nextReadSize). */
   readSize: number;
   /** A backlog being read since the file was opened: logged once it is read to the end. */
   backlog?: { since: number; bytes: number };
@@ -152,8 +141,8 @@ export class Tailer {
   private readonly literalCache = new Map<ConcreteFormat, Buffer[] | null>();
   private readonly labels: { source: string };
   private readonly warned = new Set<string>();
-  /** Two read buffers (see readSome), allocated on first use. */
-  private readonly buffers = [Buffer.alloc(0), Buffer.alloc(0)];
+  /** Reads chunks of one file at a time, double-buffered (see ChunkReader). */
+  private readonly reader = new ChunkReader();
   private events: Event[] = [];
   private stopped = false;
   private pollCount = 0;
@@ -380,57 +369,47 @@ export class Tailer {
 
   /**
    * Reads up to a turn's worth of chunks; answers whether it read anything. While one chunk is
-   * processed and committed, the next one is already being read into the other buffer.
+   * processed and committed, the next one is already being read (see ChunkReader).
    */
   private async readSome(f: TrackedFile): Promise<boolean> {
     const o = f.open;
     if (!o) return false;
     const fh = await this.handle(f, o);
     if (!fh) return false;
+    const reader = this.reader;
     let progressed = false;
     /** Chunks consumed whose events and position are not committed yet. */
     let uncommitted = false;
-    let slot = 0;
-    let pos = o.cursor.readPos;
-    let asked = o.readSize;
-    let next: Promise<number> | undefined = this.readChunk(fh, slot, pos, asked);
-    for (let i = 0; next && !this.stopped; i++) {
-      let n: number;
+    reader.begin(fh, o.cursor.readPos, o.readSize);
+    for (let i = 0; reader.reading && !this.stopped; i++) {
+      let bytes: Buffer | undefined;
       try {
-        n = await next;
+        bytes = await reader.take();
       } catch (err) {
         this.logger.warn('read failed; letting the file go', { path: f.path, error: err });
         if (uncommitted) await this.commit(f);
         await this.detach(f);
         return progressed;
       }
-      next = undefined;
-      if (n === 0) break;
-      const buf = this.buffers[slot]!;
-      pos += n;
-      if (n === asked && i + 1 < CHUNKS_PER_TURN) next = this.readChunk(fh, (slot ^= 1), pos, (asked = o.readSize));
+      if (!bytes) break;
+      const n = bytes.length;
+      if (i + 1 < CHUNKS_PER_TURN) reader.readAhead(o.readSize);
       o.dataAt = Date.now();
       this.metrics.inc('log2events_file_bytes_read_total', 'Bytes read from tailed files', this.labels, n);
       if (o.backlog) o.backlog.bytes += n;
       const before = this.events.length;
-      // The held partial line goes in the head room in front of the new bytes.
-      const held = o.cursor.held;
-      if (held.length <= HEAD_ROOM) {
-        held.copy(buf, HEAD_ROOM - held.length);
-        o.cursor.consume(buf.subarray(HEAD_ROOM - held.length, HEAD_ROOM + n));
-      } else {
-        o.cursor.consume(Buffer.concat([held, buf.subarray(HEAD_ROOM, HEAD_ROOM + n)]));
-      }
-      o.readTail.update(buf.subarray(HEAD_ROOM, HEAD_ROOM + n), pos);
-      o.readSize = nextReadSize(o.readSize, n, this.events.length - before);
+      // The held partial line goes in front of the new bytes.
+      o.cursor.consume(reader.withHeld(o.cursor.held));
+      o.readTail.update(bytes, reader.end);
+      o.readSize = nextReadSize(o.readSize, n, this.events.length - before, COMMIT_EVENTS);
       progressed = true;
       uncommitted = true;
-      if (next && this.events.length < COMMIT_EVENTS) continue;
+      if (reader.reading && this.events.length < COMMIT_EVENTS) continue;
       uncommitted = false;
       if (!(await this.commit(f))) break;
     }
     // A read still in flight must land before its buffer is used again.
-    if (next) await next.catch(() => 0);
+    await reader.finish();
     if (uncommitted) await this.commit(f);
     if (!progressed && o.backlog) {
       const { since, bytes } = o.backlog;
@@ -451,12 +430,6 @@ export class Tailer {
     // At its end: read again when a poll sees it change (or while a partial line waits for its flush).
     else o.due = o.cursor.hasPending;
     return progressed;
-  }
-
-  private readChunk(fh: FileHandle, slot: number, pos: number, size: number): Promise<number> {
-    let buf = this.buffers[slot]!;
-    if (buf.length < HEAD_ROOM + CHUNK_BYTES) buf = this.buffers[slot] = Buffer.allocUnsafeSlow(HEAD_ROOM + CHUNK_BYTES);
-    return fh.read(buf, HEAD_ROOM, size, pos).then((r) => r.bytesRead);
   }
 
   /** Commits the events gathered since the last commit with the file's new position. */
@@ -1001,15 +974,4 @@ function isCompressed(head: Buffer): boolean {
 
 function guardFor(format: ConcreteFormat): PartialGuard {
   return format === 'cri' ? 'cri' : format === 'docker' ? 'docker' : 'none';
-}
-
-/**
- * The size of the next read, from what the last one yielded: about COMMIT_EVENTS events' worth
- * where matches are dense, growing back (doubling) to CHUNK_BYTES where they are sparse.
- */
-function nextReadSize(current: number, bytes: number, events: number): number {
-  const fit = events === 0 ? Infinity : (bytes * COMMIT_EVENTS) / events;
-  let target = MIN_CHUNK_BYTES;
-  while (target * 2 <= fit && target * 2 <= CHUNK_BYTES) target *= 2;
-  return target > current ? current * 2 : target;
 }
