@@ -14,6 +14,15 @@ import { Discovery } from './discovery.ts';
 import { FingerprintIndex } from './fingerprint-index.ts';
 import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
 import { ReadTail, tailMatches } from './tail.ts';
+import {
+  identifyNewInode,
+  judgeFollowed,
+  judgePresence,
+  newFileId,
+  type FollowedFacts,
+  type IdentitySettings,
+  type NewInodeFacts,
+} from './identity.ts';
 import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
 import { entryRecord } from '../line-record.ts';
 import { fileRecordContext } from './record-context.ts';
@@ -34,8 +43,6 @@ const REPLAYABLE = { replayable: true } as const;
 const CHUNKS_PER_TURN = 32;
 /** The glob walk runs every this many polls (chokidar covers the time between). */
 const POLLS_PER_RESCAN = 10;
-/** How long to keep the position of a file that is no longer anywhere, in case it reappears. */
-const MIN_FORGET_MS = 60_000;
 /** Trailing bytes compared to tell a copy of an open file from a file that only starts like it. */
 const COPY_CHECK_BYTES = 4096;
 /** Bytes read to detect the format of a file (its first line, or a prefix of it). */
@@ -121,6 +128,7 @@ export class Tailer {
   private readonly byFp = new FingerprintIndex<TrackedFile>();
   private readonly byInode = new Map<string, TrackedFile>();
   private readonly descriptors: DescriptorPool<TrackedFile>;
+  private readonly identity: IdentitySettings;
   /** Paths found at an inode not followed yet, waiting to be examined (true: found by the first poll). */
   private readonly toExamine = new Map<string, boolean>();
   /** When each path is stat'ed next, and its current interval (idle files back off). */
@@ -179,6 +187,13 @@ export class Tailer {
     // Once, rather than per sleep: listeners on an AbortSignal.any are costly to add and remove.
     this.signal.addEventListener('abort', () => this.wake?.(), { once: true });
     this.changeWake = new WakeThrottle(() => this.poke(false), config.watch_interval);
+    this.identity = {
+      fingerprintBytes: config.fingerprint_bytes,
+      rotateWait: config.rotate_wait,
+      detectsFormat: config.format === 'auto',
+      flushTimeoutMs: flushTimeoutMs(config),
+      startAtEnd: config.start_at === 'end',
+    };
     this.descriptors = new DescriptorPool(config.max_open_files, (limit) =>
       this.logger.warn('out of file descriptors (EMFILE): holding fewer files open; the others are reopened when they have data', {
         max_open_files: limit,
@@ -530,20 +545,23 @@ export class Tailer {
     const forget: string[] = [];
     for (const f of [...this.files.values()]) {
       const o = f.open;
-      if (o) {
-        if (seen.has(f)) {
-          o.goneSince = undefined;
-          continue;
-        }
+      const presence = judgePresence(
+        { open: o !== undefined, goneSince: o?.goneSince, detachedAt: f.detachedAt },
+        seen.has(f),
+        now,
+        this.config.rotate_wait,
+      );
+      if (presence.kind === 'present' && o) o.goneSince = undefined;
+      else if (presence.kind === 'gone' && o) {
         // Renamed away or deleted: drain what is there, then let go after rotate_wait. What is
         // held of it is spooled now: after a crash, its checkpoint may find nothing to re-read.
-        if (o.goneSince === undefined) {
+        if (presence.newly) {
           o.goneSince = now;
           o.due = true;
           this.ctx.intake.secure?.();
         }
-        if (now - o.goneSince >= this.config.rotate_wait) await this.release(f);
-      } else if (now - f.detachedAt >= Math.max(MIN_FORGET_MS, this.config.rotate_wait * 2)) {
+        if (presence.release) await this.release(f);
+      } else if (presence.kind === 'forget') {
         this.removeFile(f);
         forget.push(f.id);
       }
@@ -692,21 +710,33 @@ export class Tailer {
     return attached;
   }
 
-  /** Size and leading bytes of an open file still belong to what was read so far. */
+  /** Whether the inode of an open file still holds what was read so far (see judgeFollowed). */
   private async stillSameFile(f: TrackedFile, o: OpenFile, st: Stats): Promise<boolean> {
-    if (st.size < o.cursor.readPos) return false;
-    if (st.size === o.size && st.mtimeMs === o.mtimeMs) return true;
-    const fh = await this.handle(f, o);
-    if (!fh) return true; // cannot look now: the size and mtime stay as they were, so the next poll looks again
-    o.size = st.size;
-    o.mtimeMs = st.mtimeMs;
-    const head = await readHead(fh, this.config.fingerprint_bytes);
-    if (!headMatches(head, f.fp)) return false;
-    // Same leading bytes; but a rewrite behind a banner changes what was read last.
-    if (!(await o.readTail.matches(fh))) return false;
-    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
-      this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
-    o.due = true;
+    const facts: FollowedFacts = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      readPos: o.cursor.readPos,
+      lastSize: o.size,
+      lastMtimeMs: o.mtimeMs,
+    };
+    let decision = judgeFollowed(facts);
+    let head: Buffer | undefined;
+    if (decision === 'check content') {
+      const fh = await this.handle(f, o);
+      if (!fh) return true; // cannot look now: the size and mtime stay as they were, so the next poll looks again
+      o.size = st.size;
+      o.mtimeMs = st.mtimeMs;
+      head = await readHead(fh, this.config.fingerprint_bytes);
+      const headOk = headMatches(head, f.fp);
+      facts.content = { headMatches: headOk, tailMatches: headOk && (await o.readTail.matches(fh)) };
+      decision = judgeFollowed(facts);
+    }
+    if (decision === 'truncated' || decision === 'rewritten') return false;
+    if (decision === 'grown') {
+      if (head && f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
+        this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
+      o.due = true;
+    }
     return true;
   }
 
@@ -747,107 +777,85 @@ export class Tailer {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const release = () => this.descriptors.close(fh);
-    let st: Stats;
-    let head: Buffer;
+    let attached = false;
     try {
-      st = await fh.stat();
-      head = await readHead(fh, this.config.fingerprint_bytes);
-    } catch (err) {
-      await release();
-      throw err;
-    }
-    const key = inodeKey(st.dev, st.ino);
-    if (this.byInode.has(key) || head.length === 0) {
-      await release();
-      return this.byInode.get(key);
-    }
-    if (
-      this.config.format === 'auto' &&
-      st.size <= head.length &&
-      !head.includes(0x0a) &&
-      Date.now() - st.mtimeMs < flushTimeoutMs(this.config)
-    ) {
-      // The first line is still being written: wait for it, the format is judged by it.
-      await release();
-      return undefined;
-    }
-    if (isCompressed(head)) {
-      // Rotated logs compressed in place (app.log.2.gz) when a glob like app.log* takes them in.
-      this.skipped.add(key);
-      await release();
-      this.warnOnce(path, 'skipping compressed file (add it to exclude, e.g. "**/*.gz")', undefined);
-      return undefined;
-    }
-    const now = Date.now();
-    let match: TrackedFile | undefined;
-    for (const f of this.byFp.candidates(head)) {
-      const sameInode = f.dev === st.dev && f.ino === st.ino;
-      // The same inode holding less than was read, or found rewritten: a new file.
-      if (sameInode && (st.size < f.position.offset || f.replaced)) continue;
-      // A short (weak) fingerprint is trusted for another inode only right after its file went away.
-      const strong = f.fp.len >= this.config.fingerprint_bytes;
-      if (!sameInode && !strong && !(f.open === undefined && now - f.detachedAt <= this.config.rotate_wait)) continue;
-      if (sameInode || !match || (match.open && !f.open)) match = f;
-      if (sameInode) break;
-    }
-    if (
-      match &&
-      !match.open &&
-      match.tail &&
-      !(st.size >= match.position.offset && (await tailMatches(fh, match.position.offset, match.tail)))
-    ) {
-      // The leading bytes match but not those before the position: rewritten (while not followed,
-      // e.g. while the agent was stopped), or another file behind the same banner.
-      if (match.dev === st.dev && match.ino === st.ino) {
-        match.replaced = true;
-        this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
-        this.logger.info('file rewritten in place since its position was written; reading it from the start', { path });
+      const st = await fh.stat();
+      const head = await readHead(fh, this.config.fingerprint_bytes);
+      const key = inodeKey(st.dev, st.ino);
+      const facts: NewInodeFacts<TrackedFile> = {
+        stat: st,
+        head,
+        followed: this.byInode.get(key),
+        candidates: this.byFp.candidates(head),
+        initial,
+        knownPlace: this.knownPlaces.has(path) || this.knownPlaces.has(key),
+        now: Date.now(),
+      };
+      let decision = identifyNewInode(facts, this.identity);
+      if (decision.kind === 'check tail') {
+        const { file } = decision;
+        facts.tailMatches = file.tail !== undefined && (await tailMatches(fh, file.position.offset, file.tail));
+        decision = identifyNewInode(facts, this.identity);
       }
-      match = undefined;
-    }
-    if (match?.open) {
-      const verdict = await this.copyOf(fh, st.size, match, match.open);
-      if (verdict === 'copy') {
-        // A copy of a file that is still being read (copytruncate copies, then truncates).
-        this.aliases.set(key, match.id);
-        await release();
-        return undefined;
+      if (decision.kind === 'check copy' && decision.file.open) {
+        facts.copy = await this.copyOf(fh, st.size, decision.file, decision.file.open);
+        decision = identifyNewInode(facts, this.identity);
       }
-      if (verdict === 'original truncated') {
-        // The copy is where the unread rest of the file lives on now.
-        this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
-        await this.detach(match);
-      } else {
-        match = undefined; // another file that merely starts with the same bytes
+      let f: TrackedFile;
+      switch (decision.kind) {
+        case 'followed':
+          return decision.file;
+        case 'compressed':
+          // Rotated logs compressed in place (app.log.2.gz) when a glob like app.log* takes them in.
+          this.skipped.add(key);
+          this.warnOnce(path, 'skipping compressed file (add it to exclude, e.g. "**/*.gz")', undefined);
+          return undefined;
+        case 'copy':
+          this.aliases.set(key, decision.of.id);
+          return undefined;
+        case 'empty':
+        case 'first line incomplete':
+        case 'check tail':
+        case 'check copy':
+          return undefined;
+        case 'known':
+          f = decision.file;
+          if (decision.originalTruncated) {
+            this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
+            await this.detach(f);
+          }
+          if (f.path !== path || f.dev !== st.dev || f.ino !== st.ino)
+            this.logger.info('following known file', { path, id: f.id, previous: f.path, offset: f.position.offset });
+          break;
+        case 'new': {
+          if (decision.rewritten) {
+            decision.rewritten.replaced = true;
+            this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
+            this.logger.info('file rewritten in place since its position was written; reading it from the start', { path });
+          }
+          const fp = fingerprintOf(head, this.config.fingerprint_bytes);
+          const id = newFileId(fp, st, this.config.fingerprint_bytes, (taken) => this.files.has(taken));
+          const offset = decision.atEnd ? st.size : 0;
+          // Starting at the end of a file that ends mid-line: the rest of that line is not a line.
+          const skip = decision.atEnd && st.size > 0 && (await lastByte(fh, st.size)) !== 0x0a;
+          f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip }, detachedAt: facts.now };
+          this.addFile(f);
+          started.push(f);
+          this.logger.info('following new file', { path, id, offset });
+          break;
+        }
       }
+      f.path = path;
+      f.dev = st.dev;
+      f.ino = st.ino;
+      if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
+        this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
+      await this.attach(f, fh, st, head, path);
+      attached = true;
+      return f;
+    } finally {
+      if (!attached) await this.descriptors.close(fh);
     }
-    let f = match;
-    if (!f) {
-      const fp = fingerprintOf(head, this.config.fingerprint_bytes);
-      // Weak ids mix in the inode so two short files with equal content keep distinct ids.
-      let id = fp.len >= this.config.fingerprint_bytes ? fp.hash : `${fp.hash}-${st.dev}-${st.ino}`;
-      // Equal leading bytes as a file seen before (a rewrite, a repeated header): still a new id.
-      for (let n = 2; this.files.has(id); n++) id = `${fp.hash}-${st.dev}-${st.ino}-${n}`;
-      const successor = this.knownPlaces.has(path) || this.knownPlaces.has(key);
-      const atEnd = initial && this.config.start_at === 'end' && !successor;
-      const offset = atEnd ? st.size : 0;
-      // Starting at the end of a file that ends mid-line: the rest of that line is not a line.
-      const skip = atEnd && st.size > 0 && (await lastByte(fh, st.size)) !== 0x0a;
-      f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip }, detachedAt: now };
-      this.addFile(f);
-      started.push(f);
-      this.logger.info('following new file', { path, id, offset });
-    } else if (f.path !== path || f.dev !== st.dev || f.ino !== st.ino) {
-      this.logger.info('following known file', { path, id: f.id, previous: f.path, offset: f.position.offset });
-    }
-    f.path = path;
-    f.dev = st.dev;
-    f.ino = st.ino;
-    if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
-      this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
-    await this.attach(f, fh, st, head, path);
-    return f;
   }
 
   private async attach(f: TrackedFile, fh: FileHandle, st: Stats, head: Buffer, path: string): Promise<void> {
@@ -958,18 +966,6 @@ async function lastByte(fh: FileHandle, size: number): Promise<number | undefine
   const buf = Buffer.alloc(1);
   const { bytesRead } = await fh.read(buf, 0, 1, size - 1);
   return bytesRead === 1 ? buf[0] : undefined;
-}
-
-const COMPRESSED_MAGIC = [
-  Buffer.from([0x1f, 0x8b]),
-  Buffer.from('BZh'),
-  Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
-  Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
-];
-
-/** gzip, bzip2, xz, zstd. */
-function isCompressed(head: Buffer): boolean {
-  return COMPRESSED_MAGIC.some((magic) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic));
 }
 
 function guardFor(format: ConcreteFormat): PartialGuard {
