@@ -43,7 +43,7 @@ export class LineSplitter {
   }
 
   private emit(onLine: (line: string) => void): void {
-    let buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    let buf = (this.pending.length === 1 ? this.pending[0] : undefined) ?? Buffer.concat(this.pending, this.pendingBytes);
     if (buf.length > 0 && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
     this.pending = [];
     this.pendingBytes = 0;

@@ -181,8 +181,10 @@ export class FileCursor {
     const next = this.nextHit;
     let hit = -1;
     for (let i = 0; i < finders.length; i++) {
-      let at = next[i]!;
-      if (at === -2 || (at >= 0 && at < pos)) next[i] = at = finders[i]!.find(data, pos);
+      const finder = finders[i];
+      let at = next[i];
+      if (finder === undefined || at === undefined) continue;
+      if (at === -2 || (at >= 0 && at < pos)) next[i] = at = finder.find(data, pos);
       if (at >= 0 && (hit < 0 || at < hit)) hit = at;
     }
     return hit;

@@ -19,7 +19,11 @@ export function kubernetesResource(path: string, target?: string): Attributes {
   const resource: Attributes = {};
   for (const { pattern, keys } of LAYOUTS) {
     const m = pattern.exec(path) ?? (target ? pattern.exec(target) : null);
-    if (m) for (const [i, key] of keys.entries()) resource[key] = m[i + 1]!;
+    if (!m) continue;
+    for (const [i, key] of keys.entries()) {
+      const value = m[i + 1];
+      if (value !== undefined) resource[key] = value;
+    }
   }
   return resource;
 }

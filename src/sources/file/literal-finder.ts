@@ -18,11 +18,11 @@ export class LiteralFinder {
   constructor(literal: Buffer) {
     this.literal = literal;
     let best = 0;
-    for (let i = 1; i < literal.length; i++) if (RANK[literal[i]!]! < RANK[literal[best]!]!) best = i;
+    for (let i = 1; i < literal.length; i++) if (rank(literal[i]) < rank(literal[best])) best = i;
     this.rareAt = best;
     this.rare = literal[best] ?? 0;
     // Short literals and literals of common bytes only: the substring search is as good.
-    this.plain = literal.length < 2 || RANK[this.rare]! >= COMMON;
+    this.plain = literal.length < 2 || rank(this.rare) >= COMMON;
   }
 
   /** Where the literal starts at or after `from` in `data`, or -1; the same as `data.indexOf(literal, from)`. */
@@ -82,3 +82,8 @@ const COMMON = 200;
   for (const c of ',/=.-:9876543210 \t') RANK[c.charCodeAt(0)] = r++;
   RANK[0x0a] = 250;
 })();
+
+/** How common a byte is in log text (rarer bytes rank lower); no byte ranks as the most common. */
+function rank(byte: number | undefined): number {
+  return byte === undefined ? 255 : (RANK[byte] ?? 255);
+}

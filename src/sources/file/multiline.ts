@@ -53,7 +53,7 @@ export class MultilineAggregator {
   private take(): Entry | undefined {
     const first = this.first;
     if (!first) return undefined;
-    let text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('\n');
+    let text = (this.lines.length === 1 ? this.lines[0] : undefined) ?? this.lines.join('\n');
     if (text.length > this.config.max_bytes) text = text.slice(0, this.config.max_bytes);
     this.first = undefined;
     this.lines = [];

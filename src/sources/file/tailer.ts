@@ -454,28 +454,25 @@ export class Tailer {
 
   /** Commits the events gathered since the last commit with the new positions of `files`. */
   private async commitFiles(files: readonly TrackedFile[]): Promise<boolean> {
-    const positions = files.map((f) => {
+    const updates = files.map((f) => {
       const position = f.open ? f.open.cursor.position() : f.position;
       const tail = f.open?.readTail.before(position.offset) ?? (position.offset === f.position.offset ? f.tail : undefined);
-      return { position, tail };
+      return { f, position, tail };
     });
     const events = this.events;
     this.events = [];
-    const checkpoints: Checkpoint[] = files.map((f, i) => {
-      const { position, tail } = positions[i]!;
-      return {
-        source: this.name,
-        key: f.id,
-        value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino, ...(tail ? { tail } : {}) }),
-      };
-    });
+    const checkpoints: Checkpoint[] = updates.map(({ f, position, tail }) => ({
+      source: this.name,
+      key: f.id,
+      value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino, ...(tail ? { tail } : {}) }),
+    }));
     for (;;) {
       const result = this.ctx.intake.commit(events, checkpoints, REPLAYABLE);
       if (result.ok) {
-        files.forEach((f, i) => {
-          f.position = positions[i]!.position;
-          f.tail = positions[i]!.tail;
-        });
+        for (const { f, position, tail } of updates) {
+          f.position = position;
+          f.tail = tail;
+        }
         return true;
       }
       if (result.reason === 'closed') {
@@ -900,7 +897,8 @@ export class Tailer {
 
   /** The rules' literals as bytes, when a byte scan finds them reliably in this format. */
   private literalsFor(format: ConcreteFormat): Buffer[] | null {
-    if (this.literalCache.has(format)) return this.literalCache.get(format)!;
+    const cached = this.literalCache.get(format);
+    if (cached !== undefined) return cached;
     const literals = this.ctx.processor.literalsFor(this.name);
     const usable = literals?.every((l) => literalSurvivesEnvelope(format, l)) ? literals.map((l) => Buffer.from(l)) : null;
     this.literalCache.set(format, usable);
@@ -955,9 +953,10 @@ export class Tailer {
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const queue = items.values();
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    for (const item of queue) await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -9,9 +9,9 @@ export class BearerToken {
   }
 
   accepts(authorization: string | undefined): boolean {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     // Compare digests: equal lengths for timingSafeEqual, and no early exit on a prefix.
-    return m !== null && timingSafeEqual(sha256(m[1]!), this.digest);
+    return token !== undefined && timingSafeEqual(sha256(token), this.digest);
   }
 }
 

@@ -29,7 +29,10 @@ export class BodyBudget {
   release(bytes: number): void {
     this.used = Math.max(0, this.used - bytes);
     // Waiters in arrival order; one that still does not fit keeps the others behind it.
-    while (this.waiters.length > 0 && this.tryReserve(this.waiters[0]!.bytes)) this.waiters.shift()!.resolve();
+    for (let w = this.waiters[0]; w && this.tryReserve(w.bytes); w = this.waiters[0]) {
+      this.waiters.shift();
+      w.resolve();
+    }
   }
 
   /**

@@ -118,8 +118,9 @@ export class OtlpHttpReceiver {
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const refusal = this.checkHeaders(req);
-    if (refusal) return this.refuse(req, res, refusal, encodingOf(req) ?? 'json', true);
-    const encoding = encodingOf(req)!;
+    const encoding = encodingOf(req);
+    // checkHeaders refuses a request whose content type has no encoding.
+    if (refusal || !encoding) return this.refuse(req, res, refusal ?? unsupportedMediaType(req), encoding ?? 'json', true);
 
     // The body's bytes are taken from the shared budget before they are buffered: declared
     // ones up front, others as they arrive. They are given back once the request is answered.
@@ -191,14 +192,7 @@ export class OtlpHttpReceiver {
         headers: { 'www-authenticate': 'Bearer' },
       };
     }
-    if (!encodingOf(req)) {
-      return {
-        status: 415,
-        code: GrpcCode.INVALID_ARGUMENT,
-        message: `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
-        outcome: 'unsupported_media_type',
-      };
-    }
+    if (!encodingOf(req)) return unsupportedMediaType(req);
     // An empty header names no encoding: the body is as sent.
     const contentEncoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
@@ -361,8 +355,17 @@ function declaredLength(req: http.IncomingMessage): number | undefined {
 }
 
 function encodingOf(req: http.IncomingMessage): Encoding | undefined {
-  const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
-  return MEDIA_TYPES[mediaType];
+  const [mediaType = ''] = (req.headers['content-type'] ?? '').split(';', 1);
+  return MEDIA_TYPES[mediaType.trim().toLowerCase()];
+}
+
+function unsupportedMediaType(req: http.IncomingMessage): Refusal {
+  return {
+    status: 415,
+    code: GrpcCode.INVALID_ARGUMENT,
+    message: `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`,
+    outcome: 'unsupported_media_type',
+  };
 }
 
 function retryAfterSeconds(ms: number): string {

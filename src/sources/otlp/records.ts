@@ -64,8 +64,8 @@ export class RequestMapper {
   step(max: number): boolean {
     const groups = this.request.groups;
     let budget = max;
-    while (this.group < groups.length) {
-      const list = groups[this.group]!.records;
+    for (let g = groups[this.group]; g; g = groups[this.group]) {
+      const list = g.records;
       while (this.next < list.length) {
         if (budget-- <= 0) return true;
         this.mapOne(list.get(this.next++));
@@ -81,7 +81,8 @@ export class RequestMapper {
     const g = this.request.groups[this.group];
     if (!g) return;
     // The groups of one ResourceLogs share its raw resource: map it once.
-    if (this.group === 0 || this.request.groups[this.group - 1]!.resource !== g.resource) {
+    const previous = this.request.groups[this.group - 1];
+    if (!previous || previous.resource !== g.resource) {
       this.resource = guarded('resource', () => resourceOf(g.resource));
     }
     this.scope = guarded('scope', () => scopeOf(g.scope));

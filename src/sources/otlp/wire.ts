@@ -89,8 +89,8 @@ function walk(
 
 function decodeParts(type: protobuf.Type, body: Uint8Array, parts: [number, number][], what: string): unknown {
   try {
-    const bytes =
-      parts.length === 1 ? body.subarray(parts[0]![0], parts[0]![1]) : Buffer.concat(parts.map(([s, e]) => body.subarray(s, e)));
+    const only = parts.length === 1 ? parts[0] : undefined;
+    const bytes = only ? body.subarray(only[0], only[1]) : Buffer.concat(parts.map(([s, e]) => body.subarray(s, e)));
     return type.decode(bytes);
   } catch (err) {
     return new Undecodable(`invalid protobuf ${what}: ${reasonOf(err)}`);
@@ -118,10 +118,12 @@ class WireRecords implements RecordList {
   }
 
   get(index: number): unknown {
-    const start = this.starts[index]!;
+    const start = this.starts[index];
+    const end = this.ends[index];
+    if (start === undefined || end === undefined) return new Undecodable(`no log record ${index}`);
     this.reader.pos = start;
     try {
-      return LogRecordType.decode(this.reader, this.ends[index]! - start);
+      return LogRecordType.decode(this.reader, end - start);
     } catch (err) {
       return new Undecodable(`invalid protobuf LogRecord: ${reasonOf(err)}`);
     }

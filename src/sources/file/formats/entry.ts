@@ -39,7 +39,7 @@ export class PartialGroup {
   take(): Entry | undefined {
     const start = this.start;
     if (!start) return undefined;
-    let text = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    let text = (this.parts.length === 1 ? this.parts[0] : undefined) ?? this.parts.join('');
     if (text.length > this.maxBytes) text = text.slice(0, this.maxBytes);
     this.parts = [];
     this.bytes = 0;

@@ -30,7 +30,8 @@ export class JsonDecoder implements Decoder {
     const { message_key, severity_key, timestamp_key } = this.keys;
     const fields: Attributes = {};
     for (const key in obj) {
-      if (key !== message_key && key !== severity_key && key !== timestamp_key) fields[key] = obj[key]!;
+      const value = obj[key];
+      if (value !== undefined && key !== message_key && key !== severity_key && key !== timestamp_key) fields[key] = value;
     }
     const entry: Entry = { offset, text: line, fields };
     const message = obj[message_key];
