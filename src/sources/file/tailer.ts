@@ -11,18 +11,10 @@ import { CHUNK_BYTES, ChunkReader, nextReadSize } from './chunk-reader.ts';
 import { FileCursor, type CursorPosition, type PartialGuard } from './cursor.ts';
 import { DescriptorPool } from './descriptors.ts';
 import { Discovery } from './discovery.ts';
-import { FingerprintIndex } from './fingerprint-index.ts';
+import { FileRegistry, inodeKey } from './file-registry.ts';
 import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
 import { ReadTail, tailMatches } from './tail.ts';
-import {
-  identifyNewInode,
-  judgeFollowed,
-  judgePresence,
-  newFileId,
-  type FollowedFacts,
-  type IdentitySettings,
-  type NewInodeFacts,
-} from './identity.ts';
+import { identifyNewInode, judgeFollowed, judgePresence, newFileId, type FollowedFacts, type IdentitySettings } from './identity.ts';
 import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
 import { entryRecord } from '../line-record.ts';
 import { fileRecordContext } from './record-context.ts';
@@ -111,8 +103,6 @@ interface OpenFile {
   readTail: ReadTail;
 }
 
-const inodeKey = (dev: number, ino: number) => `${dev}:${ino}`;
-
 /**
  * Tails the files a Discovery finds: identity by fingerprint and inode, rotation (rename and
  * copytruncate), checkpoints committed with the events of each chunk.
@@ -124,9 +114,8 @@ export class Tailer {
   private readonly metrics: Metrics;
   private readonly logger: Logger;
   private readonly discovery: Discovery;
-  private readonly files = new Map<string, TrackedFile>();
-  private readonly byFp = new FingerprintIndex<TrackedFile>();
-  private readonly byInode = new Map<string, TrackedFile>();
+  /** The files known, and where they are. */
+  private readonly registry = new FileRegistry<TrackedFile>();
   private readonly descriptors: DescriptorPool<TrackedFile>;
   private readonly identity: IdentitySettings;
   /** Paths found at an inode not followed yet, waiting to be examined (true: found by the first poll). */
@@ -141,11 +130,7 @@ export class Tailer {
   private scanning: Promise<void> | undefined;
   /** Files written to lately (after their backlog): read between the slices of long polls and examinations too. */
   private readonly hot = new Set<TrackedFile>();
-  /** Inodes holding a copy of a file that is still attached elsewhere (copytruncate, before the truncate). */
-  private readonly aliases = new Map<string, string>();
   private readonly paths = new Set<string>();
-  /** Paths and inodes named by checkpoints at start: a new file there is a successor, read from 0. */
-  private readonly knownPlaces = new Set<string>();
   private readonly literalCache = new Map<ConcreteFormat, Buffer[] | null>();
   private readonly labels: { source: string };
   private readonly warned = new Set<string>();
@@ -163,8 +148,6 @@ export class Tailer {
   /** Aborted by stop() or by the agent's signal: ends sleeps and waits for spool room. */
   private readonly halt = new AbortController();
   private readonly signal: AbortSignal;
-  /** Inodes seen in the last poll that are not read: copies (see aliases) and compressed files. */
-  private readonly skipped = new Set<string>();
   /** Followed paths written to since the loop last looked (watch events): stat'ed and read on the next wake. */
   private readonly changed = new Set<string>();
   /**
@@ -201,16 +184,6 @@ export class Tailer {
     );
   }
 
-  private addFile(f: TrackedFile): void {
-    this.files.set(f.id, f);
-    this.byFp.add(f);
-  }
-
-  private removeFile(f: TrackedFile): void {
-    this.files.delete(f.id);
-    this.byFp.remove(f);
-  }
-
   async start(): Promise<void> {
     const now = Date.now();
     for (const [id, value] of this.ctx.intake.checkpoints(this.name)) {
@@ -219,7 +192,7 @@ export class Tailer {
         this.logger.warn('ignoring unreadable file checkpoint', { key: id });
         continue;
       }
-      this.addFile({
+      this.registry.restore({
         id,
         fp: cp.fp,
         path: cp.path,
@@ -229,7 +202,6 @@ export class Tailer {
         detachedAt: now,
         ...(cp.tail ? { tail: cp.tail } : {}),
       });
-      this.knownPlaces.add(cp.path).add(inodeKey(cp.dev, cp.ino));
     }
     // New and removed files wake the loop at once; appends wake it too, at most once per
     // watch_interval, so a busy file costs one stat and read pass per gap instead of one per
@@ -266,7 +238,7 @@ export class Tailer {
     await this.scanning;
     for (const resolve of this.drainWaiters.splice(0)) resolve();
     await this.discovery.close();
-    for (const f of this.files.values()) if (f.open) await this.close(f);
+    for (const f of this.registry.all()) if (f.open) await this.close(f);
   }
 
   /** Resolves once every file found so far is read to its end and nothing is held back. */
@@ -303,12 +275,12 @@ export class Tailer {
         // What was read but not committed is read again: the files reopen at their committed
         // positions on the next poll.
         this.events = [];
-        for (const f of [...this.byInode.values()]) await this.detach(f);
+        for (const f of this.registry.attached()) await this.detach(f);
         await this.sleep(this.config.poll_interval);
         continue;
       }
       if (progressed || this.wakePending || this.stopped || this.toExamine.size > 0) continue;
-      if (this.drainWaiters.length > 0 && !this.fullPoll && ![...this.byInode.values()].some((f) => f.open?.cursor.hasPending)) {
+      if (this.drainWaiters.length > 0 && !this.fullPoll && !this.registry.attached().some((f) => f.open?.cursor.hasPending)) {
         for (const resolve of this.drainWaiters.splice(0)) resolve();
       }
       await this.sleep(Math.max(1, this.config.poll_interval - (Date.now() - this.lastPoll)));
@@ -334,7 +306,7 @@ export class Tailer {
   /** Reads every followed file that has (or may have) data; answers whether any had. */
   private async readDue(): Promise<boolean> {
     let progressed = false;
-    for (const f of [...this.byInode.values()]) {
+    for (const f of this.registry.attached()) {
       if (this.stopped) break;
       if (f.open?.due) progressed = (await this.readSome(f)) || progressed;
     }
@@ -536,11 +508,10 @@ export class Tailer {
       // Thousands of paths take a while: the files being written to are not kept waiting.
       if (!initial && i + POLL_SLICE < paths.length) await this.readHot();
     }
-    for (const key of this.aliases.keys()) if (!inodes.has(key)) this.aliases.delete(key);
-    for (const key of this.skipped) if (!inodes.has(key)) this.skipped.delete(key);
+    this.registry.prune(inodes);
     const now = Date.now();
     const forget: string[] = [];
-    for (const f of [...this.files.values()]) {
+    for (const f of this.registry.all()) {
       const o = f.open;
       const presence = judgePresence(
         { open: o !== undefined, goneSince: o?.goneSince, detachedAt: f.detachedAt },
@@ -559,7 +530,7 @@ export class Tailer {
         }
         if (presence.release) await this.release(f);
       } else if (presence.kind === 'forget') {
-        this.removeFile(f);
+        this.registry.remove(f);
         forget.push(f.id);
       }
     }
@@ -570,7 +541,7 @@ export class Tailer {
       'log2events_file_followed_files',
       'Files the source follows (open or closed for room)',
       this.labels,
-      this.byInode.size,
+      this.registry.attachedCount,
     );
   }
 
@@ -631,7 +602,7 @@ export class Tailer {
       f = await this.follow(path, st, initial);
     } catch (err) {
       // One unreadable file must not stop the others; an open one stays as it was.
-      f = this.byInode.get(inodeKey(st.dev, st.ino));
+      f = this.registry.attachedAt(st.dev, st.ino);
       this.warnOnce(path, 'cannot follow file', err);
     }
     const base = this.config.poll_interval;
@@ -652,8 +623,7 @@ export class Tailer {
 
   /** Looks at a path found in a poll; answers the followed file at it, if any (a new inode is queued for examination). */
   private async follow(path: string, st: Stats, initial: boolean): Promise<TrackedFile | undefined> {
-    const key = inodeKey(st.dev, st.ino);
-    const f = this.byInode.get(key);
+    const f = this.registry.attachedAt(st.dev, st.ino);
     if (f?.open) {
       f.open.at = path;
       if (await this.stillSameFile(f, f.open, st)) return f;
@@ -663,14 +633,8 @@ export class Tailer {
       f.replaced = true;
       await this.detach(f);
     }
-    const aliasOf = this.aliases.get(key);
-    if (aliasOf !== undefined) {
-      const original = this.files.get(aliasOf);
-      // Still a copy of a file being read elsewhere: nothing to read here.
-      if (original?.open) return undefined;
-      this.aliases.delete(key);
-    }
-    if (st.size === 0 || this.skipped.has(key)) return undefined;
+    // A copy of a file still being read elsewhere, or compressed: nothing to read here.
+    if (st.size === 0 || this.registry.ignores(st.dev, st.ino)) return undefined;
     if (!this.toExamine.has(path)) this.toExamine.set(path, initial);
     return undefined;
   }
@@ -730,8 +694,7 @@ export class Tailer {
     }
     if (decision === 'truncated' || decision === 'rewritten') return false;
     if (decision === 'grown') {
-      if (head && f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
-        this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
+      if (head) this.registry.strengthen(f, head, this.config.fingerprint_bytes);
       o.due = true;
     }
     return true;
@@ -778,16 +741,7 @@ export class Tailer {
     try {
       const st = await fh.stat();
       const head = await readHead(fh, this.config.fingerprint_bytes);
-      const key = inodeKey(st.dev, st.ino);
-      const facts: NewInodeFacts<TrackedFile> = {
-        stat: st,
-        head,
-        followed: this.byInode.get(key),
-        candidates: this.byFp.candidates(head),
-        initial,
-        knownPlace: this.knownPlaces.has(path) || this.knownPlaces.has(key),
-        now: Date.now(),
-      };
+      const facts = this.registry.newInodeFacts(path, st, head, initial, Date.now());
       let decision = identifyNewInode(facts, this.identity);
       if (decision.kind === 'check tail') {
         const { file } = decision;
@@ -804,11 +758,11 @@ export class Tailer {
           return decision.file;
         case 'compressed':
           // Rotated logs compressed in place (app.log.2.gz) when a glob like app.log* takes them in.
-          this.skipped.add(key);
+          this.registry.markCompressed(st.dev, st.ino);
           this.warnOnce(path, 'skipping compressed file (add it to exclude, e.g. "**/*.gz")', undefined);
           return undefined;
         case 'copy':
-          this.aliases.set(key, decision.of.id);
+          this.registry.markCopy(st.dev, st.ino, decision.of);
           return undefined;
         case 'empty':
         case 'first line incomplete':
@@ -831,12 +785,12 @@ export class Tailer {
             this.logger.info('file rewritten in place since its position was written; reading it from the start', { path });
           }
           const fp = fingerprintOf(head, this.config.fingerprint_bytes);
-          const id = newFileId(fp, st, this.config.fingerprint_bytes, (taken) => this.files.has(taken));
+          const id = newFileId(fp, st, this.config.fingerprint_bytes, (taken) => this.registry.has(taken));
           const offset = decision.atEnd ? st.size : 0;
           // Starting at the end of a file that ends mid-line: the rest of that line is not a line.
           const skip = decision.atEnd && st.size > 0 && (await lastByte(fh, st.size)) !== 0x0a;
           f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip }, detachedAt: facts.now };
-          this.addFile(f);
+          this.registry.add(f);
           started.push(f);
           this.logger.info('following new file', { path, id, offset });
           break;
@@ -845,8 +799,7 @@ export class Tailer {
       f.path = path;
       f.dev = st.dev;
       f.ino = st.ino;
-      if (f.fp.len < this.config.fingerprint_bytes && head.length > f.fp.len)
-        this.byFp.update(f, fingerprintOf(head, this.config.fingerprint_bytes));
+      this.registry.strengthen(f, head, this.config.fingerprint_bytes);
       await this.attach(f, fh, st, head, path);
       attached = true;
       return f;
@@ -882,7 +835,7 @@ export class Tailer {
       onTruncated: () => this.metrics.inc('log2events_file_lines_truncated_total', 'Lines cut at max_line_bytes', this.labels),
     });
     f.open = open;
-    this.byInode.set(inodeKey(f.dev, f.ino), f);
+    this.registry.attach(f);
     this.descriptors.follow(f, fh, () => (open.fh = undefined));
   }
 
@@ -915,7 +868,7 @@ export class Tailer {
     // Truncated, rewritten or let go: what was delivered from memory must not depend on it.
     this.ctx.intake.secure?.();
     f.detachedAt = Date.now();
-    this.byInode.delete(inodeKey(f.dev, f.ino));
+    this.registry.detach(f);
     this.hot.delete(f);
     f.open = undefined;
     if (o.fh) await this.descriptors.close(o.fh, f);
@@ -945,7 +898,7 @@ export class Tailer {
   private async close(f: TrackedFile): Promise<void> {
     const o = f.open;
     if (!o) return;
-    this.byInode.delete(inodeKey(f.dev, f.ino));
+    this.registry.detach(f);
     f.open = undefined;
     if (o.fh) await this.descriptors.close(o.fh, f);
   }
