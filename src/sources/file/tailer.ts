@@ -1,7 +1,6 @@
 import { realpath, type FileHandle } from 'node:fs/promises';
 import { statSync, type Stats } from 'node:fs';
 import type { Event } from '../../model/event.ts';
-import type { Attributes } from '../../model/log-record.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Checkpoint, SourceContext } from '../source.ts';
@@ -17,7 +16,7 @@ import { ReadTail, tailMatches } from './tail.ts';
 import { identifyNewInode, judgeFollowed, judgePresence, newFileId, type FollowedFacts, type IdentitySettings } from './identity.ts';
 import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
 import { entryRecord } from '../line-record.ts';
-import { fileRecordContext } from './record-context.ts';
+import { fileRecordContext, type FileRecordContext } from './record-context.ts';
 import { MultilineAggregator } from './multiline.ts';
 import { WakeThrottle } from './wake-throttle.ts';
 
@@ -87,8 +86,6 @@ interface OpenFile {
   /** Has (or may have) data to read: new, grown or still being read; idle files are not read. */
   due: boolean;
   cursor: FileCursor;
-  attributes: Attributes;
-  resource: Attributes;
   size: number;
   mtimeMs: number;
   /** Last time bytes were read (the flush timeout counts from here). */
@@ -104,8 +101,10 @@ interface OpenFile {
 }
 
 /**
- * Tails the files a Discovery finds: identity by fingerprint and inode, rotation (rename and
- * copytruncate), checkpoints committed with the events of each chunk.
+ * Tails the files a Discovery finds: polls them, reads them and commits their events with their
+ * checkpoints, waiting when the spool is full. The parts it wires: which file is where
+ * (FileRegistry, with the decisions of identity.ts), reading (ChunkReader), lines to entries
+ * (FileCursor and the formats) and entries to records (line-record.ts).
  */
 export class Tailer {
   private readonly name: string;
@@ -461,9 +460,9 @@ export class Tailer {
     }
   }
 
-  private onEntry(f: TrackedFile, o: OpenFile, entry: Entry): void {
+  private onEntry(f: TrackedFile, shared: FileRecordContext, entry: Entry): void {
     // Records are never changed once made: a file's own attributes and resource are shared.
-    const record = entryRecord(entry, o.attributes, o.resource, `${f.id}:${entry.offset}`);
+    const record = entryRecord(entry, shared.attributes, shared.resource, `${f.id}:${entry.offset}`);
     this.metrics.inc('log2events_file_records_total', 'Records read from files and handed to the rules', this.labels);
     for (const ev of this.ctx.processor.process(record, this.name)) this.events.push(ev);
   }
@@ -811,7 +810,16 @@ export class Tailer {
   private async attach(f: TrackedFile, fh: FileHandle, st: Stats, head: Buffer, path: string): Promise<void> {
     const format = await this.formatOf(fh, head);
     const multiline = this.config.multiline ? new MultilineAggregator(this.config.multiline) : undefined;
-    const target = await realpath(path).catch(() => path);
+    const shared = fileRecordContext(path, await realpath(path).catch(() => path));
+    const cursor = new FileCursor(f.position, {
+      maxLineBytes: this.config.max_line_bytes,
+      decoder: createDecoder(format, this.config),
+      multiline,
+      literals: this.literalsFor(format),
+      guard: guardFor(format),
+      onEntry: (entry) => this.onEntry(f, shared, entry),
+      onTruncated: () => this.metrics.inc('log2events_file_lines_truncated_total', 'Lines cut at max_line_bytes', this.labels),
+    });
     const open: OpenFile = {
       fh,
       at: path,
@@ -820,20 +828,10 @@ export class Tailer {
       mtimeMs: st.mtimeMs,
       dataAt: Date.now(),
       readSize: CHUNK_BYTES,
-      ...fileRecordContext(path, target),
-      cursor: undefined as unknown as FileCursor,
+      cursor,
       backlog: { since: Date.now(), bytes: 0 },
       readTail: new ReadTail(),
     };
-    open.cursor = new FileCursor(f.position, {
-      maxLineBytes: this.config.max_line_bytes,
-      decoder: createDecoder(format, this.config),
-      multiline,
-      literals: this.literalsFor(format),
-      guard: guardFor(format),
-      onEntry: (entry) => this.onEntry(f, open, entry),
-      onTruncated: () => this.metrics.inc('log2events_file_lines_truncated_total', 'Lines cut at max_line_bytes', this.labels),
-    });
     f.open = open;
     this.registry.attach(f);
     this.descriptors.follow(f, fh, () => (open.fh = undefined));
