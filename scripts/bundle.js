@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { builtinsWithoutFacades } from './builtins-without-facades.js';
 import { zodEnglishOnly } from './zod-english-only.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -38,11 +39,11 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
   // CommonJS code inside the bundle (picomatch) calls require() for Node built-ins.
-  banner: { js: "import { createRequire as __l2eRequire } from 'node:module'; const require = __l2eRequire(import.meta.url);" },
+  banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
   // Whitespace and syntax only: names stay, so stack traces still read (and map to src/).
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, builtinsWithoutFacades],
 });
 // The bundle is ESM whatever package.json surrounds the output directory.
 writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
