@@ -3,6 +3,7 @@
  *
  *   node bench/peers.ts [--lines 2000000] [--rounds 3] [--steady-seconds 10] [--rates 10000,50000]
  *                       [--fluent-bit PATH] [--skip-cloud] [--keep]
+ *                       [--only NAME,...] [--bin PATH] [--node-flags "FLAGS"]
  *
  * Workload: a backlog of `--lines` lines of 211 bytes; 1% match `payment failed for order (\d+)`,
  * 14,000 more are decoy ERROR lines that do not. Every tool reads the same file with a warm page
@@ -22,6 +23,11 @@
  * Steady state at each `--rates` value: a writer appends for `--steady-seconds`; each matching line
  * carries the time it was written, and the receiver computes the latency p50/p99 from it.
  * Last, the ratios log2events ÷ Fluent Bit tuned.
+ *
+ * For A/B runs of log2events builds: `--only` keeps the rows whose name contains one of the
+ * given strings (e.g. `--only 'http, running,log2events http'`); `--bin` runs another build's
+ * bin/log2events.js (next to its own dist/bundle/) instead of rebuilding this checkout's;
+ * `--node-flags` adds node flags after the shebang's.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
@@ -56,6 +62,9 @@ const { values } = parseArgs({
     'fluent-bit': { type: 'string', default: join(REPO, '../shared/peers/fluent-bit') },
     'skip-cloud': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    bin: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const LINES = Number(values.lines);
@@ -75,12 +84,20 @@ if (!existsSync(TIME)) {
 const fbRuns = existsSync(FB) && spawnSync(FB, ['--version'], { encoding: 'utf8' }).status === 0;
 if (!fbRuns) console.log(`Fluent Bit rows skipped: ${FB} is missing or does not run here (see its README for the libraries it needs)`);
 
+const ONLY = values.only?.split(',').filter(Boolean);
+const wanted = (name: string) => !ONLY || ONLY.some((o) => name.includes(o));
+
 /** The installed command: bin/log2events.js over the bundle, rebuilt from the current sources. */
-const bundle = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js')], { encoding: 'utf8' });
-if (bundle.status !== 0) throw new Error(`bundle failed:\n${bundle.stdout}${bundle.stderr}`);
-const BIN = join(REPO, 'bin/log2events.js');
+if (!values.bin) {
+  const bundle = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js')], { encoding: 'utf8' });
+  if (bundle.status !== 0) throw new Error(`bundle failed:\n${bundle.stdout}${bundle.stderr}`);
+}
+const BIN = resolve(values.bin ?? join(REPO, 'bin/log2events.js'));
 /** bin/log2events.js runs under its shebang's flags; spawn it through its own shebang. */
-const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const NODE_FLAGS = [
+  ...(/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/),
+  ...values['node-flags'].split(/\s+/),
+].filter(Boolean);
 const l2e = (args: string[]) => [process.execPath, ...NODE_FLAGS, BIN, ...args];
 
 const dir = mkdtempSync(join(tmpdir(), 'l2e-peers-'));
@@ -416,6 +433,9 @@ if (fbRuns) {
   }
 }
 
+const selected = tools.filter((t) => wanted(t.name));
+tools.length = 0;
+tools.push(...selected);
 const results = new Map<string, Row[]>(tools.map((t) => [t.name, []]));
 spawnSync('cat', [backlog], { stdio: 'ignore' });
 for (let round = 0; round < ROUNDS; round++) {
@@ -521,6 +541,7 @@ if (fbRuns) {
 const steadyResults = new Map<string, Steady>();
 for (const rate of RATES) {
   for (const t of steadyTools) {
+    if (!wanted(t.name)) continue;
     try {
       steadyResults.set(`${t.name} @${rate}`, await steady(t.name, rate, t.cmd, t.ready));
     } catch (err) {
