@@ -30,6 +30,7 @@ import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadConfigText } from '../src/config/load.ts';
+import { RuleRunner } from '../src/rules/rule-runner.ts';
 import type { Event } from '../src/model/event.ts';
 import { Metrics } from '../src/observability/metrics.ts';
 import { silentLogger } from '../src/observability/logger.ts';
@@ -189,7 +190,7 @@ sources: { otlp: { type: otlp } }
 
 const loaded = loadConfigText(RULES, 'bench-rules.yaml');
 if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-const rules = loaded.config.compiled;
+const rules = new RuleRunner(loaded.config.compiled);
 
 /** Counts committed events; always has room. */
 class MemoryIntake implements Intake {

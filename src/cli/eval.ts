@@ -1,4 +1,5 @@
 import { loadConfigFile } from '../config/load.ts';
+import { RuleRunner } from '../rules/rule-runner.ts';
 import { LineSplitter } from '../sources/line-splitter.ts';
 import { lineRecord } from '../sources/line-record.ts';
 import { eventJsonLine } from '../sinks/event-json.ts';
@@ -53,8 +54,9 @@ export async function evalCommand(args: string[], io: CliIO): Promise<number> {
     path: parsed.values.path as string | undefined,
     pod: podFile(parsed.values.pod as string | undefined, config),
   };
+  const rules = new RuleRunner(config.compiled);
   const emit = (record: LogRecord) => {
-    for (const event of config.compiled.process(record, source)) io.stdout.write(eventJsonLine(event));
+    for (const event of rules.process(record, source)) io.stdout.write(eventJsonLine(event));
   };
   const splitter = new LineSplitter(1024 * 1024);
   let onLine: (line: string) => void;

@@ -3,73 +3,44 @@ import type { Event, EventAction, EventState, ProviderName } from '../model/even
 import { EVENT_STATES, PROVIDER_NAMES } from '../model/event.ts';
 import type { LogRecord } from '../model/log-record.ts';
 import { EVENT_SEVERITIES, eventSeverityFor, severityNumberOf, type EventSeverity } from '../model/severity.ts';
-import type { RecordProcessor } from '../sources/source.ts';
 import { compileCondition, type Predicate } from './condition.ts';
-import { MatchContext } from './match-context.ts';
+import type { MatchContext } from './match-context.ts';
 import type { EventMappingConfig, OverrideValue, RuleConfig } from './schema.ts';
 import { compileTemplate, type Template } from './template.ts';
-import { Throttle } from './throttle.ts';
 
 export type RuleErrorSink = (ruleIndex: number, path: (string | number)[], message: string) => void;
 
-interface CompiledRule {
-  name: string;
-  from: Set<string> | undefined;
-  test: Predicate;
-  literals: string[] | null;
-  drop: boolean;
-  continue: boolean;
-  to: string[];
-  map: ((ctx: MatchContext) => Event) | undefined;
-  throttle: { key: Template | undefined; gate: Throttle } | undefined;
+/** One rule as compiled at load: what it matches and makes. Holds no state of its own. */
+export interface CompiledRule {
+  readonly name: string;
+  readonly from: ReadonlySet<string> | undefined;
+  readonly test: Predicate;
+  readonly literals: readonly string[] | null;
+  readonly drop: boolean;
+  readonly continue: boolean;
+  readonly to: readonly string[];
+  readonly map: ((ctx: MatchContext) => Event) | undefined;
+  /** The throttle's settings; its windows live with the runner (rule-runner.ts). */
+  readonly throttle: { readonly key: Template | undefined; readonly windowMs: number; readonly max: number } | undefined;
 }
 
-export interface RuleStats {
-  matched: Map<string, number>;
-  throttled: Map<string, number>;
-  /** Regex matches on long subjects that took longer than SLOW_MATCH_MS (core/regex.ts). */
-  slowRegex: Map<string, number>;
-}
-
-/** The compiled `rules:` list: a RecordProcessor for the sources. */
-export class CompiledRules implements RecordProcessor {
+/**
+ * The compiled `rules:` list, part of the immutable config. Records go through a `RuleRunner`,
+ * which holds the counters and throttle windows of one run of these rules.
+ */
+export class CompiledRules {
   readonly rules: readonly CompiledRule[];
-  readonly stats: RuleStats;
+  /** A memo of literalsFor, a pure function of the rules. */
   private readonly literalCache = new Map<string, readonly string[] | null>();
 
-  constructor(rules: CompiledRule[], stats: RuleStats = newRuleStats()) {
+  constructor(rules: readonly CompiledRule[]) {
     this.rules = rules;
-    this.stats = stats;
   }
 
-  process(record: LogRecord, sourceName: string): Event[] {
-    const ctx = new MatchContext(record, sourceName);
-    let out: Event[] | undefined;
-    for (const rule of this.rules) {
-      if (rule.from && !rule.from.has(sourceName)) continue;
-      ctx.captures = {};
-      if (!rule.test(ctx)) continue;
-      this.stats.matched.set(rule.name, (this.stats.matched.get(rule.name) ?? 0) + 1);
-      if (rule.drop) break;
-      if (rule.map) {
-        const event = rule.map(ctx);
-        let pass = true;
-        if (rule.throttle) {
-          const key = rule.throttle.key ? rule.throttle.key(ctx) : event.key;
-          const d = rule.throttle.gate.check(key);
-          pass = d.pass;
-          if (!pass) this.stats.throttled.set(rule.name, (this.stats.throttled.get(rule.name) ?? 0) + 1);
-          else if (d.suppressed > 0) event.attributes.suppressed_count = String(d.suppressed);
-        }
-        if (pass) (out ??= []).push(event);
-      }
-      if (!rule.continue) break;
-    }
-    return out ?? [];
-  }
-
+  /** Literals of which every line some rule for this source can match contains one; null: any line may match. */
   literalsFor(sourceName: string): readonly string[] | null {
-    if (this.literalCache.has(sourceName)) return this.literalCache.get(sourceName)!;
+    const cached = this.literalCache.get(sourceName);
+    if (cached !== undefined) return cached;
     let result: string[] | null = [];
     for (const rule of this.rules) {
       if (rule.from && !rule.from.has(sourceName)) continue;
@@ -87,17 +58,11 @@ export class CompiledRules implements RecordProcessor {
   }
 }
 
-function newRuleStats(): RuleStats {
-  return { matched: new Map(), throttled: new Map(), slowRegex: new Map() };
-}
-
 export function compileRules(rules: RuleConfig[], report: RuleErrorSink): CompiledRules {
   const compiled: CompiledRule[] = [];
-  const stats = newRuleStats();
   rules.forEach((rule, index) => {
     const err = (path: (string | number)[], message: string) => report(index, path, message);
-    const onSlow = () => stats.slowRegex.set(rule.name, (stats.slowRegex.get(rule.name) ?? 0) + 1);
-    const cond = compileCondition(rule.when, (p, m) => err(['when', ...p], m), [], onSlow);
+    const cond = compileCondition(rule.when, (p, m) => err(['when', ...p], m));
     const map = rule.event ? compileMapping(rule.name, rule.event, rule.to ?? [], cond.captures, err) : undefined;
     let throttle: CompiledRule['throttle'];
     if (rule.throttle) {
@@ -107,7 +72,7 @@ export function compileRules(rules: RuleConfig[], report: RuleErrorSink): Compil
         if (t.ok) key = t.template;
         else for (const e of t.errors) err(['throttle', 'key'], e);
       }
-      throttle = { key, gate: new Throttle(rule.throttle.window, rule.throttle.max) };
+      throttle = { key, windowMs: rule.throttle.window, max: rule.throttle.max };
     }
     compiled.push({
       name: rule.name,
@@ -121,7 +86,7 @@ export function compileRules(rules: RuleConfig[], report: RuleErrorSink): Compil
       throttle,
     });
   });
-  return new CompiledRules(compiled, stats);
+  return new CompiledRules(compiled);
 }
 
 type Err = (path: (string | number)[], message: string) => void;

@@ -21,14 +21,11 @@ export type ConditionErrorSink = (path: (string | number)[], message: string) =>
 
 const ALWAYS: CompiledCondition = { test: () => true, captures: new Set(), literals: null };
 
-const NO_OP = (): void => undefined;
-
-/** `onSlow` is called when one of the condition's regexes is slow on a long subject. */
+/** A slow regex on a long subject is reported through the record's `ctx.onSlowRegex`. */
 export function compileCondition(
   cfg: ConditionConfig | undefined,
   report: ConditionErrorSink,
   path: (string | number)[] = [],
-  onSlow: () => void = NO_OP,
 ): CompiledCondition {
   if (!cfg) return ALWAYS;
   const parts: CompiledCondition[] = [];
@@ -45,12 +42,12 @@ export function compileCondition(
         literals: lit ? [lit] : null,
         test: hasNames
           ? (ctx) => {
-              const m = execTimed(regex, ctx.body, onSlow);
+              const m = execTimed(regex, ctx.body, ctx.onSlowRegex);
               if (!m) return false;
               if (m.groups) for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) ctx.captures[k] = v;
               return true;
             }
-          : (ctx) => execTimed(regex, ctx.body, onSlow) !== null,
+          : (ctx) => execTimed(regex, ctx.body, ctx.onSlowRegex) !== null,
       });
     }
   }
@@ -81,7 +78,7 @@ export function compileCondition(
           : scope === 'resource'
             ? (ctx: MatchContext) => lookup(ctx.record.resource, key)
             : (ctx: MatchContext) => fieldLookup(ctx, key);
-      const compiled = compileMatcher(m, get, (msg) => report([...path, scope, key], msg), onSlow);
+      const compiled = compileMatcher(m, get, (msg) => report([...path, scope, key], msg));
       if (compiled) parts.push(compiled);
     }
   }
@@ -92,11 +89,11 @@ export function compileCondition(
   }
 
   if (cfg.all) {
-    const subs = cfg.all.map((c, i) => compileCondition(c, report, [...path, 'all', i], onSlow));
+    const subs = cfg.all.map((c, i) => compileCondition(c, report, [...path, 'all', i]));
     parts.push(conjunction(subs));
   }
   if (cfg.any) {
-    const subs = cfg.any.map((c, i) => compileCondition(c, report, [...path, 'any', i], onSlow));
+    const subs = cfg.any.map((c, i) => compileCondition(c, report, [...path, 'any', i]));
     parts.push({
       captures: union(subs.map((s) => s.captures)),
       literals: subs.every((s) => s.literals) ? [...new Set(subs.flatMap((s) => s.literals!))] : null,
@@ -104,7 +101,7 @@ export function compileCondition(
     });
   }
   if (cfg.not) {
-    const sub = compileCondition(cfg.not, report, [...path, 'not'], onSlow);
+    const sub = compileCondition(cfg.not, report, [...path, 'not']);
     parts.push({ captures: new Set(), literals: null, test: (ctx) => !sub.test(ctx) });
   }
 
@@ -176,7 +173,6 @@ function compileMatcher(
   m: MatcherConfig,
   get: (ctx: MatchContext) => AnyValue | undefined,
   report: (msg: string) => void,
-  onSlow: () => void,
 ): CompiledCondition | undefined {
   const checks: ((v: AnyValue | undefined, ctx: MatchContext) => boolean)[] = [];
   const captures = new Set<string>();
@@ -214,7 +210,7 @@ function compileMatcher(
       for (const n of r.names) captures.add(n);
       checks.push((v, ctx) => {
         if (v === undefined) return false;
-        const match = execTimed(regex, valueText(v), onSlow);
+        const match = execTimed(regex, valueText(v), ctx.onSlowRegex);
         if (!match) return false;
         if (match.groups) for (const [k, val] of Object.entries(match.groups)) if (val !== undefined) ctx.captures[k] = val;
         return true;

@@ -1,6 +1,8 @@
 import { bodyText, recordTimeMs, type AnyValue, type LogRecord } from '../model/log-record.ts';
 import { severityNameOf } from '../model/severity.ts';
 
+const NO_OP = (): void => undefined;
+
 /**
  * What conditions and templates see of one record. Derived values (body text, effective
  * severity) are computed once, on first use.
@@ -9,6 +11,8 @@ export class MatchContext {
   readonly record: LogRecord;
   readonly sourceName: string;
   captures: Record<string, string> = {};
+  /** Called when a regex of the rule being tested is slow on a long subject (set per rule by the runner). */
+  onSlowRegex: () => void = NO_OP;
   private text: string | undefined;
 
   constructor(record: LogRecord, sourceName: string) {

@@ -9,6 +9,7 @@ import { lineRecord } from '../sources/line-record.ts';
 import { podRecord } from '../sources/pod-enrichment.ts';
 import { simulatedPod, simulatesFile, SimulatedLines } from '../sources/simulate.ts';
 import { compileRules } from './compile.ts';
+import { RuleRunner } from './rule-runner.ts';
 import type { RuleConfig, RuleTestConfig } from './schema.ts';
 
 export interface RuleTestResult {
@@ -20,7 +21,7 @@ export interface RuleTestResult {
 }
 
 /**
- * Runs `tests:` the way `vector test` does: each test gets freshly compiled rules (so throttle
+ * Runs `tests:` the way `vector test` does: each test gets a fresh run of the rules (so throttle
  * state does not leak between tests), feeds its input, and compares the events that come out
  * with the expected ones, field by field (only the fields the test names).
  */
@@ -30,15 +31,16 @@ export function runRuleTests(
   defaultSource: string,
   opts: RuleTestOptions = {},
 ): RuleTestResult[] {
+  const compiled = compileRules(rules, () => undefined);
   return tests.map((test) => {
-    const compiled = compileRules(rules, () => undefined);
+    const runner = new RuleRunner(compiled);
     const source = test.source ?? defaultSource;
     const pod = test.pod === undefined ? undefined : simulatedPod(test.pod, opts.kubernetes);
     if (pod && !pod.ok) return { name: test.name, passed: false, diff: [`pod: ${pod.error}`], events: [] };
     const events: Event[] = [];
     for (let i = 0; i < test.repeat; i++) {
       for (const record of testRecords(test, i, pod?.pod, opts.fileConfig?.(source), opts.kubernetes))
-        events.push(...compiled.process(record, source));
+        events.push(...runner.process(record, source));
     }
     const diff = compareEvents(test.expect, events);
     return { name: test.name, passed: diff.length === 0, diff, events };

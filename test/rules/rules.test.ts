@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.ts';
-import type { CompiledRules } from '../../src/rules/compile.ts';
+import { RuleRunner } from '../../src/rules/rule-runner.ts';
 import { lineRecord } from '../../src/sources/line-record.ts';
 import type { LogRecord } from '../../src/model/log-record.ts';
 import { requiredLiteral } from '../../src/core/regex.ts';
 import { Throttle } from '../../src/rules/throttle.ts';
 
-function rules(yaml: string): CompiledRules {
+function rules(yaml: string): RuleRunner {
   const r = loadConfigText(
     `sources: { app: { type: stdin }, other: { type: stdin } }\nsinks: { out: { type: stdout } }\n${yaml}`,
     'r.yaml',
   );
   if (!r.ok) throw new Error(r.errors.join('\n'));
-  return r.config.compiled;
+  return new RuleRunner(r.config.compiled);
 }
 
 const line = (text: string, origin = `o:${text}`) => lineRecord(text, {}, origin);
