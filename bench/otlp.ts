@@ -29,7 +29,7 @@
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { loadConfigText } from '../src/config/load.ts';
+import { loadConfigText } from '../src/agent/load-config.ts';
 import { RuleRunner } from '../src/rules/rule-runner.ts';
 import type { Event } from '../src/model/event.ts';
 import { Metrics } from '../src/observability/metrics.ts';

@@ -1,4 +1,4 @@
-import type { Config } from '../config/load.ts';
+import type { Config } from './load-config.ts';
 import { DeliveryEngine, type EngineSink } from '../delivery/engine.ts';
 import { SINK_UP, type SinkHealth } from '../delivery/sink-health.ts';
 import type { Event } from '../model/event.ts';
@@ -7,7 +7,7 @@ import { PodMetadata } from '../kubernetes/pod-metadata.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { EmulatorTarget } from '../sinks/emulator-target.ts';
-import { sourceType } from '../sources/registry.ts';
+import type { BoundSource } from '../sources/source-type.ts';
 import type { CommitResult, Source } from '../sources/source.ts';
 import { StateStore } from '../store/state-store.ts';
 import { checkSinksAtStart } from './check-sinks.ts';
@@ -152,14 +152,13 @@ export class Agent {
       this.pods = made.pods;
       this.pods.start();
     }
-    for (const name of this.config.sources.keys()) await this.startSource(name, this.config);
+    for (const sc of this.config.sources.values()) await this.startSource(sc, this.config);
   }
 
-  private async startSource(name: string, config: Config): Promise<void> {
-    const sc = config.sources.get(name)!;
-    const def = sourceType(sc.type)!;
+  private async startSource(sc: BoundSource, config: Config): Promise<void> {
+    const { name } = sc;
     const logger = problemLogger(this.logger.child({ source: name }), (p) => this.sourceProblems.set(name, p));
-    const source = await def.create(name, sc.options, {
+    const source = await sc.create({
       logger,
       metrics: this.metrics,
       stateDir: config.state_dir,
@@ -229,7 +228,7 @@ export class Agent {
     if (swapEngine) {
       try {
         created = await createSinks(
-          [...diff.sinks.added, ...diff.sinks.changed].map((n) => next.sinks.get(n)!),
+          [...next.sinks.values()].filter((s) => diff.sinks.added.includes(s.name) || diff.sinks.changed.includes(s.name)),
           next,
           this.logger,
           this.metrics,
@@ -264,7 +263,11 @@ export class Agent {
       }
       await Promise.allSettled(closing.map((s) => s.sink.close()));
       const sinks = new Map<string, EngineSink>();
-      for (const name of next.sinks.keys()) sinks.set(name, created.get(name) ?? kept.get(name)!);
+      for (const name of next.sinks.keys()) {
+        const s = created.get(name) ?? kept.get(name);
+        if (!s) throw new Error(`sink "${name}" was neither kept nor created by the reload`);
+        sinks.set(name, s);
+      }
       this.sinks = sinks;
       // A sink that stays keeps its health: a failing one is not announced again as new.
       const health = new Map<string, SinkHealth>();
@@ -285,13 +288,13 @@ export class Agent {
     declareMetrics(this.metrics, next);
 
     const failedSources: string[] = [];
-    for (const name of this.withSources ? next.sources.keys() : []) {
-      if (this.sources.has(name)) continue;
+    for (const sc of this.withSources ? next.sources.values() : []) {
+      if (this.sources.has(sc.name)) continue;
       try {
-        await this.startSource(name, next);
+        await this.startSource(sc, next);
       } catch (err) {
-        failedSources.push(name);
-        this.logger.error('source could not start after the reload', { source: name, error: err as Error });
+        failedSources.push(sc.name);
+        this.logger.error('source could not start after the reload', { source: sc.name, error: err as Error });
       }
     }
     return { ok: true, diff, failedSources };

@@ -1,4 +1,4 @@
-import type { Config } from '../config/load.ts';
+import type { Config } from './load-config.ts';
 
 /** Names added, removed and changed between two maps of named configs. */
 export interface NamedChanges {

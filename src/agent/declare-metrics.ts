@@ -1,4 +1,4 @@
-import type { Config } from '../config/load.ts';
+import type { Config } from './load-config.ts';
 import { LATENCY_BUCKETS, SIZE_BUCKETS, type Metrics } from '../observability/metrics.ts';
 import { VERSION } from '../version.ts';
 import { K8S_METRICS } from '../kubernetes/metrics.ts';

@@ -1,6 +1,6 @@
 import { checkSinks, describeFailure, type SinkCheck } from '../agent/check-sinks.ts';
 import { createSinks } from '../agent/create-sinks.ts';
-import type { Config } from '../config/load.ts';
+import type { Config } from '../agent/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { ProbeResult } from '../sinks/sink.ts';

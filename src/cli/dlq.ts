@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import { StateStore, StateStoreError, storeError, type DeadLetter, type DeadLetterFilter } from '../store/state-store.ts';
 import { storeErrorLine } from './store-errors.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';

@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import { RuleRunner } from '../rules/rule-runner.ts';
 import { LineSplitter } from '../sources/line-splitter.ts';
 import { lineRecord } from '../sources/line-record.ts';

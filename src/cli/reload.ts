@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Agent } from '../agent/agent.ts';
 import type { ConfigDiff, NamedChanges } from '../agent/config-diff.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /**

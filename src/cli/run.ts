@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import { listenAddress } from '../core/listen-address.ts';
 import { parseDuration } from '../core/duration.ts';
 import { Agent } from '../agent/agent.ts';

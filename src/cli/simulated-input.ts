@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Config } from '../config/load.ts';
+import type { Config } from '../agent/load-config.ts';
 import { FORMATS, type FileSourceConfig, type FormatName } from '../sources/file/config.ts';
 import { simulatedPod, SimulatedLines } from '../sources/simulate.ts';
 import type { PodInfo } from '../kubernetes/pod.ts';

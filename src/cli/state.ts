@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import { anyStoreFile, inspectFiles, integrityCheck, storeFiles, type StoreFiles } from '../store/integrity.ts';
 import { StateStore, StateStoreError, STATE_FILE_NAME } from '../store/state-store.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';

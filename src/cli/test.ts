@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import { runRuleTests } from '../rules/rule-tests.ts';
 import { fileSourceConfig } from './simulated-input.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, type CliIO } from './command.ts';

@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.ts';
+import { loadConfigFile } from '../agent/load-config.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, type CliIO } from './command.ts';
 
 const USAGE = `Usage: log2events validate -c FILE [--check-sinks]

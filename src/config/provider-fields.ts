@@ -3,8 +3,14 @@ import { PROVIDER_NAMES } from '../model/event.ts';
 import type { RuleConfig } from '../rules/schema.ts';
 import { isTemplated } from '../sinks/override-values.ts';
 import { PROVIDER_OVERRIDES } from '../sinks/provider-overrides.ts';
-import { sinkType, type StaticEventFields } from '../sinks/registry.ts';
+import type { StaticEventFields, StaticProblem } from '../sinks/sink-type.ts';
 import type { ConfigPath, Diagnostics } from './diagnostics.ts';
+
+/** What a sink's type checks of the rules routed to it (sinks/sink-type.ts, `SinkKind`). */
+export interface SinkRuleChecks {
+  readonly provider?: ProviderName | undefined;
+  checkStatic?(fields: StaticEventFields): StaticProblem[];
+}
 
 /** The source an event gets when its rule names none (rules/compile.ts). */
 const DEFAULT_SOURCE = 'log2events';
@@ -14,7 +20,12 @@ const DEFAULT_SOURCE = 'log2events';
  * misspelled key or a wrong literal value is an error at its line; templated values are checked
  * when they render), and the rule's literal fields against the rules of every sink it routes to.
  */
-export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes: ReadonlyMap<string, string>, diag: Diagnostics): void {
+export function checkProviderFields(
+  rule: RuleConfig,
+  at: ConfigPath,
+  sinkKinds: ReadonlyMap<string, SinkRuleChecks>,
+  diag: Diagnostics,
+): void {
   const ev = rule.event;
   if (!ev) return;
   const literals: Partial<Record<ProviderName, Record<string, unknown>>> = {};
@@ -39,10 +50,9 @@ export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes:
     literals[provider] = fixed;
   }
   rule.to?.forEach((sink) => {
-    const type = sinkTypes.get(sink);
-    const def = type ? sinkType(type) : undefined;
-    if (!def?.checkStatic) return;
-    const provider = providerOf(type);
+    const kind = sinkKinds.get(sink);
+    if (!kind?.checkStatic) return;
+    const { provider } = kind;
     const fields: StaticEventFields = {
       name: literal(ev.name),
       source: ev.source === undefined ? DEFAULT_SOURCE : literal(ev.source),
@@ -50,21 +60,10 @@ export function checkProviderFields(rule: RuleConfig, at: ConfigPath, sinkTypes:
       overrides: provider ? (literals[provider] ?? {}) : {},
       overridden: provider ? Object.keys(ev[provider] ?? {}) : [],
     };
-    for (const p of def.checkStatic(fields)) diag.add([...at, 'event', ...p.path], `${p.message} (routed to sink "${sink}")`);
+    for (const p of kind.checkStatic(fields)) diag.add([...at, 'event', ...p.path], `${p.message} (routed to sink "${sink}")`);
   });
 }
 
 function literal(v: string | undefined): string | undefined {
   return v === undefined || isTemplated(v) ? undefined : v;
-}
-
-const PROVIDER_OF_SINK: Record<string, ProviderName> = {
-  aws_eventbridge: 'aws',
-  alibaba_cms: 'alibaba',
-  huawei_ces: 'huawei_ces',
-  huawei_aom: 'huawei_aom',
-};
-
-function providerOf(type: string | undefined): ProviderName | undefined {
-  return type ? PROVIDER_OF_SINK[type] : undefined;
 }

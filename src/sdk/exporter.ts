@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { Agent } from '../agent/agent.ts';
-import { loadConfigFile, type Config } from '../config/load.ts';
+import { loadConfigFile, type Config } from '../agent/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CommitResult } from '../sources/source.ts';
 import { recordFromSdk } from './sdk-record.ts';

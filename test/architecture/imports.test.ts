@@ -6,8 +6,8 @@ import { checkLayers, importsOf, readImports, srcRoot, type Layering } from './i
  *
  *   cli, sdk, index.ts            entry points
  *   admin, emulator               served by the CLI; the emulator uses only the sinks' contract
- *   agent                         runs the components
- *   config, builtins.ts           composition: the config loader and the built-in components
+ *   agent                         composition root: the component table, the loader; runs the components
+ *   config                        YAML, substitution, diagnostics, the top-level schema
  *   sources, rules, delivery, sinks
  *   kubernetes, store
  *   observability
@@ -24,7 +24,6 @@ const LAYERING: Layering = {
     emulator: 6,
     agent: 5,
     config: 4,
-    '(builtins.ts)': 4,
     sources: 3,
     rules: 3,
     delivery: 3,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfigText, loadConfigFile } from '../../src/config/load.ts';
+import { loadConfigText, loadConfigFile } from '../../src/agent/load-config.ts';
 import { runCli, scratchDir } from '../helpers/cli.ts';
 
 const scratch = scratchDir();
@@ -59,7 +59,8 @@ sinks: { out: { type: file, path: "\${OUT}/events-\${file:${secret}}.jsonl" } }
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.state_dir).toBe('/var/lib/x');
-    expect(r.config.sinks.get('out')?.options.path).toBe('/data/events-hunter2.jsonl');
+    const out = r.config.sinks.get('out');
+    expect(out?.type === 'file' && out.options.path).toBe('/data/events-hunter2.jsonl');
   });
 
   it('names a missing variable and where it is used', () => {
@@ -85,7 +86,8 @@ sinks: { out: { type: file, path: "\${OUT}/events-\${file:${secret}}.jsonl" } }
       'sinks: { out: { type: http, url: "http://127.0.0.1:9/x", headers: { authorization: "Bearer ${file:token.txt}" } } }\n',
     );
     const r = loadConfigFile(p);
-    expect(r.ok && r.config.sinks.get('out')?.options.headers).toEqual({ authorization: 'Bearer s3cr3t' });
+    const out = r.ok ? r.config.sinks.get('out') : undefined;
+    expect(out?.type === 'http' && out.options.headers).toEqual({ authorization: 'Bearer s3cr3t' });
   });
 
   it('resolves state_dir relative to the config file', () => {

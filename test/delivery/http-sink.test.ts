@@ -3,9 +3,7 @@ import { DeliveryEngine } from '../../src/delivery/engine.ts';
 import type { SpoolLimits } from '../../src/delivery/spool-intake.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
-import { sinkType } from '../../src/sinks/registry.ts';
-import '../../src/sinks/http/index.ts';
-import { HttpSink } from '../../src/sinks/http/http-sink.ts';
+import { HttpSink, httpSinkSchema } from '../../src/sinks/http/http-sink.ts';
 import { StateStore } from '../../src/store/state-store.ts';
 import { FakeReceiver } from './fake-receiver.ts';
 import { event, tempDir } from './helpers.ts';
@@ -22,7 +20,7 @@ describe('http sink', () => {
   });
 
   function sink(extra: Record<string, unknown> = {}): HttpSink {
-    const config = sinkType('http')!.schema.parse({ type: 'http', url: receiver.url, ...extra });
+    const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, ...extra });
     return new HttpSink('fake', config as never);
   }
   const send = (s: HttpSink, n = 3) =>
@@ -32,7 +30,7 @@ describe('http sink', () => {
     );
 
   it('validates its config strictly', () => {
-    const schema = sinkType('http')!.schema;
+    const schema = httpSinkSchema;
     expect(schema.safeParse({ type: 'http', url: 'ftp://x/' }).success).toBe(false);
     expect(schema.safeParse({ type: 'http', url: receiver.url, bogus: 1 }).success).toBe(false);
     const parsed = schema.parse({ type: 'http', url: receiver.url, max_bytes: '64KiB', concurrency: 'adaptive' });
@@ -96,7 +94,7 @@ describe('http sink', () => {
     function engineFor(options: Record<string, unknown>) {
       const tmp = tempDir();
       const store = StateStore.open(tmp.dir);
-      const config = sinkType('http')!.schema.parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options }) as never;
+      const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options }) as never;
       const metrics = new Metrics();
       const engine = new DeliveryEngine({
         store,

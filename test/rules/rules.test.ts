@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../src/config/load.ts';
+import { loadConfigText } from '../../src/agent/load-config.ts';
 import { RuleRunner } from '../../src/rules/rule-runner.ts';
 import { lineRecord } from '../../src/sources/line-record.ts';
 import type { LogRecord } from '../../src/model/log-record.ts';

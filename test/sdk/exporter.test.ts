@@ -7,7 +7,7 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { Agent } from '../../src/agent/agent.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
+import { loadConfigFile } from '../../src/agent/load-config.ts';
 import { Log2EventsLogExporter } from '../../src/sdk/exporter.ts';
 import { silentLogger } from '../../src/observability/logger.ts';
 import { scratchDir } from '../helpers/cli.ts';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfigText } from '../../src/config/load.ts';
+import { loadConfigText } from '../../src/agent/load-config.ts';
 import { EMULATOR_CREDENTIALS } from '../../src/emulator/index.ts';
 import type { HttpCallResult } from '../../src/sinks/http-call.ts';
 import { huaweiCall } from '../../src/sinks/huawei/client.ts';

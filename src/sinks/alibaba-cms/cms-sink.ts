@@ -5,7 +5,7 @@ import { signAcs3, signRpcV1 } from '../alibaba/signer.ts';
 import { entryCache } from '../entry-cache.ts';
 import { httpCall, type HttpCallResult } from '../http-call.ts';
 import { sendIsolating } from '../isolate.ts';
-import type { SinkFactoryDeps } from '../registry.ts';
+import type { SinkFactoryDeps } from '../sink-type.ts';
 import { SigningClock } from '../signing-clock.ts';
 import {
   allOutcomes,
@@ -16,7 +16,7 @@ import {
   type Sink,
   type SinkLimits,
 } from '../sink.ts';
-import type { AlibabaCmsSinkConfig } from './index.ts';
+import type { AlibabaCmsSinkConfig } from './config.ts';
 import { CMS_COMMON_PARAMS_ALLOWANCE, CMS_DEFAULT_MAX_EVENTS, CMS_MAX_REQUEST_BYTES } from './limits.ts';
 import { classifyCmsAnswer } from './outcome-classifier.ts';
 import { probeCms } from './probe.ts';

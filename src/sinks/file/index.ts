@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sinkCommonShape } from '../common-options.ts';
-import { registerSinkType } from '../registry.ts';
+import { defineSinkType } from '../sink-type.ts';
 import { FileSink } from './file-sink.ts';
 import { resolveConfigPath } from '../../core/paths.ts';
 
@@ -13,7 +13,8 @@ export const fileSinkSchema = z.strictObject({
   ...sinkCommonShape,
 });
 
-registerSinkType('file', {
+export const fileSinkType = defineSinkType({
+  type: 'file',
   schema: fileSinkSchema,
   create: (name, cfg, deps) => new FileSink(name, resolveConfigPath(deps.baseDir, cfg.path), cfg.fsync),
 });

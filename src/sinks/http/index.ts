@@ -1,7 +1,8 @@
-import { registerSinkType } from '../registry.ts';
+import { defineSinkType } from '../sink-type.ts';
 import { HttpSink, httpSinkSchema } from './http-sink.ts';
 
-registerSinkType('http', {
+export const httpSinkType = defineSinkType({
+  type: 'http',
   schema: httpSinkSchema,
   create: (name, config) => new HttpSink(name, config),
 });

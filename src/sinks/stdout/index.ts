@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sinkCommonShape } from '../common-options.ts';
-import { registerSinkType } from '../registry.ts';
+import { defineSinkType } from '../sink-type.ts';
 import { deliveredAll, type Sink } from '../sink.ts';
 import { eventJsonLine, eventJsonLineBytes } from '../event-json.ts';
 
@@ -31,4 +31,4 @@ function writeStdout(text: string): Promise<void> {
   });
 }
 
-registerSinkType('stdout', { schema: stdoutSinkSchema, create: (name) => createStdoutSink(name) });
+export const stdoutSinkType = defineSinkType({ type: 'stdout', schema: stdoutSinkSchema, create: (name) => createStdoutSink(name) });

@@ -1,6 +1,6 @@
 import { resolveConfigGlob } from '../../core/paths.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import { registerSourceType } from '../registry.ts';
+import { defineSourceType } from '../source-type.ts';
 import type { Source, SourceContext } from '../source.ts';
 import { fileSourceSchema, type FileSourceConfig } from './config.ts';
 import { Tailer } from './tailer.ts';
@@ -39,9 +39,10 @@ export class FileSource implements Source {
   }
 }
 
-registerSourceType('file', {
+export const fileSourceType = defineSourceType({
+  type: 'file',
   schema: fileSourceSchema,
-  create: (name, config: FileSourceConfig, deps) =>
+  create: (name, config, deps) =>
     new FileSource(
       name,
       {

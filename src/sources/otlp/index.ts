@@ -1,10 +1,9 @@
 import { resolveConfigPath } from '../../core/paths.ts';
-import { registerSourceType } from '../registry.ts';
+import { defineSourceType } from '../source-type.ts';
 import { otlpSourceSchema } from './config.ts';
 
-export { otlpSourceSchema };
-
-registerSourceType('otlp', {
+export const otlpSourceType = defineSourceType({
+  type: 'otlp',
   schema: otlpSourceSchema,
   // grpc-js and protobufjs load only when an otlp source is configured (not for validate/eval).
   create: async (name, cfg, deps) => {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/logger.ts';
-import type { SourceFactoryDeps } from '../registry.ts';
+import type { SourceFactoryDeps } from '../source-type.ts';
 import type { Source, SourceContext } from '../source.ts';
 import type { OtlpSourceConfig } from './config.ts';
 import { BodyBudget } from './body-budget.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { registerSourceType } from '../registry.ts';
+import { defineSourceType } from '../source-type.ts';
 import type { Source } from '../source.ts';
 
 /**
@@ -9,7 +9,8 @@ import type { Source } from '../source.ts';
  */
 export const sdkSourceSchema = z.strictObject({ type: z.literal('sdk') });
 
-registerSourceType('sdk', {
+export const sdkSourceType = defineSourceType({
+  type: 'sdk',
   schema: sdkSourceSchema,
   create: (name): Source => ({
     name,

@@ -1,11 +1,10 @@
 import type { Readable } from 'node:stream';
-import type { z } from 'zod';
 import type { Event } from '../../model/event.ts';
 import type { Source, SourceContext } from '../source.ts';
-import type { SourceFactoryDeps } from '../registry.ts';
+import type { SourceFactoryDeps } from '../source-type.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { lineRecord } from '../line-record.ts';
-import type { stdinSourceSchema } from './index.ts';
+import type { StdinSourceConfig } from './config.ts';
 
 /**
  * One record per line of standard input. Events of a chunk are committed together; when the
@@ -14,14 +13,14 @@ import type { stdinSourceSchema } from './index.ts';
 export class StdinSource implements Source {
   readonly name: string;
   readonly type = 'stdin';
-  private readonly cfg: z.output<typeof stdinSourceSchema>;
+  private readonly cfg: StdinSourceConfig;
   private readonly deps: SourceFactoryDeps;
   private readonly input: Readable;
   private done: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly startedAt = Date.now();
 
-  constructor(name: string, cfg: z.output<typeof stdinSourceSchema>, deps: SourceFactoryDeps, input: Readable) {
+  constructor(name: string, cfg: StdinSourceConfig, deps: SourceFactoryDeps, input: Readable) {
     this.name = name;
     this.cfg = cfg;
     this.deps = deps;

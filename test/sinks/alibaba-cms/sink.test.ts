@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { alibabaCredentialProvider } from '../../../src/sinks/alibaba/credential-provider.ts';
 import type { CmsSink } from '../../../src/sinks/alibaba-cms/cms-sink.ts';
-import { sinkType } from '../../../src/sinks/registry.ts';
 import type { SendResult } from '../../../src/sinks/sink.ts';
 import { event } from '../../delivery/helpers.ts';
 
@@ -32,9 +31,8 @@ async function cmsSink(url: string, extra = '', secret?: string): Promise<CmsSin
   const loaded = loadConfigText(text, 'cms.yaml');
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   const sc = loaded.config.sinks.get('s');
-  const def = sinkType('alibaba_cms');
-  if (!sc || !def) throw new Error('no alibaba_cms sink type');
-  return (await def.create('s', sc.options, { logger: silent, metrics: new Metrics(), baseDir: process.cwd() })) as CmsSink;
+  if (!sc) throw new Error('no sink');
+  return (await sc.create({ logger: silent, metrics: new Metrics(), baseDir: process.cwd() })) as CmsSink;
 }
 
 const kinds = (r: SendResult) => r.outcomes.map((o) => (o.kind === 'delivered' ? 'delivered' : `${o.kind}:${o.code}`));

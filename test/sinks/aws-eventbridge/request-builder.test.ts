@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEntry, xrayTraceHeader } from '../../../src/sinks/aws-eventbridge/request-builder.ts';
-import { checkEventBridgeStatic } from '../../../src/sinks/aws-eventbridge/index.ts';
+import { checkEventBridgeStatic } from '../../../src/sinks/aws-eventbridge/config.ts';
 import { event } from '../../delivery/helpers.ts';
 
 const opts = { defaultBus: 'orders', maxRequestBytes: 1024 * 1024 };

@@ -4,14 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 import { DeliveryEngine } from '../../../src/delivery/engine.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
 import { EMULATOR_CREDENTIALS, startEmulator, type EmulatorConfigInput, type RunningEmulator } from '../../../src/emulator/index.ts';
 import { type Logger, silentLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import type { EventBridgeSink } from '../../../src/sinks/aws-eventbridge/eventbridge-sink.ts';
-import { sinkType } from '../../../src/sinks/registry.ts';
 import { event, sinkOptions, tempDir } from '../../delivery/helpers.ts';
 
 /**
@@ -25,11 +24,10 @@ const CREDS = `credentials: { access_key_id: ${AWS.accessKeyId}, secret_access_k
 async function sink(fields: string): Promise<EventBridgeSink> {
   const loaded = loadConfigText(`sinks: { s: { type: aws_eventbridge, ${fields} } }\n`, 'aws.yaml');
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-  const def = sinkType('aws_eventbridge');
   const sc = loaded.config.sinks.get('s');
-  if (!def || !sc) throw new Error('no aws_eventbridge sink type');
+  if (!sc) throw new Error('no sink');
   const logger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => logger };
-  return (await def.create('s', sc.options, { logger, metrics: new Metrics(), baseDir: process.cwd() })) as EventBridgeSink;
+  return (await sc.create({ logger, metrics: new Metrics(), baseDir: process.cwd() })) as EventBridgeSink;
 }
 
 async function emulator(config: EmulatorConfigInput = {}): Promise<RunningEmulator> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 
 describe('validate: a rule routed to aws_eventbridge', () => {
   it('reports a misspelled aws: key, wrong values and a reserved source, each at file:line:col', () => {

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
-import { sinkType } from '../../../src/sinks/registry.ts';
 import type { Sink } from '../../../src/sinks/sink.ts';
 import { event } from '../../delivery/helpers.ts';
 
@@ -150,9 +149,8 @@ async function buildSink(type: string, config: string): Promise<Sink> {
   const loaded = loadConfigText(`sinks: { s: ${config} }\n`, 'hostile.yaml');
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   const sc = loaded.config.sinks.get('s');
-  const def = sinkType(type);
-  if (!sc || !def) throw new Error(`no sink type ${type}`);
-  return def.create('s', sc.options, { logger: silentLogger(), metrics: new Metrics(), baseDir: process.cwd() });
+  if (sc?.type !== type) throw new Error(`no sink of type ${type}`);
+  return sc.create({ logger: silentLogger(), metrics: new Metrics(), baseDir: process.cwd() });
 }
 
 function silentLogger(): Logger {

@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 import { EMULATOR_CREDENTIALS, type RunningEmulator, startEmulator } from '../../../src/emulator/index.ts';
 import type { Event } from '../../../src/model/event.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { alarmId } from '../../../src/sinks/huawei-aom/request-builder.ts';
-import { sinkType } from '../../../src/sinks/registry.ts';
 import type { Sink } from '../../../src/sinks/sink.ts';
 import { event } from '../../delivery/helpers.ts';
 import { recordingServers } from '../../helpers/recording-server.ts';
@@ -32,10 +31,9 @@ async function aomSink(extra = '', url = emu.url, sk = HW.sk): Promise<Sink> {
   const loaded = loadConfigText(yaml, 'aom.yaml');
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   const sc = loaded.config.sinks.get('s');
-  const def = sinkType('huawei_aom');
-  if (!sc || !def) throw new Error('no huawei_aom sink type');
+  if (!sc) throw new Error('no sink');
   const logger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => logger };
-  const sink = await def.create('s', sc.options, { logger, metrics: new Metrics(), baseDir: process.cwd() });
+  const sink = await sc.create({ logger, metrics: new Metrics(), baseDir: process.cwd() });
   sinks.push(sink);
   return sink;
 }

@@ -1,12 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 import { EMULATOR_CREDENTIALS, startEmulator, type RunningEmulator } from '../../../src/emulator/index.ts';
 import type { Event } from '../../../src/model/event.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { CesSink } from '../../../src/sinks/huawei-ces/ces-sink.ts';
-import '../../../src/sinks/huawei-ces/index.ts';
-import { sinkType } from '../../../src/sinks/registry.ts';
 import type { SendResult } from '../../../src/sinks/sink.ts';
 import { event } from '../../delivery/helpers.ts';
 
@@ -37,7 +35,7 @@ async function sink(extra = '', url = emu.url, auth = `credentials: { ak: ${HW.a
   const sc = loaded.config.sinks.get('ces');
   if (!sc) throw new Error('no sink');
   const l: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => l };
-  const created = await sinkType('huawei_ces')?.create('ces', sc.options, { logger: l, metrics: new Metrics(), baseDir: process.cwd() });
+  const created = await sc.create({ logger: l, metrics: new Metrics(), baseDir: process.cwd() });
   if (!(created instanceof CesSink)) throw new Error('not a Cloud Eye sink');
   return created;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfigText } from '../../../src/config/load.ts';
+import { loadConfigText } from '../../../src/agent/load-config.ts';
 import type { Event } from '../../../src/model/event.ts';
-import { checkCesStatic } from '../../../src/sinks/huawei-ces/index.ts';
+import { checkCesStatic } from '../../../src/sinks/huawei-ces/config.ts';
 import { CesTimes, clampTime } from '../../../src/sinks/huawei-ces/identity.ts';
 import { entryProblem, inTimeWindow, timeProblem } from '../../../src/sinks/huawei-ces/limits.ts';
 import { buildCesEntry, cesIdentity } from '../../../src/sinks/huawei-ces/request-builder.ts';

@@ -1,37 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname, isAbsolute } from 'node:path';
-import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { checkAliasExpansion } from './aliases.ts';
-import { isReservedName, RESERVED_NAME_MESSAGE } from './reserved-names.ts';
 import type { z } from 'zod';
-import '../builtins.ts';
-import { Diagnostics, type ConfigPath } from './diagnostics.ts';
-import { checkProviderFields } from './provider-fields.ts';
-import { substituteVariables } from './substitute.ts';
-import { topLevelSchema, ruleSchema, ruleTestSchema } from './schema.ts';
-import { sourceType, sourceTypeNames } from '../sources/registry.ts';
-import { sinkType, sinkTypeNames } from '../sinks/registry.ts';
-import type { DeliveryConfig } from '../delivery/options.ts';
-import { sinkCommonShape, type SinkCommonOptions } from '../sinks/common-options.ts';
-import type { RuleConfig, RuleTestConfig } from '../rules/schema.ts';
-import { compileRules, type CompiledRules } from '../rules/compile.ts';
+import type { ComponentType } from '../core/component.ts';
 import type { ListenAddress } from '../core/listen-address.ts';
+import type { DeliveryConfig } from '../delivery/options.ts';
 import type { KubernetesConfig } from '../kubernetes/config.ts';
+import { checkAliasExpansion } from '../config/aliases.ts';
+import type { ConfigPath, Diagnostics } from '../config/diagnostics.ts';
+import { checkProviderFields, type SinkRuleChecks } from '../config/provider-fields.ts';
+import { isReservedName, RESERVED_NAME_MESSAGE } from '../config/reserved-names.ts';
+import { topLevelSchema, ruleSchema, ruleTestSchema } from '../config/schema.ts';
+import { substituteVariables } from '../config/substitute.ts';
+import { typeOf, validate } from '../config/validate.ts';
+import { describeFsError, parseYaml } from '../config/yaml.ts';
+import { compileRules, type CompiledRules } from '../rules/compile.ts';
+import type { RuleConfig, RuleTestConfig } from '../rules/schema.ts';
+import type { BoundSink, SinkKind } from '../sinks/sink-type.ts';
+import type { BoundSource } from '../sources/source-type.ts';
+import { BUILTIN_COMPONENTS, type SinkConfig, type SourceConfig } from './components.ts';
 
-export interface SourceConfig {
-  name: string;
-  type: string;
-  options: Record<string, unknown> & { type: string };
-}
-
-export interface SinkConfig {
-  name: string;
-  type: string;
-  options: Record<string, unknown> & SinkCommonOptions & { type: string };
+/**
+ * The source and sink types a config may name, each with its schema and factory (the built-in
+ * ones are in components.ts). `Src` and `Snk` are what an entry of `sources:` and `sinks:` binds
+ * to: for the built-in table, unions discriminated by `type`.
+ */
+export interface ComponentTable<Src extends BoundSource, Snk extends BoundSink> {
+  readonly sources: readonly ComponentType<string, Src>[];
+  readonly sinks: readonly SinkKind<Snk>[];
 }
 
 /** A config file parsed, substituted, validated and compiled: trusted from here on. */
-export interface Config {
+export interface LoadedConfig<Src extends BoundSource = BoundSource, Snk extends BoundSink = BoundSink> {
   file: string;
   /** The config file's directory; relative paths in the config resolve against it. */
   baseDir: string;
@@ -40,14 +39,19 @@ export interface Config {
   admin: { listen?: ListenAddress | undefined };
   delivery: DeliveryConfig;
   kubernetes?: KubernetesConfig | undefined;
-  sources: Map<string, SourceConfig>;
-  sinks: Map<string, SinkConfig>;
+  sources: ReadonlyMap<string, Src>;
+  sinks: ReadonlyMap<string, Snk>;
   rules: RuleConfig[];
+  /** Immutable: the state of a run of these rules is a RuleRunner's (rules/rule-runner.ts). */
   compiled: CompiledRules;
   tests: RuleTestConfig[];
 }
 
-export type LoadResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+/** A config of the built-in components. */
+export type Config = LoadedConfig<SourceConfig, SinkConfig>;
+export type { SinkConfig, SourceConfig };
+
+export type LoadResult<C = Config> = { ok: true; config: C } | { ok: false; errors: string[] };
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -55,8 +59,22 @@ export interface LoadOptions {
   testsFile?: string;
 }
 
-/** Reads, substitutes, validates and compiles a config file, reporting every problem at once. */
+/** Reads, substitutes, validates and compiles a config file of the built-in components. */
 export function loadConfigFile(path: string, options: LoadOptions = {}): LoadResult {
+  return loadConfigFileWith(BUILTIN_COMPONENTS, path, options);
+}
+
+/** A config given as text (`file` names it in the errors and is the base of its relative paths). */
+export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  return loadConfigTextWith(BUILTIN_COMPONENTS, text, file, options);
+}
+
+/** Reads, substitutes, validates and compiles a config file, reporting every problem at once. */
+export function loadConfigFileWith<Src extends BoundSource, Snk extends BoundSink>(
+  components: ComponentTable<Src, Snk>,
+  path: string,
+  options: LoadOptions = {},
+): LoadResult<LoadedConfig<Src, Snk>> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -64,10 +82,15 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): LoadRes
     const e = err as NodeJS.ErrnoException;
     return { ok: false, errors: [`${path}: cannot read config: ${describeFsError(e)}`] };
   }
-  return loadConfigText(text, path, options);
+  return loadConfigTextWith(components, text, path, options);
 }
 
-export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+export function loadConfigTextWith<Src extends BoundSource, Snk extends BoundSink>(
+  components: ComponentTable<Src, Snk>,
+  text: string,
+  file: string,
+  options: LoadOptions = {},
+): LoadResult<LoadedConfig<Src, Snk>> {
   const parsed = parseYaml(text, file);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { doc, diag } = parsed;
@@ -109,10 +132,9 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
   }
 
   const baseDir = dirname(resolve(file));
-  const sources = validateTyped<SourceConfig>('sources', top.sources, sourceTypeNames(), (t) => sourceType(t)?.schema, diag);
-  const sinks = validateTyped<SinkConfig>('sinks', top.sinks, sinkTypeNames(), (t) => sinkType(t)?.schema, diag);
-
-  const sinkTypes = new Map([...sinks].map(([name, s]) => [name, s.type]));
+  const sources = bindAll<Src, ComponentType<string, Src>>('sources', top.sources, components.sources, diag);
+  const sinkKinds = new Map<string, SinkRuleChecks>();
+  const sinks = bindAll<Snk, SinkKind<Snk>>('sinks', top.sinks, components.sinks, diag, (name, kind) => sinkKinds.set(name, kind));
   const rules: RuleConfig[] = [];
   const seenRules = new Map<string, number>();
   /** Where each rule of `rules` is in the file's list (rules that fail the schema are left out). */
@@ -135,7 +157,7 @@ export function loadConfigText(text: string, file: string, options: LoadOptions 
       if (!Object.hasOwn(top.sources, src))
         diag.add(['rules', i, 'from', j], `unknown source "${src}" (defined: ${listOr(Object.keys(top.sources))})`);
     });
-    checkProviderFields(rule, ['rules', i], sinkTypes, diag);
+    checkProviderFields(rule, ['rules', i], sinkKinds, diag);
     rules.push(rule);
   });
   const compiled = compileRules(rules, (ruleIndex, path, message) => {
@@ -202,124 +224,28 @@ function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests
 }
 
 /**
- * Parses YAML, placing syntax errors and duplicate keys (the latter at the repeated key, with
- * its path, rather than at the enclosing map as the parser does).
+ * Binds each entry of a `sources:` or `sinks:` map to the type its `type:` names in the table,
+ * which validates it with that type's schema.
  */
-function parseYaml(text: string, file: string): { ok: true; doc: Document; diag: Diagnostics } | { ok: false; errors: string[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
-  const diag = new Diagnostics(file, doc, lines);
-  for (const err of [...doc.errors, ...doc.warnings]) {
-    diag.addAt(err.pos[0], [], yamlMessage(err.message));
-  }
-  visit(doc, {
-    Map(_key, map, ancestry) {
-      const seen = new Map<string, number>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const k = String(pair.key.value);
-        const at = pair.key.range?.[0] ?? 0;
-        const first = seen.get(k);
-        if (first !== undefined) {
-          const path = [...yamlPath(ancestry), k];
-          diag.addAt(at, path, `duplicate key "${k}" (first defined at line ${lines.linePos(first).line})`);
-        } else seen.set(k, at);
-      }
-    },
-  });
-  if (diag.count > 0) return { ok: false, errors: diag.formatted() };
-  return { ok: true, doc, diag };
-}
-
-function yamlPath(ancestry: readonly unknown[]): (string | number)[] {
-  const path: (string | number)[] = [];
-  for (let i = 0; i < ancestry.length; i++) {
-    const node = ancestry[i];
-    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
-    else if (isSeq(node)) {
-      const next = ancestry[i + 1];
-      const idx = node.items.indexOf(next as never);
-      if (idx >= 0) path.push(idx);
-    }
-  }
-  return path;
-}
-
-/** Runs a zod schema and turns every issue into a placed diagnostic. */
-function validate<S extends z.ZodType>(schema: S, value: unknown, base: ConfigPath, diag: Diagnostics): z.output<S> | undefined {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    const path = [...base, ...(issue.path as (string | number)[])];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) diag.add([...path, key], `unknown key "${key}"`, 'key');
-    } else if (issue.code === 'invalid_union') {
-      diag.add(path, unionMessage(issue));
-    } else {
-      diag.add(path, issueMessage(issue.message, value, issue.path as (string | number)[]));
-    }
-  }
-  return undefined;
-}
-
-function issueMessage(message: string, root: unknown, rel: (string | number)[]): string {
-  // zod reports a missing key as "expected X, received undefined": say "required" instead.
-  if (/received undefined$/.test(message) && getAt(root, rel) === undefined) return `required (${message.replace(/^Invalid input: /, '')})`;
-  return message.replace(/^Invalid input: /, '');
-}
-
-function unionMessage(issue: { errors?: unknown[][]; message: string }): string {
-  // Prefer the branch that got furthest: the one whose issues point deepest.
-  const branches = (issue.errors ?? []) as { path: unknown[]; message: string }[][];
-  let best: { path: unknown[]; message: string } | undefined;
-  for (const b of branches) for (const i of b) if (!best || i.path.length > best.path.length) best = i;
-  if (best && best.path.length > 0) return `${best.path.join('.')}: ${best.message.replace(/^Invalid input: /, '')}`;
-  return issue.message.replace(/^Invalid input/, 'invalid value');
-}
-
-function getAt(root: unknown, path: (string | number)[]): unknown {
-  let cur: unknown = root;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[p];
-  }
-  return cur;
-}
-
-/** Validates a `sources:` or `sinks:` map, each entry by the schema its `type` registered. */
-function validateTyped<C extends { name: string; type: string; options: unknown }>(
+function bindAll<B, K extends ComponentType<string, B>>(
   section: 'sources' | 'sinks',
   entries: Record<string, unknown>,
-  known: string[],
-  schemaOf: (type: string) => z.ZodType | undefined,
+  kinds: readonly K[],
   diag: Diagnostics,
-): Map<string, C> {
-  const out = new Map<string, C>();
+  onBound?: (name: string, kind: K) => void,
+): Map<string, B> {
+  const known = kinds.map((k) => k.type).sort();
+  const out = new Map<string, B>();
   for (const [name, value] of Object.entries(entries)) {
     const typeName = typeOf(value, [section, name], diag, known);
-    const schema = typeName ? schemaOf(typeName) : undefined;
-    if (!schema || !typeName) continue;
-    const parsed = validate(schema, value, [section, name], diag);
-    if (parsed) out.set(name, { name, type: typeName, options: parsed } as C);
+    const kind = kinds.find((k) => k.type === typeName);
+    if (!kind) continue;
+    const bound = kind.bind(name, value, (schema, v) => validate(schema, v, [section, name], diag));
+    if (bound === undefined) continue;
+    out.set(name, bound);
+    onBound?.(name, kind);
   }
   return out;
-}
-
-function typeOf(value: unknown, path: ConfigPath, diag: Diagnostics, known: string[]): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    diag.add(path, 'must be a mapping with a type: key');
-    return undefined;
-  }
-  const t = (value as { type?: unknown }).type;
-  if (typeof t !== 'string') {
-    diag.add(path, `type: is required (one of ${known.join(', ')})`);
-    return undefined;
-  }
-  if (!known.includes(t)) {
-    diag.add([...path, 'type'], `unknown type "${t}" (one of ${known.join(', ')})`);
-    return undefined;
-  }
-  return t;
 }
 
 /** The rule as the schema reads it with a valid stand-in name; undefined if more than the name is wrong. */
@@ -337,23 +263,3 @@ function indexOfRule(rawRules: unknown[], name: string, fallback: number): numbe
 function listOr(names: string[]): string {
   return names.length ? names.join(', ') : 'none';
 }
-
-function yamlMessage(message: string): string {
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
-}
-
-export function describeFsError(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory, not a file';
-    default:
-      return e.message;
-  }
-}
-
-export { sinkCommonShape };
