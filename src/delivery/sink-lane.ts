@@ -1,6 +1,5 @@
 import PQueue from 'p-queue';
 import type { Event } from '../model/event.ts';
-import { rememberEventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import { SIZE_BUCKETS, type Metrics } from '../observability/metrics.ts';
 import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
@@ -8,6 +7,8 @@ import { type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
 import { planSettlement, retryable } from './settlement-plan.ts';
+import { sendWithDeadline } from './send-with-deadline.ts';
+import { MIN_WINDOW, SpoolWindow } from './spool-window.ts';
 import type { AckTracker, SpoolRow, Ticket } from './ack-tracker.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
@@ -85,13 +86,6 @@ export interface LaneStatus {
   paced_rate?: number;
 }
 
-/**
- * Entries held in memory per lane, at least: more only held memory (4096 cost ~4 MiB of peak RSS
- * on a backlog, bench/README.md); what does not fit waits in the spool, which is durable anyway.
- */
-const MIN_WINDOW = 1024;
-const READ_PAGE = 1000;
-
 export function effectiveLimits(sink: SinkLimits, options: SinkCommonOptions): SinkLimits {
   return {
     maxEntries: Math.min(sink.maxEntries, options.batch.max_entries ?? Infinity),
@@ -134,7 +128,7 @@ export class SinkLane {
   private readonly pacer: RatePacer;
   private readonly queue: PQueue;
   private readonly retries: RetrySchedule<LaneEntry>;
-  private readonly window: number;
+  private readonly window: SpoolWindow;
   private readonly abort = new AbortController();
   private readonly labels: { sink: string };
 
@@ -142,15 +136,13 @@ export class SinkLane {
   private readonly order = new ActionOrder<LaneEntry>();
   private inFlightEntries = 0;
   private inFlightRequests = 0;
-  private cursor = 0;
-  private dbHasMore = true;
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
   private readonly settling = new Set<Promise<void>>();
-  /** Seqs of held entries spooled while in memory here: reading the spool must skip them. */
-  private readonly adopted = new Set<number>();
+  /** Checks waiting for the lane to make progress (drain). */
+  private readonly progressWaiters = new Set<() => void>();
 
   constructor(deps: LaneDeps) {
     this.deps = deps;
@@ -168,8 +160,14 @@ export class SinkLane {
     this.queue = new PQueue({ concurrency: this.concurrency.current, ...rateLimitOptions(deps.options.rate_limit) });
     this.pending = new Batcher(this.limits, deps.options.batch.linger);
     this.retries = new RetrySchedule((due) => this.onRetryDue(due));
-    // Room for a full batch in every request the sink may have in flight, and the next one.
-    this.window = deps.window ?? Math.max(MIN_WINDOW, this.limits.maxEntries * (this.concurrency.max + 1));
+    this.window = new SpoolWindow({
+      store: deps.store,
+      sink: deps.name,
+      logger: this.logger,
+      // Room for a full batch in every request the sink may have in flight, and the next one.
+      size: deps.window ?? Math.max(MIN_WINDOW, this.limits.maxEntries * (this.concurrency.max + 1)),
+      inMemory: () => this.inMemory,
+    });
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
   }
 
@@ -189,8 +187,8 @@ export class SinkLane {
     };
   }
 
-  /** Entries held in memory: pending, backing off or in flight. */
-  private get held(): number {
+  /** Entries in memory: pending, waiting for their key, backing off or in flight. */
+  private get inMemory(): number {
     return this.pending.length + this.order.waiting + this.retries.size + this.inFlightEntries;
   }
 
@@ -201,7 +199,7 @@ export class SinkLane {
       this.order.waiting === 0 &&
       this.retries.size === 0 &&
       this.inFlightEntries === 0 &&
-      !this.dbHasMore &&
+      !this.window.hasMore &&
       this.settling.size === 0
     );
   }
@@ -216,10 +214,10 @@ export class SinkLane {
   offer(seq: number, eventRow: number, event: Event): void {
     if (this.state === 'stopped') return;
     this.metrics.inc('log2events_sink_events_total', 'Events routed to a sink', this.labels);
-    if (this.dbHasMore || this.held >= this.window || this.state !== 'running') {
-      this.dbHasMore = true;
+    if (this.state !== 'running' || !this.window.hasRoom(1)) {
+      this.window.markMore();
     } else {
-      this.cursor = Math.max(this.cursor, seq);
+      this.window.took(seq);
       this.push({ kind: 'spooled', seq, eventRow, event, size: 0, attempts: 0, firstAttempt: null, readyAt: Date.now() });
     }
     this.schedulePump();
@@ -227,7 +225,7 @@ export class SinkLane {
 
   /** Whether `count` more held entries fit in memory now, in order with the spool. */
   canHold(count: number): boolean {
-    return this.state === 'running' && !this.dbHasMore && this.held + count <= this.window;
+    return this.state === 'running' && this.window.hasRoom(count);
   }
 
   /** A held entry (see canHold). */
@@ -239,7 +237,7 @@ export class SinkLane {
 
   /** A held entry of this lane was spooled: it got a seq that the spool reads must not bring in again. */
   adopt(seq: number): void {
-    if (this.state !== 'stopped') this.adopted.add(seq);
+    if (this.state !== 'stopped') this.window.adopt(seq);
   }
 
   private pumpScheduled = false;
@@ -259,7 +257,7 @@ export class SinkLane {
   /** Something else (a replay) may have added entries to the spool. */
   recheckSpool(): void {
     if (this.state !== 'running') return;
-    this.dbHasMore = true;
+    this.window.markMore();
     this.pump();
   }
 
@@ -312,61 +310,15 @@ export class SinkLane {
     } else {
       dead = entry;
     }
-    this.track(this.settle([], [], [this.deadMove(dead, code, message, null)]).then((ok) => ok && this.adopted.delete(dead.seq)));
+    this.track(this.settle([], [], [this.deadMove(dead, code, message, null)]).then((ok) => ok && this.window.settled(dead.seq)));
   }
 
   private fill(): void {
-    while (this.dbHasMore && this.state === 'running' && this.held < this.window) {
-      const want = Math.min(READ_PAGE, this.window - this.held);
-      let rows;
-      try {
-        rows = this.store.readEntries(this.name, this.cursor, want);
-      } catch (err) {
-        this.logger.error('cannot read the spool', { error: err as Error });
-        return;
-      }
-      const now = Date.now();
-      for (const r of rows) {
-        this.cursor = r.seq;
-        if (this.adopted.size > 0 && this.adopted.has(r.seq)) continue;
-        let event: Event;
-        try {
-          event = JSON.parse(r.body) as Event;
-          rememberEventJson(event, r.body);
-        } catch (err) {
-          this.track(
-            this.settle(
-              [],
-              [],
-              [
-                {
-                  seq: r.seq,
-                  eventRow: r.eventRow,
-                  sink: this.name,
-                  code: 'unreadable',
-                  message: `spooled event is not valid JSON: ${(err as Error).message}`,
-                  attempts: r.attempts,
-                  firstAttempt: r.firstAttempt,
-                  lastAttempt: null,
-                },
-              ],
-            ),
-          );
-          continue;
-        }
-        this.push({
-          kind: 'spooled',
-          seq: r.seq,
-          eventRow: r.eventRow,
-          event,
-          size: 0,
-          attempts: r.attempts,
-          firstAttempt: r.firstAttempt,
-          readyAt: now,
-        });
-      }
-      if (rows.length < want) this.dbHasMore = false;
-    }
+    if (this.state !== 'running') return;
+    this.window.fill(
+      (entry) => this.push(entry),
+      (move) => this.track(this.settle([], [], [move])),
+    );
   }
 
   private slotFree(): boolean {
@@ -402,7 +354,7 @@ export class SinkLane {
       this.fill();
     }
     if (this.pending.length === 0) this.expedited = false;
-    this.deps.onProgress();
+    this.progressed();
   }
 
   /** Sends what is pending without waiting for the linger (a flush: `run --once`, forceFlush). */
@@ -453,7 +405,7 @@ export class SinkLane {
     this.settling.add(done);
     void done.finally(() => {
       this.settling.delete(done);
-      this.deps.onProgress();
+      this.progressed();
     });
   }
 
@@ -461,45 +413,33 @@ export class SinkLane {
     const startedAt = Date.now();
     // The next batch may be cut as soon as this one leaves the queue (rate limit, concurrency).
     this.schedulePump();
-    // One controller per request, aborted by the timeout or by shutdown. Both hooks are removed
-    // when the request ends: a listener left on the lane's signal (or an AbortSignal.any over a
-    // pending timeout) would keep every batch of the last `timeout` ms alive.
-    const request = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort();
-    }, this.options.timeout);
-    const onShutdown = () => request.abort();
-    const lane = this.abort.signal;
-    if (lane.aborted) request.abort();
-    else lane.addEventListener('abort', onShutdown, { once: true });
-    const aborted = new Promise<SendResult>((resolve) => {
-      const onAbort = () => {
-        const why = timedOut ? `no answer within ${this.options.timeout} ms` : 'shutting down';
-        resolve({ outcomes: batch.map(() => retryable(timedOut ? 'timeout' : 'aborted', why)), throttled: false });
-      };
-      if (request.signal.aborted) onAbort();
-      else request.signal.addEventListener('abort', onAbort, { once: true });
-    });
     this.metrics.inc('log2events_requests_total', 'Requests sent to a sink', this.labels);
-    let result: SendResult;
-    try {
-      // A sink must honour the signal; the race keeps a sink that does not from stalling the lane.
-      result = await Promise.race([
-        this.sink.send(
-          batch.map((e) => e.event),
-          request.signal,
-        ),
-        aborted,
-      ]);
-    } catch (err) {
-      result = { outcomes: batch.map(() => retryable('send_failed', (err as Error).message)), throttled: false };
-    } finally {
-      clearTimeout(timer);
-      lane.removeEventListener('abort', onShutdown);
-    }
+    const events = batch.map((e) => e.event);
+    const result = await sendWithDeadline(this.sink, events, this.options.timeout, this.abort.signal);
     return { result, startedAt };
+  }
+
+  /** The lane may have become idle or drained: whoever waits for that looks again. */
+  private progressed(): void {
+    for (const check of [...this.progressWaiters]) check();
+    this.deps.onProgress();
+  }
+
+  /** Resolves once `cond` holds, looked at whenever the lane makes progress, or at `deadline`. */
+  private until(cond: () => boolean, deadline: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.progressWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (cond()) done();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      this.progressWaiters.add(check);
+      check();
+    });
   }
 
   private async onSent(batch: LaneEntry[], result: SendResult, startedAt: number): Promise<void> {
@@ -616,7 +556,8 @@ export class SinkLane {
     }
     for (const e of delivered) this.release(e);
     for (const d of deadEntries) this.release(d);
-    if (this.adopted.size > 0) for (const e of [...delivered, ...deadEntries]) this.adopted.delete(e.seq);
+    for (const e of delivered) this.window.settled(e.seq);
+    for (const e of deadEntries) this.window.settled(e.seq);
     if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
     if (retried.length) {
       this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
@@ -686,16 +627,8 @@ export class SinkLane {
     this.state = 'draining';
     this.retries.clear();
     this.pump();
-    const until = (cond: () => boolean) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (cond() || Date.now() >= deadline) return resolve();
-          setTimeout(check, Math.min(10, Math.max(0, deadline - Date.now())));
-        };
-        check();
-      });
     // Pending entries may wait behind a Retry-After pause: those stay spooled.
-    await until(() => this.inFlightRequests === 0 && (this.pending.length === 0 || Date.now() < this.pausedUntil));
+    await this.until(() => this.inFlightRequests === 0 && (this.pending.length === 0 || Date.now() < this.pausedUntil), deadline);
     this.abort.abort();
     while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     this.halt();
