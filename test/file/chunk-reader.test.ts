@@ -14,14 +14,14 @@ async function readAll(content: Buffer, from: number, size: number, holdBack: (c
   writeFileSync(path, content);
   const fh = await open(path, 'r');
   const reader = new ChunkReader();
-  const seen: { joined: string; end: number }[] = [];
+  const seen: { joined: string; end: number; atEnd: boolean }[] = [];
   let held = Buffer.alloc(0);
   try {
     reader.begin(fh, from, size);
     for (let bytes = await reader.take(); bytes; bytes = await reader.take()) {
       reader.readAhead(size);
       const joined = reader.withHeld(held);
-      seen.push({ joined: joined.toString(), end: reader.end });
+      seen.push({ joined: joined.toString(), end: reader.end, atEnd: reader.atEnd });
       held = Buffer.from(joined.subarray(joined.length - holdBack(joined)));
     }
   } finally {
@@ -35,9 +35,9 @@ describe('ChunkReader', () => {
   it('reads from the position given to the end, and ends at a short chunk', async () => {
     const seen = await readAll(Buffer.from('0123456789abcdefghij'), 4, 7, () => 0);
     expect(seen).toEqual([
-      { joined: '456789a', end: 11 },
-      { joined: 'bcdefgh', end: 18 },
-      { joined: 'ij', end: 20 },
+      { joined: '456789a', end: 11, atEnd: false },
+      { joined: 'bcdefgh', end: 18, atEnd: false },
+      { joined: 'ij', end: 20, atEnd: true },
     ]);
   });
 

@@ -47,6 +47,11 @@ export class ChunkReader {
     return this.inFlight !== undefined;
   }
 
+  /** Whether the last read came back short: the file ended there (when it was read). */
+  get atEnd(): boolean {
+    return !this.full;
+  }
+
   /** File offset just past the chunk last taken. */
   get end(): number {
     return this.pos;

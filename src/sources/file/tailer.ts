@@ -149,6 +149,8 @@ export class Tailer {
   private readonly signal: AbortSignal;
   /** Followed paths written to since the loop last looked (watch events): stat'ed and read on the next wake. */
   private readonly changed = new Set<string>();
+  /** The throttle let a pass over `changed` go (writes during a pass wait for the next one). */
+  private changeDue = false;
   /**
    * Writes to a followed file (inotify events through the directory watch) wake the loop at most
    * once per `watch_interval`: a busy file raises an event per write, and one stat-and-read pass
@@ -168,7 +170,10 @@ export class Tailer {
     this.signal = AbortSignal.any([ctx.signal, this.halt.signal]);
     // Once, rather than per sleep: listeners on an AbortSignal.any are costly to add and remove.
     this.signal.addEventListener('abort', () => this.wake?.(), { once: true });
-    this.changeWake = new WakeThrottle(() => this.poke(false), config.watch_interval);
+    this.changeWake = new WakeThrottle(() => {
+      this.changeDue = true;
+      this.poke(false);
+    }, config.watch_interval);
     this.identity = {
       fingerprintBytes: config.fingerprint_bytes,
       rotateWait: config.rotate_wait,
@@ -263,8 +268,12 @@ export class Tailer {
       try {
         if (Date.now() - this.lastPoll >= this.config.poll_interval) {
           this.changed.clear(); // the poll stats them all
+          this.changeDue = false;
           await this.poll(false);
-        } else if (this.changed.size > 0) await this.pollChanged();
+        } else if (this.changeDue && this.changed.size > 0) {
+          this.changeDue = false;
+          await this.pollChanged();
+        }
         this.wakePending = false;
         if (this.toExamine.size > 0) progressed = (await this.examineBatch()) || progressed;
         progressed = (await this.readDue()) || progressed;
@@ -413,8 +422,9 @@ export class Tailer {
       // Written to after its backlog was read (not a new file being read once): a live file.
       if (!o.backlog) this.hot.add(f);
     }
-    // At its end: read again when a poll sees it change (or while a partial line waits for its flush).
-    else o.due = o.cursor.hasPending;
+    // At its end (a short read reached it): read again when a poll or a watch event sees it
+    // change, or while a partial line waits for its flush.
+    if (!progressed || reader.atEnd) o.due = o.cursor.hasPending;
     return progressed;
   }
 
