@@ -161,7 +161,8 @@ export function loadConfigTextWith<Src extends BoundSource, Snk extends BoundSin
     rules.push(rule);
   });
   const compiled = compileRules(rules, (ruleIndex, path, message) => {
-    diag.add(['rules', ruleAt[ruleIndex] ?? indexOfRule(top.rules, rules[ruleIndex]!.name, ruleIndex), ...path], message);
+    // ruleAt has an entry for every rule compiled: the fallback is never taken.
+    diag.add(['rules', ruleAt[ruleIndex] ?? ruleIndex, ...path], message);
   });
 
   let tests: RuleTestConfig[] = [];
@@ -253,11 +254,6 @@ function withStandInName(value: unknown, i: number): RuleConfig | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const r = ruleSchema.safeParse({ ...value, name: `rules_${i}_unnamed` });
   return r.success ? r.data : undefined;
-}
-
-function indexOfRule(rawRules: unknown[], name: string, fallback: number): number {
-  const i = rawRules.findIndex((r) => (r as { name?: unknown } | null)?.name === name);
-  return i >= 0 ? i : fallback;
 }
 
 function listOr(names: string[]): string {

@@ -2,6 +2,7 @@ import { loadConfigFile } from '../agent/load-config.ts';
 import { StateStore, StateStoreError, storeError, type DeadLetter, type DeadLetterFilter } from '../store/state-store.ts';
 import { storeErrorLine } from './store-errors.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
+import { tableLines } from './table.ts';
 
 const USAGE = `Usage: log2events dlq <list|show|replay|purge> -c FILE [options]
 
@@ -77,9 +78,7 @@ function table(rows: DeadLetter[]): string {
     clip(String(eventOf(d).name ?? ''), 24),
     clip(d.message.replace(/\s+/g, ' '), 60),
   ]);
-  const head = ['ID', 'SINK', 'CODE', 'ATTEMPTS', 'LAST ATTEMPT', 'EVENT', 'MESSAGE'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  return [head, ...cells].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return tableLines(['ID', 'SINK', 'CODE', 'ATTEMPTS', 'LAST ATTEMPT', 'EVENT', 'MESSAGE'], cells).join('\n') + '\n';
 }
 
 export async function dlqCommand(args: string[], io: CliIO): Promise<number> {
@@ -159,7 +158,8 @@ function run(
       return EXIT_OK;
     }
     case 'show': {
-      const d = store.getDeadLetter(showId!);
+      if (showId === undefined) throw new UsageError(`show takes one dead letter id\n\n${USAGE}`);
+      const d = store.getDeadLetter(showId);
       if (!d) {
         io.stderr.write(`log2events dlq: no dead letter with id ${showId}\n`);
         return EXIT_FAILURE;

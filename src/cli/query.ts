@@ -13,6 +13,7 @@ import {
 } from '../sinks/huawei-ces/limits.ts';
 import type { CesEventDetailAnswer, CesListEventsAnswer } from '../sinks/huawei-ces/wire.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, requireConfig, UsageError, type CliIO } from './command.ts';
+import { tableLines } from './table.ts';
 
 const USAGE = `Usage: log2events query -c FILE [--sink NAME] [options]
 
@@ -85,8 +86,7 @@ function iso(ms: unknown): string {
 function table(head: string[], rows: string[][]): string {
   const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 59)}…` : s);
   const cells = rows.map((r) => r.map((c) => clip(c.replace(/\s+/g, ' '))));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  return [head, ...cells].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return tableLines(head, cells).join('\n') + '\n';
 }
 
 function renderList(a: CesListEventsAnswer): string {

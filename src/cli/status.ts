@@ -1,6 +1,7 @@
 import type { AgentStatus } from '../agent/agent.ts';
 import { adminUrl, unreachable } from './admin-client.ts';
 import { EXIT_FAILURE, EXIT_OK, parseCommandArgs, type CliIO } from './command.ts';
+import { tableLines } from './table.ts';
 
 const USAGE = `Usage: log2events status -c FILE [--admin URL] [--json]
 
@@ -45,7 +46,7 @@ export function render(s: AgentStatus, now: number): string {
   if (s.spool) lines.push(`spool: ${s.spool.events} events (${bytes(s.spool.bytes)}), ${s.spool.held_events} delivered from memory`);
   lines.push('');
   lines.push(
-    ...table(
+    ...tableLines(
       ['SOURCE', 'TYPE', 'STATE', 'RECORDS', 'EVENTS', 'LAST ERROR'],
       Object.entries(s.sources ?? {}).map(([n, x]) => [
         n,
@@ -69,14 +70,8 @@ export function render(s: AgentStatus, now: number): string {
     x.oldest_age_ms === null ? '-' : age(x.oldest_age_ms),
     x.last_error ? `${age(now - Date.parse(x.last_error.time))} ago ${x.last_error.code}: ${oneLine(x.last_error.message)}` : '-',
   ]);
-  lines.push(...table(['SINK', 'STATE', 'IN', 'DELIVERED', 'RETRIED', 'DEAD', 'SPOOLED', 'OLDEST', 'LAST ERROR'], sinkRows));
+  lines.push(...tableLines(['SINK', 'STATE', 'IN', 'DELIVERED', 'RETRIED', 'DEAD', 'SPOOLED', 'OLDEST', 'LAST ERROR'], sinkRows));
   return lines.join('\n') + '\n';
-}
-
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === head.length - 1 ? 0 : r[i]!.length))));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [fmt(head), ...rows.map(fmt)];
 }
 
 function oneLine(s: string): string {

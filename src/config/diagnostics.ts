@@ -75,8 +75,7 @@ export class Diagnostics {
     if (!this.doc) return undefined;
     let node: unknown = this.doc.contents;
     let best = rangeStart(node);
-    for (let i = 0; i < path.length; i++) {
-      const part = path[i]!;
+    for (const [i, part] of path.entries()) {
       const last = i === path.length - 1;
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && keyValue(p.key) === String(part));

@@ -34,10 +34,11 @@ export function substituteVariables(
         }
         const m = /^([A-Za-z_][A-Za-z0-9_]*)(?::?-(.*))?$/s.exec(body);
         if (!m) return fail(`invalid substitution \${${body}} (use \${VAR}, \${VAR:-default} or \${file:/path})`);
-        const value = env[m[1]!];
+        const [, name = '', fallback] = m;
+        const value = env[name];
         if (value !== undefined && value !== '') return value;
-        if (m[2] !== undefined) return m[2];
-        return fail(`environment variable ${m[1]} is not set (use \${${m[1]}:-default} for a default)`);
+        if (fallback !== undefined) return fallback;
+        return fail(`environment variable ${name} is not set (use \${${name}:-default} for a default)`);
       });
     },
   });

@@ -90,6 +90,8 @@ export function compileRules(rules: RuleConfig[], report: RuleErrorSink): Compil
 }
 
 type Err = (path: (string | number)[], message: string) => void;
+/** Compiles a template of the rule's `event:` at `path`; a broken one is reported and renders ''. */
+type CompileTemplate = (value: string, path: (string | number)[]) => Template;
 
 function compileMapping(
   ruleName: string,
@@ -98,11 +100,7 @@ function compileMapping(
   captures: Set<string>,
   err: Err,
 ): (ctx: MatchContext) => Event {
-  const t = (value: string | undefined, path: (string | number)[], fallback?: string): Template | undefined => {
-    if (value === undefined) {
-      if (fallback === undefined) return undefined;
-      value = fallback;
-    }
+  const t: CompileTemplate = (value, path) => {
     const r = compileTemplate(value, captures);
     if (!r.ok) {
       for (const e of r.errors) err(['event', ...path], e);
@@ -110,25 +108,26 @@ function compileMapping(
     }
     return r.template;
   };
+  const optional = (value: string | undefined, path: (string | number)[]) => (value === undefined ? undefined : t(value, path));
 
-  const name = t(m.name, ['name'])!;
-  const source = t(m.source, ['source'], 'log2events')!;
-  const content = t(m.content, ['content'], '{{body}}')!;
+  const name = t(m.name, ['name']);
+  const source = t(m.source ?? 'log2events', ['source']);
+  const content = t(m.content ?? '{{body}}', ['content']);
   const severity = enumTemplate<EventSeverity>(m.severity, EVENT_SEVERITIES, ['severity'], t, err);
   const state = enumTemplate<EventState>(m.state, EVENT_STATES, ['state'], t, err);
   const action: EventAction = m.action ?? 'raise';
-  const time = t(m.time, ['time']);
+  const time = optional(m.time, ['time']);
   const resource = {
-    id: t(m.resource?.id, ['resource', 'id']),
-    name: t(m.resource?.name, ['resource', 'name']),
-    type: t(m.resource?.type, ['resource', 'type']),
-    provider: t(m.resource?.provider, ['resource', 'provider']),
+    id: optional(m.resource?.id, ['resource', 'id']),
+    name: optional(m.resource?.name, ['resource', 'name']),
+    type: optional(m.resource?.type, ['resource', 'type']),
+    provider: optional(m.resource?.provider, ['resource', 'provider']),
   };
-  const group = t(m.group, ['group']);
-  const user = t(m.user, ['user']);
+  const group = optional(m.group, ['group']);
+  const user = optional(m.user, ['user']);
   const dims = mapTemplates(m.dimensions, ['dimensions'], t);
   const attrs = mapTemplates(m.attributes, ['attributes'], t);
-  const key = t(m.key, ['key']);
+  const key = optional(m.key, ['key']);
   const overrides: [ProviderName, (ctx: MatchContext) => Record<string, unknown>][] = [];
   for (const provider of PROVIDER_NAMES) {
     const block = m[provider];
@@ -137,14 +136,18 @@ function compileMapping(
 
   // Indexed loops below, not for-of: the mapper runs once per matched record, and an iterator
   // (with the array literal it walks) is garbage the optimiser does not always remove.
-  const resourceKeys = RESOURCE_KEYS.filter((k) => resource[k] !== undefined);
+  const resourceTemplates = RESOURCE_KEYS.flatMap((k) => {
+    const tpl = resource[k];
+    return tpl ? [[k, tpl] as const] : [];
+  });
   return (ctx) => {
     const sev = (severity && (severity(ctx) as EventSeverity | undefined)) || eventSeverityFor(effective(ctx));
     const res: Event['resource'] = {};
-    for (let i = 0; i < resourceKeys.length; i++) {
-      const k = resourceKeys[i]!;
-      const v = resource[k]!(ctx);
-      if (v) res[k] = v;
+    for (let i = 0; i < resourceTemplates.length; i++) {
+      const entry = resourceTemplates[i];
+      if (!entry) continue;
+      const v = entry[1](ctx);
+      if (v) res[entry[0]] = v;
     }
     const ev: Event = {
       id: eventId(ctx.record, ruleName),
@@ -168,7 +171,10 @@ function compileMapping(
     if (ctx.record.traceId) ev.traceId = ctx.record.traceId;
     if (ctx.record.spanId) ev.spanId = ctx.record.spanId;
     ev.key = key ? key(ctx) : `${ev.name}|${res.id ?? ''}`;
-    for (let i = 0; i < overrides.length; i++) ev.overrides[overrides[i]![0]] = overrides[i]![1](ctx);
+    for (let i = 0; i < overrides.length; i++) {
+      const entry = overrides[i];
+      if (entry) ev.overrides[entry[0]] = entry[1](ctx);
+    }
     return ev;
   };
 }
@@ -187,7 +193,7 @@ function enumTemplate<T extends string>(
   value: string | undefined,
   allowed: readonly T[],
   path: (string | number)[],
-  t: (v: string | undefined, p: (string | number)[]) => Template | undefined,
+  t: CompileTemplate,
   err: Err,
 ): ((ctx: MatchContext) => T | undefined) | undefined {
   if (value === undefined) return undefined;
@@ -196,7 +202,7 @@ function enumTemplate<T extends string>(
     if (!hit) err(['event', ...path], `"${value}" is not one of ${allowed.join(', ')}`);
     return () => hit;
   }
-  const tpl = t(value, path)!;
+  const tpl = t(value, path);
   return (ctx) => {
     const v = tpl(ctx).toLowerCase();
     return allowed.find((a) => a.toLowerCase() === v);
@@ -206,27 +212,26 @@ function enumTemplate<T extends string>(
 function mapTemplates(
   map: Record<string, string> | undefined,
   path: (string | number)[],
-  t: (v: string | undefined, p: (string | number)[]) => Template | undefined,
+  t: CompileTemplate,
 ): [string, Template][] | undefined {
   if (!map) return undefined;
-  return Object.entries(map).map(([k, v]) => [k, t(v, [...path, k])!]);
+  return Object.entries(map).map(([k, v]) => [k, t(v, [...path, k])]);
 }
 
 function evalMap(entries: [string, Template][], ctx: MatchContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let i = 0; i < entries.length; i++) out[entries[i]![0]] = entries[i]![1](ctx);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry) out[entry[0]] = entry[1](ctx);
+  }
   return out;
 }
 
 const RESOURCE_KEYS = ['id', 'name', 'type', 'provider'] as const;
 
-function compileOverride(
-  value: OverrideValue,
-  path: (string | number)[],
-  t: (v: string | undefined, p: (string | number)[]) => Template | undefined,
-): (ctx: MatchContext) => unknown {
+function compileOverride(value: OverrideValue, path: (string | number)[], t: CompileTemplate): (ctx: MatchContext) => unknown {
   if (typeof value === 'string') {
-    const tpl = t(value, path)!;
+    const tpl = t(value, path);
     return (ctx) => tpl(ctx);
   }
   if (Array.isArray(value)) {

@@ -58,7 +58,7 @@ export function compileCondition(
     parts.push({
       captures: new Set(),
       literals: [longest],
-      test: needles.length === 1 ? (ctx) => ctx.body.includes(needles[0]!) : (ctx) => needles.every((n) => ctx.body.includes(n)),
+      test: needles.length === 1 ? (ctx) => ctx.body.includes(longest) : (ctx) => needles.every((n) => ctx.body.includes(n)),
     });
   }
 
@@ -96,7 +96,7 @@ export function compileCondition(
     const subs = cfg.any.map((c, i) => compileCondition(c, report, [...path, 'any', i]));
     parts.push({
       captures: union(subs.map((s) => s.captures)),
-      literals: subs.every((s) => s.literals) ? [...new Set(subs.flatMap((s) => s.literals!))] : null,
+      literals: anyLiterals(subs),
       test: (ctx) => subs.some((s) => s.test(ctx)),
     });
   }
@@ -105,18 +105,28 @@ export function compileCondition(
     parts.push({ captures: new Set(), literals: null, test: (ctx) => !sub.test(ctx) });
   }
 
-  if (parts.length === 0) return ALWAYS;
-  return parts.length === 1 ? parts[0]! : conjunction(parts);
+  const [only, ...more] = parts;
+  if (!only) return ALWAYS;
+  return more.length === 0 ? only : conjunction(parts);
+}
+
+/** Literals of `any:`: a matching body contains one of some branch's; null when a branch has none. */
+function anyLiterals(subs: readonly CompiledCondition[]): string[] | null {
+  const all: string[] = [];
+  for (const s of subs) {
+    if (!s.literals) return null;
+    all.push(...s.literals);
+  }
+  return [...new Set(all)];
 }
 
 function conjunction(parts: CompiledCondition[]): CompiledCondition {
   // Cheapest first: literal checks before regexes, so most records fail fast.
   const ordered = [...parts];
-  const withLiterals = ordered.filter((p) => p.literals);
   // Any part's literal set is required; pick the one with the fewest, longest literals.
   let literals: string[] | null = null;
-  for (const p of withLiterals) {
-    if (!literals || score(p.literals!) > score(literals)) literals = p.literals;
+  for (const p of ordered) {
+    if (p.literals && (!literals || score(p.literals) > score(literals))) literals = p.literals;
   }
   return {
     captures: union(parts.map((p) => p.captures)),
@@ -150,7 +160,8 @@ export function parseSeverityComparison(spec: string | number): ((n: number) => 
   const m = /^\s*(>=|<=|==|!=|>|<|=)?\s*([A-Za-z]+\d?|\d{1,2})\s*$/.exec(spec);
   if (!m) return `invalid severity "${spec}" (use e.g. ">= ERROR", "< WARN", "== INFO", or a number 1-24)`;
   const op = m[1] ?? '>=';
-  const level = /^\d+$/.test(m[2]!) ? Number(m[2]) : severityNumberOf(m[2]!);
+  const [, , word = ''] = m;
+  const level = /^\d+$/.test(word) ? Number(word) : severityNumberOf(word);
   if (level === undefined || level > 24)
     return `unknown severity "${m[2]}" (TRACE, DEBUG, INFO, WARN, ERROR, FATAL, optionally 2-4, or 1-24)`;
   switch (op) {

@@ -67,7 +67,8 @@ function testRecords(
     const text = test.input.endsWith('\n') ? test.input.slice(0, -1) : test.input;
     return [...text.split('\n').flatMap((l) => lines.push(l)), ...lines.end()];
   }
-  const record = test.input !== undefined ? lineRecord(test.input, {}, origin) : toRecord(test.record!, i, test.name);
+  // The schema takes exactly one of input: and record:.
+  const record = test.record !== undefined ? toRecord(test.record, i, test.name) : lineRecord(test.input ?? '', {}, origin);
   if (!pod) return [record];
   const r = podRecord(pod, record, { honor: kubernetes?.honor_annotations ?? false });
   return r.kind === 'ready' ? [r.record] : [];

@@ -53,7 +53,7 @@ export function compileTemplate(
   while ((m = re.exec(source)) !== null) {
     if (m.index > last) parts.push(source.slice(last, m.index));
     last = re.lastIndex;
-    const compiled = compileExpression(m[1]!.trim(), captures);
+    const compiled = compileExpression((m[1] ?? '').trim(), captures);
     if (typeof compiled === 'string') errors.push(`template ${JSON.stringify(m[0])}: ${compiled}`);
     else parts.push(compiled);
   }
@@ -85,7 +85,7 @@ function compileExpression(expr: string, captures: ReadonlySet<string>): ((ctx: 
   const filters: Filter[] = [];
   for (const text of filterTexts) {
     const fm = /^([a-z_]+)\s*(?::\s*(.*))?$/s.exec(text.trim());
-    const factory = fm ? FILTERS[fm[1]!] : undefined;
+    const factory = fm?.[1] === undefined ? undefined : FILTERS[fm[1]];
     if (!fm || !factory) return `unknown filter "${text.trim()}" (filters: ${Object.keys(FILTERS).join(', ')})`;
     const arg = fm[2] === undefined ? undefined : unquote(fm[2].trim());
     const f = factory(arg);
