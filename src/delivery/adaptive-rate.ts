@@ -133,10 +133,11 @@ export class AdaptiveRate implements RatePacer {
   private measured(now: number): number | undefined {
     const from = now - MEASURE_MS;
     let i = 0;
-    while (i < this.sends.length && this.sends[i]! < from) i++;
+    while (i < this.sends.length && (this.sends[i] ?? from) < from) i++;
     const n = this.sends.length - i;
-    if (n < MIN_SAMPLES) return undefined;
-    return (n * 1000) / Math.max(now - this.sends[i]!, 1);
+    const oldest = this.sends[i];
+    if (n < MIN_SAMPLES || oldest === undefined) return undefined;
+    return (n * 1000) / Math.max(now - oldest, 1);
   }
 }
 

@@ -42,7 +42,11 @@ export class Batcher<T extends Batchable> {
     let end = this.head;
     let oldest = Infinity;
     while (end < this.items.length && end - this.head < maxEntries) {
-      const item = this.items[end]!;
+      const item = this.items[end];
+      if (item === undefined) {
+        end += 1; // only slots before `head` are emptied: none here
+        continue;
+      }
       if (bytes + item.size > maxBytes) break;
       bytes += item.size;
       oldest = Math.min(oldest, item.readyAt);
@@ -50,7 +54,11 @@ export class Batcher<T extends Batchable> {
     }
     const full = end < this.items.length || end - this.head >= maxEntries;
     if (!full && !force && oldest + this.linger > now) return { waitUntil: oldest + this.linger };
-    const batch = this.items.slice(this.head, end) as T[];
+    const batch: T[] = [];
+    for (let i = this.head; i < end; i++) {
+      const item = this.items[i];
+      if (item !== undefined) batch.push(item);
+    }
     this.items.fill(undefined, this.head, end);
     this.head = end;
     // Drop the consumed prefix once empty, or now and then, so the array does not grow without bound.
@@ -64,7 +72,7 @@ export class Batcher<T extends Batchable> {
 
   /** Removes the entries matching `pred`. */
   remove(pred: (item: T) => boolean): void {
-    this.items = this.items.slice(this.head).filter((e) => !pred(e!));
+    this.items = this.items.slice(this.head).filter((e) => e !== undefined && !pred(e));
     this.head = 0;
   }
 

@@ -205,6 +205,8 @@ export class DeliveryEngine {
     const sinks: Record<string, SinkStatus> = {};
     const now = Date.now();
     for (const [name, lane] of this.lanes) {
+      const health = this.health.get(name);
+      if (!health) continue; // every lane has its health: set together in the constructor
       let depth: { entries: number; oldest: number | null } = { entries: 0, oldest: null };
       try {
         if (this.store.isOpen) depth = this.store.sinkDepth(name);
@@ -212,7 +214,7 @@ export class DeliveryEngine {
         // A status page must not fail because the store is busy or damaged.
       }
       sinks[name] = {
-        ...this.health.get(name)!.status(now),
+        ...health.status(now),
         ...lane.snapshot(),
         spooled: depth.entries,
         oldest_age_ms: depth.oldest === null ? null : now - depth.oldest,

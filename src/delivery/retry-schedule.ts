@@ -18,14 +18,18 @@ export class RetrySchedule<T> {
 
   add(at: number, item: T): void {
     const h = this.heap;
-    h.push({ at, item });
-    let i = h.length - 1;
+    const node = { at, item };
+    // Sift up: parents later than the new node move down into the hole.
+    let i = h.length;
+    h.push(node);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (h[p]!.at <= h[i]!.at) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
+      const parent = h[p];
+      if (parent === undefined || parent.at <= at) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = node;
     this.arm();
   }
 
@@ -51,20 +55,28 @@ export class RetrySchedule<T> {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l]!.at < h[m]!.at) m = l;
-        if (r < h.length && h[r]!.at < h[m]!.at) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
+    if (last === undefined || h.length === 0) return top;
+    // Sift the last node down from the root: earlier children move up into the hole.
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      let next = last;
+      let at = -1;
+      const left = h[l];
+      if (left !== undefined && left.at < next.at) {
+        next = left;
+        at = l;
       }
+      const right = h[l + 1];
+      if (right !== undefined && right.at < next.at) {
+        next = right;
+        at = l + 1;
+      }
+      if (at < 0) break;
+      h[i] = next;
+      i = at;
     }
+    h[i] = last;
     return top;
   }
 
@@ -82,7 +94,10 @@ export class RetrySchedule<T> {
     this.timerAt = Infinity;
     const now = Date.now();
     const due: T[] = [];
-    while (this.heap.length > 0 && this.heap[0]!.at <= now) due.push(this.pop()!.item);
+    for (let next = this.heap[0]; next !== undefined && next.at <= now; next = this.heap[0]) {
+      this.pop();
+      due.push(next.item);
+    }
     this.arm();
     if (due.length > 0) this.onDue(due);
   }

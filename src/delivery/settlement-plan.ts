@@ -13,16 +13,17 @@ export type Fate =
   | { kind: 'retry'; code: string; message: string; at: number }
   | { kind: 'dead'; code: string; message: string };
 
-export interface PlannedEntry {
+export interface PlannedEntry<T extends Attempted = Attempted> {
+  entry: T;
   fate: Fate;
   /** Attempts and first attempt, this request counted. */
   attempts: number;
   firstAttempt: number;
 }
 
-export interface SettlementPlan {
-  /** Index-aligned with the batch. */
-  entries: PlannedEntry[];
+export interface SettlementPlan<T extends Attempted = Attempted> {
+  /** In the order of the batch. */
+  entries: PlannedEntry<T>[];
   /** Set when the provider throttled and named a wait: the lane sends nothing before then. */
   pauseUntil: number | undefined;
 }
@@ -35,14 +36,14 @@ export interface SettlementPlan {
  * once `retry.max_elapsed` has passed since its first attempt. A result with too few outcomes
  * leaves the unanswered entries retryable: nothing is taken as delivered without an answer.
  */
-export function planSettlement(
-  batch: readonly Attempted[],
+export function planSettlement<T extends Attempted>(
+  batch: readonly T[],
   result: SendResult,
   policy: RetryPolicy,
   now: number,
   startedAt: number,
-): SettlementPlan {
-  const entries: PlannedEntry[] = new Array(batch.length);
+): SettlementPlan<T> {
+  const entries: PlannedEntry<T>[] = [];
   let attemptsMax = 0;
   let retryAfterMax = 0;
   for (const [i, entry] of batch.entries()) {
@@ -62,7 +63,7 @@ export function planSettlement(
       // `at` is filled in below, once the request's shared delay is known.
       fate = { kind: 'retry', code: o.code, message: o.message, at: now + (o.retryAfterMs ?? 0) };
     }
-    entries[i] = { fate, attempts, firstAttempt };
+    entries.push({ entry, fate, attempts, firstAttempt });
   }
   if (attemptsMax > 0) {
     // One jittered delay for the request's failed entries, so that they go again together.

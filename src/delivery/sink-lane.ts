@@ -6,7 +6,7 @@ import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
 import { type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
-import { planSettlement, retryable } from './settlement-plan.ts';
+import { type PlannedEntry, planSettlement, retryable } from './settlement-plan.ts';
 import { sendWithDeadline } from './send-with-deadline.ts';
 import { MIN_WINDOW, SpoolWindow } from './spool-window.ts';
 import type { AckTracker, SpoolRow, Ticket } from './ack-tracker.ts';
@@ -463,28 +463,31 @@ export class SinkLane {
     // checkpoint waits for it; nothing to remove from the spool), one that did not get through
     // nacks it, which spools its commit: retry state and dead letters live in rows. Held
     // entries whose commit was spooled meanwhile are settled as the spooled entries they are.
-    const settled: (LaneEntry | undefined)[] = batch.slice();
-    let nacked: { i: number; entry: HeldEntry }[] | undefined;
+    // `row`: the spooled entry to settle in the store; none for a held entry acked in memory or
+    // one the store refused to spool (kept held, retried from memory).
+    const settled: { planned: PlannedEntry<LaneEntry>; row: SpooledEntry | undefined }[] = [];
+    const nacked: { held: HeldEntry; at: (typeof settled)[number] }[] = [];
     let ackedHeld = 0;
-    for (const [i, entry] of batch.entries()) {
-      const p = plan.entries[i]!;
-      entry.attempts = p.attempts;
-      entry.firstAttempt = p.firstAttempt;
+    for (const planned of plan.entries) {
+      const { entry } = planned;
+      entry.attempts = planned.attempts;
+      entry.firstAttempt = planned.firstAttempt;
+      const s = { planned, row: entry.kind === 'spooled' ? entry : undefined };
+      settled.push(s);
       if (entry.kind !== 'held') continue;
-      if (p.fate.kind === 'delivered') {
+      if (planned.fate.kind === 'delivered') {
         const row = this.deps.tracker.ack(entry.ticket);
-        if (row) settled[i] = spooled(entry, row);
+        if (row) s.row = spooled(entry, row);
         else ackedHeld += 1;
       } else {
-        (nacked ??= []).push({ i, entry });
+        nacked.push({ held: entry, at: s });
       }
     }
-    if (nacked) {
-      // If the store refuses, they stay held (undefined here) and are retried from memory.
-      const rows = this.deps.tracker.nack(nacked.map((n) => n.entry.ticket));
-      for (const [k, { i, entry }] of nacked.entries()) {
+    if (nacked.length > 0) {
+      const rows = this.deps.tracker.nack(nacked.map((n) => n.held.ticket));
+      for (const [k, n] of nacked.entries()) {
         const row = rows?.[k];
-        settled[i] = row ? spooled(entry, row) : undefined;
+        if (row) n.at.row = spooled(n.held, row);
       }
     }
 
@@ -493,12 +496,13 @@ export class SinkLane {
     const dead: DeadLetterMove[] = [];
     const deadEntries: SpooledEntry[] = [];
     const reports: EntryReport[] | undefined = this.deps.observer ? [] : undefined;
-    for (const [i, entry] of batch.entries()) {
-      const { fate, firstAttempt } = plan.entries[i]!;
-      const s = settled[i];
+    for (const {
+      planned: { entry, fate, firstAttempt },
+      row: s,
+    } of settled) {
       if (fate.kind === 'delivered') {
         reports?.push({ event: entry.event, outcome: 'delivered' });
-        if (s?.kind === 'spooled') delivered.push(s);
+        if (s) delivered.push(s);
         else this.release(entry); // acked while held
         continue;
       }
@@ -508,7 +512,7 @@ export class SinkLane {
         code: fate.code,
         message: fate.message,
       });
-      if (s?.kind !== 'spooled') {
+      if (!s) {
         // Held still: the store refused to spool it.
         if (this.state === 'running') this.retries.add(now + this.policy.delay(entry.attempts), entry);
       } else if (fate.kind === 'dead') {
@@ -559,9 +563,9 @@ export class SinkLane {
     for (const e of delivered) this.window.settled(e.seq);
     for (const e of deadEntries) this.window.settled(e.seq);
     if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
-    if (retried.length) {
+    const first = retried[0]?.update;
+    if (first) {
       this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
-      const first = retried[0]!.update;
       // An answer that is no acceptance, or a redirect, points at a wrong endpoint or a proxy in the way: say so.
       const level = first.code === UNRECOGNISED_ANSWER || first.code === REDIRECT_NOT_FOLLOWED ? 'warn' : 'debug';
       this.logger[level]('retrying entries', { count: retried.length, code: first.code, message: first.message });
@@ -589,10 +593,10 @@ export class SinkLane {
     dead: readonly DeadLetterMove[],
   ): Promise<boolean> {
     const ok = await this.deps.settler.enqueue({ delivered, retried, dead });
-    if (ok && dead.length) {
+    const first = dead[0];
+    if (ok && first) {
       this.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', this.labels, dead.length);
       // One line per request, not per event: a sink with wrong credentials refuses every batch.
-      const first = dead[0]!;
       this.logger.warn('events moved to dead letters', {
         count: dead.length,
         code: first.code,

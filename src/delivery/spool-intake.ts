@@ -125,7 +125,8 @@ export class SpoolIntake implements Intake {
       const bytes = Buffer.byteLength(body);
       let sinks: readonly string[];
       let deadSinks: EventToSpool['deadSinks'] = NO_DEAD_SINKS;
-      if (event.to.length === 1 && sinkNames.has(event.to[0]!)) {
+      const only = event.to.length === 1 ? event.to[0] : undefined;
+      if (only !== undefined && sinkNames.has(only)) {
         // Most rules name one configured sink: its list serves as is.
         sinks = event.to;
       } else {
