@@ -1,5 +1,6 @@
 import type { ProviderName } from '../model/event.ts';
 import { PROVIDER_NAMES } from '../model/event.ts';
+import { DEFAULT_EVENT_SOURCE } from '../rules/compile.ts';
 import type { RuleConfig } from '../rules/schema.ts';
 import { isTemplated } from '../sinks/override-values.ts';
 import { PROVIDER_OVERRIDES } from '../sinks/provider-overrides.ts';
@@ -11,9 +12,6 @@ export interface SinkRuleChecks {
   readonly provider?: ProviderName | undefined;
   checkStatic?(fields: StaticEventFields): StaticProblem[];
 }
-
-/** The source an event gets when its rule names none (rules/compile.ts). */
-const DEFAULT_SOURCE = 'log2events';
 
 /**
  * Checks a rule's provider fields at load: each override block against its provider's schema (a
@@ -55,7 +53,7 @@ export function checkProviderFields(
     const { provider } = kind;
     const fields: StaticEventFields = {
       name: literal(ev.name),
-      source: ev.source === undefined ? DEFAULT_SOURCE : literal(ev.source),
+      source: ev.source === undefined ? DEFAULT_EVENT_SOURCE : literal(ev.source),
       group: literal(ev.group),
       overrides: provider ? (literals[provider] ?? {}) : {},
       overridden: provider ? Object.keys(ev[provider] ?? {}) : [],

@@ -8,6 +8,9 @@ import type { MatchContext } from './match-context.ts';
 import type { EventMappingConfig, OverrideValue, RuleConfig } from './schema.ts';
 import { compileTemplate, type Template } from './template.ts';
 
+/** The source of an event whose rule names none. */
+export const DEFAULT_EVENT_SOURCE = 'log2events';
+
 export type RuleErrorSink = (ruleIndex: number, path: (string | number)[], message: string) => void;
 
 /** One rule as compiled at load: what it matches and makes. Holds no state of its own. */
@@ -111,7 +114,7 @@ function compileMapping(
   const optional = (value: string | undefined, path: (string | number)[]) => (value === undefined ? undefined : t(value, path));
 
   const name = t(m.name, ['name']);
-  const source = t(m.source ?? 'log2events', ['source']);
+  const source = t(m.source ?? DEFAULT_EVENT_SOURCE, ['source']);
   const content = t(m.content ?? '{{body}}', ['content']);
   const severity = enumTemplate<EventSeverity>(m.severity, EVENT_SEVERITIES, ['severity'], t, err);
   const state = enumTemplate<EventState>(m.state, EVENT_STATES, ['state'], t, err);

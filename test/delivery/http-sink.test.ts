@@ -21,7 +21,7 @@ describe('http sink', () => {
 
   function sink(extra: Record<string, unknown> = {}): HttpSink {
     const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, ...extra });
-    return new HttpSink('fake', config as never);
+    return new HttpSink('fake', config);
   }
   const send = (s: HttpSink, n = 3) =>
     s.send(
@@ -94,7 +94,7 @@ describe('http sink', () => {
     function engineFor(options: Record<string, unknown>) {
       const tmp = tempDir();
       const store = StateStore.open(tmp.dir);
-      const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options }) as never;
+      const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options });
       const metrics = new Metrics();
       const engine = new DeliveryEngine({
         store,
