@@ -6,7 +6,7 @@ import { kubernetesConfigSchema } from '../kubernetes/config.ts';
 
 /**
  * The top level of a config file. `sources` and `sinks` are maps whose entries are validated by
- * the schema their `type` registered (see sources/registry.ts, sinks/registry.ts).
+ * the schema of the type they name in the component table (agent/components.ts).
  */
 export const topLevelSchema = z.strictObject({
   state_dir: z.string().min(1).default('./.log2events'),
