@@ -1,9 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --max-opt=2 --no-concurrent-recompilation
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-opt=2 --no-concurrent-recompilation
 // Entry point of the npm package and the container image: checks the Node.js version, then
 // runs the CLI bundle in dist/bundle/ (built by `npm run build`, which `npm ci` runs through
 // the `prepare` script; run node with --enable-source-maps for stack traces into src/).
 //
-// The shebang's flags are the lean runtime profile (src/cli/runtime-profile.ts): a 2 MiB young
+// The shebang's flags are the lean runtime profile (src/cli/runtime-profile.ts): a 1 MiB young
 // generation, Maglev as V8's top tier, compilation on the main thread. A config that receives
 // OTLP wants V8's defaults instead, and V8 fixes those sizes at start: the bundle's start()
 // (src/cli/start.ts) asks which profile the command wants and, if it is not the one running,

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
  * Two workloads want opposite young generations. Tailing files wants a small one: a backlog
  * read keeps thousands of events alive for a few milliseconds, and V8 would otherwise grow the
  * young generation to 16-32 MiB (bench/tail.ts: peak RSS ~105 MiB with 16 MiB semi-spaces,
- * ~78 MiB with 2). The OTLP receiver wants a large one: each 500-record request decodes into
+ * ~78 MiB with 2, less with 1). The OTLP receiver wants a large one: each 500-record request decodes into
  * ~1 MB of objects that live until the request is answered, and 2 MiB semi-spaces promote them
  * all (bench/otlp.ts: protobuf end to end ~80k records/s per core instead of ~340k). V8 fixes
  * these sizes when the process starts, so bin/log2events.js starts with the lean flags of its
@@ -22,11 +22,12 @@ export const PROFILE_ENV = 'LOG2EVENTS_RUNTIME';
 const RELAUNCHED_ENV = 'LOG2EVENTS_RUNTIME_APPLIED';
 
 /**
- * The lean profile: the flags of bin/log2events.js's shebang (kept equal by a test). A 2 MiB
- * young generation; Maglev as the top tier (TurboFan's code and compile zones cost ~7 MiB);
+ * The lean profile: the flags of bin/log2events.js's shebang (kept equal by a test). 1 MiB
+ * semi-spaces (the smallest young generation: the backlog's peak and the idle heap are lower
+ * at the same CPU time, see bench/README.md); Maglev as the top tier (TurboFan's code and compile zones cost ~7 MiB);
  * compilation on the main thread (helper threads each keep a malloc arena: ~3 MiB).
  */
-export const LEAN_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-opt=2', '--no-concurrent-recompilation'];
+export const LEAN_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-opt=2', '--no-concurrent-recompilation'];
 
 /** The profile a node started with these flags runs. */
 export function currentProfile(execArgv: readonly string[]): RuntimeProfile {
