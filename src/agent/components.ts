@@ -9,7 +9,19 @@ import { httpSinkType } from '../sinks/http/index.ts';
 import { huaweiAomSinkType } from '../sinks/huawei-aom/index.ts';
 import { huaweiCesSinkType } from '../sinks/huawei-ces/index.ts';
 import { stdoutSinkType } from '../sinks/stdout/index.ts';
-import type { ComponentTable } from './load-config.ts';
+import type { ComponentType } from '../core/component.ts';
+import type { BoundSink, SinkKind } from '../sinks/sink-type.ts';
+import type { BoundSource } from '../sources/source-type.ts';
+
+/**
+ * The source and sink types a config may name, each with its schema and factory (the built-in
+ * ones are below). `Src` and `Snk` are what an entry of `sources:` and `sinks:` binds to: for
+ * the built-in table, unions discriminated by `type`.
+ */
+export interface ComponentTable<Src extends BoundSource, Snk extends BoundSink> {
+  readonly sources: readonly ComponentType<string, Src>[];
+  readonly sinks: readonly SinkKind<Snk>[];
+}
 
 /**
  * The built-in source and sink types: the one list of what a config's `type:` may name. Each

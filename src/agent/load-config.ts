@@ -17,17 +17,7 @@ import { compileRules, type CompiledRules } from '../rules/compile.ts';
 import type { RuleConfig, RuleTestConfig } from '../rules/schema.ts';
 import type { BoundSink, SinkKind } from '../sinks/sink-type.ts';
 import type { BoundSource } from '../sources/source-type.ts';
-import { BUILTIN_COMPONENTS, type SinkConfig, type SourceConfig } from './components.ts';
-
-/**
- * The source and sink types a config may name, each with its schema and factory (the built-in
- * ones are in components.ts). `Src` and `Snk` are what an entry of `sources:` and `sinks:` binds
- * to: for the built-in table, unions discriminated by `type`.
- */
-export interface ComponentTable<Src extends BoundSource, Snk extends BoundSink> {
-  readonly sources: readonly ComponentType<string, Src>[];
-  readonly sinks: readonly SinkKind<Snk>[];
-}
+import { BUILTIN_COMPONENTS, type ComponentTable, type SinkConfig, type SourceConfig } from './components.ts';
 
 /** A config file parsed, substituted, validated and compiled: trusted from here on. */
 export interface LoadedConfig<Src extends BoundSource = BoundSource, Snk extends BoundSink = BoundSink> {
@@ -49,7 +39,7 @@ export interface LoadedConfig<Src extends BoundSource = BoundSource, Snk extends
 
 /** A config of the built-in components. */
 export type Config = LoadedConfig<SourceConfig, SinkConfig>;
-export type { SinkConfig, SourceConfig };
+export type { ComponentTable, SinkConfig, SourceConfig };
 
 export type LoadResult<C = Config> = { ok: true; config: C } | { ok: false; errors: string[] };
 
