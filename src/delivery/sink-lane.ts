@@ -421,7 +421,7 @@ export class SinkLane {
 
   /** The lane may have become idle or drained: whoever waits for that looks again. */
   private progressed(): void {
-    for (const check of [...this.progressWaiters]) check();
+    if (this.progressWaiters.size > 0) for (const check of [...this.progressWaiters]) check();
     this.deps.onProgress();
   }
 
