@@ -57,6 +57,19 @@ describe('ActionOrder', () => {
     expect(o.resolved(raise)).toEqual([]);
   });
 
+  it('knows entries by their event, so entries without a spool seq (held) are distinct', () => {
+    const o = new ActionOrder();
+    const first = entry('k', 'raise');
+    const second = entry('k', 'raise');
+    expect(o.admit([first])).toEqual([first]);
+    expect(o.admit([second])).toEqual([second]);
+    const clear = entry('k', 'clear');
+    expect(o.admit([clear])).toEqual([]);
+    // One raise resolved, the other still in flight: the clear keeps waiting.
+    expect(o.resolved(first)).toEqual([]);
+    expect(o.resolved(second)).toEqual([clear]);
+  });
+
   it('treats an entry without an action (an old or foreign spool record) as a raise', () => {
     const o = new ActionOrder();
     const odd = { event: {} as { key: string; action: 'raise' } };
