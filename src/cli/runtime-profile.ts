@@ -69,8 +69,9 @@ async function receivesOtlp(path: string, read: (path: string) => string): Promi
   // Most configs never mention it: no YAML parser needed to know.
   if (!text.includes('otlp')) return false;
   // yaml is CommonJS: bundled, a dynamic import hands it over as the default export.
-  const yaml = await import('yaml');
-  const parse = yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse;
+  const yaml: { parse?: (src: string) => unknown; default?: { parse: (src: string) => unknown } } = await import('yaml');
+  const parse = yaml.parse ?? yaml.default?.parse;
+  if (!parse) return false;
   let doc: unknown;
   try {
     doc = parse(text);

@@ -107,17 +107,17 @@ export function compareEvents(expected: Record<string, unknown>[], actual: Event
   expected.forEach((exp, i) => {
     const got = actual[i];
     if (!got) return;
-    compareSubset(exp, got as unknown as Record<string, unknown>, `events[${i}]`, diff);
+    compareSubset(exp, got, `events[${i}]`, diff);
   });
   return diff;
 }
 
-function compareSubset(exp: Record<string, unknown>, got: Record<string, unknown>, path: string, diff: string[]): void {
+function compareSubset(exp: Record<string, unknown>, got: object, path: string, diff: string[]): void {
   for (const [k, want] of Object.entries(exp)) {
-    const have = got?.[k];
+    const have: unknown = Reflect.get(got, k);
     const p = `${path}.${k}`;
     if (want !== null && typeof want === 'object' && !Array.isArray(want) && have !== null && typeof have === 'object') {
-      compareSubset(want as Record<string, unknown>, have as Record<string, unknown>, p, diff);
+      compareSubset(want as Record<string, unknown>, have, p, diff);
     } else if (!isDeepStrictEqual(want, have) && !(typeof have === 'number' && String(have) === String(want))) {
       diff.push(
         `${p}`,

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { inspectFiles, quickCheck, storeFiles, summarize, writeManifest, type Manifest, type StoreFiles } from './integrity.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+import { int, intOrNull, text } from './rows.ts';
 
 export const STATE_FILE_NAME = 'log2events.db';
 
@@ -505,7 +506,15 @@ export class StateStore {
 
   /** Entries of one sink after `afterSeq`, oldest first. */
   readEntries(sink: string, afterSeq: number, limit: number): StoredEntry[] {
-    return this.st.readEntries.all(sink, afterSeq, limit) as unknown as StoredEntry[];
+    return this.st.readEntries.all(sink, afterSeq, limit).map(
+      (r): StoredEntry => ({
+        seq: int(r, 'seq'),
+        eventRow: int(r, 'eventRow'),
+        body: text(r, 'body'),
+        attempts: int(r, 'attempts'),
+        firstAttempt: intOrNull(r, 'firstAttempt'),
+      }),
+    );
   }
 
   /**
@@ -607,7 +616,8 @@ export class StateStore {
   }
 
   totals(): SpoolTotals {
-    return this.st.totals.get() as unknown as SpoolTotals;
+    const r = this.st.totals.get();
+    return r ? { events: int(r, 'events'), bytes: int(r, 'bytes') } : { events: 0, bytes: 0 };
   }
 
   /**
@@ -709,7 +719,21 @@ export class StateStore {
                 last_attempt AS lastAttempt, created_at AS createdAt, body
          FROM dead_letters ${w.sql} ORDER BY id LIMIT ?`,
       )
-      .all(...w.params, limit) as unknown as DeadLetter[];
+      .all(...w.params, limit)
+      .map(
+        (r): DeadLetter => ({
+          id: int(r, 'id'),
+          eventId: text(r, 'eventId'),
+          sink: text(r, 'sink'),
+          code: text(r, 'code'),
+          message: text(r, 'message'),
+          attempts: int(r, 'attempts'),
+          firstAttempt: intOrNull(r, 'firstAttempt'),
+          lastAttempt: intOrNull(r, 'lastAttempt'),
+          createdAt: int(r, 'createdAt'),
+          body: text(r, 'body'),
+        }),
+      );
   }
 
   countDeadLetters(filter: DeadLetterFilter = {}): number {
