@@ -15,7 +15,7 @@ export const inodeKey = (dev: number, ino: number): string => `${dev}:${ino}`;
  * The files a file source knows and where they are: by id, by fingerprint (the candidates for
  * a new inode), by the inode they are attached to, and the inodes a poll found but does not
  * read (copies of open files, compressed rotations). It answers the facts the identity
- * decisions (identity.ts) are taken on; the tailer carries the decisions out.
+ * decisions (identity.ts) are taken on; the examiner and the tailer carry the decisions out.
  */
 export class FileRegistry<F extends RegisteredFile> {
   private readonly byId = new Map<string, F>();

@@ -3,7 +3,7 @@ import type { Fingerprint } from './fingerprint.ts';
 /**
  * Which file is where: the identity and rotation decisions of the file source, as pure
  * functions of what was observed (a stat, the leading bytes, the known files and their
- * checkpoints). The tailer gathers the facts and carries the decisions out. Where a decision
+ * checkpoints). The examiner gathers the facts and carries the decisions out. Where a decision
  * needs a fact that costs a read (the bytes before a checkpoint's offset, a comparison with an
  * open file), it asks for it (`check …`) and is asked again with the answer.
  */
@@ -39,7 +39,7 @@ export interface IdentitySettings {
   startAtEnd: boolean;
 }
 
-/** What the comparison of a file with the open file it starts like found (see Tailer.copyOf). */
+/** What the comparison of a file with the open file it starts like found (see Examiner.copyOf). */
 export type CopyVerdict = 'copy' | 'original truncated' | 'different';
 
 /** What is known of a file found at an inode that is not followed yet. */

@@ -1,22 +1,21 @@
-import { realpath, type FileHandle } from 'node:fs/promises';
-import { statSync, type Stats } from 'node:fs';
 import type { Event } from '../../model/event.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Checkpoint, SourceContext } from '../source.ts';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import { encodeCheckpoint } from './checkpoint.ts';
 import { flushTimeoutMs, type ConcreteFormat, type FileSourceConfig } from './config.ts';
 import { CHUNK_BYTES, ChunkReader, nextReadSize } from './chunk-reader.ts';
-import { FileCursor, type CursorPosition, type PartialGuard } from './cursor.ts';
+import { FileCursor, type PartialGuard } from './cursor.ts';
 import { DescriptorPool } from './descriptors.ts';
 import { Discovery } from './discovery.ts';
 import { FileRegistry, inodeKey } from './file-registry.ts';
-import { fingerprintOf, headMatches, readHead, type Fingerprint } from './fingerprint.ts';
-import { ReadTail, tailMatches } from './tail.ts';
-import { identifyNewInode, judgeFollowed, judgePresence, newFileId, type FollowedFacts, type IdentitySettings } from './identity.ts';
-import { createDecoder, detectFormat, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
+import { Examiner } from './examiner.ts';
+import { judgePresence } from './identity.ts';
+import { createDecoder, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
 import { entryRecord } from '../line-record.ts';
-import { fileRecordContext, type FileRecordContext } from './record-context.ts';
+import type { FileRecordContext } from './record-context.ts';
+import { forEachLimit, hotReadBeforeExamination, HotFiles, PollSchedule, pollSlices, statConcurrency } from './poll-schedule.ts';
+import { handleOf, restoredFile, type TrackedFile } from './tracked-file.ts';
 import { MultilineAggregator } from './multiline.ts';
 import { WakeThrottle } from './wake-throttle.ts';
 
@@ -32,79 +31,18 @@ const COMMIT_EVENTS = 128;
 const REPLAYABLE = { replayable: true } as const;
 /** Chunks read from one file before the others get a turn. */
 const CHUNKS_PER_TURN = 32;
-/** The glob walk runs every this many polls (chokidar covers the time between). */
-const POLLS_PER_RESCAN = 10;
-/** Trailing bytes compared to tell a copy of an open file from a file that only starts like it. */
-const COPY_CHECK_BYTES = 4096;
-/** Bytes read to detect the format of a file (its first line, or a prefix of it). */
-const DETECT_BYTES = 64 * 1024;
 /**
  * New files examined per batch: their starting positions are committed together (one
  * transaction), and the followed files are read between batches.
  */
 const EXAMINE_BATCH = 64;
-/** Paths stat'ed per slice of a poll; the followed files with new data are read between slices. */
-const POLL_SLICE = 1024;
-/** Stats in flight at once during a poll. */
-const STAT_CONCURRENCY = 32;
-/**
- * A followed file that did not change is stat'ed less and less often, up to this many poll
- * intervals (and at most IDLE_CHECK_MAX_MS apart): thousands of idle files cost little, and a file
- * that changes is checked every poll_interval again.
- */
-const IDLE_CHECK_MAX_POLLS = 8;
-const IDLE_CHECK_MAX_MS = 1000;
-/** A file that had data within this long is read between slices of polls and examinations. */
-const HOT_MS = 5000;
-/** Examinations between two such reads. */
-const HOT_EVERY = 16;
-
-/** One file, known by the fingerprint it had when first seen (its id). */
-interface TrackedFile {
-  id: string;
-  fp: Fingerprint;
-  path: string;
-  dev: number;
-  ino: number;
-  /** The last committed position (where a restart, or a reopen after an error, resumes). */
-  position: CursorPosition;
-  /** Present while the file is open (attached to a live inode). */
-  open?: OpenFile;
-  /** When the file stopped being attached (truncated away, released, or not found yet after a restart). */
-  detachedAt: number;
-  /** The second fingerprint of the committed position (see tail.ts). */
-  tail?: Fingerprint;
-  /** Its inode was found truncated or rewritten: its position no longer applies there. */
-  replaced?: boolean;
-}
-
-interface OpenFile {
-  /** Undefined while closed to bound descriptors (see DescriptorPool): reopened at `at` when needed. */
-  fh: FileHandle | undefined;
-  /** The path the inode was last found at. */
-  at: string;
-  /** Has (or may have) data to read: new, grown or still being read; idle files are not read. */
-  due: boolean;
-  cursor: FileCursor;
-  size: number;
-  mtimeMs: number;
-  /** Last time bytes were read (the flush timeout counts from here). */
-  dataAt: number;
-  /** Since when the file is not found at any included path (renamed away or deleted). */
-  goneSince?: number;
-  /** Bytes of the next read (see nextReadSize). */
-  readSize: number;
-  /** A backlog being read since the file was opened: logged once it is read to the end. */
-  backlog?: { since: number; bytes: number };
-  /** The last bytes read, to tell appends from rewrites (see tail.ts). */
-  readTail: ReadTail;
-}
 
 /**
  * Tails the files a Discovery finds: polls them, reads them and commits their events with their
- * checkpoints, waiting when the spool is full. The parts it wires: which file is where
- * (FileRegistry, with the decisions of identity.ts), reading (ChunkReader), lines to entries
- * (FileCursor and the formats) and entries to records (line-record.ts).
+ * checkpoints, waiting when the spool is full. The parts it wires: when to look at what
+ * (PollSchedule), which file is where (FileRegistry, with the decisions of identity.ts and the
+ * reads of Examiner), reading (ChunkReader), lines to entries (FileCursor and the formats) and
+ * entries to records (line-record.ts).
  */
 export class Tailer {
   private readonly name: string;
@@ -116,20 +54,14 @@ export class Tailer {
   /** The files known, and where they are. */
   private readonly registry = new FileRegistry<TrackedFile>();
   private readonly descriptors: DescriptorPool<TrackedFile>;
-  private readonly identity: IdentitySettings;
-  /** Paths found at an inode not followed yet, waiting to be examined (true: found by the first poll). */
-  private readonly toExamine = new Map<string, boolean>();
-  /** When each path is stat'ed next, and its current interval (idle files back off). */
-  private readonly checks = new Map<string, { next: number; interval: number }>();
-  /** The followed file last found at each path. */
-  private readonly pathFile = new Map<string, TrackedFile>();
-  /** The next poll stats every path, backed off or not (a drain was asked for). */
-  private fullPoll = false;
+  /** Finds out which file is at a path (the reads identity.ts asks for) and attaches it. */
+  private readonly examiner: Examiner;
+  /** The paths polled and when each is stat'ed, and what a round looks at. */
+  private readonly schedule: PollSchedule<TrackedFile>;
   /** A glob walk in progress. */
   private scanning: Promise<void> | undefined;
-  /** Files written to lately (after their backlog): read between the slices of long polls and examinations too. */
-  private readonly hot = new Set<TrackedFile>();
-  private readonly paths = new Set<string>();
+  /** Files written to lately: read between the slices of long polls and examinations too. */
+  private readonly hot = new HotFiles<TrackedFile>();
   private readonly literalCache = new Map<ConcreteFormat, Buffer[] | null>();
   private readonly labels: { source: string };
   private readonly warned = new Set<string>();
@@ -137,9 +69,6 @@ export class Tailer {
   private readonly reader = new ChunkReader();
   private events: Event[] = [];
   private stopped = false;
-  private pollCount = 0;
-  private rescanDue = false;
-  private lastPoll = 0;
   private wake: (() => void) | undefined;
   private wakePending = false;
   private loop: Promise<void> | undefined;
@@ -147,10 +76,6 @@ export class Tailer {
   /** Aborted by stop() or by the agent's signal: ends sleeps and waits for spool room. */
   private readonly halt = new AbortController();
   private readonly signal: AbortSignal;
-  /** Followed paths written to since the loop last looked (watch events): stat'ed and read on the next wake. */
-  private readonly changed = new Set<string>();
-  /** The throttle let a pass over `changed` go (writes during a pass wait for the next one). */
-  private changeDue = false;
   /**
    * Writes to a followed file (inotify events through the directory watch) wake the loop at most
    * once per `watch_interval`: a busy file raises an event per write, and one stat-and-read pass
@@ -170,66 +95,60 @@ export class Tailer {
     this.signal = AbortSignal.any([ctx.signal, this.halt.signal]);
     // Once, rather than per sleep: listeners on an AbortSignal.any are costly to add and remove.
     this.signal.addEventListener('abort', () => this.wake?.(), { once: true });
+    this.schedule = new PollSchedule(config.poll_interval);
     this.changeWake = new WakeThrottle(() => {
-      this.changeDue = true;
-      this.poke(false);
+      this.schedule.changePassDue();
+      this.poke();
     }, config.watch_interval);
-    this.identity = {
-      fingerprintBytes: config.fingerprint_bytes,
-      rotateWait: config.rotate_wait,
-      detectsFormat: config.format === 'auto',
-      flushTimeoutMs: flushTimeoutMs(config),
-      startAtEnd: config.start_at === 'end',
-    };
     this.descriptors = new DescriptorPool(config.max_open_files, (limit) =>
       this.logger.warn('out of file descriptors (EMFILE): holding fewer files open; the others are reopened when they have data', {
         max_open_files: limit,
       }),
     );
+    this.examiner = new Examiner({
+      config,
+      identity: {
+        fingerprintBytes: config.fingerprint_bytes,
+        rotateWait: config.rotate_wait,
+        detectsFormat: config.format === 'auto',
+        flushTimeoutMs: flushTimeoutMs(config),
+        startAtEnd: config.start_at === 'end',
+      },
+      registry: this.registry,
+      descriptors: this.descriptors,
+      logger: this.logger,
+      onTruncated: () => this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels),
+      warnOnce: (path, msg, error) => this.warnOnce(path, msg, error),
+      detach: (f) => this.detach(f),
+      cursorFor: (f, format, context) => this.cursorFor(f, format, context),
+    });
   }
 
   async start(): Promise<void> {
     const now = Date.now();
     for (const [id, value] of this.ctx.intake.checkpoints(this.name)) {
-      const cp = decodeCheckpoint(value);
-      if (!cp) {
-        this.logger.warn('ignoring unreadable file checkpoint', { key: id });
-        continue;
-      }
-      this.registry.restore({
-        id,
-        fp: cp.fp,
-        path: cp.path,
-        dev: cp.dev,
-        ino: cp.ino,
-        position: { offset: cp.offset, skip: cp.skip },
-        detachedAt: now,
-        ...(cp.tail ? { tail: cp.tail } : {}),
-      });
+      const f = restoredFile(id, value, now);
+      if (f) this.registry.restore(f);
+      else this.logger.warn('ignoring unreadable file checkpoint', { key: id });
     }
     // New and removed files wake the loop at once; appends wake it too, at most once per
     // watch_interval, so a busy file costs one stat and read pass per gap instead of one per
     // write. The poll stays the fallback where no events come (network file systems, watch limits).
     await this.discovery.watch((event, path) => {
       if (event === 'change') {
-        if (!this.paths.has(path)) return;
         // Written to: stat it now (a pass over the changed paths only), and at the next poll
         // however idle it was.
-        this.checks.delete(path);
-        this.changed.add(path);
-        this.changeWake.signal();
+        if (this.schedule.written(path)) this.changeWake.signal();
         return;
       }
-      if (event === 'add') {
-        this.paths.add(path);
-        this.checks.delete(path);
-      } else this.rescanDue = true;
-      this.poke(true);
+      if (event === 'add') this.schedule.appeared(path);
+      else this.schedule.vanished();
+      this.poke();
     }, this.logger);
-    for (const p of await this.discovery.scan()) this.paths.add(p);
+    this.schedule.found(await this.discovery.scan());
     await this.poll(true);
     // Files present at start are examined now, so that start_at: end means the end at start.
-    while (this.toExamine.size > 0 && !this.stopped) await this.examineBatch();
+    while (this.examiner.queued > 0 && !this.stopped) await this.examineBatch();
     this.loop = this.run();
   }
 
@@ -237,7 +156,7 @@ export class Tailer {
     this.stopped = true;
     this.halt.abort();
     this.changeWake.cancel();
-    this.poke(false);
+    this.poke();
     await this.loop;
     await this.scanning;
     for (const resolve of this.drainWaiters.splice(0)) resolve();
@@ -250,14 +169,13 @@ export class Tailer {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       this.drainWaiters.push(resolve);
-      this.fullPoll = true;
-      this.poke(true);
+      this.schedule.pollAllNow();
+      this.poke();
     });
   }
 
-  /** Wakes the loop; `poll` asks for a stat pass too (a file appeared or vanished). */
-  private poke(poll: boolean): void {
-    if (poll) this.lastPoll = 0;
+  /** Wakes the loop (what it looks at is the schedule's to say). */
+  private poke(): void {
     this.wakePending = true;
     this.wake?.();
   }
@@ -266,16 +184,11 @@ export class Tailer {
     while (!this.stopped && !this.signal.aborted) {
       let progressed = false;
       try {
-        if (Date.now() - this.lastPoll >= this.config.poll_interval) {
-          this.changed.clear(); // the poll stats them all
-          this.changeDue = false;
-          await this.poll(false);
-        } else if (this.changeDue && this.changed.size > 0) {
-          this.changeDue = false;
-          await this.pollChanged();
-        }
+        const round = this.schedule.roundStart(Date.now());
+        if (round.kind === 'poll') await this.poll(false);
+        else if (round.kind === 'changed') await this.pollChanged(round.paths);
         this.wakePending = false;
-        if (this.toExamine.size > 0) progressed = (await this.examineBatch()) || progressed;
+        if (this.examiner.queued > 0) progressed = (await this.examineBatch()) || progressed;
         progressed = (await this.readDue()) || progressed;
       } catch (err) {
         // Whatever failed is retried on the next round; the other files go on.
@@ -287,11 +200,15 @@ export class Tailer {
         await this.sleep(this.config.poll_interval);
         continue;
       }
-      if (progressed || this.wakePending || this.stopped || this.toExamine.size > 0) continue;
-      if (this.drainWaiters.length > 0 && !this.fullPoll && !this.registry.attached().some((f) => f.open?.cursor.hasPending)) {
+      if (progressed || this.wakePending || this.stopped || this.examiner.queued > 0) continue;
+      if (
+        this.drainWaiters.length > 0 &&
+        !this.schedule.fullPollPending &&
+        !this.registry.attached().some((f) => f.open?.cursor.hasPending)
+      ) {
         for (const resolve of this.drainWaiters.splice(0)) resolve();
       }
-      await this.sleep(Math.max(1, this.config.poll_interval - (Date.now() - this.lastPoll)));
+      await this.sleep(this.schedule.sleepMs(Date.now()));
     }
   }
 
@@ -321,45 +238,12 @@ export class Tailer {
     return progressed;
   }
 
-  /**
-   * Reads the files that had data within the last HOT_MS (a read at the end of a file costs one
-   * read): between slices of a long poll or examination, so that thousands of new files do not
-   * hold up the files being written to.
-   */
+  /** Reads the files written to lately (see HotFiles; a read at the end of a file costs one read). */
   private async readHot(): Promise<void> {
-    const now = Date.now();
-    for (const f of [...this.hot]) {
+    for (const f of this.hot.due(Date.now(), (file) => file.open?.dataAt)) {
       if (this.stopped) return;
-      if (!f.open || now - f.open.dataAt > HOT_MS) {
-        this.hot.delete(f);
-        continue;
-      }
       await this.readSome(f);
     }
-  }
-
-  /** The open file's descriptor, reopened by path (and checked to be the same inode) if it was closed for room. */
-  private async handle(f: TrackedFile, o: OpenFile): Promise<FileHandle | undefined> {
-    if (o.fh) {
-      this.descriptors.touch(f);
-      return o.fh;
-    }
-    let fh: FileHandle;
-    try {
-      fh = await this.descriptors.openFile(o.at);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.warnOnce(o.at, 'cannot reopen file', err);
-      return undefined;
-    }
-    const st = await fh.stat().catch(() => undefined);
-    // Moved or replaced since: the next poll finds where the inode is now, if anywhere.
-    if (!st || st.dev !== f.dev || st.ino !== f.ino || f.open !== o) {
-      await this.descriptors.close(fh);
-      return undefined;
-    }
-    o.fh = fh;
-    this.descriptors.follow(f, fh, () => (o.fh = undefined));
-    return fh;
   }
 
   /**
@@ -369,7 +253,7 @@ export class Tailer {
   private async readSome(f: TrackedFile): Promise<boolean> {
     const o = f.open;
     if (!o) return false;
-    const fh = await this.handle(f, o);
+    const fh = await handleOf(f, o, this.descriptors, (path, err) => this.warnOnce(path, 'cannot reopen file', err));
     if (!fh) return false;
     const reader = this.reader;
     let progressed = false;
@@ -480,42 +364,35 @@ export class Tailer {
   // ---- finding and following files -----------------------------------------------------------
 
   /**
-   * Stats the known paths (idle ones less often, see IDLE_CHECK_MAX_POLLS), in slices with a few
-   * stats in flight, reading the followed files that changed between slices; queues paths at
-   * inodes not followed yet for examination; lets go of files that are gone.
+   * Stats the known paths (idle ones less often, see PollSchedule), in slices with a few stats in
+   * flight, reading the followed files that changed between slices; queues paths at inodes not
+   * followed yet for examination; lets go of files that are gone.
    */
   private async poll(initial: boolean): Promise<void> {
-    this.lastPoll = Date.now();
-    const full = initial || this.fullPoll;
-    this.fullPoll = false;
-    if (!initial && (++this.pollCount % POLLS_PER_RESCAN === 0 || this.rescanDue) && !this.scanning) {
+    const { full, rescan } = this.schedule.beginPoll(Date.now(), initial, this.scanning !== undefined);
+    if (rescan) {
       // In the background: walking a tree of thousands of files takes a while, and the files
       // already followed are not kept waiting for it. A poll looks at what it found at once.
-      this.rescanDue = false;
       this.scanning = this.discovery
         .scan()
         .then((found) => {
-          let added = false;
-          for (const p of found) {
-            if (this.paths.has(p)) continue;
-            this.paths.add(p);
-            added = true;
-          }
-          if (added) this.poke(true);
+          if (!this.schedule.found(found)) return;
+          this.schedule.pollNow();
+          this.poke();
         })
         .catch((err: unknown) => this.logger.warn('file glob walk failed', { error: err }))
         .finally(() => (this.scanning = undefined));
     }
     const seen = new Set<TrackedFile>();
     const inodes = new Set<string>();
-    const paths = [...this.paths];
-    for (let i = 0; i < paths.length && !this.stopped; i += POLL_SLICE) {
+    const paths = this.schedule.all();
+    for (const slice of pollSlices(paths.length, initial)) {
+      if (this.stopped) break;
       const now = Date.now();
-      // Few enough at once that the files they reopen never close each other for room.
-      const concurrency = Math.max(1, Math.min(STAT_CONCURRENCY, this.descriptors.bound >> 2));
-      await forEachLimit(paths.slice(i, i + POLL_SLICE), concurrency, (path) => this.pollPath(path, initial, full, now, seen, inodes));
+      const concurrency = statConcurrency(this.descriptors.bound);
+      await forEachLimit(paths.slice(slice.start, slice.end), concurrency, (path) => this.pollPath(path, initial, full, now, seen, inodes));
       // Thousands of paths take a while: the files being written to are not kept waiting.
-      if (!initial && i + POLL_SLICE < paths.length) await this.readHot();
+      if (slice.readHotAfter) await this.readHot();
     }
     this.registry.prune(inodes);
     const now = Date.now();
@@ -559,19 +436,17 @@ export class Tailer {
    * truncation and rewrites): a followed file that grew becomes due and is read right after.
    * Files gone are left to the next poll, which lets go of them.
    */
-  private async pollChanged(): Promise<void> {
-    const paths = [...this.changed];
-    this.changed.clear();
+  private async pollChanged(paths: readonly string[]): Promise<void> {
     const now = Date.now();
     const seen = new Set<TrackedFile>();
     const inodes = new Set<string>();
     for (const path of paths) {
       if (this.stopped) return;
-      if (this.paths.has(path)) await this.pollPath(path, false, true, now, seen, inodes);
+      if (this.schedule.covers(path)) await this.pollPath(path, false, true, now, seen, inodes);
     }
   }
 
-  /** One path of a poll: stat it (unless it is idle and not due), follow or queue what is there. */
+  /** One path of a poll: look at it (unless it is idle and not due), follow or queue what is there. */
   private async pollPath(
     path: string,
     initial: boolean,
@@ -580,72 +455,20 @@ export class Tailer {
     seen: Set<TrackedFile>,
     inodes: Set<string>,
   ): Promise<void> {
-    const check = this.checks.get(path);
-    const known = this.pathFile.get(path);
-    if (!full && check && check.next > now && known?.open) {
-      // Idle and not due: taken as still there (a rename or deletion raises a watch event, which
-      // makes the path due; the periodic rescan covers lost events).
-      seen.add(known);
-      inodes.add(inodeKey(known.dev, known.ino));
+    const idle = this.schedule.idleAt(path, now, full);
+    if (idle) {
+      seen.add(idle);
+      inodes.add(inodeKey(idle.dev, idle.ino));
       return;
     }
-    // Synchronous on purpose: ~2 µs of CPU per stat against ~12 µs through the thread pool and a
-    // promise, which with thousands of files was most of the agent's time; a slice of POLL_SLICE
-    // paths blocks for a few ms.
-    let st: Stats | undefined;
-    try {
-      st = statSync(path, { throwIfNoEntry: false });
-    } catch {
-      st = undefined;
-    }
-    if (!st) {
-      this.paths.delete(path);
-      this.checks.delete(path);
-      this.pathFile.delete(path);
-      return;
-    }
-    if (!st.isFile()) return;
-    inodes.add(inodeKey(st.dev, st.ino));
-    let f: TrackedFile | undefined;
-    try {
-      f = await this.follow(path, st, initial);
-    } catch (err) {
-      // One unreadable file must not stop the others; an open one stays as it was.
-      f = this.registry.attachedAt(st.dev, st.ino);
-      this.warnOnce(path, 'cannot follow file', err);
-    }
-    const base = this.config.poll_interval;
-    if (f?.open) {
-      seen.add(f);
-      this.pathFile.set(path, f);
-      // Changed (or still being read): every poll; unchanged: less and less often.
-      const interval =
-        f.open.due || !check
-          ? base
-          : Math.min(check.interval * 2, Math.max(base, Math.min(base * IDLE_CHECK_MAX_POLLS, IDLE_CHECK_MAX_MS)));
-      this.checks.set(path, { next: now + interval, interval });
-    } else {
-      this.pathFile.delete(path);
-      this.checks.delete(path);
-    }
-  }
-
-  /** Looks at a path found in a poll; answers the followed file at it, if any (a new inode is queued for examination). */
-  private async follow(path: string, st: Stats, initial: boolean): Promise<TrackedFile | undefined> {
-    const f = this.registry.attachedAt(st.dev, st.ino);
-    if (f?.open) {
-      f.open.at = path;
-      if (await this.stillSameFile(f, f.open, st)) return f;
-      // Truncated (copytruncate) or rewritten: the old content lives on only in a copy, if any.
-      this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
-      this.logger.info('file truncated or rewritten in place; reading it from the start', { path });
-      f.replaced = true;
-      await this.detach(f);
-    }
-    // A copy of a file still being read elsewhere, or compressed: nothing to read here.
-    if (st.size === 0 || this.registry.ignores(st.dev, st.ino)) return undefined;
-    if (!this.toExamine.has(path)) this.toExamine.set(path, initial);
-    return undefined;
+    const found = await this.examiner.look(path, initial);
+    if (found === 'gone') return this.schedule.gone(path);
+    if (found === 'not a file') return;
+    inodes.add(inodeKey(found.dev, found.ino));
+    const f = found.followed;
+    if (f?.open) seen.add(f);
+    // Changed (or still being read): every poll; unchanged: less and less often.
+    this.schedule.checked(path, now, f, f?.open?.due ?? false);
   }
 
   /**
@@ -653,22 +476,17 @@ export class Tailer {
    * them are committed in one commit. Answers whether any file was attached.
    */
   private async examineBatch(): Promise<boolean> {
-    const batch: [string, boolean][] = [];
-    for (const entry of this.toExamine) {
-      batch.push(entry);
-      if (batch.length === EXAMINE_BATCH) break;
-    }
     const started: TrackedFile[] = [];
     let attached = false;
-    for (const [path, initial] of batch) {
+    for (const [path, initial] of this.examiner.batch(EXAMINE_BATCH)) {
       if (this.stopped) break;
-      if (this.toExamine.size % HOT_EVERY === 0) await this.readHot();
-      this.toExamine.delete(path);
+      if (hotReadBeforeExamination(this.examiner.queued)) await this.readHot();
+      this.examiner.dequeue(path);
       try {
-        const f = await this.examine(path, initial, started);
+        const f = await this.examiner.examine(path, initial, started);
         if (f?.open) {
           attached = true;
-          this.pathFile.set(path, f);
+          this.schedule.attached(path, f);
         }
       } catch (err) {
         // Left for the next poll to queue again: a file is never skipped for an error here.
@@ -680,180 +498,17 @@ export class Tailer {
     return attached;
   }
 
-  /** Whether the inode of an open file still holds what was read so far (see judgeFollowed). */
-  private async stillSameFile(f: TrackedFile, o: OpenFile, st: Stats): Promise<boolean> {
-    const facts: FollowedFacts = {
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      readPos: o.cursor.readPos,
-      lastSize: o.size,
-      lastMtimeMs: o.mtimeMs,
-    };
-    let decision = judgeFollowed(facts);
-    let head: Buffer | undefined;
-    if (decision === 'check content') {
-      const fh = await this.handle(f, o);
-      if (!fh) return true; // cannot look now: the size and mtime stay as they were, so the next poll looks again
-      o.size = st.size;
-      o.mtimeMs = st.mtimeMs;
-      head = await readHead(fh, this.config.fingerprint_bytes);
-      const headOk = headMatches(head, f.fp);
-      facts.content = { headMatches: headOk, tailMatches: headOk && (await o.readTail.matches(fh)) };
-      decision = judgeFollowed(facts);
-    }
-    if (decision === 'truncated' || decision === 'rewritten') return false;
-    if (decision === 'grown') {
-      if (head) this.registry.strengthen(f, head, this.config.fingerprint_bytes);
-      o.due = true;
-    }
-    return true;
-  }
-
-  /**
-   * Whether a file whose first bytes match an open file is a copy of it (its bytes so far are
-   * the open file's bytes), or the open file was truncated since (copytruncate), or it is a
-   * different file that starts the same way (a common banner longer than the fingerprint).
-   */
-  private async copyOf(
-    fh: FileHandle,
-    size: number,
-    original: TrackedFile,
-    o: OpenFile,
-  ): Promise<'copy' | 'original truncated' | 'different'> {
-    const from = Math.max(0, size - COPY_CHECK_BYTES);
-    const len = size - from;
-    const mine = Buffer.alloc(len);
-    const theirs = Buffer.alloc(len);
-    const ofh = await this.handle(original, o);
-    if (!ofh) return 'different';
-    const [a, b] = await Promise.all([fh.read(mine, 0, len, from), ofh.read(theirs, 0, len, from)]);
-    if (a.bytesRead === len && b.bytesRead === len && mine.equals(theirs)) return 'copy';
-    // Checked after the comparison: a truncation racing with it shows here.
-    const ost = await ofh.stat();
-    if (ost.size < o.cursor.readPos || !headMatches(await readHead(ofh, original.fp.len), original.fp)) return 'original truncated';
-    return 'different';
-  }
-
-  /**
-   * A file at an inode not attached yet: a known file under a new name, a copy, or a new file
-   * (pushed on `started`: its starting position is committed with the batch's).
-   */
-  private async examine(path: string, initial: boolean, started: TrackedFile[]): Promise<TrackedFile | undefined> {
-    let fh: FileHandle;
-    try {
-      fh = await this.descriptors.openFile(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let attached = false;
-    try {
-      const st = await fh.stat();
-      const head = await readHead(fh, this.config.fingerprint_bytes);
-      const facts = this.registry.newInodeFacts(path, st, head, initial, Date.now());
-      let decision = identifyNewInode(facts, this.identity);
-      if (decision.kind === 'check tail') {
-        const { file } = decision;
-        facts.tailMatches = file.tail !== undefined && (await tailMatches(fh, file.position.offset, file.tail));
-        decision = identifyNewInode(facts, this.identity);
-      }
-      if (decision.kind === 'check copy' && decision.file.open) {
-        facts.copy = await this.copyOf(fh, st.size, decision.file, decision.file.open);
-        decision = identifyNewInode(facts, this.identity);
-      }
-      let f: TrackedFile;
-      switch (decision.kind) {
-        case 'followed':
-          return decision.file;
-        case 'compressed':
-          // Rotated logs compressed in place (app.log.2.gz) when a glob like app.log* takes them in.
-          this.registry.markCompressed(st.dev, st.ino);
-          this.warnOnce(path, 'skipping compressed file (add it to exclude, e.g. "**/*.gz")', undefined);
-          return undefined;
-        case 'copy':
-          this.registry.markCopy(st.dev, st.ino, decision.of);
-          return undefined;
-        case 'empty':
-        case 'first line incomplete':
-        case 'check tail':
-        case 'check copy':
-          return undefined;
-        case 'known':
-          f = decision.file;
-          if (decision.originalTruncated) {
-            this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
-            await this.detach(f);
-          }
-          if (f.path !== path || f.dev !== st.dev || f.ino !== st.ino)
-            this.logger.info('following known file', { path, id: f.id, previous: f.path, offset: f.position.offset });
-          break;
-        case 'new': {
-          if (decision.rewritten) {
-            decision.rewritten.replaced = true;
-            this.metrics.inc('log2events_file_truncations_total', 'Files found truncated or rewritten in place', this.labels);
-            this.logger.info('file rewritten in place since its position was written; reading it from the start', { path });
-          }
-          const fp = fingerprintOf(head, this.config.fingerprint_bytes);
-          const id = newFileId(fp, st, this.config.fingerprint_bytes, (taken) => this.registry.has(taken));
-          const offset = decision.atEnd ? st.size : 0;
-          // Starting at the end of a file that ends mid-line: the rest of that line is not a line.
-          const skip = decision.atEnd && st.size > 0 && (await lastByte(fh, st.size)) !== 0x0a;
-          f = { id, fp, path, dev: st.dev, ino: st.ino, position: { offset, skip }, detachedAt: facts.now };
-          this.registry.add(f);
-          started.push(f);
-          this.logger.info('following new file', { path, id, offset });
-          break;
-        }
-      }
-      f.path = path;
-      f.dev = st.dev;
-      f.ino = st.ino;
-      this.registry.strengthen(f, head, this.config.fingerprint_bytes);
-      await this.attach(f, fh, st, head, path);
-      attached = true;
-      return f;
-    } finally {
-      if (!attached) await this.descriptors.close(fh);
-    }
-  }
-
-  private async attach(f: TrackedFile, fh: FileHandle, st: Stats, head: Buffer, path: string): Promise<void> {
-    const format = await this.formatOf(fh, head);
-    const multiline = this.config.multiline ? new MultilineAggregator(this.config.multiline) : undefined;
-    const shared = fileRecordContext(path, await realpath(path).catch(() => path));
-    const cursor = new FileCursor(f.position, {
+  /** The cursor that turns a file's bytes into entries, handed to the rules as records. */
+  private cursorFor(f: TrackedFile, format: ConcreteFormat, shared: FileRecordContext): FileCursor {
+    return new FileCursor(f.position, {
       maxLineBytes: this.config.max_line_bytes,
       decoder: createDecoder(format, this.config),
-      multiline,
+      multiline: this.config.multiline ? new MultilineAggregator(this.config.multiline) : undefined,
       literals: this.literalsFor(format),
       guard: guardFor(format),
       onEntry: (entry) => this.onEntry(f, shared, entry),
       onTruncated: () => this.metrics.inc('log2events_file_lines_truncated_total', 'Lines cut at max_line_bytes', this.labels),
     });
-    const open: OpenFile = {
-      fh,
-      at: path,
-      due: true,
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      dataAt: Date.now(),
-      readSize: CHUNK_BYTES,
-      cursor,
-      backlog: { since: Date.now(), bytes: 0 },
-      readTail: new ReadTail(),
-    };
-    f.open = open;
-    this.registry.attach(f);
-    this.descriptors.follow(f, fh, () => (open.fh = undefined));
-  }
-
-  private async formatOf(fh: FileHandle, head: Buffer): Promise<ConcreteFormat> {
-    if (this.config.format !== 'auto') return this.config.format;
-    // A head shorter than asked for is the whole file already.
-    const buf = head.length >= DETECT_BYTES || head.length < this.config.fingerprint_bytes ? head : await readHead(fh, DETECT_BYTES);
-    const nl = buf.indexOf(0x0a);
-    const first = buf.toString('utf8', 0, nl < 0 ? buf.length : nl).replace(/\r$/, '');
-    return detectFormat(first, nl >= 0);
   }
 
   /** The rules' literals as bytes, when a byte scan finds them reliably in this format. */
@@ -910,22 +565,6 @@ export class Tailer {
     f.open = undefined;
     if (o.fh) await this.descriptors.close(o.fh, f);
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  // One iterator shared by the workers: each takes the next item when it is free.
-  const queue = items.values();
-  const worker = async () => {
-    for (const item of queue) await fn(item);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-async function lastByte(fh: FileHandle, size: number): Promise<number | undefined> {
-  const buf = Buffer.alloc(1);
-  const { bytesRead } = await fh.read(buf, 0, 1, size - 1);
-  return bytesRead === 1 ? buf[0] : undefined;
 }
 
 function guardFor(format: ConcreteFormat): PartialGuard {
