@@ -46,7 +46,9 @@ export function planSettlement<T extends Attempted>(
   const entries: PlannedEntry<T>[] = [];
   let attemptsMax = 0;
   let retryAfterMax = 0;
-  for (const [i, entry] of batch.entries()) {
+  for (let i = 0; i < batch.length; i++) {
+    const entry = batch[i];
+    if (entry === undefined) continue;
     const attempts = entry.attempts + 1;
     const firstAttempt = entry.firstAttempt ?? startedAt;
     const o: EntryOutcome =

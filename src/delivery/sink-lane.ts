@@ -6,7 +6,7 @@ import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
 import { type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
 import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
-import { type PlannedEntry, planSettlement, retryable } from './settlement-plan.ts';
+import { planSettlement, retryable } from './settlement-plan.ts';
 import { sendWithDeadline } from './send-with-deadline.ts';
 import { MIN_WINDOW, SpoolWindow } from './spool-window.ts';
 import type { AckTracker, SpoolRow, Ticket } from './ack-tracker.ts';
@@ -463,31 +463,34 @@ export class SinkLane {
     // checkpoint waits for it; nothing to remove from the spool), one that did not get through
     // nacks it, which spools its commit: retry state and dead letters live in rows. Held
     // entries whose commit was spooled meanwhile are settled as the spooled entries they are.
-    // `row`: the spooled entry to settle in the store; none for a held entry acked in memory or
-    // one the store refused to spool (kept held, retried from memory).
-    const settled: { planned: PlannedEntry<LaneEntry>; row: SpooledEntry | undefined }[] = [];
-    const nacked: { held: HeldEntry; at: (typeof settled)[number] }[] = [];
+    // The spooled entry each planned one is settled as in the store; none for a held entry
+    // acked in memory or one the store refused to spool (kept held, retried from memory).
+    const rows: (SpooledEntry | undefined)[] = new Array(plan.entries.length);
+    let nacked: { i: number; held: HeldEntry }[] | undefined;
     let ackedHeld = 0;
-    for (const planned of plan.entries) {
-      const { entry } = planned;
-      entry.attempts = planned.attempts;
-      entry.firstAttempt = planned.firstAttempt;
-      const s = { planned, row: entry.kind === 'spooled' ? entry : undefined };
-      settled.push(s);
-      if (entry.kind !== 'held') continue;
-      if (planned.fate.kind === 'delivered') {
+    const planned = plan.entries;
+    // Indexed loops: this runs for every entry delivered, and entries() iterators cost here.
+    for (let i = 0; i < planned.length; i++) {
+      const p = planned[i];
+      if (p === undefined) continue;
+      const { entry } = p;
+      entry.attempts = p.attempts;
+      entry.firstAttempt = p.firstAttempt;
+      if (entry.kind === 'spooled') {
+        rows[i] = entry;
+      } else if (p.fate.kind === 'delivered') {
         const row = this.deps.tracker.ack(entry.ticket);
-        if (row) s.row = spooled(entry, row);
+        if (row) rows[i] = spooled(entry, row);
         else ackedHeld += 1;
       } else {
-        nacked.push({ held: entry, at: s });
+        (nacked ??= []).push({ i, held: entry });
       }
     }
-    if (nacked.length > 0) {
-      const rows = this.deps.tracker.nack(nacked.map((n) => n.held.ticket));
-      for (const [k, n] of nacked.entries()) {
-        const row = rows?.[k];
-        if (row) n.at.row = spooled(n.held, row);
+    if (nacked) {
+      const secured = this.deps.tracker.nack(nacked.map((n) => n.held.ticket));
+      for (const [k, { i, held }] of nacked.entries()) {
+        const row = secured?.[k];
+        if (row) rows[i] = spooled(held, row);
       }
     }
 
@@ -496,10 +499,11 @@ export class SinkLane {
     const dead: DeadLetterMove[] = [];
     const deadEntries: SpooledEntry[] = [];
     const reports: EntryReport[] | undefined = this.deps.observer ? [] : undefined;
-    for (const {
-      planned: { entry, fate, firstAttempt },
-      row: s,
-    } of settled) {
+    for (let i = 0; i < planned.length; i++) {
+      const p = planned[i];
+      if (p === undefined) continue;
+      const { entry, fate, firstAttempt } = p;
+      const s = rows[i];
       if (fate.kind === 'delivered') {
         reports?.push({ event: entry.event, outcome: 'delivered' });
         if (s) delivered.push(s);
