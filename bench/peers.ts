@@ -25,7 +25,8 @@
  * Last, the ratios log2events ÷ Fluent Bit tuned.
  *
  * For A/B runs of log2events builds: `--only` keeps the rows whose name contains one of the
- * given strings (e.g. `--only 'http, running,log2events http'`); `--bin` runs another build's
+ * comma-separated strings (e.g. `--only 'log2events http'`: log2events's rows alone; `--rates 0`
+ * leaves out the steady state); `--bin` runs another build's
  * bin/log2events.js (next to its own dist/bundle/) instead of rebuilding this checkout's;
  * `--node-flags` adds node flags after the shebang's.
  */
