@@ -154,7 +154,7 @@ export class SpoolIntake implements Intake {
     }
     // While the store refuses writes for lack of space, nothing is delivered from memory either:
     // the commit goes to the store, which answers whether space has come back (intake pauses).
-    if (options.replayable && !this.deps.store.full && this.tryHold(rows, events, checkpointRows)) return { ok: true };
+    if (options.replayable && !this.deps.store.full && this.tryHold(rows, events, checkpointRows, options.noticedAt)) return { ok: true };
     if (!this.hasRoomFor(adding)) {
       if (this.deps.limits.full_policy === 'block') {
         this.wanted = adding;
@@ -257,15 +257,22 @@ export class SpoolIntake implements Intake {
     this.tracker.secure();
   }
 
-  private tryHold(rows: readonly EventToSpool[], events: readonly Event[], checkpoints: CheckpointRow[]): boolean {
+  private tryHold(
+    rows: readonly EventToSpool[],
+    events: readonly Event[],
+    checkpoints: CheckpointRow[],
+    noticedAt: number | undefined,
+  ): boolean {
     if (!this.tracker.enabled) return false;
     for (const r of rows) if (r.deadSinks.length > 0) return false;
     const now = Date.now();
+    // Linger counts from when the source noticed the events (never from the future).
+    const readyAt = noticedAt === undefined ? now : Math.min(now, noticedAt);
     return this.tracker.hold(rows, checkpoints, now, (tickets) => {
       const entries: HeldEntry[] = [];
       for (const [i, event] of events.entries()) {
         for (const ticket of tickets[i] ?? []) {
-          entries.push({ kind: 'held', ticket, event, size: 0, attempts: 0, firstAttempt: null, readyAt: now });
+          entries.push({ kind: 'held', ticket, event, size: 0, attempts: 0, firstAttempt: null, readyAt });
         }
       }
       return this.deps.lanes.hold(entries);

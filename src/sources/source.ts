@@ -25,6 +25,12 @@ export interface CommitOptions {
    * are delivered, spooling them only if that takes long (see delivery/ack-tracker.ts).
    */
   replayable?: boolean;
+  /**
+   * When the source learned that these events exist (ms since the epoch): for a file, the
+   * write event that woke it, before the stat and read that found them. The sink's `linger`
+   * counts from here, so the wait for the read does not add to an event's latency. Default: now.
+   */
+  noticedAt?: number;
 }
 
 /**

@@ -102,6 +102,14 @@ describe('replayable commits are delivered from memory (ack-driven checkpoints)'
     expect(sink.calls.flatMap((c) => c.ids).sort()).toEqual(events.map((e) => e.id).sort());
   });
 
+  it('counts linger from when the source noticed the events, not from their commit', async () => {
+    const sink = new GatedSink();
+    const { engine } = setup(sink, { sinkOptions: { batch: { linger: 60_000 } } });
+    // Noticed a minute ago (the read took that long): the linger is over, the request goes now.
+    engine.intake.commit([event()], cp('1'), { replayable: true, noticedAt: Date.now() - 60_000 });
+    await until(() => sink.waiting === 1);
+  });
+
   it('writes checkpoints in commit order: a later commit delivered first waits for the earlier one', async () => {
     const sink = new GatedSink();
     const { engine, store } = setup(sink);

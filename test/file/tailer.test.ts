@@ -89,6 +89,26 @@ describe('file source tailing real files', () => {
     expect(contents(intake).sort()).toEqual(['one ERROR', 'three ERROR', 'two ERROR']);
   });
 
+  it('dates the commit of an append from the write event that announced it: the sink lingers from there', async () => {
+    const { dir, intake } = setup();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, '');
+    const commits: { noticedAt: number | undefined; at: number; events: number }[] = [];
+    const commit = intake.commit.bind(intake);
+    intake.commit = (events, checkpoints, options) => {
+      if (events.length > 0) commits.push({ noticedAt: options?.noticedAt, at: Date.now(), events: events.length });
+      return commit(events, checkpoints, options);
+    };
+    // with a 1 h poll interval only the write event can start the read
+    await startSource(intake, { include: [log], poll_interval: '1h' });
+    const before = Date.now();
+    appendFileSync(log, 'one ERROR\n');
+    await waitFor(() => intake.events.length === 1, 'the appended line');
+    expect(commits).toHaveLength(1);
+    expect(commits[0]?.noticedAt).toBeGreaterThanOrEqual(before);
+    expect(commits[0]?.noticedAt).toBeLessThanOrEqual(commits[0]?.at ?? 0);
+  });
+
   it('start_at: beginning reads existing files whole; excluded files are not read', async () => {
     const { dir, intake } = setup();
     writeFileSync(join(dir, 'a.log'), lines(0, 3));

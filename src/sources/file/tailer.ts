@@ -1,7 +1,7 @@
 import type { Event } from '../../model/event.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import type { Checkpoint, SourceContext } from '../source.ts';
+import type { Checkpoint, CommitOptions, SourceContext } from '../source.ts';
 import { encodeCheckpoint } from './checkpoint.ts';
 import { flushTimeoutMs, type ConcreteFormat, type FileSourceConfig } from './config.ts';
 import { CHUNK_BYTES, ChunkReader, nextReadSize } from './chunk-reader.ts';
@@ -83,6 +83,10 @@ export class Tailer {
    * rewrite checks and the read itself (see WATCH_INTERVAL_DEFAULT_MS for the trade-off).
    */
   private readonly changeWake: WakeThrottle;
+  /** The first write event since a round last looked: when the data it announced was noticed. */
+  private noticedAt: number | undefined;
+  /** What this round's commits say: the notice the round answers, if any (its first turn only). */
+  private commitOptions: CommitOptions = REPLAYABLE;
 
   constructor(name: string, config: FileSourceConfig, ctx: SourceContext, metrics: Metrics) {
     this.name = name;
@@ -138,7 +142,10 @@ export class Tailer {
       if (event === 'change') {
         // Written to: stat it now (a pass over the changed paths only), and at the next poll
         // however idle it was.
-        if (this.schedule.written(path)) this.changeWake.signal();
+        if (this.schedule.written(path)) {
+          this.noticedAt ??= Date.now();
+          this.changeWake.signal();
+        }
         return;
       }
       if (event === 'add') this.schedule.appeared(path);
@@ -185,6 +192,11 @@ export class Tailer {
       let progressed = false;
       try {
         const round = this.schedule.roundStart(Date.now());
+        // A round that looks again answers the notices so far; later turns of a long read are
+        // plain commits (a burst read over many turns is batched as usual).
+        this.commitOptions =
+          round.kind !== 'none' && this.noticedAt !== undefined ? { ...REPLAYABLE, noticedAt: this.noticedAt } : REPLAYABLE;
+        if (round.kind !== 'none') this.noticedAt = undefined;
         if (round.kind === 'poll') await this.poll(false);
         else if (round.kind === 'changed') await this.pollChanged(round.paths);
         this.wakePending = false;
@@ -332,7 +344,7 @@ export class Tailer {
       value: encodeCheckpoint({ ...position, fp: f.fp, path: f.path, dev: f.dev, ino: f.ino, ...(tail ? { tail } : {}) }),
     }));
     for (;;) {
-      const result = this.ctx.intake.commit(events, checkpoints, REPLAYABLE);
+      const result = this.ctx.intake.commit(events, checkpoints, this.commitOptions);
       if (result.ok) {
         for (const { f, position, tail } of updates) {
           f.position = position;
