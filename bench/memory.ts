@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { installedCommand } from './installed-command.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -31,16 +32,7 @@ const { values } = parseArgs({
 });
 const IDLE_MS = Number(values['idle-seconds']) * 1000;
 
-if (!values.bin) {
-  const { spawnSync } = await import('node:child_process');
-  const bundle = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js')], { encoding: 'utf8' });
-  if (bundle.status !== 0) throw new Error(`bundle failed:\n${bundle.stdout}${bundle.stderr}`);
-}
-const BIN = resolve(values.bin ?? join(REPO, 'bin/log2events.js'));
-const NODE_FLAGS = [
-  ...(/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/),
-  ...values['node-flags'].split(/\s+/),
-].filter(Boolean);
+const { bin: BIN, nodeFlags: NODE_FLAGS } = installedCommand(values.bin, values['node-flags']);
 
 const dir = mkdtempSync(join(tmpdir(), 'l2e-memory-'));
 const dumpPath = join(dir, 'dump.json');

@@ -48,6 +48,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { installedCommand } from './installed-command.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const TIME = '/usr/bin/time';
@@ -89,16 +90,7 @@ const ONLY = values.only?.split(',').filter(Boolean);
 const wanted = (name: string) => !ONLY || ONLY.some((o) => name.includes(o));
 
 /** The installed command: bin/log2events.js over the bundle, rebuilt from the current sources. */
-if (!values.bin) {
-  const bundle = spawnSync(process.execPath, [join(REPO, 'scripts/bundle.js')], { encoding: 'utf8' });
-  if (bundle.status !== 0) throw new Error(`bundle failed:\n${bundle.stdout}${bundle.stderr}`);
-}
-const BIN = resolve(values.bin ?? join(REPO, 'bin/log2events.js'));
-/** bin/log2events.js runs under its shebang's flags; spawn it through its own shebang. */
-const NODE_FLAGS = [
-  ...(/^#!.*\bnode\b(.*)$/m.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').trim().split(/\s+/),
-  ...values['node-flags'].split(/\s+/),
-].filter(Boolean);
+const { bin: BIN, nodeFlags: NODE_FLAGS } = installedCommand(values.bin, values['node-flags']);
 const l2e = (args: string[]) => [process.execPath, ...NODE_FLAGS, BIN, ...args];
 
 const dir = mkdtempSync(join(tmpdir(), 'l2e-peers-'));
