@@ -17,7 +17,7 @@ export const spoolOptionsSchema = z
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
     /**
      * How long a file's events may be delivered from memory before they are spooled (their
-     * offset is written once they are delivered; see delivery/held-commits.ts). 0: every event
+     * offset is written once they are delivered; see delivery/ack-tracker.ts). 0: every event
      * is spooled, with the offset, before delivery.
      */
     hold: duration.default(2000),

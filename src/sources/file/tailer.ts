@@ -23,7 +23,7 @@ import { WakeThrottle } from './wake-throttle.ts';
  * A backlog commits once per turn (up to CHUNKS_PER_TURN chunks: one transaction and one fsync
  * instead of one per chunk), or after a chunk once this many events wait. Commits are
  * replayable: delivered from memory, their checkpoints written once a whole commit is
- * delivered (delivery/held-commits.ts), so this is also the most a crash can send again beyond
+ * delivered (delivery/ack-tracker.ts), so this is also the most a crash can send again beyond
  * the requests in flight.
  */
 const COMMIT_EVENTS = 128;
