@@ -24,12 +24,12 @@ afterEach(async () => {
   for (const s of scratches.splice(0)) s.cleanup();
 });
 
-function setup(options: Record<string, unknown> = {}) {
+function setup(options: Record<string, unknown> = {}, maxOpenFiles = 64) {
   const scratch = scratchDir('l2e-examiner-');
   scratches.push(scratch);
   const config = fileSourceSchema.parse({ type: 'file', include: ['x'], fingerprint_bytes: FP_BYTES, format: 'plain', ...options });
   const registry = new FileRegistry<TrackedFile>();
-  const descriptors = new DescriptorPool<TrackedFile>(64, () => {});
+  const descriptors = new DescriptorPool<TrackedFile>(maxOpenFiles, () => {});
   const formats = new Map<string, ConcreteFormat>();
   const detached: TrackedFile[] = [];
   let truncations = 0;
@@ -233,6 +233,70 @@ describe('Examiner: a followed file found again by a poll', () => {
     renameSync(p, moved);
     expect(await examiner.look(moved, false)).toMatchObject({ followed: f });
     expect(f?.open?.at).toBe(moved);
+  });
+
+  /** A rewrite in place that ends larger than before, found by a poll after `passes` polls that found the file grown. */
+  async function rewriteAfterGrowth(passes: number, initial: string, rewritten: string) {
+    const ctx = setup();
+    const p = ctx.file('app.log', initial);
+    const { file: f } = await ctx.examine(p);
+    for (let i = 0; i < passes; i++) {
+      appendFileSync(p, `appended ${i}\n`);
+      expect(await ctx.examiner.look(p, false)).toMatchObject({ followed: f });
+    }
+    const old = statSync(p);
+    if (Buffer.byteLength(rewritten) <= old.size) throw new Error('the rewrite must end larger');
+    writeFileSync(p, rewritten);
+    utimesSync(p, old.atime, new Date(old.mtimeMs + 5_000));
+    return { ...ctx, f, look: await ctx.examiner.look(p, false) };
+  }
+
+  // The passes over a file that grew compare its leading bytes with those the first such pass
+  // found (kept in memory) rather than hashing them: a rewrite is found either way.
+  it.each([
+    { what: 'on the first pass that finds it grown', passes: 0 },
+    { what: 'after passes that found it grown', passes: 3 },
+  ])('rewritten in place and larger (other leading bytes), $what: let go', async ({ passes }) => {
+    const { f, look, detached, truncations } = await rewriteAfterGrowth(
+      passes,
+      HEAD,
+      `${HEAD.toUpperCase()}${'a longer body than before, line after line\n'.repeat(4)}`,
+    );
+    expect(look).toMatchObject({ followed: undefined });
+    expect(detached).toEqual([f]);
+    expect(truncations()).toBe(1);
+  });
+
+  it('rewritten in place after growing past a weak fingerprint: the bytes it was strengthened with are compared', async () => {
+    // First seen shorter than the fingerprint; its growth strengthens it to FP_BYTES, and the
+    // rewrite differs from the original only in the bytes the stronger fingerprint added.
+    const short = 'short\n';
+    // Strengthened by each of three passes (to 17, 28, then 32 bytes); the rewrite differs in
+    // bytes 17-27, which the first pass's fingerprint did not cover.
+    const { f, look, detached } = await rewriteAfterGrowth(3, short, `${short}appended 0\nAPPENDED 1\n${'more\n'.repeat(10)}`);
+    expect(f?.fp.len).toBe(FP_BYTES);
+    expect(look).toMatchObject({ followed: undefined });
+    expect(detached).toEqual([f]);
+  });
+
+  it('closed for room: grown is still told from rewritten after the descriptor is reopened', async () => {
+    const { examine, examiner, file, detached } = setup({}, 1);
+    const p = file('app.log', HEAD);
+    const { file: f } = await examine(p);
+    appendFileSync(p, 'appended\n');
+    await examiner.look(p, false);
+    // Another file's examination takes the only slot: this one's descriptor is closed.
+    const other = await examine(file('other.log', 'another first line, also long enough\n'));
+    expect(f?.open?.fh).toBeUndefined();
+    appendFileSync(p, 'appended again\n');
+    expect(await examiner.look(p, false)).toMatchObject({ followed: f });
+    expect(f?.open?.due).toBe(true);
+    const old = statSync(p);
+    writeFileSync(p, `${HEAD.toUpperCase()}${'rewritten\n'.repeat(5)}`);
+    utimesSync(p, old.atime, new Date(old.mtimeMs + 5_000));
+    expect(await examiner.look(p, false)).toMatchObject({ followed: undefined });
+    expect(detached).toEqual([f]);
+    expect(other.file).toBeDefined();
   });
 
   it('rewritten in place (other leading bytes): let go, and the path queued to be read from 0 as a new file', async () => {

@@ -6,12 +6,12 @@ import type { ConcreteFormat, FileSourceConfig } from './config.ts';
 import type { FileCursor } from './cursor.ts';
 import type { DescriptorPool } from './descriptors.ts';
 import type { FileRegistry } from './file-registry.ts';
-import { fingerprintOf, headMatches, readHead } from './fingerprint.ts';
+import { fingerprintOf, headMatches, readHead, readHeadSync } from './fingerprint.ts';
 import { detectFormat } from './formats/index.ts';
 import { identifyNewInode, judgeFollowed, newFileId, type CopyVerdict, type FollowedFacts, type IdentitySettings } from './identity.ts';
 import { fileRecordContext, type FileRecordContext } from './record-context.ts';
 import { ReadTail, tailMatches } from './tail.ts';
-import { handleOf, type OpenFile, type TrackedFile } from './tracked-file.ts';
+import { descriptorClosed, handleOf, type OpenFile, type TrackedFile } from './tracked-file.ts';
 
 /** Trailing bytes compared to tell a copy of an open file from a file that only starts like it. */
 const COPY_CHECK_BYTES = 4096;
@@ -48,6 +48,7 @@ export class Examiner {
   private readonly parts: ExaminerParts;
   /** Paths found at an inode not followed yet, waiting to be examined (true: found by the first poll). */
   private readonly queue = new Map<string, boolean>();
+  private headScratch: Buffer | undefined;
 
   constructor(parts: ExaminerParts) {
     this.parts = parts;
@@ -131,19 +132,31 @@ export class Examiner {
     if (decision === 'check content') {
       const fh = await this.handle(f, o);
       if (!fh) return true; // cannot look now: the size and mtime stay as they were, so the next poll looks again
+      // Closed for room or let go since (its descriptor number may be another file's now).
+      if (o.fh !== fh || f.open !== o) return true;
       o.size = st.size;
       o.mtimeMs = st.mtimeMs;
-      head = await readHead(fh, this.parts.config.fingerprint_bytes);
-      const headOk = headMatches(head, f.fp);
-      facts.content = { headMatches: headOk, tailMatches: headOk && (await o.readTail.matches(fh)) };
+      head = readHeadSync(fh.fd, this.headBuffer());
+      const headOk = o.head ? startsWith(head, o.head) : headMatches(head, f.fp);
+      facts.content = { headMatches: headOk, tailMatches: headOk && o.readTail.matches(fh.fd) };
       decision = judgeFollowed(facts);
     }
     if (decision === 'truncated' || decision === 'rewritten') return false;
     if (decision === 'grown') {
-      if (head) this.parts.registry.strengthen(f, head, this.parts.config.fingerprint_bytes);
+      if (head) {
+        this.parts.registry.strengthen(f, head, this.parts.config.fingerprint_bytes);
+        if (o.head?.length !== f.fp.len) o.head = keptCopy(head, f.fp.len);
+      }
       o.due = true;
     }
     return true;
+  }
+
+  /** Where the leading bytes of a followed file are read for its checks (one buffer for all). */
+  private headBuffer(): Buffer {
+    const len = this.parts.config.fingerprint_bytes;
+    if (this.headScratch?.length !== len) this.headScratch = Buffer.allocUnsafeSlow(len);
+    return this.headScratch;
   }
 
   /**
@@ -271,7 +284,7 @@ export class Examiner {
     };
     f.open = open;
     this.parts.registry.attach(f);
-    this.parts.descriptors.follow(f, fh, () => (open.fh = undefined));
+    this.parts.descriptors.follow(f, fh, () => descriptorClosed(open));
   }
 
   /** The configured format, or with `auto` the one the first line shows. */
@@ -288,6 +301,17 @@ export class Examiner {
   private handle(f: TrackedFile, o: OpenFile): Promise<FileHandle | undefined> {
     return handleOf(f, o, this.parts.descriptors, (path, err) => this.parts.warnOnce(path, 'cannot reopen file', err));
   }
+}
+
+/** The first `len` bytes, in memory of their own (a slice of the shared pool would hold all of its 8 KiB). */
+function keptCopy(bytes: Buffer, len: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(len);
+  bytes.copy(copy, 0, 0, len);
+  return copy;
+}
+
+function startsWith(bytes: Buffer, prefix: Buffer): boolean {
+  return bytes.length >= prefix.length && bytes.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }
 
 async function lastByte(fh: FileHandle, size: number): Promise<number | undefined> {

@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { hashPrefix, type Fingerprint } from './fingerprint.ts';
 
@@ -42,12 +43,15 @@ export class ReadTail {
     this.end = end;
   }
 
-  /** Whether the file still holds the kept bytes where they were read. */
-  async matches(fh: FileHandle): Promise<boolean> {
+  /**
+   * Whether the file open at `fd` still holds the kept bytes where they were read. A synchronous
+   * read (see readHeadSync: it is done on every pass over a file that grew).
+   */
+  matches(fd: number): boolean {
     if (this.len === 0 || !this.buf) return true;
     const now = Buffer.allocUnsafe(this.len);
-    const { bytesRead } = await fh.read(now, 0, this.len, this.end - this.len);
-    return bytesRead === this.len && now.equals(this.buf.subarray(0, this.len));
+    const n = readSync(fd, now, 0, this.len, this.end - this.len);
+    return n === this.len && now.equals(this.buf.subarray(0, this.len));
   }
 
   /** The checkpoint's second fingerprint for a position at `offset`, when the kept bytes reach it. */

@@ -44,6 +44,18 @@ export interface OpenFile {
   backlog?: { since: number; bytes: number };
   /** The last bytes read, to tell appends from rewrites (see tail.ts). */
   readTail: ReadTail;
+  /**
+   * The fingerprinted leading bytes, once a check found them in the file: the checks of a file
+   * that grew compare bytes instead of hashing them. Dropped with the descriptor, so that at
+   * most `max_open_files` are held.
+   */
+  head?: Buffer | undefined;
+}
+
+/** The descriptor of an open file was closed for room: it keeps its position, not its kept head. */
+export function descriptorClosed(o: OpenFile): void {
+  o.fh = undefined;
+  o.head = undefined;
 }
 
 /**
@@ -75,7 +87,7 @@ export async function handleOf(
     return undefined;
   }
   o.fh = fh;
-  descriptors.follow(f, fh, () => (o.fh = undefined));
+  descriptors.follow(f, fh, () => descriptorClosed(o));
   return fh;
 }
 
