@@ -5,7 +5,8 @@ import type { Intake } from '../sources/source.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { SinkCommonOptions } from '../sinks/common-options.ts';
 import { SettleQueue } from './settle-queue.ts';
-import { SinkLane, type HeldEntry, type LaneStatus } from './sink-lane.ts';
+import type { HeldEntry } from './lane-entry.ts';
+import { SinkLane, type LaneStatus } from './sink-lane.ts';
 import { SpoolIntake, type LaneRouter, type SpoolLimits } from './spool-intake.ts';
 import type { DeliveryObserver, RequestReport } from './delivery-report.ts';
 import { SinkHealth, type SinkHealthStatus, type SinkState } from './sink-health.ts';
@@ -62,7 +63,7 @@ export class DeliveryEngine {
   private readonly opts: DeliveryEngineOptions;
   private readonly idleWaiters = new Set<() => void>();
   private recheckTimer: NodeJS.Timeout | undefined;
-  private readonly settler: SettleQueue;
+  private readonly settleQueue: SettleQueue;
   private knownMaxSeq = 0;
   private started = false;
   private stopping: Promise<void> | undefined;
@@ -81,7 +82,7 @@ export class DeliveryEngine {
       lanes: this.router(),
     });
     this.intake = this.spool;
-    const settler = (this.settler = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
+    const settleQueue = (this.settleQueue = new SettleQueue(opts.store, this.logger, (freed) => this.spool.released(freed), opts.metrics));
     for (const [name, { sink, options }] of opts.sinks) {
       const health =
         opts.health?.get(name) ?? new SinkHealth(name, this.logger, opts.healthLogIntervalMs ?? DEFAULT_HEALTH_LOG_INTERVAL_MS);
@@ -102,7 +103,7 @@ export class DeliveryEngine {
           logger: this.logger,
           metrics: opts.metrics,
           window: opts.window,
-          settler,
+          settleQueue,
           onProgress: () => this.checkIdle(),
           tracker: this.spool.tracker,
           observer,
@@ -278,7 +279,7 @@ export class DeliveryEngine {
     this.stopping ??= (async () => {
       this.spool.close();
       // Outcomes kept in memory for a store that refused them get one more try, then stay spooled.
-      this.settler.stop();
+      this.settleQueue.stop();
       if (this.recheckTimer) clearInterval(this.recheckTimer);
       // Keep a little of the budget for aborting what is still in flight and recording it.
       const deadline = Date.now() + timeoutMs - Math.min(STOP_MARGIN_MS, timeoutMs / 10);

@@ -2,14 +2,14 @@ import PQueue from 'p-queue';
 import type { Event } from '../model/event.ts';
 import type { Logger } from '../observability/logger.ts';
 import { SIZE_BUCKETS, type Metrics } from '../observability/metrics.ts';
-import { REDIRECT_NOT_FOLLOWED } from '../sinks/http-call.ts';
-import { type SendResult, type Sink, type SinkLimits, UNRECOGNISED_ANSWER } from '../sinks/sink.ts';
-import type { DeadLetterMove, RetryUpdate, StateStore } from '../store/state-store.ts';
+import type { SendResult, Sink, SinkLimits } from '../sinks/sink.ts';
+import type { StateStore } from '../store/state-store.ts';
 import { ActionOrder } from './action-order.ts';
 import { planSettlement, retryable } from './settlement-plan.ts';
+import { Settler } from './settlement-apply.ts';
 import { sendWithDeadline } from './send-with-deadline.ts';
 import { MIN_WINDOW, SpoolWindow } from './spool-window.ts';
-import type { AckTracker, SpoolRow, Ticket } from './ack-tracker.ts';
+import type { AckTracker } from './ack-tracker.ts';
 import { Batcher } from './batcher.ts';
 import { AdaptiveConcurrency, FixedConcurrency, type ConcurrencyLimit } from './adaptive-concurrency.ts';
 import { AdaptiveRate, type RatePacer } from './adaptive-rate.ts';
@@ -17,41 +17,8 @@ import type { SinkCommonOptions } from '../sinks/common-options.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 import type { SettleQueue } from './settle-queue.ts';
-import type { DeliveryObserver, EntryReport } from './delivery-report.ts';
-
-interface EntryState {
-  readonly event: Event;
-  size: number;
-  attempts: number;
-  firstAttempt: number | null;
-  /** When it became sendable (linger counts from here). */
-  readyAt: number;
-}
-
-/** An entry read from or written to the spool: its outcome is settled in its row. */
-export interface SpooledEntry extends EntryState {
-  readonly kind: 'spooled';
-  readonly seq: number;
-  readonly eventRow: number;
-}
-
-/**
- * An entry of a held commit (delivery/ack-tracker.ts): its event is only in memory, and its
- * outcome goes to the tracker by its ticket.
- */
-export interface HeldEntry extends EntryState {
-  readonly kind: 'held';
-  readonly ticket: Ticket;
-}
-
-/** One (event, sink) pair as the lane holds it in memory. */
-export type LaneEntry = SpooledEntry | HeldEntry;
-
-/** A held entry whose commit was spooled, as the spooled entry it now is. */
-function spooled(entry: HeldEntry, row: SpoolRow): SpooledEntry {
-  const { event, size, attempts, firstAttempt, readyAt } = entry;
-  return { kind: 'spooled', seq: row.seq, eventRow: row.eventRow, event, size, attempts, firstAttempt, readyAt };
-}
+import type { DeliveryObserver } from './delivery-report.ts';
+import { type HeldEntry, type LaneEntry, type SpooledEntry, spooled } from './lane-entry.ts';
 
 export interface LaneDeps {
   name: string;
@@ -61,7 +28,7 @@ export interface LaneDeps {
   logger: Logger;
   metrics: Metrics;
   /** Writes outcomes to the store (grouped with other lanes' into one transaction). */
-  settler: SettleQueue;
+  settleQueue: SettleQueue;
   /** Called whenever the lane may have become idle. */
   onProgress: () => void;
   /** Where held entries' outcomes go (ack, nack). */
@@ -129,6 +96,8 @@ export class SinkLane {
   private readonly queue: PQueue;
   private readonly retries: RetrySchedule<LaneEntry>;
   private readonly window: SpoolWindow;
+  /** Carries out each request's settlement plan. */
+  private readonly settler: Settler;
   private readonly abort = new AbortController();
   private readonly labels: { sink: string };
 
@@ -167,6 +136,20 @@ export class SinkLane {
       // Room for a full batch in every request the sink may have in flight, and the next one.
       size: deps.window ?? Math.max(MIN_WINDOW, this.limits.maxEntries * (this.concurrency.max + 1)),
       inMemory: () => this.inMemory,
+    });
+    this.settler = new Settler({
+      name: deps.name,
+      logger: this.logger,
+      metrics: deps.metrics,
+      queue: deps.settleQueue,
+      tracker: deps.tracker,
+      policy: this.policy,
+      observer: deps.observer,
+      retryAt: (at, entry) => {
+        if (this.state === 'running') this.retries.add(at, entry);
+      },
+      release: (entry) => this.release(entry),
+      settled: (seq) => this.window.settled(seq),
     });
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
   }
@@ -310,14 +293,14 @@ export class SinkLane {
     } else {
       dead = entry;
     }
-    this.track(this.settle([], [], [this.deadMove(dead, code, message, null)]).then((ok) => ok && this.window.settled(dead.seq)));
+    this.track(this.settler.deadOnArrival(dead, code, message));
   }
 
   private fill(): void {
     if (this.state !== 'running') return;
     this.window.fill(
       (entry) => this.push(entry),
-      (move) => this.track(this.settle([], [], [move])),
+      (move) => this.track(this.settler.unreadable(move)),
     );
   }
 
@@ -444,8 +427,16 @@ export class SinkLane {
 
   private async onSent(batch: LaneEntry[], result: SendResult, startedAt: number): Promise<void> {
     const now = Date.now();
-    this.concurrency.onResult({ startedAt, latencyMs: now - startedAt, throttled: result.throttled });
-    this.pacer.onResult({ startedAt, now, throttled: result.throttled });
+    this.adapt(result.throttled, startedAt, now, batch.length);
+    const plan = planSettlement(batch, result, this.policy, now, startedAt);
+    if (plan.pauseUntil !== undefined) this.pausedUntil = Math.max(this.pausedUntil, plan.pauseUntil);
+    await this.settler.apply(plan, { throttled: result.throttled, startedAt, now });
+  }
+
+  /** Concurrency and pace follow each answer (throttling, latency); the request is counted. */
+  private adapt(throttled: boolean, startedAt: number, now: number, entries: number): void {
+    this.concurrency.onResult({ startedAt, latencyMs: now - startedAt, throttled });
+    this.pacer.onResult({ startedAt, now, throttled });
     this.queue.concurrency = this.concurrency.current;
     this.metrics.set('log2events_sink_concurrency', 'Requests a sink may have in flight', this.labels, this.concurrency.current);
     this.metrics.observe(
@@ -454,161 +445,8 @@ export class SinkLane {
       this.labels,
       (now - startedAt) / 1000,
     );
-    this.metrics.observe('log2events_sink_batch_entries', 'Entries per request, per sink', this.labels, batch.length, SIZE_BUCKETS);
-    if (result.throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
-
-    const plan = planSettlement(batch, result, this.policy, now, startedAt);
-    if (plan.pauseUntil !== undefined) this.pausedUntil = Math.max(this.pausedUntil, plan.pauseUntil);
-    // Held entries report to the tracker: a delivered one acks its ticket (its commit's
-    // checkpoint waits for it; nothing to remove from the spool), one that did not get through
-    // nacks it, which spools its commit: retry state and dead letters live in rows. Held
-    // entries whose commit was spooled meanwhile are settled as the spooled entries they are.
-    // The spooled entry each planned one is settled as in the store; none for a held entry
-    // acked in memory or one the store refused to spool (kept held, retried from memory).
-    const rows: (SpooledEntry | undefined)[] = new Array(plan.entries.length);
-    let nacked: { i: number; held: HeldEntry }[] | undefined;
-    let ackedHeld = 0;
-    const planned = plan.entries;
-    // Indexed loops: this runs for every entry delivered, and entries() iterators cost here.
-    for (let i = 0; i < planned.length; i++) {
-      const p = planned[i];
-      if (p === undefined) continue;
-      const { entry } = p;
-      entry.attempts = p.attempts;
-      entry.firstAttempt = p.firstAttempt;
-      if (entry.kind === 'spooled') {
-        rows[i] = entry;
-      } else if (p.fate.kind === 'delivered') {
-        const row = this.deps.tracker.ack(entry.ticket);
-        if (row) rows[i] = spooled(entry, row);
-        else ackedHeld += 1;
-      } else {
-        (nacked ??= []).push({ i, held: entry });
-      }
-    }
-    if (nacked) {
-      const secured = this.deps.tracker.nack(nacked.map((n) => n.held.ticket));
-      for (const [k, { i, held }] of nacked.entries()) {
-        const row = secured?.[k];
-        if (row) rows[i] = spooled(held, row);
-      }
-    }
-
-    const delivered: SpooledEntry[] = [];
-    const retried: { entry: SpooledEntry; update: RetryUpdate; at: number }[] = [];
-    const dead: DeadLetterMove[] = [];
-    const deadEntries: SpooledEntry[] = [];
-    const reports: EntryReport[] | undefined = this.deps.observer ? [] : undefined;
-    for (let i = 0; i < planned.length; i++) {
-      const p = planned[i];
-      if (p === undefined) continue;
-      const { entry, fate, firstAttempt } = p;
-      const s = rows[i];
-      if (fate.kind === 'delivered') {
-        reports?.push({ event: entry.event, outcome: 'delivered' });
-        if (s) delivered.push(s);
-        else this.release(entry); // acked while held
-        continue;
-      }
-      reports?.push({
-        event: entry.event,
-        outcome: s === undefined || fate.kind === 'retry' ? 'retry' : 'dead_letter',
-        code: fate.code,
-        message: fate.message,
-      });
-      if (!s) {
-        // Held still: the store refused to spool it.
-        if (this.state === 'running') this.retries.add(now + this.policy.delay(entry.attempts), entry);
-      } else if (fate.kind === 'dead') {
-        deadEntries.push(s);
-        dead.push(this.deadMove(s, fate.code, fate.message, startedAt));
-      } else {
-        retried.push({
-          entry: s,
-          at: fate.at,
-          update: {
-            seq: s.seq,
-            attempts: s.attempts,
-            firstAttempt,
-            lastAttempt: startedAt,
-            code: fate.code,
-            message: fate.message,
-          },
-        });
-      }
-    }
-
-    if (reports)
-      this.deps.observer?.onRequest({
-        sink: this.name,
-        entries: reports,
-        throttled: result.throttled,
-        latencyMs: now - startedAt,
-        at: now,
-      });
-    if (ackedHeld) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, ackedHeld);
-    if (delivered.length === 0 && retried.length === 0 && dead.length === 0) return;
-    const ok = await this.settle(
-      delivered,
-      retried.map((r) => r.update),
-      dead,
-    );
-    if (!ok) {
-      // The store refused the write: keep these entries for another attempt, so nothing leaves
-      // memory without its outcome recorded (a delivered one may be sent twice).
-      if (this.state === 'running') {
-        for (const entry of [...delivered, ...deadEntries, ...retried.map((r) => r.entry)])
-          this.retries.add(now + this.policy.delay(entry.attempts), entry);
-      }
-      return;
-    }
-    for (const e of delivered) this.release(e);
-    for (const d of deadEntries) this.release(d);
-    for (const e of delivered) this.window.settled(e.seq);
-    for (const e of deadEntries) this.window.settled(e.seq);
-    if (delivered.length) this.metrics.inc('log2events_delivered_total', 'Events a sink accepted', this.labels, delivered.length);
-    const first = retried[0]?.update;
-    if (first) {
-      this.metrics.inc('log2events_retries_total', 'Entries scheduled for another attempt', this.labels, retried.length);
-      // An answer that is no acceptance, or a redirect, points at a wrong endpoint or a proxy in the way: say so.
-      const level = first.code === UNRECOGNISED_ANSWER || first.code === REDIRECT_NOT_FOLLOWED ? 'warn' : 'debug';
-      this.logger[level]('retrying entries', { count: retried.length, code: first.code, message: first.message });
-    }
-    if (this.state === 'running') for (const r of retried) this.retries.add(r.at, r.entry);
-  }
-
-  private deadMove(entry: SpooledEntry, code: string, message: string, lastAttempt: number | null): DeadLetterMove {
-    return {
-      seq: entry.seq,
-      eventRow: entry.eventRow,
-      sink: this.name,
-      code,
-      message,
-      attempts: entry.attempts,
-      firstAttempt: entry.firstAttempt,
-      lastAttempt,
-    };
-  }
-
-  /** Writes outcomes to the store; false when the store failed (logged by the queue). */
-  private async settle(
-    delivered: readonly SpooledEntry[],
-    retried: readonly RetryUpdate[],
-    dead: readonly DeadLetterMove[],
-  ): Promise<boolean> {
-    const ok = await this.deps.settler.enqueue({ delivered, retried, dead });
-    const first = dead[0];
-    if (ok && first) {
-      this.metrics.inc('log2events_dead_letters_total', 'Events moved to dead letters', this.labels, dead.length);
-      // One line per request, not per event: a sink with wrong credentials refuses every batch.
-      this.logger.warn('events moved to dead letters', {
-        count: dead.length,
-        code: first.code,
-        message: first.message,
-        attempts: first.attempts,
-      });
-    }
-    return ok;
+    this.metrics.observe('log2events_sink_batch_entries', 'Entries per request, per sink', this.labels, entries, SIZE_BUCKETS);
+    if (throttled) this.metrics.inc('log2events_throttled_total', 'Requests a sink answered with throttling', this.labels);
   }
 
   /** `entry` reached its final outcome: entries of its key that waited on it may go. */

@@ -13,7 +13,7 @@ import {
   type Synchronous,
 } from '../store/state-store.ts';
 import { AckTracker, type Ticket } from './ack-tracker.ts';
-import type { HeldEntry } from './sink-lane.ts';
+import type { HeldEntry } from './lane-entry.ts';
 
 export interface SpoolLimits {
   max_events: number;

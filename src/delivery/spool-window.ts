@@ -2,7 +2,7 @@ import type { Event } from '../model/event.ts';
 import { rememberEventJson } from '../model/event-json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DeadLetterMove, StateStore } from '../store/state-store.ts';
-import type { SpooledEntry } from './sink-lane.ts';
+import type { SpooledEntry } from './lane-entry.ts';
 
 /**
  * Entries held in memory per lane, at least: more only held memory (4096 cost ~4 MiB of peak RSS
