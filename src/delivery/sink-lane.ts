@@ -402,29 +402,7 @@ export class SinkLane {
     return { result, startedAt };
   }
 
-  /** The lane may have become idle or drained: whoever waits for that looks again. */
-  private progressed(): void {
-    if (this.progressWaiters.size > 0) for (const check of [...this.progressWaiters]) check();
-    this.deps.onProgress();
-  }
-
-  /** Resolves once `cond` holds, looked at whenever the lane makes progress, or at `deadline`. */
-  private until(cond: () => boolean, deadline: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.progressWaiters.delete(check);
-        resolve();
-      };
-      const check = () => {
-        if (cond()) done();
-      };
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      this.progressWaiters.add(check);
-      check();
-    });
-  }
-
+  /** A request was answered: the lane adapts, plans each entry's fate, and the settler carries it out. */
   private async onSent(batch: LaneEntry[], result: SendResult, startedAt: number): Promise<void> {
     const now = Date.now();
     this.adapt(result.throttled, startedAt, now, batch.length);
@@ -461,6 +439,29 @@ export class SinkLane {
       this.pending.push(e);
     }
     this.pump();
+  }
+
+  /** The lane may have become idle or drained: whoever waits for that looks again. */
+  private progressed(): void {
+    if (this.progressWaiters.size > 0) for (const check of [...this.progressWaiters]) check();
+    this.deps.onProgress();
+  }
+
+  /** Resolves once `cond` holds, looked at whenever the lane makes progress, or at `deadline`. */
+  private until(cond: () => boolean, deadline: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.progressWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (cond()) done();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      this.progressWaiters.add(check);
+      check();
+    });
   }
 
   /**
