@@ -65,7 +65,7 @@ function commitLatency(sync: Synchronous, perCommit: number, commits: number): {
   const store = StateStore.open(t.dir, { synchronous: sync });
   // A sink that is never started: entries stay spooled, only the commit is measured.
   const idle = new HttpSink('loop', { url: 'http://127.0.0.1:9/', headers: {}, max_entries: 100, max_bytes: 1024 * 1024 });
-  const options = z.strictObject(sinkCommonShape).parse({});
+  const options = z.strictObject(sinkCommonShape()).parse({});
   const big = { ...SPOOL, max_events: 10_000_000, max_bytes: 10 * 1024 ** 3 };
   const engine = new DeliveryEngine({
     store,
@@ -129,7 +129,7 @@ async function startReceiver(): Promise<{
 async function throughput(mode: 'live' | 'held' | 'prespooled', concurrency: number | 'adaptive', url: string, sync: Synchronous) {
   const t = tmp();
   const store = StateStore.open(t.dir, { synchronous: sync });
-  const options = z.strictObject(sinkCommonShape).parse({ concurrency });
+  const options = z.strictObject(sinkCommonShape()).parse({ concurrency });
   const sink = new HttpSink('loop', { url, headers: {}, max_entries: 100, max_bytes: 1024 * 1024 });
   const engine = new DeliveryEngine({
     store,

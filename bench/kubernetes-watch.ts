@@ -72,7 +72,7 @@ if (values.serve) {
   api.port = port;
   const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'));
   const made = PodMetadata.create(
-    kubernetesConfigSchema.parse({ kubeconfig, node_name: 'node-a', labels: ['team', 'app.kubernetes.io/*'] }),
+    kubernetesConfigSchema().parse({ kubeconfig, node_name: 'node-a', labels: ['team', 'app.kubernetes.io/*'] }),
     { logger: silentLogger, metrics: new Metrics() },
   );
   if (!made.ok) throw new Error(made.error);

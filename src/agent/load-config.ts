@@ -97,8 +97,10 @@ export function loadConfigTextWith<Src extends BoundSource, Snk extends BoundSin
 
   // Each top-level section is validated on its own, so a mistake in one does not hide the
   // mistakes in the others.
-  const shape = topLevelSchema.shape;
-  const top = {} as z.output<typeof topLevelSchema>;
+  // The schemas are built for this load and dropped with it: kept in module constants, they
+  // (and what zod compiles for them) would stay alive for the whole run.
+  const shape = topLevelSchema().shape;
+  const top = {} as z.output<ReturnType<typeof topLevelSchema>>;
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(shape, key)) diag.add([key], `unknown key "${key}" (top-level keys: ${Object.keys(shape).join(', ')})`, 'key');
   }
@@ -129,10 +131,11 @@ export function loadConfigTextWith<Src extends BoundSource, Snk extends BoundSin
   const seenRules = new Map<string, number>();
   /** Where each rule of `rules` is in the file's list (rules that fail the schema are left out). */
   const ruleAt: number[] = [];
+  const ruleSchemaOnce = ruleSchema();
   top.rules.forEach((value, i) => {
     // A wrong name (reported) must not hide the rule's other problems: those are checked under a
     // stand-in name.
-    const rule = validate(ruleSchema, value, ['rules', i], diag) ?? withStandInName(value, i);
+    const rule = validate(ruleSchemaOnce, value, ['rules', i], diag) ?? withStandInName(ruleSchemaOnce, value, i);
     if (!rule) return;
     ruleAt.push(i);
     if (isReservedName(rule.name)) diag.add(['rules', i, 'name'], RESERVED_NAME_MESSAGE(rule.name));
@@ -161,8 +164,9 @@ export function loadConfigTextWith<Src extends BoundSource, Snk extends BoundSin
     if (!sub.ok) return { ok: false, errors: [...diag.formatted(), ...sub.errors] };
     tests = sub.tests;
   } else {
+    const testSchemaOnce = ruleTestSchema();
     top.tests.forEach((value, i) => {
-      const t = validate(ruleTestSchema, value, ['tests', i], diag);
+      const t = validate(testSchemaOnce, value, ['tests', i], diag);
       if (t) tests.push(t);
     });
   }
@@ -207,8 +211,9 @@ function loadTestsFile(path: string, env?: NodeJS.ProcessEnv): { ok: true; tests
   }
   const prefix: ConfigPath = Array.isArray(raw) ? [] : ['tests'];
   const tests: RuleTestConfig[] = [];
+  const testSchemaOnce = ruleTestSchema();
   list.forEach((value, i) => {
-    const t = validate(ruleTestSchema, value, [...prefix, i], diag);
+    const t = validate(testSchemaOnce, value, [...prefix, i], diag);
     if (t) tests.push(t);
   });
   return diag.count ? { ok: false, errors: diag.formatted() } : { ok: true, tests };
@@ -240,9 +245,9 @@ function bindAll<B, K extends ComponentType<string, B>>(
 }
 
 /** The rule as the schema reads it with a valid stand-in name; undefined if more than the name is wrong. */
-function withStandInName(value: unknown, i: number): RuleConfig | undefined {
+function withStandInName(schema: ReturnType<typeof ruleSchema>, value: unknown, i: number): RuleConfig | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const r = ruleSchema.safeParse({ ...value, name: `rules_${i}_unnamed` });
+  const r = schema.safeParse({ ...value, name: `rules_${i}_unnamed` });
   return r.success ? r.data : undefined;
 }
 

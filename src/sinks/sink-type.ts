@@ -60,18 +60,20 @@ export interface SinkKind<B> extends ComponentType<string, B> {
   checkStatic?(fields: StaticEventFields): StaticProblem[];
 }
 
-/** What a sink type's schema checks: a strict object with `type` that spreads `sinkCommonShape`. */
+/** What a sink type's schema checks: a strict object with `type` that spreads `sinkCommonShape()`. */
 export type SinkSchema = z.ZodType<SinkCommonOptions>;
 
 /** A sink type: its config schema and factory. */
 export interface SinkType<T extends string = string, S extends SinkSchema = SinkSchema> extends SinkKind<BoundSink<T, z.output<S>>> {
   readonly type: T;
-  readonly schema: S;
+  /** Builds the schema: called at each load, so that nothing keeps it once the config is validated. */
+  readonly schema: () => S;
 }
 
 export interface SinkTypeSpec<T extends string, S extends SinkSchema> {
   type: T;
-  schema: S;
+  /** Builds the config schema; called at each load and dropped after it (the schemas are not kept alive). */
+  schema: () => S;
   provider?: ProviderName;
   checkStatic?(fields: StaticEventFields): StaticProblem[];
   /** May be async, so that a sink's heavy dependencies load only when it is configured. */
@@ -87,7 +89,7 @@ export function defineSinkType<const T extends string, S extends SinkSchema>(spe
     provider: spec.provider,
     ...(spec.checkStatic ? { checkStatic: spec.checkStatic } : {}),
     bind(name, value, parse) {
-      const options = parse(schema, value);
+      const options = parse(schema(), value);
       if (options === undefined) return undefined;
       return { name, type, options, create: async (deps) => create(name, options, deps) };
     },

@@ -14,8 +14,8 @@ export interface SimulatedInput {
 }
 
 /** Without a `kubernetes:` block every label and annotation is shown (there is no cardinality to bound in a dry run). */
-const SHOW_ALL = kubernetesConfigSchema.parse({ labels: ['*'], annotations: ['*'] });
-const DEFAULT_FILE = fileSourceSchema.parse({ type: 'file', include: ['/dev/null'] });
+const SHOW_ALL = kubernetesConfigSchema().parse({ labels: ['*'], annotations: ['*'] });
+const DEFAULT_FILE = fileSourceSchema().parse({ type: 'file', include: ['/dev/null'] });
 
 /** Whether the input asks for the file source's record model (otherwise lines are read as stdin reads them). */
 export function simulatesFile(input: SimulatedInput): boolean {

@@ -22,12 +22,14 @@ export type BoundSource<T extends string = string, O = unknown> = BoundComponent
 /** A source type: its config schema (a strict object with `type`) and its factory. */
 export interface SourceType<T extends string = string, S extends z.ZodType = z.ZodType>
   extends ComponentType<T, BoundSource<T, z.output<S>>> {
-  readonly schema: S;
+  /** Builds the schema: called at each load, so that nothing keeps it once the config is validated. */
+  readonly schema: () => S;
 }
 
 export interface SourceTypeSpec<T extends string, S extends z.ZodType> {
   type: T;
-  schema: S;
+  /** Builds the config schema; called at each load and dropped after it (the schemas are not kept alive). */
+  schema: () => S;
   /** May be async, so that a source's heavy dependencies load only when it is configured. */
   create(name: string, options: z.output<S>, deps: SourceFactoryDeps): Source | Promise<Source>;
 }
@@ -39,7 +41,7 @@ export function defineSourceType<const T extends string, S extends z.ZodType>(sp
     type,
     schema,
     bind(name, value, parse) {
-      const options = parse(schema, value);
+      const options = parse(schema(), value);
       if (options === undefined) return undefined;
       return { name, type, options, create: async (deps) => create(name, options, deps) };
     },

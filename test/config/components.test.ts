@@ -19,9 +19,17 @@ describe('the component table', () => {
   it.each([...BUILTIN_SOURCES, ...BUILTIN_SINKS].map((t) => [t.type, t] as const))(
     '%s: its schema takes only its own type name',
     (type, t) => {
-      const other = t.schema.safeParse({ type: `${type}_other` });
+      const other = t.schema().safeParse({ type: `${type}_other` });
       expect(other.success).toBe(false);
       expect(other.error?.issues.some((i) => i.path[0] === 'type')).toBe(true);
+    },
+  );
+
+  // A schema kept by the table would stay alive (with what zod compiles for it) for the whole run.
+  it.each([...BUILTIN_SOURCES, ...BUILTIN_SINKS].map((t) => [t.type, t] as const))(
+    '%s: holds a schema factory, each load gets a schema of its own',
+    (_, t) => {
+      expect(t.schema()).not.toBe(t.schema());
     },
   );
 
@@ -37,7 +45,7 @@ describe('the loader binds each entry to its type', () => {
   const made: { name: string; options: unknown }[] = [];
   const memorySink = defineSinkType({
     type: 'memory',
-    schema: z.strictObject({ type: z.literal('memory'), capacity: z.number().int().min(1).default(10), ...sinkCommonShape }),
+    schema: () => z.strictObject({ type: z.literal('memory'), capacity: z.number().int().min(1).default(10), ...sinkCommonShape() }),
     create: (name, options): Sink => {
       made.push({ name, options });
       return {
@@ -52,7 +60,7 @@ describe('the loader binds each entry to its type', () => {
   });
   const silentSource = defineSourceType({
     type: 'silent',
-    schema: z.strictObject({ type: z.literal('silent') }),
+    schema: () => z.strictObject({ type: z.literal('silent') }),
     create: (name) => ({ name, type: 'silent', start: async () => {}, stop: async () => {} }),
   });
   const table = { sources: [silentSource], sinks: [memorySink] };

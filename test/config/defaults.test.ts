@@ -22,10 +22,10 @@ describe('defaults of nested blocks', () => {
     ['one spool key', { spool: { hold: '0s' } }, { ...DELIVERY_DEFAULTS, spool: { ...SPOOL_DEFAULTS, hold: 0 } }],
     ['one delivery key', { shutdown_timeout: '5s' }, { ...DELIVERY_DEFAULTS, shutdown_timeout: 5000 }],
   ])('delivery: %s', (_, input, expected) => {
-    expect(deliveryConfigSchema.parse(input)).toEqual(expected);
+    expect(deliveryConfigSchema().parse(input)).toEqual(expected);
   });
 
-  const common = z.object(sinkCommonShape);
+  const common = z.object(sinkCommonShape());
   it.each([
     ['no retry or batch block', {}, { retry: RETRY_DEFAULTS, batch: { linger: 200 } }],
     ['one retry key', { retry: { initial: '1s' } }, { retry: { ...RETRY_DEFAULTS, initial: 1000 }, batch: { linger: 200 } }],
@@ -35,6 +35,6 @@ describe('defaults of nested blocks', () => {
   });
 
   it('retry alone, absent, takes every key default', () => {
-    expect(retryOptionsSchema.parse(undefined)).toEqual(RETRY_DEFAULTS);
+    expect(retryOptionsSchema().parse(undefined)).toEqual(RETRY_DEFAULTS);
   });
 });

@@ -13,7 +13,7 @@ export function tempDir(prefix = 'l2e-delivery-'): { dir: string; cleanup: () =>
 
 /** Sink options as the config loader would produce them from `input`. */
 export function sinkOptions(input: Record<string, unknown> = {}): SinkCommonOptions {
-  return z.strictObject(sinkCommonShape).parse(input);
+  return z.strictObject(sinkCommonShape()).parse(input);
 }
 
 let counter = 0;

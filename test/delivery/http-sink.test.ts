@@ -20,7 +20,7 @@ describe('http sink', () => {
   });
 
   function sink(extra: Record<string, unknown> = {}): HttpSink {
-    const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, ...extra });
+    const config = httpSinkSchema().parse({ type: 'http', url: receiver.url, ...extra });
     return new HttpSink('fake', config);
   }
   const send = (s: HttpSink, n = 3) =>
@@ -30,7 +30,7 @@ describe('http sink', () => {
     );
 
   it('validates its config strictly', () => {
-    const schema = httpSinkSchema;
+    const schema = httpSinkSchema();
     expect(schema.safeParse({ type: 'http', url: 'ftp://x/' }).success).toBe(false);
     expect(schema.safeParse({ type: 'http', url: receiver.url, bogus: 1 }).success).toBe(false);
     const parsed = schema.parse({ type: 'http', url: receiver.url, max_bytes: '64KiB', concurrency: 'adaptive' });
@@ -94,7 +94,7 @@ describe('http sink', () => {
     function engineFor(options: Record<string, unknown>) {
       const tmp = tempDir();
       const store = StateStore.open(tmp.dir);
-      const config = httpSinkSchema.parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options });
+      const config = httpSinkSchema().parse({ type: 'http', url: receiver.url, batch: { linger: 5 }, ...options });
       const metrics = new Metrics();
       const engine = new DeliveryEngine({
         store,

@@ -27,7 +27,7 @@ afterEach(async () => {
 function setup(options: Record<string, unknown> = {}, maxOpenFiles = 64) {
   const scratch = scratchDir('l2e-examiner-');
   scratches.push(scratch);
-  const config = fileSourceSchema.parse({ type: 'file', include: ['x'], fingerprint_bytes: FP_BYTES, format: 'plain', ...options });
+  const config = fileSourceSchema().parse({ type: 'file', include: ['x'], fingerprint_bytes: FP_BYTES, format: 'plain', ...options });
   const registry = new FileRegistry<TrackedFile>();
   const descriptors = new DescriptorPool<TrackedFile>(maxOpenFiles, () => {});
   const formats = new Map<string, ConcreteFormat>();

@@ -4,7 +4,7 @@ import { createDecoder, detectFormat, literalSurvivesEnvelope } from '../../src/
 import { kubernetesResource } from '../../src/sources/file/kubernetes.ts';
 import { parseRfc3339Nano } from '../../src/sources/file/formats/time.ts';
 
-const config = fileSourceSchema.parse({ type: 'file', include: ['/x/*.log'] });
+const config = fileSourceSchema().parse({ type: 'file', include: ['/x/*.log'] });
 
 function decodeAll(format: 'plain' | 'json' | 'cri' | 'docker', lines: string[]) {
   const d = createDecoder(format, config);
@@ -45,15 +45,15 @@ describe('file source config', () => {
   });
 
   it('turns a start_pattern that does not compile into an issue carrying the regex error', () => {
-    const r = fileSourceSchema.safeParse({ type: 'file', include: ['a'], multiline: { start_pattern: '^(\\d' } });
+    const r = fileSourceSchema().safeParse({ type: 'file', include: ['a'], multiline: { start_pattern: '^(\\d' } });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(['multiline', 'start_pattern']);
     expect(r.error!.issues[0]!.message).toMatch(/invalid regex: .*Unterminated group/);
   });
 
   it('rejects unknown keys and parses durations and sizes', () => {
-    expect(fileSourceSchema.safeParse({ type: 'file', include: ['a'], tail: true }).success).toBe(false);
-    const c = fileSourceSchema.parse({
+    expect(fileSourceSchema().safeParse({ type: 'file', include: ['a'], tail: true }).success).toBe(false);
+    const c = fileSourceSchema().parse({
       type: 'file',
       include: ['a'],
       rotate_wait: '1m',

@@ -38,7 +38,7 @@ function setup() {
 }
 
 async function startSource(intake: MemoryIntake, options: Record<string, unknown>, literals: string[] | null = ['ERROR']) {
-  const config = fileSourceSchema.parse({ type: 'file', poll_interval: 20, rotate_wait: 300, format: 'plain', ...options });
+  const config = fileSourceSchema().parse({ type: 'file', poll_interval: 20, rotate_wait: 300, format: 'plain', ...options });
   const metrics = new Metrics();
   const source = new FileSource('app', config, metrics);
   const processor = new LiteralProcessor(literals);
@@ -315,7 +315,7 @@ describe('file source tailing real files', () => {
     const { dir, intake } = setup();
     const log = join(dir, 'app.log');
     writeFileSync(log, lines(0, 100));
-    const config = fileSourceSchema.parse({ type: 'file', include: [log], start_at: 'beginning', poll_interval: 20, format: 'plain' });
+    const config = fileSourceSchema().parse({ type: 'file', include: [log], start_at: 'beginning', poll_interval: 20, format: 'plain' });
     const processor = new LiteralProcessor(['ERROR']);
     let failures = 0;
     const flaky = {

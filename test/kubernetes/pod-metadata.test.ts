@@ -35,7 +35,7 @@ async function setup(config: Record<string, unknown> = {}) {
   const kubeconfig = api.writeKubeconfig(join(dir, 'kubeconfig'));
   const logs: string[] = [];
   const metrics = new Metrics();
-  const parsed = kubernetesConfigSchema.parse({ kubeconfig, node_name: 'node-a', labels: ['team'], annotations: ['owner/*'], ...config });
+  const parsed = kubernetesConfigSchema().parse({ kubeconfig, node_name: 'node-a', labels: ['team'], annotations: ['owner/*'], ...config });
   const made = PodMetadata.create(parsed, { logger: recordingLogger(logs), metrics });
   if (!made.ok) throw new Error(made.error);
   const pods = made.pods;
@@ -176,9 +176,9 @@ describe('pod metadata from the Kubernetes API', () => {
   });
 
   it('says in one line what is missing', () => {
-    const noNode = PodMetadata.create(kubernetesConfigSchema.parse({}), { logger: recordingLogger([]), metrics: new Metrics(), env: {} });
+    const noNode = PodMetadata.create(kubernetesConfigSchema().parse({}), { logger: recordingLogger([]), metrics: new Metrics(), env: {} });
     expect(noNode).toEqual({ ok: false, error: expect.stringMatching(/^kubernetes: no node name: .*K8S_NODE_NAME/) });
-    const notInPod = PodMetadata.create(kubernetesConfigSchema.parse({ node_name: 'n' }), {
+    const notInPod = PodMetadata.create(kubernetesConfigSchema().parse({ node_name: 'n' }), {
       logger: recordingLogger([]),
       metrics: new Metrics(),
       env: {},

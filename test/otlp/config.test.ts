@@ -3,7 +3,7 @@ import { otlpSourceSchema } from '../../src/sources/otlp/config.ts';
 
 describe('otlp source config', () => {
   it('enables both receivers on loopback with 16 MiB limits by default', () => {
-    expect(otlpSourceSchema.parse({ type: 'otlp' })).toEqual({
+    expect(otlpSourceSchema().parse({ type: 'otlp' })).toEqual({
       type: 'otlp',
       http: { listen: { host: '127.0.0.1', port: 4318 }, max_body: 16 * 1024 * 1024 },
       grpc: { listen: { host: '127.0.0.1', port: 4317 }, max_receive_message_length: 16 * 1024 * 1024 },
@@ -14,26 +14,26 @@ describe('otlp source config', () => {
   });
 
   it('takes a body budget, a record cap and a request timeout; the budget holds the largest request', () => {
-    const cfg = otlpSourceSchema.parse({ type: 'otlp', max_inflight_bytes: '32MiB', max_records: 1000, request_timeout: '5s' });
+    const cfg = otlpSourceSchema().parse({ type: 'otlp', max_inflight_bytes: '32MiB', max_records: 1000, request_timeout: '5s' });
     expect([cfg.max_inflight_bytes, cfg.max_records, cfg.request_timeout]).toEqual([32 * 1024 * 1024, 1000, 5000]);
-    const small = otlpSourceSchema.safeParse({ type: 'otlp', max_inflight_bytes: '8MiB' });
+    const small = otlpSourceSchema().safeParse({ type: 'otlp', max_inflight_bytes: '8MiB' });
     expect(small.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['max_inflight_bytes', 'must be at least the largest request accepted (max_body / max_receive_message_length: 16777216 bytes)'],
     ]);
     expect(
-      otlpSourceSchema.safeParse({
+      otlpSourceSchema().safeParse({
         type: 'otlp',
         max_inflight_bytes: '8MiB',
         http: { max_body: '4MiB' },
         grpc: { max_receive_message_length: '4MiB' },
       }).success,
     ).toBe(true);
-    expect(otlpSourceSchema.safeParse({ type: 'otlp', max_records: 0 }).success).toBe(false);
-    expect(otlpSourceSchema.safeParse({ type: 'otlp', request_timeout: '10ms' }).success).toBe(false);
+    expect(otlpSourceSchema().safeParse({ type: 'otlp', max_records: 0 }).success).toBe(false);
+    expect(otlpSourceSchema().safeParse({ type: 'otlp', request_timeout: '10ms' }).success).toBe(false);
   });
 
   it('takes listen addresses, sizes, a bearer token and TLS files', () => {
-    const cfg = otlpSourceSchema.parse({
+    const cfg = otlpSourceSchema().parse({
       type: 'otlp',
       http: {
         listen: '0.0.0.0:14318',
@@ -63,14 +63,14 @@ describe('otlp source config', () => {
   });
 
   it('turns a receiver off with false, but not both', () => {
-    expect(otlpSourceSchema.parse({ type: 'otlp', grpc: false }).grpc).toBe(false);
-    const both = otlpSourceSchema.safeParse({ type: 'otlp', http: false, grpc: false });
+    expect(otlpSourceSchema().parse({ type: 'otlp', grpc: false }).grpc).toBe(false);
+    const both = otlpSourceSchema().safeParse({ type: 'otlp', http: false, grpc: false });
     expect(both.success).toBe(false);
     expect(both.error?.issues[0]?.message).toMatch(/at least one of http and grpc/);
   });
 
   it('rejects unknown keys and bad values, naming the path', () => {
-    const r = otlpSourceSchema.safeParse({ type: 'otlp', http: { listen: 'nowhere', maxbody: 1 }, grpc: { tls: { cert_file: 'c' } } });
+    const r = otlpSourceSchema().safeParse({ type: 'otlp', http: { listen: 'nowhere', maxbody: 1 }, grpc: { tls: { cert_file: 'c' } } });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['http.listen', 'invalid listen address "nowhere" (use host:port)'],

@@ -6,7 +6,7 @@ import { fakeContext } from './fake-context.ts';
 
 /** Starts an OTLP source on ephemeral loopback ports with a fake spool and rules. */
 export async function startReceiver(config: Record<string, unknown> = {}) {
-  const cfg = otlpSourceSchema.parse({
+  const cfg = otlpSourceSchema().parse({
     type: 'otlp',
     http: { listen: '127.0.0.1:0' },
     grpc: { listen: '127.0.0.1:0' },

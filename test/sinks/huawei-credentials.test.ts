@@ -173,7 +173,7 @@ function target(endpoint: string, o: { kind?: SinkKind; auth?: string; env?: Rec
 }
 
 /** The connection keys of a parsed sink config (both Huawei sinks share them). */
-const huaweiConnection = z.object(huaweiConnectionShape);
+const huaweiConnection = z.object(huaweiConnectionShape());
 
 /** One report as the sink of `kind` sends it (Cloud Eye POST, AOM PUT): the call's result. */
 async function report(t: HuaweiTarget, kind: SinkKind = 'huawei_ces'): Promise<HttpCallResult> {

@@ -4,34 +4,36 @@ import { sinkCommonShape } from '../common-options.ts';
 import type { StaticEventFields, StaticProblem } from '../sink-type.ts';
 import { EVENT_BUS_MAX, EVENT_BUS_PATTERN, REQUEST_BYTES_AWS_PARTITION, RESERVED_SOURCE_PREFIX } from './limits.ts';
 
-export const awsEventBridgeSinkSchema = z.strictObject({
-  type: z.literal('aws_eventbridge'),
-  region: z.string().min(1).optional(),
-  /** VPC endpoint, a proxy, or the emulator. */
-  endpoint: z.url().optional(),
-  /** Event bus name or ARN; the account's `default` bus when absent. */
-  event_bus: z
-    .string()
-    .min(1)
-    .max(EVENT_BUS_MAX)
-    .regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN')
-    .optional(),
-  /** Static credentials (tests, emulator); otherwise the standard AWS credential chain. */
-  credentials: z
-    .strictObject({
-      access_key_id: z.string().min(1),
-      secret_access_key: z.string().min(1),
-      session_token: z.string().min(1).optional(),
-    })
-    .optional(),
-  /**
-   * Request byte limit by the entry-size rule. Unset: 1 MB in the `aws` partition, 256 KB in
-   * the others (China, GovCloud, isolated regions), by the region.
-   */
-  max_request_bytes: byteSize.pipe(z.number().int().min(1024).max(REQUEST_BYTES_AWS_PARTITION)).optional(),
-  ...sinkCommonShape,
-});
-export type AwsEventBridgeSinkConfig = z.output<typeof awsEventBridgeSinkSchema>;
+export function awsEventBridgeSinkSchema() {
+  return z.strictObject({
+    type: z.literal('aws_eventbridge'),
+    region: z.string().min(1).optional(),
+    /** VPC endpoint, a proxy, or the emulator. */
+    endpoint: z.url().optional(),
+    /** Event bus name or ARN; the account's `default` bus when absent. */
+    event_bus: z
+      .string()
+      .min(1)
+      .max(EVENT_BUS_MAX)
+      .regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN')
+      .optional(),
+    /** Static credentials (tests, emulator); otherwise the standard AWS credential chain. */
+    credentials: z
+      .strictObject({
+        access_key_id: z.string().min(1),
+        secret_access_key: z.string().min(1),
+        session_token: z.string().min(1).optional(),
+      })
+      .optional(),
+    /**
+     * Request byte limit by the entry-size rule. Unset: 1 MB in the `aws` partition, 256 KB in
+     * the others (China, GovCloud, isolated regions), by the region.
+     */
+    max_request_bytes: byteSize.pipe(z.number().int().min(1024).max(REQUEST_BYTES_AWS_PARTITION)).optional(),
+    ...sinkCommonShape(),
+  });
+}
+export type AwsEventBridgeSinkConfig = z.output<ReturnType<typeof awsEventBridgeSinkSchema>>;
 
 /** What a rule fixes at load that PutEvents can never accept: a source in AWS's reserved `aws.` namespace. */
 export function checkEventBridgeStatic(fields: StaticEventFields): StaticProblem[] {

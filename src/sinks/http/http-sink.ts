@@ -8,17 +8,19 @@ import type { SendResult, Sink, SinkLimits } from '../sink.ts';
 import { httpCall } from '../http-call.ts';
 import { classifyResponse } from './outcome-classifier.ts';
 
-export const httpSinkSchema = z.strictObject({
-  type: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Most events per request. */
-  max_entries: z.number().int().min(1).default(100),
-  /** Most bytes per request body. */
-  max_bytes: byteSize.default(1024 * 1024),
-  ...sinkCommonShape,
-});
-export type HttpSinkConfig = z.output<typeof httpSinkSchema>;
+export function httpSinkSchema() {
+  return z.strictObject({
+    type: z.literal('http'),
+    url: z.url({ protocol: /^https?$/ }),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Most events per request. */
+    max_entries: z.number().int().min(1).default(100),
+    /** Most bytes per request body. */
+    max_bytes: byteSize.default(1024 * 1024),
+    ...sinkCommonShape(),
+  });
+}
+export type HttpSinkConfig = z.output<ReturnType<typeof httpSinkSchema>>;
 
 const ENVELOPE_OPEN = '{"events":[';
 const ENVELOPE_CLOSE = ']}';

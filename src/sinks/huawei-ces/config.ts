@@ -8,25 +8,27 @@ import { DEFAULT_TIME_MARGIN_MS, DOCUMENTED_TIME_MARGIN_MS, GROUP_ID, eventNameP
 /** Cloud Eye documents no per-request maximum: 100 unless `batch.max_entries` says otherwise. */
 export const CES_DEFAULT_MAX_ENTRIES = 100;
 
-export const huaweiCesSinkSchema = z
-  .strictObject({
-    type: z.literal('huawei_ces'),
-    ...huaweiConnectionShape,
-    /**
-     * Events outside Cloud Eye's window ([now − 1 h, now + 10 min]): `clamp` sends them with a
-     * time inside it and the original time in the content; `reject` dead-letters them.
-     */
-    old_events: z.enum(['clamp', 'reject']).default('clamp'),
-    /** How far inside the window an event's time must be when it is sent (Cloud Eye: ≥ 10 s). */
-    time_margin: duration
-      .default(DEFAULT_TIME_MARGIN_MS)
-      .refine((ms) => ms >= DOCUMENTED_TIME_MARGIN_MS && ms <= 240_000, 'time_margin must be from 10s to 4m'),
-    /** Resource group id (24 letters or digits) for every event; a rule's `huawei_ces.group_id` wins. */
-    group_id: z.string().regex(GROUP_ID, 'a Cloud Eye resource group id has 24 letters or digits').optional(),
-    ...sinkCommonShape,
-  })
-  .superRefine(refineHuaweiAuth);
-export type HuaweiCesSinkConfig = z.output<typeof huaweiCesSinkSchema>;
+export function huaweiCesSinkSchema() {
+  return z
+    .strictObject({
+      type: z.literal('huawei_ces'),
+      ...huaweiConnectionShape(),
+      /**
+       * Events outside Cloud Eye's window ([now − 1 h, now + 10 min]): `clamp` sends them with a
+       * time inside it and the original time in the content; `reject` dead-letters them.
+       */
+      old_events: z.enum(['clamp', 'reject']).default('clamp'),
+      /** How far inside the window an event's time must be when it is sent (Cloud Eye: ≥ 10 s). */
+      time_margin: duration
+        .default(DEFAULT_TIME_MARGIN_MS)
+        .refine((ms) => ms >= DOCUMENTED_TIME_MARGIN_MS && ms <= 240_000, 'time_margin must be from 10s to 4m'),
+      /** Resource group id (24 letters or digits) for every event; a rule's `huawei_ces.group_id` wins. */
+      group_id: z.string().regex(GROUP_ID, 'a Cloud Eye resource group id has 24 letters or digits').optional(),
+      ...sinkCommonShape(),
+    })
+    .superRefine(refineHuaweiAuth);
+}
+export type HuaweiCesSinkConfig = z.output<ReturnType<typeof huaweiCesSinkSchema>>;
 
 /** A rule's literal name or source Cloud Eye can never take (a rule without `source:` gets "log2events"). */
 export function checkCesStatic(fields: StaticEventFields): StaticProblem[] {

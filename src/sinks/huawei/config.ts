@@ -1,42 +1,46 @@
 import { z } from 'zod';
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+function httpUrl() {
+  return z.url({ protocol: /^https?$/ });
+}
 
 /**
  * Config keys Cloud Eye and AOM share: where the API is and how to authenticate. At most one of
  * AK/SK (`credentials`), an IAM token (`auth_token`), CCE workload identity (`oidc`) or the ECS
  * metadata service (`ecs_metadata`); with none, the environment (see `credentials.ts`).
  */
-export const huaweiConnectionShape = {
-  region: z.string().min(1).optional(),
-  /** Falls back to `HUAWEICLOUD_SDK_PROJECT_ID`. */
-  project_id: z.string().min(1).max(64).optional(),
-  /** Defaults to `https://{service}.{region}.myhuaweicloud.com`. */
-  endpoint: z.url({ protocol: /^https?$/ }).optional(),
-  credentials: z
-    .strictObject({
-      ak: z.string().min(1),
-      sk: z.string().min(1),
-      /** Temporary (STS) credentials. */
-      security_token: z.string().min(1).optional(),
-    })
-    .optional(),
-  /** An IAM token sent as `X-Auth-Token` instead of AK/SK signing (valid 24 h). */
-  auth_token: z.string().min(1).optional(),
-  /** CCE workload identity: a projected service-account id token exchanged at IAM for temporary AK/SK. */
-  oidc: z
-    .strictObject({
-      idp_id: z.string().min(1),
-      id_token_file: z.string().min(1),
-      /** Defaults to `$HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.{region}.myhuaweicloud.com`. */
-      iam_endpoint: httpUrl.optional(),
-      /** Lifetime asked of the temporary AK/SK. */
-      duration_seconds: z.number().int().min(900).max(86_400).default(3600),
-    })
-    .optional(),
-  /** Temporary AK/SK of the ECS agency from the metadata service: `true`, or `{ endpoint }` elsewhere than 169.254.169.254. */
-  ecs_metadata: z.union([z.literal(true), z.strictObject({ endpoint: httpUrl })]).optional(),
-};
+export function huaweiConnectionShape() {
+  return {
+    region: z.string().min(1).optional(),
+    /** Falls back to `HUAWEICLOUD_SDK_PROJECT_ID`. */
+    project_id: z.string().min(1).max(64).optional(),
+    /** Defaults to `https://{service}.{region}.myhuaweicloud.com`. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    credentials: z
+      .strictObject({
+        ak: z.string().min(1),
+        sk: z.string().min(1),
+        /** Temporary (STS) credentials. */
+        security_token: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** An IAM token sent as `X-Auth-Token` instead of AK/SK signing (valid 24 h). */
+    auth_token: z.string().min(1).optional(),
+    /** CCE workload identity: a projected service-account id token exchanged at IAM for temporary AK/SK. */
+    oidc: z
+      .strictObject({
+        idp_id: z.string().min(1),
+        id_token_file: z.string().min(1),
+        /** Defaults to `$HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.{region}.myhuaweicloud.com`. */
+        iam_endpoint: httpUrl().optional(),
+        /** Lifetime asked of the temporary AK/SK. */
+        duration_seconds: z.number().int().min(900).max(86_400).default(3600),
+      })
+      .optional(),
+    /** Temporary AK/SK of the ECS agency from the metadata service: `true`, or `{ endpoint }` elsewhere than 169.254.169.254. */
+    ecs_metadata: z.union([z.literal(true), z.strictObject({ endpoint: httpUrl() })]).optional(),
+  };
+}
 
 export interface HuaweiConnectionConfig {
   region?: string | undefined;

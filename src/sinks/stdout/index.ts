@@ -4,10 +4,12 @@ import { defineSinkType } from '../sink-type.ts';
 import { deliveredAll, type Sink } from '../sink.ts';
 import { eventJsonLine, eventJsonLineBytes } from '../event-json.ts';
 
-export const stdoutSinkSchema = z.strictObject({
-  type: z.literal('stdout'),
-  ...sinkCommonShape,
-});
+export function stdoutSinkSchema() {
+  return z.strictObject({
+    type: z.literal('stdout'),
+    ...sinkCommonShape(),
+  });
+}
 
 /** Events as JSON lines on standard output; for trying rules and for piping into other tools. */
 export function createStdoutSink(name: string, write: (text: string) => Promise<void> = writeStdout): Sink {

@@ -7,7 +7,9 @@ import type { Source } from '../source.ts';
  * (`Log2EventsLogExporter` with `sourceName`), so rules can say `from: [that-name]`. It reads
  * nothing by itself: the exporter pushes records through the agent.
  */
-export const sdkSourceSchema = z.strictObject({ type: z.literal('sdk') });
+export function sdkSourceSchema() {
+  return z.strictObject({ type: z.literal('sdk') });
+}
 
 export const sdkSourceType = defineSourceType({
   type: 'sdk',

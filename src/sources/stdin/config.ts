@@ -1,12 +1,14 @@
 import { z } from 'zod';
 
-export const stdinSourceSchema = z.strictObject({
-  type: z.literal('stdin'),
-  /** Lines longer than this are cut (and counted), never dropped. */
-  max_line_bytes: z
-    .number()
-    .int()
-    .min(1)
-    .default(1024 * 1024),
-});
-export type StdinSourceConfig = z.output<typeof stdinSourceSchema>;
+export function stdinSourceSchema() {
+  return z.strictObject({
+    type: z.literal('stdin'),
+    /** Lines longer than this are cut (and counted), never dropped. */
+    max_line_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(1024 * 1024),
+  });
+}
+export type StdinSourceConfig = z.output<ReturnType<typeof stdinSourceSchema>>;
