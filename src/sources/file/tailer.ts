@@ -302,13 +302,6 @@ export class Tailer {
     // A read still in flight must land before its buffer is used again.
     await reader.finish();
     if (uncommitted) await this.commit(f);
-    if (!progressed && o.backlog) {
-      const { since, bytes } = o.backlog;
-      o.backlog = undefined;
-      const seconds = (Date.now() - since) / 1000;
-      if (bytes >= CHUNK_BYTES)
-        this.logger.info('caught up', { path: f.path, bytes, seconds, mb_per_s: Math.round(bytes / 1e6 / Math.max(seconds, 0.001)) });
-    }
     if (!progressed && f.open && o.cursor.hasPending && Date.now() - o.dataAt >= flushTimeoutMs(this.config)) {
       o.cursor.flush();
       await this.commit(f);
@@ -317,6 +310,15 @@ export class Tailer {
       this.descriptors.touch(f);
       // Written to after its backlog was read (not a new file being read once): a live file.
       if (!o.backlog) this.hot.add(f);
+    }
+    // Caught up: a read reached the end (a pass ends on a short read, so a read that finds
+    // nothing may never come).
+    if ((!progressed || reader.atEnd) && o.backlog) {
+      const { since, bytes } = o.backlog;
+      o.backlog = undefined;
+      const seconds = (Date.now() - since) / 1000;
+      if (bytes >= CHUNK_BYTES)
+        this.logger.info('caught up', { path: f.path, bytes, seconds, mb_per_s: Math.round(bytes / 1e6 / Math.max(seconds, 0.001)) });
     }
     // At its end (a short read reached it): read again when a poll or a watch event sees it
     // change, or while a partial line waits for its flush.
