@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { byteSize } from '../../core/byte-size.ts';
 import { sinkCommonShape } from '../common-options.ts';
 import type { StaticEventFields, StaticProblem } from '../sink-type.ts';
-import { EVENT_BUS_MAX, EVENT_BUS_PATTERN, REQUEST_BYTES_AWS_PARTITION, RESERVED_SOURCE_PREFIX } from './limits.ts';
+import { REQUEST_BYTES_AWS_PARTITION, RESERVED_SOURCE_PREFIX } from './limits.ts';
+import { eventBusName } from './overrides.ts';
 
 export function awsEventBridgeSinkSchema() {
   return z.strictObject({
@@ -11,12 +12,7 @@ export function awsEventBridgeSinkSchema() {
     /** VPC endpoint, a proxy, or the emulator. */
     endpoint: z.url().optional(),
     /** Event bus name or ARN; the account's `default` bus when absent. */
-    event_bus: z
-      .string()
-      .min(1)
-      .max(EVENT_BUS_MAX)
-      .regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN')
-      .optional(),
+    event_bus: eventBusName().optional(),
     /** Static credentials (tests, emulator); otherwise the standard AWS credential chain. */
     credentials: z
       .strictObject({

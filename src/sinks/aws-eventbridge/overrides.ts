@@ -6,6 +6,11 @@ import { DETAIL_TYPE_MAX, EVENT_BUS_MAX, EVENT_BUS_PATTERN, RESOURCE_MAX, TRACE_
  * A rule's `aws:` block: PutEvents fields the neutral event cannot express. Checked at load
  * (literal values) and when an event is built (rendered templates); limits from limits.ts.
  */
+/** EventBusName as PutEvents takes it: a bus name or an event bus ARN, 1–1600 characters. */
+export function eventBusName() {
+  return z.string().min(1).max(EVENT_BUS_MAX).regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN');
+}
+
 export const awsOverrides = z.strictObject({
   /** Source; the event's `source` when absent. */
   source: z.string().min(1).optional(),
@@ -14,12 +19,7 @@ export const awsOverrides = z.strictObject({
   /** Resources (ARNs, each ≤ 2048 characters); the resource id when it is an ARN, when absent. */
   resources: z.array(wireText.pipe(z.string().min(1).max(RESOURCE_MAX))).optional(),
   /** EventBusName: a bus name or ARN (1–1600 characters); the sink's `event_bus` when absent. */
-  event_bus: z
-    .string()
-    .min(1)
-    .max(EVENT_BUS_MAX)
-    .regex(EVENT_BUS_PATTERN, 'expected an event bus name ([.-_A-Za-z0-9]+) or an event bus ARN')
-    .optional(),
+  event_bus: eventBusName().optional(),
   /** TraceHeader (X-Ray, 1–500 characters); built from the record's trace context when absent. */
   trace_header: z.string().min(1).max(TRACE_HEADER_MAX).optional(),
   /** Extra keys merged into Detail. */
