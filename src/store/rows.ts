@@ -14,8 +14,7 @@ export function int(row: Row, column: string): number {
 }
 
 export function intOrNull(row: Row, column: string): number | null {
-  const v = row[column];
-  return v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v);
+  return row[column] == null ? null : int(row, column);
 }
 
 /** A TEXT column. */
