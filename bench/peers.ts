@@ -2,8 +2,9 @@
  * Side by side with Fluent Bit on the real path: file → rule → HTTP receiver on loopback.
  *
  *   node bench/peers.ts [--lines 2000000] [--rounds 3] [--steady-seconds 10] [--rates 10000,50000]
+ *                       [--warmup-seconds 5]
  *                       [--fluent-bit PATH] [--skip-cloud] [--keep]
- *                       [--only NAME,...] [--bin PATH] [--node-flags "FLAGS"]
+ *                       [--only NAME,...] [--bin PATH] [--node-flags "FLAGS"] [--threads]
  *
  * Workload: a backlog of `--lines` lines of 211 bytes; 1% match `payment failed for order (\d+)`,
  * 14,000 more are decoy ERROR lines that do not. Every tool reads the same file with a warm page
@@ -20,15 +21,18 @@
  * - log2events with a cloud sink (`huawei_ces`) against the emulator in its own process;
  * - Fluent Bit tuned and with defaults (../shared/peers/fluent-bit), when its binary runs here;
  *   it never exits by itself, so its rows are always "already running".
- * Steady state at each `--rates` value: a writer appends for `--steady-seconds`; each matching line
- * carries the time it was written, and the receiver computes the latency p50/p99 from it.
+ * Steady state at each `--rates` value: a writer appends for `--warmup-seconds` (not measured: a
+ * JIT compiles the hot paths in the first seconds, a one-off cost that is not the steady state),
+ * then for `--steady-seconds`, measured; each matching line carries the time it was written, and
+ * the receiver computes the latency p50/p99 from the lines written in the measured part.
  * Last, the ratios log2events ÷ Fluent Bit tuned.
  *
  * For A/B runs of log2events builds: `--only` keeps the rows whose name contains one of the
  * comma-separated strings (e.g. `--only 'log2events http'`: log2events's rows alone; `--rates 0`
  * leaves out the steady state); `--bin` runs another build's
  * bin/log2events.js (next to its own dist/bundle/) instead of rebuilding this checkout's;
- * `--node-flags` adds node flags after the shebang's.
+ * `--node-flags` adds node flags after the shebang's. `--threads` prints, for each steady row, the
+ * CPU of the tool's threads grouped by name, user and system apart (where a fixed cost goes).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
@@ -37,6 +41,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -60,6 +65,7 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '2000000' },
     rounds: { type: 'string', default: '3' },
     'steady-seconds': { type: 'string', default: '10' },
+    'warmup-seconds': { type: 'string', default: '5' },
     rates: { type: 'string', default: '10000,50000' },
     'fluent-bit': { type: 'string', default: join(REPO, '../shared/peers/fluent-bit') },
     'skip-cloud': { type: 'boolean', default: false },
@@ -67,11 +73,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
     bin: { type: 'string' },
     'node-flags': { type: 'string', default: '' },
+    threads: { type: 'boolean', default: false },
   },
 });
 const LINES = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 const STEADY_S = Number(values['steady-seconds']);
+const WARMUP_S = Number(values['warmup-seconds']);
 const RATES = values
   .rates!.split(',')
   .map(Number)
@@ -130,6 +138,8 @@ interface Receiver {
   server: Server;
   ids: Map<number, number>;
   latencies: number[];
+  /** Latencies are kept for lines written from this time on (the measured part of a steady run). */
+  measureFrom: number;
   reset(): void;
   delivered(): number;
 }
@@ -150,13 +160,14 @@ async function receiver(): Promise<Receiver> {
         const id = Number(m[1]);
         ids.set(id, (ids.get(id) ?? 0) + 1);
         const at = Number(m[2]);
-        if (at > 0) latencies.push(now - at);
+        if (at > 0 && at >= rx.measureFrom) latencies.push(now - at);
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
+  const rx: Receiver = {
+    measureFrom: 0,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,
     ids,
@@ -164,6 +175,7 @@ async function receiver(): Promise<Receiver> {
     reset() {
       ids.clear();
       latencies.length = 0;
+      rx.measureFrom = 0;
     },
     delivered() {
       let n = 0;
@@ -171,6 +183,7 @@ async function receiver(): Promise<Receiver> {
       return n;
     },
   };
+  return rx;
 }
 
 // ---- measuring -----------------------------------------------------------------------------
@@ -209,6 +222,26 @@ function procCpuS(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds (user, system) of a process's threads, summed by thread name. */
+function threadCpuS(pid: number): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, 'N');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const t = out.get(name) ?? { user: 0, sys: 0 };
+    t.user += Number(f[11]) / 100;
+    t.sys += Number(f[12]) / 100;
+    out.set(name, t);
+  }
+  return out;
 }
 
 function procKiB(pid: number, key: 'VmRSS' | 'VmHWM' | 'RssAnon'): number {
@@ -470,6 +503,8 @@ interface Steady {
   p99: number;
   delivered: number;
   expected: number;
+  /** `--threads`: % of a core by thread name, user / system. */
+  threads?: string;
 }
 
 async function steady(name: string, rate: number, cmd: (file: string) => string[], ready: (log: string) => boolean): Promise<Steady> {
@@ -482,27 +517,51 @@ async function steady(name: string, rate: number, cmd: (file: string) => string[
   // Let the tool settle on the empty file before the clock starts.
   await new Promise((ok) => setTimeout(ok, 1500));
   const fd = openSync(file, 'a');
-  const cpu0 = procCpuS(pid);
-  const t0 = Date.now();
   let i = 0;
   let expectedN = 0;
   let rss = 0;
   let anon = 0;
-  while (Date.now() - t0 < STEADY_S * 1000) {
-    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
-    let chunk = '';
-    const now = Date.now();
-    for (; i < due; i++) {
-      if (i % 100 === 37) expectedN++;
-      chunk += line(i, now);
+  /** Appends at `rate` for `seconds`, the line count going on from where it was. */
+  const write = async (seconds: number, measured: boolean) => {
+    const t0 = Date.now();
+    const i0 = i;
+    while (Date.now() - t0 < seconds * 1000) {
+      const due = i0 + Math.floor(((Date.now() - t0) / 1000) * rate);
+      let chunk = '';
+      const now = Date.now();
+      for (; i < due; i++) {
+        if (i % 100 === 37) expectedN++;
+        chunk += line(i, now);
+      }
+      if (chunk) writeSync(fd, chunk);
+      if (measured) {
+        rss = Math.max(rss, procKiB(pid, 'VmRSS'));
+        anon = Math.max(anon, procKiB(pid, 'RssAnon'));
+      }
+      await new Promise((ok) => setTimeout(ok, 10));
     }
-    if (chunk) writeSync(fd, chunk);
-    rss = Math.max(rss, procKiB(pid, 'VmRSS'));
-    anon = Math.max(anon, procKiB(pid, 'RssAnon'));
-    await new Promise((ok) => setTimeout(ok, 10));
-  }
+  };
+  if (WARMUP_S > 0) await write(WARMUP_S, false);
+  const cpu0 = procCpuS(pid);
+  const threads0 = values.threads ? threadCpuS(pid) : undefined;
+  const t0 = Date.now();
+  rx.measureFrom = t0;
+  await write(STEADY_S, true);
   const cpuS = procCpuS(pid) - cpu0;
   const elapsed = (Date.now() - t0) / 1000;
+  let threads: string | undefined;
+  if (threads0) {
+    const pct = (s: number) => fmt((100 * s) / elapsed, 2);
+    threads = [...threadCpuS(pid)]
+      .map(([n, t]) => {
+        const b = threads0.get(n) ?? { user: 0, sys: 0 };
+        return { n, user: t.user - b.user, sys: t.sys - b.sys };
+      })
+      .filter((t) => t.user + t.sys > 0)
+      .sort((a, b) => b.user + b.sys - (a.user + a.sys))
+      .map((t) => `${t.n} ${pct(t.user)}u/${pct(t.sys)}s`)
+      .join(', ');
+  }
   closeSync(fd);
   await until(() => rx.ids.size >= expectedN, 10_000, `${name} to deliver the last lines`).catch(() => undefined);
   await tool.stop();
@@ -516,6 +575,7 @@ async function steady(name: string, rate: number, cmd: (file: string) => string[
     p99: q(0.99),
     delivered: rx.ids.size,
     expected: expectedN,
+    threads,
   };
 }
 
@@ -542,7 +602,7 @@ for (const rate of RATES) {
     }
   }
 }
-console.log(`\nsteady state, ${STEADY_S} s per rate (latency: line written → event received)`);
+console.log(`\nsteady state, ${STEADY_S} s per rate measured after ${WARMUP_S} s of warm-up (latency: line written → event received)`);
 console.log(
   `${'tool @ lines/s'.padEnd(30)} ${'CPU %'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'anon MiB'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'events'.padStart(13)}`,
 );
@@ -550,6 +610,7 @@ for (const [name, s] of steadyResults) {
   console.log(
     `${name.padEnd(30)} ${fmt(s.cpuPct, 1).padStart(6)} ${fmt(s.rssMiB, 1).padStart(8)} ${fmt(s.anonMiB, 1).padStart(9)} ${fmt(s.p50, 0).padStart(7)} ${fmt(s.p99, 0).padStart(7)} ${`${s.delivered}/${s.expected}`.padStart(13)}`,
   );
+  if (s.threads) console.log(`${''.padEnd(30)} threads, % of a core: ${s.threads}`);
 }
 
 // ---- ratios --------------------------------------------------------------------------------
