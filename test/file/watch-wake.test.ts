@@ -10,7 +10,7 @@ afterEach(() => {
 });
 
 describe('log2events run: appends are noticed by file-system events', () => {
-  for (const include of ['app.log', '*.log'] as const) {
+  for (const include of ['app.log', '*.log', '**/*.log'] as const) {
     it(`delivers lines appended to an open file long before the poll interval comes round (include "DIR/${include}")`, async () => {
       const scratch = scratchDir('l2e-watch-wake-');
       scratches.push(scratch);
@@ -50,11 +50,22 @@ rules:
             30_000,
           );
         }
+        // A file created after start is noticed by its directory's event as well.
+        if (include !== 'app.log') {
+          writeFileSync(join(scratch.dir, 'new.log'), 'created ERROR 4\n');
+          await until(
+            () => sinkEvents(out).length,
+            (n) => n === 5,
+            'the line of a file created after start (before the 60 s poll)',
+            30_000,
+          );
+        }
         expect(sinkEvents(out).map((e) => e.content)).toEqual([
           'before ERROR 0',
           'appended ERROR 1',
           'appended ERROR 2',
           'appended ERROR 3',
+          ...(include === 'app.log' ? [] : ['created ERROR 4']),
         ]);
       } finally {
         agent.child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import { watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
+import { existsSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
 import { glob } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FSWatcher } from 'chokidar';
@@ -6,6 +6,8 @@ import picomatch from 'picomatch';
 import type { Logger } from '../../observability/logger.ts';
 
 const READY_TIMEOUT_MS = 5000;
+/** Names whose verdicts a directory's watch keeps (see Discovery.watchDir). */
+const MAX_NAME_VERDICTS = 4096;
 
 export type PathEvent = 'add' | 'change' | 'rescan';
 
@@ -58,8 +60,14 @@ export class Discovery {
    * at it; it may be gone already), a file written to reports `change` (the caller throttles
    * these: a busy file raises one per write); a new directory
    * asks for a rescan, since files created in it before its watch was set up raise no event.
-   * A literal path (no glob) has its directory watched alone, not recursively. Where a watch
-   * cannot be set up (watch limits, network file systems) the poll finds what it would have.
+   *
+   * A pattern whose directory part is literal (`/var/log/app.log`, `/var/log/containers/*.log`)
+   * has that one directory watched directly: chokidar runs an asynchronous reconciliation for
+   * every event of a directory it watches, which with a write every 10 ms cost ~2 points of a
+   * core more (bench/README.md). Patterns with wildcards in their directories (a `*` in a
+   * directory name, or `**`) are watched through chokidar, which follows directories as they
+   * come and go, and so is a directory that does not exist yet. Where a watch cannot be set up
+   * (watch limits, network file systems) the poll finds what it would have.
    */
   watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): Promise<void> {
     const onRaw = (event: string, name: string | null | undefined, dir: string) => {
@@ -67,23 +75,11 @@ export class Discovery {
       const path = resolve(dir, name);
       if (this.matches(path)) onEvent(event === 'rename' ? 'add' : 'change', path);
     };
-    const literalDirs = new Set<string>();
-    const bases = new Set<string>();
-    for (const pattern of this.include) {
-      const scan = picomatch.scan(pattern);
-      if (scan.isGlob) bases.add(scan.base || '/');
-      else literalDirs.add(dirname(pattern));
-    }
-    for (const dir of literalDirs) {
-      try {
-        const w = fsWatch(dir, { persistent: false }, (event, name) => onRaw(event, name, dir));
-        w.on('error', (err) => logger.warn('file watcher error', { path: dir, error: err }));
-        this.dirWatchers.push(w);
-      } catch (err) {
-        // A directory that does not exist (yet), or no watch left: the poll covers it.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-          logger.warn('cannot watch directory; relying on polling', { path: dir, error: err });
-      }
+    const { singleDirs, bases } = watchPlan(this.include);
+    for (const dir of singleDirs) {
+      const w = this.watchDir(dir, onEvent, logger);
+      if (w) this.dirWatchers.push(w);
+      else if (!existsSync(dir)) bases.add(dir); // chokidar notices the directory when it appears
     }
     if (bases.size === 0) return Promise.resolve();
     this.watcher = new FSWatcher({
@@ -114,11 +110,61 @@ export class Discovery {
     return ready;
   }
 
+  /**
+   * One directory's watch. Each name's verdict (its path, or null where no pattern takes it) is
+   * kept: a busy file raises an event per write, and resolving and matching its name each time
+   * was most of the event's JavaScript.
+   */
+  private watchDir(dir: string, onEvent: (event: PathEvent, path: string) => void, logger: Logger): NodeWatcher | undefined {
+    const verdicts = new Map<string, string | null>();
+    const pathOf = (name: string): string | null => {
+      let path = verdicts.get(name);
+      if (path === undefined) {
+        const abs = resolve(dir, name);
+        path = this.matches(abs) ? abs : null;
+        // Bounded: a directory whose names keep changing (timestamped files) does not grow it.
+        if (verdicts.size >= MAX_NAME_VERDICTS) verdicts.clear();
+        verdicts.set(name, path);
+      }
+      return path;
+    };
+    try {
+      const w = fsWatch(dir, { persistent: false }, (event, name) => {
+        if ((event !== 'rename' && event !== 'change') || !name) return;
+        const path = pathOf(name);
+        if (path !== null) onEvent(event === 'rename' ? 'add' : 'change', path);
+      });
+      w.on('error', (err) => logger.warn('file watcher error', { path: dir, error: err }));
+      return w;
+    } catch (err) {
+      // A directory that does not exist (yet), or no watch left: the poll covers it.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger.warn('cannot watch directory; relying on polling', { path: dir, error: err });
+      return undefined;
+    }
+  }
+
   async close(): Promise<void> {
     for (const w of this.dirWatchers.splice(0)) w.close();
     await this.watcher?.close();
     this.watcher = undefined;
   }
+}
+
+/**
+ * Which directories to watch for `include`: those of patterns whose wildcards are all in the
+ * file name, alone (`singleDirs`); the bases of the others, through chokidar (`bases`).
+ */
+export function watchPlan(include: readonly string[]): { singleDirs: Set<string>; bases: Set<string> } {
+  const singleDirs = new Set<string>();
+  const bases = new Set<string>();
+  for (const pattern of include) {
+    const scan = picomatch.scan(pattern);
+    if (!scan.isGlob) singleDirs.add(dirname(pattern));
+    else if (!scan.glob.includes('/') && !scan.glob.includes('**') && scan.base) singleDirs.add(scan.base);
+    else bases.add(scan.base || '/');
+  }
+  return { singleDirs, bases };
 }
 
 function absolutePattern(pattern: string): string {
