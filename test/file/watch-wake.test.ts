@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scratchDir, startCli } from '../helpers/cli.ts';
@@ -73,4 +73,55 @@ rules:
       }
     }, 120_000);
   }
+});
+
+describe('log2events run: writes through a symbolic link are noticed by file-system events', () => {
+  it('delivers lines appended to, and a rotation of, the target of a linked file (Kubernetes /var/log/containers) before the poll', async () => {
+    const scratch = scratchDir('l2e-watch-link-');
+    scratches.push(scratch);
+    // /var/log/containers/<name>.log → /var/log/pods/<pod>/<container>/0.log, as the kubelet lays them out.
+    const podDir = join(scratch.dir, 'pods', 'ns_pod_uid', 'app');
+    mkdirSync(podDir, { recursive: true });
+    mkdirSync(join(scratch.dir, 'containers'));
+    const target = join(podDir, '0.log');
+    writeFileSync(target, 'before ERROR 0\n');
+    symlinkSync(target, join(scratch.dir, 'containers', 'pod_ns_app-0123.log'));
+    const out = join(scratch.dir, 'out.jsonl');
+    // A poll every 60 s: within the waits below, only a watch event can make the file be read.
+    const config = scratch.write(
+      'config.yaml',
+      `state_dir: ${join(scratch.dir, 'state')}
+sources:
+  app: { type: file, include: ["${join(scratch.dir, 'containers', '*.log')}"], format: plain, start_at: beginning, poll_interval: 60s }
+sinks:
+  out: { type: file, path: ${out}, fsync: false, batch: { linger: 50ms } }
+rules:
+  - name: errors
+    when: { contains: "ERROR" }
+    event: { name: AppError, source: app.logs, content: "{{body}}" }
+    to: [out]
+`,
+    );
+    const agent = await startCli(['run', '-c', config]);
+    const delivered = (n: number, what: string) =>
+      until(
+        () => sinkEvents(out).length,
+        (k) => k === n,
+        what,
+        30_000,
+      );
+    try {
+      await delivered(1, 'the line present at start');
+      appendFileSync(target, 'appended ERROR 1\n');
+      await delivered(2, 'a line appended to the link target (before the 60 s poll)');
+      // Rotated as the kubelet does: the file is renamed and a new one takes its name.
+      renameSync(target, `${target}.20261202-120000`);
+      writeFileSync(target, 'rotated ERROR 2\n');
+      await delivered(3, 'the first line of the new target after a rotation (before the 60 s poll)');
+      expect(sinkEvents(out).map((e) => e.content)).toEqual(['before ERROR 0', 'appended ERROR 1', 'rotated ERROR 2']);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    }
+  }, 120_000);
 });

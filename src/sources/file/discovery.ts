@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 import type { Logger } from '../../observability/logger.ts';
+import { TargetWatches } from './target-watches.ts';
 
 const READY_TIMEOUT_MS = 5000;
 /** Names whose verdicts a directory's watch keeps (see Discovery.watchDir). */
@@ -25,6 +26,10 @@ export class Discovery {
   private watcher: FSWatcher | undefined;
   /** Watches of the directories of literal paths (no glob): chokidar would watch the file itself. */
   private readonly dirWatchers: NodeWatcher[] = [];
+  /** Directories watched directly (see watchPlan). */
+  private readonly watchedDirs = new Set<string>();
+  /** Watches of the directories of linked files' targets (set up by watch()). */
+  private targets: TargetWatches | undefined;
 
   constructor(include: readonly string[], exclude: readonly string[]) {
     this.include = include.map(absolutePattern);
@@ -78,9 +83,12 @@ export class Discovery {
     const { singleDirs, bases } = watchPlan(this.include);
     for (const dir of singleDirs) {
       const w = this.watchDir(dir, onEvent, logger);
-      if (w) this.dirWatchers.push(w);
-      else if (!existsSync(dir)) bases.add(dir); // chokidar notices the directory when it appears
+      if (w) {
+        this.dirWatchers.push(w);
+        this.watchedDirs.add(dir);
+      } else if (!existsSync(dir)) bases.add(dir); // chokidar notices the directory when it appears
     }
+    this.targets = new TargetWatches(onEvent, logger, this.watchedDirs);
     if (bases.size === 0) return Promise.resolve();
     this.watcher = new FSWatcher({
       ignoreInitial: true,
@@ -144,7 +152,18 @@ export class Discovery {
     }
   }
 
+  /** A file is followed at `path`: a link's target directory is watched too (see TargetWatches). */
+  followTarget(path: string): void {
+    this.targets?.follow(path);
+  }
+
+  /** The file at `path` is no longer followed. */
+  unfollowTarget(path: string): void {
+    this.targets?.unfollow(path);
+  }
+
   async close(): Promise<void> {
+    this.targets?.close();
     for (const w of this.dirWatchers.splice(0)) w.close();
     await this.watcher?.close();
     this.watcher = undefined;

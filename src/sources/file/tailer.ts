@@ -501,6 +501,8 @@ export class Tailer {
         if (f?.open) {
           attached = true;
           this.schedule.attached(path, f);
+          this.discovery.followTarget(path);
+          f.open.targetWatchedAt = path;
         }
       } catch (err) {
         // Left for the next poll to queue again: a file is never skipped for an error here.
@@ -548,6 +550,7 @@ export class Tailer {
     this.registry.detach(f);
     this.hot.delete(f);
     f.open = undefined;
+    if (o.targetWatchedAt !== undefined) this.discovery.unfollowTarget(o.targetWatchedAt);
     if (o.fh) await this.descriptors.close(o.fh, f);
   }
 
@@ -577,6 +580,7 @@ export class Tailer {
     if (!o) return;
     this.registry.detach(f);
     f.open = undefined;
+    if (o.targetWatchedAt !== undefined) this.discovery.unfollowTarget(o.targetWatchedAt);
     if (o.fh) await this.descriptors.close(o.fh, f);
   }
 }

@@ -29,6 +29,8 @@ export interface OpenFile {
   fh: FileHandle | undefined;
   /** The path the inode was last found at. */
   at: string;
+  /** The path whose link target's directory is watched for it (see TargetWatches), if any. */
+  targetWatchedAt?: string;
   /** Has (or may have) data to read: new, grown or still being read; idle files are not read. */
   due: boolean;
   cursor: FileCursor;
