@@ -25,7 +25,7 @@ function layout() {
     symlinkSync(join(pods, target), join(containers, link));
   }
   writeFileSync(join(containers, 'plain.log'), '');
-  const watches = new TargetWatches(() => {}, silentLogger, new Set([containers]));
+  const watches = new TargetWatches(() => true, silentLogger, new Set([containers]));
   cleanups.push(() => {
     watches.close();
     scratch.cleanup();

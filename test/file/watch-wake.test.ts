@@ -125,3 +125,56 @@ rules:
     }
   }, 120_000);
 });
+
+describe('log2events run: a directory watch muted until the pass a write asked for loses nothing', () => {
+  it('delivers what was written to, or created beside, a busy file while its watch waited for the pass', async () => {
+    const scratch = scratchDir('l2e-watch-mute-');
+    scratches.push(scratch);
+    const busy = join(scratch.dir, 'busy.log');
+    const quiet = join(scratch.dir, 'quiet.log');
+    writeFileSync(busy, '');
+    writeFileSync(quiet, '');
+    const out = join(scratch.dir, 'out.jsonl');
+    // A poll every 60 s: within the waits below, only watch events and the passes they start read.
+    const config = scratch.write(
+      'config.yaml',
+      `state_dir: ${join(scratch.dir, 'state')}
+sources:
+  app: { type: file, include: ["${join(scratch.dir, '*.log')}"], format: plain, start_at: beginning, poll_interval: 60s, watch_interval: 200ms }
+sinks:
+  out: { type: file, path: ${out}, fsync: false, batch: { linger: 20ms } }
+rules:
+  - name: errors
+    when: { contains: "ERROR" }
+    event: { name: AppError, source: app.logs, content: "{{body}}" }
+    to: [out]
+`,
+    );
+    const agent = await startCli(['run', '-c', config]);
+    const expected: string[] = [];
+    try {
+      for (let i = 1; i <= 3; i++) {
+        // The write to the busy file mutes the directory's watch until the pass 200 ms later; the
+        // quiet file's write and the new file, right after it, raise no event of their own.
+        appendFileSync(busy, `busy ERROR ${i}\n`);
+        appendFileSync(quiet, `quiet ERROR ${i}\n`);
+        writeFileSync(join(scratch.dir, `new-${i}.log`), `new ERROR ${i}\n`);
+        expected.push(`busy ERROR ${i}`, `quiet ERROR ${i}`, `new ERROR ${i}`);
+        await until(
+          () => sinkEvents(out).length,
+          (n) => n === expected.length,
+          `round ${i}: the busy file's line, the quiet file's and the new file's (before the 60 s poll)`,
+          30_000,
+        );
+      }
+      expect(
+        sinkEvents(out)
+          .map((e) => String(e.content))
+          .sort(),
+      ).toEqual([...expected].sort());
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    }
+  }, 120_000);
+});

@@ -1,16 +1,21 @@
-import { existsSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { glob } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 import type { Logger } from '../../observability/logger.ts';
+import { DirWatch } from './dir-watch.ts';
 import { TargetWatches } from './target-watches.ts';
 
 const READY_TIMEOUT_MS = 5000;
 /** Names whose verdicts a directory's watch keeps (see Discovery.watchDir). */
 const MAX_NAME_VERDICTS = 4096;
+/** A directory watched directly is muted until the next pass only while it holds this few included files. */
+const MUTE_MAX_FILES = 32;
 
 export type PathEvent = 'add' | 'change' | 'rescan';
+/** Answers whether a pass will look at `path` for this event (then the watch may be muted until it). */
+export type OnPathEvent = (event: PathEvent, path: string) => boolean;
 
 /**
  * Which files the source reads: `include` globs minus `exclude` globs. A glob walk finds the
@@ -24,12 +29,18 @@ export class Discovery {
   private readonly isIncluded: (path: string) => boolean;
   private readonly isExcluded: (path: string) => boolean;
   private watcher: FSWatcher | undefined;
-  /** Watches of the directories of literal paths (no glob): chokidar would watch the file itself. */
-  private readonly dirWatchers: NodeWatcher[] = [];
+  /** Watches of the directories of patterns whose wildcards are in the file name (see watchPlan). */
+  private readonly dirWatchers: DirWatch[] = [];
+  /** Those muted until the next pass (see DirWatch). */
+  private readonly muted = new Set<DirWatch>();
   /** Directories watched directly (see watchPlan). */
   private readonly watchedDirs = new Set<string>();
   /** Watches of the directories of linked files' targets (set up by watch()). */
   private targets: TargetWatches | undefined;
+  /** Per directory watched directly: how many included files it held when last listed. */
+  private readonly includedIn = new Map<string, number>();
+  /** Per directory watched directly: each name's included path, or null. */
+  private readonly verdicts = new Map<string, Map<string, string | null>>();
 
   constructor(include: readonly string[], exclude: readonly string[]) {
     this.include = include.map(absolutePattern);
@@ -74,7 +85,7 @@ export class Discovery {
    * come and go, and so is a directory that does not exist yet. Where a watch cannot be set up
    * (watch limits, network file systems) the poll finds what it would have.
    */
-  watch(onEvent: (event: PathEvent, path: string) => void, logger: Logger): Promise<void> {
+  watch(onEvent: OnPathEvent, logger: Logger): Promise<void> {
     const onRaw = (event: string, name: string | null | undefined, dir: string) => {
       if ((event !== 'rename' && event !== 'change') || !name) return;
       const path = resolve(dir, name);
@@ -121,28 +132,26 @@ export class Discovery {
   /**
    * One directory's watch. Each name's verdict (its path, or null where no pattern takes it) is
    * kept: a busy file raises an event per write, and resolving and matching its name each time
-   * was most of the event's JavaScript.
+   * was most of the event's JavaScript. A write that asks for a pass mutes the watch until then.
    */
-  private watchDir(dir: string, onEvent: (event: PathEvent, path: string) => void, logger: Logger): NodeWatcher | undefined {
-    const verdicts = new Map<string, string | null>();
-    const pathOf = (name: string): string | null => {
-      let path = verdicts.get(name);
-      if (path === undefined) {
-        const abs = resolve(dir, name);
-        path = this.matches(abs) ? abs : null;
-        // Bounded: a directory whose names keep changing (timestamped files) does not grow it.
-        if (verdicts.size >= MAX_NAME_VERDICTS) verdicts.clear();
-        verdicts.set(name, path);
-      }
-      return path;
-    };
+  private watchDir(dir: string, onEvent: OnPathEvent, logger: Logger): DirWatch | undefined {
+    const w = new DirWatch(
+      dir,
+      (event, name) => {
+        const path = this.pathIn(dir, name);
+        if (path === null) return;
+        const passDue = onEvent(event === 'rename' ? 'add' : 'change', path);
+        // A pass after a mute looks at every included file of the directory: worth it while
+        // they are few (events cost more than those looks), not for hundreds of idle files.
+        if (passDue && event === 'change' && (this.includedIn.get(dir) ?? 0) <= MUTE_MAX_FILES) {
+          w.mute();
+          this.muted.add(w);
+        }
+      },
+      (err) => logger.warn('file watcher error', { path: dir, error: err }),
+    );
     try {
-      const w = fsWatch(dir, { persistent: false }, (event, name) => {
-        if ((event !== 'rename' && event !== 'change') || !name) return;
-        const path = pathOf(name);
-        if (path !== null) onEvent(event === 'rename' ? 'add' : 'change', path);
-      });
-      w.on('error', (err) => logger.warn('file watcher error', { path: dir, error: err }));
+      w.open();
       return w;
     } catch (err) {
       // A directory that does not exist (yet), or no watch left: the poll covers it.
@@ -150,6 +159,53 @@ export class Discovery {
         logger.warn('cannot watch directory; relying on polling', { path: dir, error: err });
       return undefined;
     }
+  }
+
+  /** The included path of `name` in a directory watched directly, or null (verdicts kept, bounded). */
+  private pathIn(dir: string, name: string): string | null {
+    let verdicts = this.verdicts.get(dir);
+    if (!verdicts) {
+      verdicts = new Map();
+      this.verdicts.set(dir, verdicts);
+    }
+    let path = verdicts.get(name);
+    if (path === undefined) {
+      const abs = resolve(dir, name);
+      path = this.matches(abs) ? abs : null;
+      // Bounded: a directory whose names keep changing (timestamped files) does not grow it.
+      if (verdicts.size >= MAX_NAME_VERDICTS) verdicts.clear();
+      verdicts.set(name, path);
+    }
+    return path;
+  }
+
+  /**
+   * Resumes the watches muted since the last pass and answers the paths the pass is to look at:
+   * every included file of those directories (written to or created while no event came), and
+   * the links whose targets' directories were muted.
+   */
+  resume(): string[] {
+    const paths: string[] = [];
+    for (const w of this.muted) {
+      if (!w.resume()) continue;
+      let names: string[];
+      try {
+        names = readdirSync(w.dir);
+      } catch {
+        continue; // gone: the poll lets its files go
+      }
+      let included = 0;
+      for (const name of names) {
+        const path = this.pathIn(w.dir, name);
+        if (path === null) continue;
+        paths.push(path);
+        included++;
+      }
+      this.includedIn.set(w.dir, included);
+    }
+    this.muted.clear();
+    if (this.targets) for (const path of this.targets.resume()) paths.push(path);
+    return paths;
   }
 
   /** A file is followed at `path`: a link's target directory is watched too (see TargetWatches). */
@@ -165,6 +221,7 @@ export class Discovery {
   async close(): Promise<void> {
     this.targets?.close();
     for (const w of this.dirWatchers.splice(0)) w.close();
+    this.muted.clear();
     await this.watcher?.close();
     this.watcher = undefined;
   }

@@ -125,6 +125,13 @@ export class PollSchedule<F extends ScheduledFile> {
     return true;
   }
 
+  /** A known path is to be looked at by the next pass or poll; false for a path not known. */
+  recheck(path: string): boolean {
+    if (!this.paths.has(path)) return false;
+    this.checks.delete(path);
+    return true;
+  }
+
   /** The change throttle let a pass over the written paths go. */
   changePassDue(): void {
     this.changeDue = true;

@@ -14,7 +14,15 @@ import { judgePresence } from './identity.ts';
 import { createDecoder, literalSurvivesEnvelope, type Entry } from './formats/index.ts';
 import { entryRecord } from '../line-record.ts';
 import type { FileRecordContext } from './record-context.ts';
-import { forEachLimit, hotReadBeforeExamination, HotFiles, PollSchedule, pollSlices, statConcurrency } from './poll-schedule.ts';
+import {
+  forEachLimit,
+  hotReadBeforeExamination,
+  HotFiles,
+  PollSchedule,
+  pollSlices,
+  type RoundStart,
+  statConcurrency,
+} from './poll-schedule.ts';
 import { handleOf, restoredFile, type TrackedFile } from './tracked-file.ts';
 import { MultilineAggregator } from './multiline.ts';
 import { WakeThrottle } from './wake-throttle.ts';
@@ -141,16 +149,16 @@ export class Tailer {
     await this.discovery.watch((event, path) => {
       if (event === 'change') {
         // Written to: stat it now (a pass over the changed paths only), and at the next poll
-        // however idle it was.
-        if (this.schedule.written(path)) {
-          this.noticedAt ??= Date.now();
-          this.changeWake.signal();
-        }
-        return;
+        // however idle it was. The answer lets the watch mute until that pass (see DirWatch).
+        if (!this.schedule.written(path)) return false;
+        this.noticedAt ??= Date.now();
+        this.changeWake.signal();
+        return true;
       }
       if (event === 'add') this.schedule.appeared(path);
       else this.schedule.vanished();
       this.poke();
+      return false;
     }, this.logger);
     this.schedule.found(await this.discovery.scan());
     await this.poll(true);
@@ -197,6 +205,7 @@ export class Tailer {
         this.commitOptions =
           round.kind !== 'none' && this.noticedAt !== undefined ? { ...REPLAYABLE, noticedAt: this.noticedAt } : REPLAYABLE;
         if (round.kind !== 'none') this.noticedAt = undefined;
+        if (round.kind !== 'none') this.resumeWatches(round);
         if (round.kind === 'poll') await this.poll(false);
         else if (round.kind === 'changed') await this.pollChanged(round.paths);
         this.wakePending = false;
@@ -221,6 +230,18 @@ export class Tailer {
         for (const resolve of this.drainWaiters.splice(0)) resolve();
       }
       await this.sleep(this.schedule.sleepMs(Date.now()));
+    }
+  }
+
+  /**
+   * Watches muted since the last pass resume before this one looks: the files of their
+   * directories join a pass over changed paths (a poll looks at them anyway once due, so they are
+   * made due); names the schedule does not know yet are looked at as new.
+   */
+  private resumeWatches(round: RoundStart): void {
+    for (const path of this.discovery.resume()) {
+      if (!this.schedule.recheck(path)) this.schedule.appeared(path);
+      else if (round.kind === 'changed' && !round.paths.includes(path)) round.paths.push(path);
     }
   }
 

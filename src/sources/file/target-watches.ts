@@ -1,11 +1,13 @@
-import { watch as fsWatch, type FSWatcher, lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../../observability/logger.ts';
+import { DirWatch } from './dir-watch.ts';
 
-type OnEvent = (event: 'add' | 'change', path: string) => void;
+/** Answers whether a pass will look at `path` (then the watch is muted until it, see DirWatch). */
+type OnEvent = (event: 'add' | 'change', path: string) => boolean;
 
 interface TargetDir {
-  watcher: FSWatcher;
+  watch: DirWatch;
   /** Target file name in this directory → the followed paths (links) that lead to it. */
   links: Map<string, Set<string>>;
 }
@@ -86,28 +88,43 @@ export class TargetWatches {
     links?.delete(path);
     if (links?.size === 0) target.links.delete(at.name);
     if (target.links.size === 0) {
-      target.watcher.close();
+      target.watch.close();
       this.dirs.delete(at.dir);
     }
   }
 
+  /** Resumes the directories muted since the last pass; answers their links, for the pass to look at. */
+  resume(): string[] {
+    const paths: string[] = [];
+    for (const t of this.dirs.values()) {
+      if (!t.watch.resume()) continue;
+      for (const links of t.links.values()) for (const path of links) paths.push(path);
+    }
+    return paths;
+  }
+
   close(): void {
-    for (const t of this.dirs.values()) t.watcher.close();
+    for (const t of this.dirs.values()) t.watch.close();
     this.dirs.clear();
     this.byPath.clear();
   }
 
   private watch(dir: string): TargetDir | undefined {
     const links = new Map<string, Set<string>>();
-    try {
-      const watcher = fsWatch(dir, { persistent: false }, (event, name) => {
-        if ((event !== 'rename' && event !== 'change') || !name) return;
+    const watch = new DirWatch(
+      dir,
+      (event, name) => {
         const paths = links.get(name);
         if (!paths) return;
-        for (const path of paths) this.onEvent(event === 'rename' ? 'add' : 'change', path);
-      });
-      watcher.on('error', (err) => this.logger.warn('file watcher error', { path: dir, error: err }));
-      return { watcher, links };
+        let passDue = false;
+        for (const path of paths) passDue = this.onEvent(event === 'rename' ? 'add' : 'change', path) || passDue;
+        if (passDue && event === 'change') watch.mute();
+      },
+      (err) => this.logger.warn('file watcher error', { path: dir, error: err }),
+    );
+    try {
+      watch.open();
+      return { watch, links };
     } catch (err) {
       // No watch left (ENOSPC) or the directory went: the poll covers it. Said once, not per file.
       if (!this.warned && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
