@@ -37,6 +37,16 @@ export class RetryPolicy {
     return Math.max(jittered, retryAfterMs + Math.floor((r * Math.min(ceiling, retryAfterMs)) / 4));
   }
 
+  /**
+   * The delay after a throttling answer that said how long to wait: that wait plus up to a
+   * quarter more (jitter), whatever the attempt. The rate pacer (adaptive-rate.ts) is what slows
+   * a throttled sink down; growing the delay with each attempt on top of it left entries of a
+   * sink throttled a few times idle for seconds after the quota had freed up.
+   */
+  throttledDelay(retryAfterMs: number): number {
+    return retryAfterMs + Math.floor((this.random() * retryAfterMs) / 4);
+  }
+
   /** True when an entry first tried at `firstAttempt` has used up its time. */
   expired(firstAttempt: number, now: number): boolean {
     return now - firstAttempt >= this.opts.max_elapsed;

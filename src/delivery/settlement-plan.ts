@@ -46,6 +46,8 @@ export function planSettlement<T extends Attempted>(
   const entries: PlannedEntry<T>[] = [];
   let attemptsMax = 0;
   let retryAfterMax = 0;
+  /** Every entry to retry was throttled with a wait to honour (then that wait is the delay). */
+  let allHinted = true;
   for (let i = 0; i < batch.length; i++) {
     const entry = batch[i];
     if (entry === undefined) continue;
@@ -62,14 +64,17 @@ export function planSettlement<T extends Attempted>(
     } else {
       attemptsMax = Math.max(attemptsMax, attempts);
       if (o.retryAfterMs !== undefined) retryAfterMax = Math.max(retryAfterMax, o.retryAfterMs);
+      else allHinted = false;
       // `at` is filled in below, once the request's shared delay is known.
       fate = { kind: 'retry', code: o.code, message: o.message, at: now + (o.retryAfterMs ?? 0) };
     }
     entries.push({ entry, fate, attempts, firstAttempt });
   }
   if (attemptsMax > 0) {
-    // One jittered delay for the request's failed entries, so that they go again together.
-    const at = now + policy.delay(attemptsMax);
+    // One jittered delay for the request's failed entries, so that they go again together: the
+    // provider's wait after a throttling answer that gave one (the pacer slows the sink), else
+    // exponential backoff.
+    const at = now + (result.throttled && allHinted ? policy.throttledDelay(retryAfterMax) : policy.delay(attemptsMax));
     for (const e of entries) if (e.fate.kind === 'retry') e.fate.at = Math.max(e.fate.at, at);
   }
   // A provider that asked for a wait gets no request at all from this sink until then.

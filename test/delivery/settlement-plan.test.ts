@@ -70,15 +70,34 @@ const table: Row[] = [
     ],
   },
   {
-    name: 'a throttled answer with Retry-After pauses the whole sink until the longest wait',
+    name: 'a throttled answer with Retry-After pauses the whole sink until the longest wait; its entries go again together after it, jittered',
     batch: [fresh, fresh],
     outcomes: [busy(2000), busy(500)],
     throttled: true,
+    // 2000 ms plus a quarter of it × random() 0.5.
     fates: [
-      { kind: 'retry', code: 'Throttling', message: 'slow down', at: NOW + 2000 },
-      { kind: 'retry', code: 'Throttling', message: 'slow down', at: NOW + 500 },
+      { kind: 'retry', code: 'Throttling', message: 'slow down', at: NOW + 2250 },
+      { kind: 'retry', code: 'Throttling', message: 'slow down', at: NOW + 2250 },
     ],
     pauseUntil: NOW + 2000,
+  },
+  {
+    name: "throttled with a wait again and again: the wait stays the provider's, not a backoff growing with the attempts",
+    batch: [{ attempts: 6, firstAttempt: NOW - 5000 }],
+    outcomes: [busy(200)],
+    throttled: true,
+    // Exponential backoff would be up to 1000 ms (ceiling after 7 attempts), 500 with random() 0.5.
+    fates: [{ kind: 'retry', code: 'Throttling', message: 'slow down', at: NOW + 225 }],
+    attempts: [7],
+    pauseUntil: NOW + 200,
+  },
+  {
+    name: 'throttled without a wait to honour: exponential backoff',
+    batch: [{ attempts: 6, firstAttempt: NOW - 5000 }],
+    outcomes: [busy()],
+    throttled: true,
+    fates: [{ kind: 'retry', code: 'Throttling', message: 'slow down', at: NOW + 500 }],
+    attempts: [7],
   },
   {
     name: 'Retry-After without throttling pauses nothing but its entries',
