@@ -9,58 +9,65 @@ afterEach(() => {
   for (const s of scratches.splice(0)) s.cleanup();
 });
 
-describe('log2events run: appends are noticed by file-system events', () => {
-  for (const include of ['app.log', '*.log', '**/*.log'] as const) {
-    it(`delivers lines appended to an open file long before the poll interval comes round (include "DIR/${include}")`, async () => {
-      const scratch = scratchDir('l2e-watch-wake-');
-      scratches.push(scratch);
-      const log = join(scratch.dir, 'app.log');
-      const out = join(scratch.dir, 'out.jsonl');
-      writeFileSync(log, 'before ERROR 0\n');
-      // A poll every 60 s: within the waits below, only a watch event can make the file be read.
-      const config = scratch.write(
-        'config.yaml',
-        `state_dir: ${join(scratch.dir, 'state')}
+/**
+ * Runs the agent on `include` with a poll every 60 s, so that within the waits of these tests
+ * only watch events (and the passes they start) make a file be read; ERROR lines go to a file sink.
+ */
+async function watchRun(dir: string, include: string, { source = '', linger = '50ms' }: { source?: string; linger?: string } = {}) {
+  const out = join(dir, 'out.jsonl');
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    `state_dir: ${join(dir, 'state')}
 sources:
-  app: { type: file, include: ["${join(scratch.dir, include)}"], format: plain, start_at: beginning, poll_interval: 60s }
+  app: { type: file, include: ["${include}"], format: plain, start_at: beginning, poll_interval: 60s${source} }
 sinks:
-  out: { type: file, path: ${out}, fsync: false, batch: { linger: 50ms } }
+  out: { type: file, path: ${out}, fsync: false, batch: { linger: ${linger} } }
 rules:
   - name: errors
     when: { contains: "ERROR" }
     event: { name: AppError, source: app.logs, content: "{{body}}" }
     to: [out]
 `,
-      );
-      const agent = await startCli(['run', '-c', config]);
+  );
+  const agent = await startCli(['run', '-c', config]);
+  return {
+    contents: () => sinkEvents(out).map((e) => String(e.content)),
+    delivered: (n: number, what: string) =>
+      until(
+        () => sinkEvents(out).length,
+        (k) => k === n,
+        what,
+        30_000,
+      ),
+    async stop() {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    },
+  };
+}
+
+describe('log2events run: appends are noticed by file-system events', () => {
+  for (const include of ['app.log', '*.log', '**/*.log'] as const) {
+    it(`delivers lines appended to an open file long before the poll interval comes round (include "DIR/${include}")`, async () => {
+      const scratch = scratchDir('l2e-watch-wake-');
+      scratches.push(scratch);
+      const log = join(scratch.dir, 'app.log');
+      writeFileSync(log, 'before ERROR 0\n');
+      const run = await watchRun(scratch.dir, join(scratch.dir, include));
       try {
-        await until(
-          () => sinkEvents(out).length,
-          (n) => n === 1,
-          'the line present at start',
-          30_000,
-        );
+        await run.delivered(1, 'the line present at start');
         // Appended to the open, idle file one after another: each is read on its write's event.
         for (let i = 1; i <= 3; i++) {
           appendFileSync(log, `noise line ${i}\nappended ERROR ${i}\n`);
-          await until(
-            () => sinkEvents(out).length,
-            (n) => n === i + 1,
-            `appended line ${i} (before the 60 s poll)`,
-            30_000,
-          );
+          await run.delivered(i + 1, `appended line ${i} (before the 60 s poll)`);
         }
         // A file created after start is noticed by its directory's event as well.
         if (include !== 'app.log') {
           writeFileSync(join(scratch.dir, 'new.log'), 'created ERROR 4\n');
-          await until(
-            () => sinkEvents(out).length,
-            (n) => n === 5,
-            'the line of a file created after start (before the 60 s poll)',
-            30_000,
-          );
+          await run.delivered(5, 'the line of a file created after start (before the 60 s poll)');
         }
-        expect(sinkEvents(out).map((e) => e.content)).toEqual([
+        expect(run.contents()).toEqual([
           'before ERROR 0',
           'appended ERROR 1',
           'appended ERROR 2',
@@ -68,8 +75,7 @@ rules:
           ...(include === 'app.log' ? [] : ['created ERROR 4']),
         ]);
       } finally {
-        agent.child.kill('SIGTERM');
-        await agent.exited;
+        await run.stop();
       }
     }, 120_000);
   }
@@ -86,42 +92,18 @@ describe('log2events run: writes through a symbolic link are noticed by file-sys
     const target = join(podDir, '0.log');
     writeFileSync(target, 'before ERROR 0\n');
     symlinkSync(target, join(scratch.dir, 'containers', 'pod_ns_app-0123.log'));
-    const out = join(scratch.dir, 'out.jsonl');
-    // A poll every 60 s: within the waits below, only a watch event can make the file be read.
-    const config = scratch.write(
-      'config.yaml',
-      `state_dir: ${join(scratch.dir, 'state')}
-sources:
-  app: { type: file, include: ["${join(scratch.dir, 'containers', '*.log')}"], format: plain, start_at: beginning, poll_interval: 60s }
-sinks:
-  out: { type: file, path: ${out}, fsync: false, batch: { linger: 50ms } }
-rules:
-  - name: errors
-    when: { contains: "ERROR" }
-    event: { name: AppError, source: app.logs, content: "{{body}}" }
-    to: [out]
-`,
-    );
-    const agent = await startCli(['run', '-c', config]);
-    const delivered = (n: number, what: string) =>
-      until(
-        () => sinkEvents(out).length,
-        (k) => k === n,
-        what,
-        30_000,
-      );
+    const run = await watchRun(scratch.dir, join(scratch.dir, 'containers', '*.log'));
     try {
-      await delivered(1, 'the line present at start');
+      await run.delivered(1, 'the line present at start');
       appendFileSync(target, 'appended ERROR 1\n');
-      await delivered(2, 'a line appended to the link target (before the 60 s poll)');
+      await run.delivered(2, 'a line appended to the link target (before the 60 s poll)');
       // Rotated as the kubelet does: the file is renamed and a new one takes its name.
       renameSync(target, `${target}.20261202-120000`);
       writeFileSync(target, 'rotated ERROR 2\n');
-      await delivered(3, 'the first line of the new target after a rotation (before the 60 s poll)');
-      expect(sinkEvents(out).map((e) => e.content)).toEqual(['before ERROR 0', 'appended ERROR 1', 'rotated ERROR 2']);
+      await run.delivered(3, 'the first line of the new target after a rotation (before the 60 s poll)');
+      expect(run.contents()).toEqual(['before ERROR 0', 'appended ERROR 1', 'rotated ERROR 2']);
     } finally {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
+      await run.stop();
     }
   }, 120_000);
 });
@@ -134,23 +116,7 @@ describe('log2events run: a directory watch muted until the pass a write asked f
     const quiet = join(scratch.dir, 'quiet.log');
     writeFileSync(busy, '');
     writeFileSync(quiet, '');
-    const out = join(scratch.dir, 'out.jsonl');
-    // A poll every 60 s: within the waits below, only watch events and the passes they start read.
-    const config = scratch.write(
-      'config.yaml',
-      `state_dir: ${join(scratch.dir, 'state')}
-sources:
-  app: { type: file, include: ["${join(scratch.dir, '*.log')}"], format: plain, start_at: beginning, poll_interval: 60s, watch_interval: 200ms }
-sinks:
-  out: { type: file, path: ${out}, fsync: false, batch: { linger: 20ms } }
-rules:
-  - name: errors
-    when: { contains: "ERROR" }
-    event: { name: AppError, source: app.logs, content: "{{body}}" }
-    to: [out]
-`,
-    );
-    const agent = await startCli(['run', '-c', config]);
+    const run = await watchRun(scratch.dir, join(scratch.dir, '*.log'), { source: ', watch_interval: 200ms', linger: '20ms' });
     const expected: string[] = [];
     try {
       for (let i = 1; i <= 3; i++) {
@@ -160,21 +126,14 @@ rules:
         appendFileSync(quiet, `quiet ERROR ${i}\n`);
         writeFileSync(join(scratch.dir, `new-${i}.log`), `new ERROR ${i}\n`);
         expected.push(`busy ERROR ${i}`, `quiet ERROR ${i}`, `new ERROR ${i}`);
-        await until(
-          () => sinkEvents(out).length,
-          (n) => n === expected.length,
+        await run.delivered(
+          expected.length,
           `round ${i}: the busy file's line, the quiet file's and the new file's (before the 60 s poll)`,
-          30_000,
         );
       }
-      expect(
-        sinkEvents(out)
-          .map((e) => String(e.content))
-          .sort(),
-      ).toEqual([...expected].sort());
+      expect(run.contents().sort()).toEqual([...expected].sort());
     } finally {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
+      await run.stop();
     }
   }, 120_000);
 });

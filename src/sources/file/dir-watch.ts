@@ -13,7 +13,7 @@ export type DirEvent = 'rename' | 'change';
 export class DirWatch {
   readonly dir: string;
   private watcher: FSWatcher | undefined;
-  private mutedFlag = false;
+  private muted = false;
   private readonly onEvent: (event: DirEvent, name: string) => void;
   private readonly onError: (err: unknown) => void;
 
@@ -32,16 +32,12 @@ export class DirWatch {
     this.watcher = w;
   }
 
-  get muted(): boolean {
-    return this.mutedFlag;
-  }
-
   /** Stops the events until resume(). */
   mute(): void {
     if (!this.watcher) return;
     this.watcher.close();
     this.watcher = undefined;
-    this.mutedFlag = true;
+    this.muted = true;
   }
 
   /**
@@ -49,8 +45,8 @@ export class DirWatch {
    * that cannot be set up again is reported through `onError`, and the poll covers the directory).
    */
   resume(): boolean {
-    if (!this.mutedFlag) return false;
-    this.mutedFlag = false;
+    if (!this.muted) return false;
+    this.muted = false;
     try {
       this.open();
     } catch (err) {
@@ -62,6 +58,6 @@ export class DirWatch {
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
-    this.mutedFlag = false;
+    this.muted = false;
   }
 }

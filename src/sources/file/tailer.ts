@@ -204,8 +204,10 @@ export class Tailer {
         // plain commits (a burst read over many turns is batched as usual).
         this.commitOptions =
           round.kind !== 'none' && this.noticedAt !== undefined ? { ...REPLAYABLE, noticedAt: this.noticedAt } : REPLAYABLE;
-        if (round.kind !== 'none') this.noticedAt = undefined;
-        if (round.kind !== 'none') this.resumeWatches(round);
+        if (round.kind !== 'none') {
+          this.noticedAt = undefined;
+          this.resumeWatches(round);
+        }
         if (round.kind === 'poll') await this.poll(false);
         else if (round.kind === 'changed') await this.pollChanged(round.paths);
         this.wakePending = false;
@@ -239,9 +241,15 @@ export class Tailer {
    * made due); names the schedule does not know yet are looked at as new.
    */
   private resumeWatches(round: RoundStart): void {
-    for (const path of this.discovery.resume()) {
+    const resumed = this.discovery.resume();
+    if (resumed.length === 0) return;
+    const inRound = new Set(round.kind === 'changed' ? round.paths : []);
+    for (const path of resumed) {
       if (!this.schedule.recheck(path)) this.schedule.appeared(path);
-      else if (round.kind === 'changed' && !round.paths.includes(path)) round.paths.push(path);
+      else if (round.kind === 'changed' && !inRound.has(path)) {
+        inRound.add(path);
+        round.paths.push(path);
+      }
     }
   }
 
