@@ -8,8 +8,8 @@
 // Dependencies that are large, load lazily already, or read files next to themselves stay
 // external and resolve from node_modules at run time.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { builtinsWithoutFacades } from './builtins-without-facades.js';
 import { zodEnglishOnly } from './zod-english-only.js';
 
@@ -22,9 +22,8 @@ const external = Object.keys(pkg.dependencies)
   .filter((d) => !INLINED.has(d))
   .flatMap((d) => [d, `${d}/*`]);
 
-// Chunk names carry content hashes: a fresh directory, so that no stale chunk lingers.
-rmSync(outdir, { recursive: true, force: true });
-await build({
+const { outputFiles } = await build({
+  write: false,
   // start: what bin/log2events.js loads once the Node.js version is checked (it picks V8's
   // flags, then loads main, the CLI).
   entryPoints: { start: join(root, 'src/cli/start.ts'), main: join(root, 'src/cli/main.ts') },
@@ -46,4 +45,34 @@ await build({
   plugins: [zodEnglishOnly, builtinsWithoutFacades],
 });
 // The bundle is ESM whatever package.json surrounds the output directory.
-writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
+const files = new Map(outputFiles.map((f) => [basename(f.path), f.contents]));
+files.set('package.json', Buffer.from('{ "type": "module" }\n'));
+replaceContents(outdir, files);
+
+/**
+ * Rebuilds happen beside running agents: `npx log2events` in a checkout installs the checkout
+ * into npx's cache on first use, and that install runs `prepare` (this script) while an agent
+ * of the same checkout may be loading its lazy parts. So no file an agent may import is ever
+ * missing or half written: each changed file is written aside and renamed over the old one, a
+ * file whose content is unchanged is left alone (chunk names carry content hashes, so an
+ * unchanged source rebuilds to the very same files), and only then are stale files removed.
+ */
+function replaceContents(dir, wanted) {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, contents] of wanted) {
+    const path = join(dir, name);
+    if (sameContents(path, contents)) continue;
+    const aside = `${path}.${process.pid}.tmp`;
+    writeFileSync(aside, contents);
+    renameSync(aside, path);
+  }
+  for (const name of readdirSync(dir)) if (!wanted.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
+}
+
+function sameContents(path, contents) {
+  try {
+    return readFileSync(path).equals(contents);
+  } catch {
+    return false;
+  }
+}
